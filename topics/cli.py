@@ -1,0 +1,71 @@
+"""The ``topics`` command: one subcommand per module in ``topics/commands``.
+
+User mistakes (InputError) end as one line on stderr and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+from .errors import InputError
+
+# subcommand → module in topics.commands defining configure(parser) and run(args) -> int
+COMMANDS = {
+    "ingest": "Read report files, repair their layout and split them into units (units.jsonl).",
+    "tokenize": "Segment units with jieba and the policy lexicon; filter stopwords and slogans.",
+    "slogans": "Rank candidate boilerplate slogans for review.",
+    "run": "Run an experiment config: fit, evaluate, and write the run folder with its report.",
+    "assign": "Assign themes to new text with a saved model.",
+    "evaluate": "Score every model of a run against hand-coded labels.",
+    "report": "Re-render the report of a finished run without refitting.",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own errors: one line, exit 2
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="topics", description="Thematic topic modeling of Chinese government work reports.")
+    parser.add_argument("--version", action="version", version=f"topics {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, summary in COMMANDS.items():
+        module = _command_module(name)
+        if module is None:
+            continue
+        command_parser = sub.add_parser(name, help=summary, description=summary)
+        module.configure(command_parser)
+        command_parser.set_defaults(handler=module.run)
+    return parser
+
+
+def _command_module(name: str):
+    try:
+        return importlib.import_module(f"topics.commands.{name}")
+    except ModuleNotFoundError as err:
+        if err.name == f"topics.commands.{name}":
+            return None  # command not built yet
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except InputError as err:
+        print(f"topics {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"topics {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The theme lexicon: theme name → seed words, shipped as ``lexicons/themes.toml``.
+
+Used for weak labels (what a heading names), for seeding models, for the dictionary
+baseline and for mapping topics to themes. Users may pass their own file (any theme
+names, any number of themes)."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import InputError
+
+DEFAULT_THEMES_PATH = Path(__file__).parent / "lexicons" / "themes.toml"
+
+
+def load_theme_lexicon(path: str | Path | None = None) -> dict[str, list[str]]:
+    """Return {theme: [seed words]} in file order. Raises InputError naming the file/key at fault."""
+    return dict(_load(str(Path(path) if path else DEFAULT_THEMES_PATH)))
+
+
+@lru_cache(maxsize=16)
+def _load(path: str) -> tuple[tuple[str, list[str]], ...]:
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"{path}: theme lexicon not found")
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: not a valid TOML theme lexicon ({err})") from None
+    themes = data.get("themes")
+    if not isinstance(themes, dict) or not themes:
+        raise InputError(f"{path}: needs a [themes] table with at least one theme")
+    result = []
+    for name, entry in themes.items():
+        words = entry.get("words") if isinstance(entry, dict) else None
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+            raise InputError(f"{path}: themes.{name}.words must be a non-empty list of words")
+        if name == "other":
+            raise InputError(f"{path}: themes.other: 'other' is reserved for units that match no theme")
+        result.append((name, [w.strip() for w in words]))
+    return tuple(result)

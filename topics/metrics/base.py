@@ -1,0 +1,105 @@
+"""The metric interface: a named score of a TopicResult, with its parameters, citation and direction."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+
+from ..errors import InputError
+from ..result import TopicResult
+
+
+@dataclass
+class MetricContext:
+    """What a metric may need besides the result.
+
+    ``token_lists`` are the training units, aligned with ``result.doc_topic`` rows; ``labels`` and
+    ``predicted`` are one label per row ("" = unlabelled). Metrics write why a value is NaN, or what
+    they left out, to ``notes`` (metric name -> list of sentences), so nothing is dropped silently.
+    """
+
+    token_lists: list[list[str]]
+    dictionary: object | None = None  # gensim Dictionary; built from token_lists when None
+    labels: list[str] | None = None
+    predicted: list[str] | None = None
+    heldout_token_lists: list[list[str]] | None = None
+    model: object | None = None
+    notes: dict[str, list[str]] = field(default_factory=dict)
+
+    def training_texts(self) -> list[list[str]]:
+        """The non-empty training units: an empty unit has no window and no word to count."""
+        return [tokens for tokens in self.token_lists if tokens]
+
+    def gensim_dictionary(self):
+        if self.dictionary is None:
+            from gensim.corpora import Dictionary
+
+            self.dictionary = Dictionary(self.training_texts())
+        return self.dictionary
+
+    def note(self, metric: str, message: str) -> None:
+        self.notes.setdefault(metric, []).append(message)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One score of a fitted model: ``score(result, ctx) -> float`` (NaN when undefined, with a note)."""
+
+    name: str
+    params: dict
+    citation: str
+    higher_is_better: bool
+    description: str
+    function: Callable[..., float] = field(repr=False, compare=False)
+    reliable: bool = True  # False: reported for comparison with the literature, not to choose models
+
+    def score(self, result: TopicResult, ctx: MetricContext) -> float:
+        return float(self.function(result, ctx, metric=self.name, **self.params))
+
+    def with_params(self, **params) -> "Metric":
+        """A copy with some parameters changed; unknown names and bad values raise InputError."""
+        for key, value in params.items():
+            if key not in self.params:
+                valid = ", ".join(self.params) or "none"
+                raise InputError(f"metric {self.name}: unknown parameter {key!r} (valid: {valid})")
+            check_param(self.name, key, value)
+        return replace(self, params={**self.params, **params})
+
+
+# What each parameter name may hold, shared by all metrics: (test, wording for the error message).
+_PARAM_RULES = {
+    "top_n": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 2, "an integer >= 2"),
+    "window_size": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 2, "an integer >= 2"),
+    "p": (lambda v: isinstance(v, (int, float)) and 0 < v < 1, "a number between 0 and 1 (exclusive)"),
+    "weight": (lambda v: isinstance(v, (int, float)) and 0 <= v <= 1, "a number between 0 and 1"),
+}
+
+
+def check_param(metric: str, key: str, value) -> None:
+    rule = _PARAM_RULES.get(key)
+    if rule and not rule[0](value):
+        raise InputError(f"metric {metric}: {key} must be {rule[1]}, got {value!r}")
+
+
+def top_word_ids(result: TopicResult, n: int) -> list[np.ndarray]:
+    """Each topic's n heaviest term ids, best first (ties by term id, as TopicResult.top_words).
+
+    Terms of zero weight are left out: a topic that puts weight on fewer than n terms has fewer
+    than n top words, rather than an arbitrary tail of zero-weight terms.
+    """
+    order = np.argsort(-result.topic_word, axis=1, kind="stable")[:, :n]
+    return [row[result.topic_word[k, row] > 0] for k, row in enumerate(order)]
+
+
+def note_short_topics(ctx: MetricContext, metric: str, lists: list, n: int, result: TopicResult) -> None:
+    short = [f"{result.topic_ids[k]} ({len(ids)})" for k, ids in enumerate(lists) if len(ids) < n]
+    if short:
+        ctx.note(metric, f"topics with fewer than {n} words of non-zero weight (words kept): {', '.join(short)}")
+
+
+def mean_or_nan(values) -> float:
+    values = list(values)
+    return float(np.mean(values)) if values else math.nan

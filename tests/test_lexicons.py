@@ -1,0 +1,151 @@
+"""The lexicon files: their loaders, their errors, and what the bundled lists promise about theme words."""
+
+from __future__ import annotations
+
+import jieba
+import pytest
+
+from topics.errors import InputError
+from topics.lexicons import BUNDLED, bundled_path, load_user_dictionary, load_word_list
+from topics.theme_words import load_theme_lexicon
+
+THEME_WORDS = sorted({word for words in load_theme_lexicon().values() for word in words})
+WORD_LISTS = ("stopwords", "fillers", "slogans")
+
+
+def _default_jieba() -> jieba.Tokenizer:
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+# -- the bundled files ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(BUNDLED))
+def test_bundled_lexicon_has_a_header_saying_how_it_was_made(name):
+    text = bundled_path(name).read_text(encoding="utf-8")
+    header = [line for line in text.splitlines()[:40] if line.startswith("#")]
+    assert any("How it was made" in line for line in header), name
+    assert len(header) >= 5
+
+
+@pytest.mark.parametrize("name", WORD_LISTS)
+def test_bundled_word_lists_load_without_duplicates(name):
+    word_list = load_word_list(bundled_path(name))
+    assert len(word_list.entries) > 50
+    assert len(set(word_list.entries)) == len(word_list.entries), "duplicate entries"
+    assert word_list.version, "each list states its version"
+
+
+def test_policy_terms_load_and_are_words_jieba_would_split():
+    dictionary = load_user_dictionary(bundled_path("policy_terms"))
+    words = dictionary.words
+    assert len(words) > 200 and len(set(words)) == len(words)
+    plain = _default_jieba()
+    for required in ("河湖长制", "林草长制", "零工驿站", "无废城市", "枫桥经验", "一老一小", "碳达峰", "碳中和",
+                     "乡村振兴", "营商环境", "新质生产力", "双重预防体系"):
+        assert required in words, required
+    unsplit = [w for w in words if plain.lcut(w, HMM=False) == [w]]
+    assert unsplit == [], "entries jieba keeps whole anyway"
+
+
+def test_slogan_list_is_versioned():
+    assert load_word_list(bundled_path("slogans")).version == "1"
+
+
+# -- theme words survive every list ------------------------------------------------------------------
+
+
+def test_every_theme_word_jieba_would_split_is_a_policy_term():
+    plain = _default_jieba()
+    terms = set(load_user_dictionary(bundled_path("policy_terms")).words)
+    split = [w for w in THEME_WORDS if len(w) > 1 and plain.lcut(w, HMM=False) != [w]]
+    assert split, "jieba splits some theme words (河湖长制 …): the check below must have something to check"
+    assert [w for w in split if w not in terms] == []
+
+
+@pytest.mark.parametrize("name", ["stopwords", "fillers"])
+def test_no_theme_word_is_a_stopword_or_filler(name):
+    entries = set(load_word_list(bundled_path(name)).entries)
+    assert sorted(entries & set(THEME_WORDS)) == []
+
+
+def test_no_slogan_contains_a_theme_word():
+    slogans = load_word_list(bundled_path("slogans")).entries
+    clashes = [(s, w) for s in slogans for w in THEME_WORDS if len(w) > 1 and w in s]
+    assert clashes == []
+
+
+def test_stopwords_are_written_for_the_package_not_copied(shared_corpora):
+    """The reference lists are for comparison only: report the overlap and check ours is no copy."""
+    reference_dir = shared_corpora.parent / "stopwords"
+    if not reference_dir.is_dir():
+        pytest.skip("no reference stopword lists beside the corpora")
+    ours = set(load_word_list(bundled_path("stopwords")).entries)
+    for reference_file in sorted(reference_dir.glob("*.txt")):
+        reference = {line.strip() for line in reference_file.read_text(encoding="utf-8").splitlines() if line.strip()}
+        jaccard = len(ours & reference) / len(ours | reference)
+        print(f"{reference_file.name}: {len(ours & reference)} of our {len(ours)} entries shared, Jaccard {jaccard:.2f}")
+        assert jaccard < 0.5
+
+
+# -- the loaders and their errors --------------------------------------------------------------------
+
+
+def test_user_dictionary_reads_word_freq_and_tag(tmp_path):
+    path = tmp_path / "terms.txt"
+    path.write_text("# comment\n\n河湖长制\n零工驿站 50\n枫桥经验 nz\n一老一小 20 n\n", encoding="utf-8")
+    entries = load_user_dictionary(path).entries
+    assert [(e.word, e.freq, e.tag) for e in entries] == [
+        ("河湖长制", None, None), ("零工驿站", 50, None), ("枫桥经验", None, "nz"), ("一老一小", 20, "n"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["河湖长制 10 nz extra", "河湖长制 0", "河湖长制 10 n3", "河湖长制 nz 10", "河湖\x07长制"],
+)
+def test_malformed_dictionary_line_names_file_and_line(tmp_path, line):
+    path = tmp_path / "terms.txt"
+    path.write_text(f"# header\n零工驿站\n{line}\n", encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        load_user_dictionary(path)
+    assert str(error.value).startswith(f"{path}:3: ")
+    assert "\n" not in str(error.value)
+
+
+def test_malformed_word_list_line_names_file_and_line(tmp_path):
+    path = tmp_path / "stop.txt"
+    path.write_text("# version: 2\n的\n加强 推进\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"stop\.txt:3: expected one word or phrase a line"):
+        load_word_list(path)
+
+
+def test_word_list_version_comment(tmp_path):
+    path = tmp_path / "slogans.txt"
+    path.write_text("# my slogans\n# version: 2024.2\n两个确立\n", encoding="utf-8")
+    word_list = load_word_list(path)
+    assert word_list.version == "2024.2" and word_list.entries == ("两个确立",)
+
+
+def test_missing_lexicon_is_a_one_line_error(tmp_path):
+    missing = tmp_path / "nope.txt"
+    for loader in (load_word_list, load_user_dictionary):
+        with pytest.raises(InputError, match="nope.txt: lexicon file not found"):
+            loader(missing)
+
+
+def test_lexicon_that_is_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "gbk.txt"
+    path.write_bytes("的\n加强\n".encode("utf-8") + "河湖长制\n".encode("gbk"))
+    with pytest.raises(InputError, match=r"gbk\.txt:3: lexicon files must be UTF-8"):
+        load_word_list(path)
+
+
+def test_digest_follows_content(tmp_path):
+    path = tmp_path / "stop.txt"
+    path.write_text("的\n", encoding="utf-8")
+    before = load_word_list(path).digest
+    path.write_text("的\n了\n", encoding="utf-8")
+    assert load_word_list(path).digest != before

@@ -1,0 +1,73 @@
+"""topics slogans PATH... [-o candidates.csv] — rank candidate boilerplate slogans for a researcher to review."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import InputError
+from ..ingest import ingest_paths, read_units
+from ..slogans import find_slogan_candidates, raw_settings, write_candidates
+from ..theme_words import load_theme_lexicon
+from ..token_cache import default_cache_dir
+from ..tokenize import SEGMENTERS, Tokenizer
+
+
+def configure(parser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders, or a units.jsonl from `topics ingest`")
+    parser.add_argument("-o", "--output", help="write every ranked candidate to this CSV (with counts and example contexts)")
+    parser.add_argument("--min-docs", type=int, default=3, help="candidates must occur in at least this many documents (default 3)")
+    parser.add_argument("--max-words", type=int, default=8, help="longest word n-gram considered (default 8)")
+    parser.add_argument("--top", type=int, default=500, help="keep this many candidates (default 500; 0 = all)")
+    parser.add_argument("--show", type=int, default=25, help="print this many on screen (default 25)")
+    parser.add_argument("--segmenter", default="jieba", help=f"one of: {', '.join(SEGMENTERS)} (default jieba)")
+    parser.add_argument("--themes", help="theme lexicon TOML (default: the bundled themes.toml)")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or store segmented text in the token cache")
+
+
+def run(args) -> int:
+    for name in ("min_docs", "max_words"):
+        if getattr(args, name) < 1:
+            raise InputError(f"--{name.replace('_', '-')}: must be >= 1, got {getattr(args, name)}")
+    if args.top < 0 or args.show < 0:
+        raise InputError("--top and --show must be >= 0")
+    themes = load_theme_lexicon(args.themes)
+    units = _load_units(args.paths, themes)
+    tokenizer = Tokenizer(raw_settings(args.segmenter), cache_dir=default_cache_dir(), cache=not args.no_cache)
+    candidates = find_slogan_candidates(
+        units, tokenizer, themes=themes, min_docs=args.min_docs, max_words=args.max_words,
+        top=args.top or None, progress=True,
+    )
+    documents = len({unit.doc_id for unit in units})
+    print(f"{len(candidates):,} candidates from {len(units):,} units in {documents:,} documents "
+          f"(phrases in at least {args.min_docs} documents); 'listed' = already in the slogan lexicon")
+    print(f"{'rank':>4}  {'docs':>5}  {'count':>6}  {'entropy':>7}  {'shape':<8}  {'listed':<6}  phrase")
+    for rank, candidate in enumerate(candidates[: args.show], start=1):
+        entropy = "" if candidate.label_entropy is None else f"{candidate.label_entropy:.2f}"
+        print(f"{rank:>4}  {candidate.docs:>5}  {candidate.count:>6}  {entropy:>7}  {candidate.shape:<8}  "
+              f"{'yes' if candidate.listed else '':<6}  {candidate.phrase}")
+    if args.output:
+        write_candidates(candidates, args.output)
+        print(f"wrote {args.output}")
+    return 0
+
+
+def _load_units(paths: list[str], themes):
+    if len(paths) == 1 and _is_units_file(Path(paths[0])):
+        return read_units(paths[0])
+    return ingest_paths(paths, progress=True, themes=themes).units
+
+
+def _is_units_file(path: Path) -> bool:
+    """A .jsonl whose first record has unit fields (a units.jsonl), not a file of documents to ingest."""
+    if path.suffix != ".jsonl" or not path.is_file():
+        return False
+    with open(path, encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            if line.strip():
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    return False
+                return isinstance(record, dict) and "unit_id" in record and "doc_id" in record
+    return False

@@ -1,0 +1,113 @@
+"""topics tokenize units.jsonl -o tokens.jsonl — segment and filter units, with a summary of what was removed."""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+from ..errors import InputError
+from ..ingest import read_units
+from ..token_cache import default_cache_dir
+from ..tokenize import REMOVAL_REASONS, SEGMENTERS, Tokenizer, TokenizerSettings, write_tokens
+
+
+def configure(parser) -> None:
+    parser.add_argument("units", help="units.jsonl written by `topics ingest`")
+    parser.add_argument("-o", "--output", required=True, help="tokens.jsonl to write (each unit plus tokens, empty)")
+    parser.add_argument("--segmenter", help=f"one of: {', '.join(SEGMENTERS)} (default jieba)")
+    parser.add_argument("--workers", type=int, default=1, help="processes segmenting in parallel (default 1)")
+    parser.add_argument("--no-cache", action="store_true", help="segment everything afresh and store nothing")
+    parser.add_argument("--cache-dir", help="token cache folder (default $TOPICS_CACHE_DIR, else ~/.cache/topics)")
+    parser.add_argument("--settings", help="TOML file of tokenizer settings (top level or a [tokenizer] table)")
+    parser.add_argument("--user-dict", action="append", default=[], metavar="FILE", help="more policy terms ('word [freq] [tag]' a line); repeatable")
+    parser.add_argument("--stopwords", action="append", default=[], metavar="FILE", help="more words to drop, one a line; repeatable")
+    parser.add_argument("--slogans", action="append", default=[], metavar="FILE", help="more phrases to cut out, one a line; repeatable")
+    parser.add_argument("--no-policy-terms", action="store_true", help="do not load the bundled policy-term dictionary")
+    parser.add_argument("--no-stopwords", action="store_true", help="keep general stopwords")
+    parser.add_argument("--no-fillers", action="store_true", help="keep policy fillers (加强, 推进 …)")
+    parser.add_argument("--no-slogans", action="store_true", help="keep boilerplate slogans")
+    parser.add_argument("--min-chars", type=int, help="drop tokens shorter than this (default 2)")
+    parser.add_argument("--keep-numbers", action="store_true", help="keep numbers as tokens")
+    parser.add_argument("--pos", help="keep only these part-of-speech tag prefixes, comma-separated (e.g. n,v,vn)")
+    parser.add_argument("--phrases", action="store_true", help="join frequent collocations (gensim Phrases)")
+
+
+def run(args) -> int:
+    settings = build_settings(args)
+    units = read_units(args.units)
+    cache_dir = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
+    tokenizer = Tokenizer(settings, cache_dir=cache_dir, workers=args.workers, cache=not args.no_cache)
+    results = tokenizer.tokenize_detailed([unit.text for unit in units], progress=True)
+    write_tokens(units, results, args.output)
+    print(summary(tokenizer, results, args.output, cache_dir if not args.no_cache else None))
+    return 0
+
+
+def build_settings(args) -> TokenizerSettings:
+    """Settings from --settings, then the command-line options on top."""
+    data: dict = {}
+    where = "tokenizer"
+    if args.settings:
+        data, where = _read_settings_file(args.settings)
+    flags = {
+        "segmenter": args.segmenter,
+        "min_chars": args.min_chars,
+        "pos_filter": [tag.strip() for tag in args.pos.split(",") if tag.strip()] if args.pos else None,
+    }
+    data.update({key: value for key, value in flags.items() if value is not None})
+    for option, key in (("user_dict", "user_dictionaries"), ("stopwords", "stopword_lists"), ("slogans", "slogan_lists")):
+        if getattr(args, option):
+            data[key] = list(data.get(key, [])) + getattr(args, option)
+    for option, key in (("no_policy_terms", "policy_terms"), ("no_stopwords", "stopwords"), ("no_fillers", "fillers"), ("no_slogans", "slogans")):
+        if getattr(args, option):
+            data[key] = False
+    if args.keep_numbers:
+        data["keep_numbers"] = True
+    if args.phrases:
+        data["phrases"] = True
+    return TokenizerSettings.from_dict(data, where=where)
+
+
+def _read_settings_file(path: str) -> tuple[dict, str]:
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"{path}: settings file not found")
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: not a valid TOML file ({err})") from None
+    if isinstance(data.get("tokenizer"), dict):
+        return dict(data["tokenizer"]), f"{path}: tokenizer"
+    return data, f"{path}: tokenizer"
+
+
+def summary(tokenizer: Tokenizer, results, output: str, cache_dir: Path | None) -> str:
+    empty = sum(result.empty for result in results)
+    kept = sum(len(result.tokens) for result in results)
+    removed = Counter()
+    hits = Counter()
+    for result in results:
+        removed.update(result.removed)
+        hits.update(result.slogan_hits)
+    lines = [
+        f"tokenized {len(results):,} units into {output}: {kept:,} tokens kept; "
+        f"{empty:,} units left empty (kept, flagged \"empty\": true, not used for fitting)",
+        "removed: " + ", ".join(f"{reason} {removed[reason]:,}" for reason in REMOVAL_REASONS if removed[reason])
+        + ("  (slogan = phrase hits cut out before segmentation; the others are tokens)" if removed["slogan"] else ""),
+    ]
+    if hits:
+        lines.append("most frequent slogans: " + ", ".join(f"{phrase} ×{n}" for phrase, n in hits.most_common(5)))
+    stats = tokenizer.stats
+    if cache_dir is not None:
+        distinct = stats["cache_hits"] + stats["segmented"]
+        lines.append(f"cache: {stats['cache_hits']:,} of {distinct:,} distinct texts read from {cache_dir}, {stats['segmented']:,} segmented")
+    else:
+        lines.append(f"cache: off, {stats['segmented']:,} distinct texts segmented")
+    lexicons = ", ".join(
+        f"{Path(info['path']).name}{' v' + info['version'] if info['version'] else ''} ({info['entries']})"
+        for info in tokenizer.describe()["lexicons"]
+    )
+    lines.append(f"segmenter: {tokenizer.settings.segmenter}; lexicons: {lexicons or 'none'}; fingerprint {tokenizer.fingerprint()}")
+    return "\n".join(lines)
+

@@ -1,0 +1,178 @@
+"""The report page, the plots and `topics report` on a run folder built from real fits.
+
+(What the pages do in a real browser is tested in test_browser.py.)"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+
+from conftest import SHARED_CORPORA
+from report_helpers import cached_rendered_run
+from topics.cli import main
+from topics.errors import InputError
+from topics.report import write_report
+from topics.report.page import markdown_html
+from topics.report.tables import attention, confusion, read_table
+
+HAVE_CORPORA = SHARED_CORPORA.is_dir()
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """A finished run folder with its plots and report written (tests that change it work on a copy)."""
+    return cached_rendered_run(tmp_path_factory, with_corpora=HAVE_CORPORA)
+
+
+def local_links(page: str) -> list[str]:
+    return re.findall(r'(?:href|src)="([^"#][^"]*)"', page)
+
+
+def test_report_links_every_page_and_plot(run):
+    run_dir, fitted, plots, report = run
+    page = report.read_text(encoding="utf-8")
+    for model in fitted["results"]:
+        assert (run_dir / "ldavis" / f"{model}.html").is_file()
+        assert f'href="ldavis/{model}.html"' in page
+    links = local_links(page)
+    assert links, "the report should link its pages and plots"
+    for link in links:
+        assert not re.match(r"[a-z]+:", link), f"{link}: the report must link only inside the run folder"
+        assert (run_dir / html.unescape(link)).is_file(), f"{link}: broken relative link"
+    for plot in plots:
+        assert f'src="plots/{plot.name}"' in page
+    assert "<script" not in page.lower()  # a static page: nothing to run, nothing to fetch
+
+
+def test_report_shows_topics_with_themes_and_comparison(run):
+    _, fitted, _, report = run
+    page = report.read_text(encoding="utf-8")
+    for model, result in fitted["results"].items():
+        for topic_id, theme, words in zip(result.topic_ids, result.topic_themes, result.top_words(10)):
+            assert html.escape(" ".join(words)) in page, f"{model} T{topic_id}: top words missing"
+        assert f"<td>T{result.topic_ids[-1]}</td>" in page
+    assert "ecology 生态" in page or "livelihood 民生" in page or "industry 产业" in page
+    assert "<th>topic_diversity</th>" in page  # comparison.md rendered as a table
+    assert "Noto Sans CJK SC" in page and "WenQuanYi Micro Hei" in page
+
+
+def test_plots_are_pngs(run):
+    run_dir, _, plots, _ = run
+    names = {p.name for p in plots}
+    assert "metrics_vs_k.png" in names
+    assert {"shares_lda.png", "shares_nmf.png"} <= names
+    assert {"confusion_lda.png", "confusion_nmf.png"} <= names  # weak labels from the headings
+    for plot in plots:
+        image = imread(plot)
+        assert image.shape[0] > 100 and image.shape[1] > 100
+
+
+@pytest.mark.skipif(not HAVE_CORPORA, reason=f"documents with several years and regions come from {SHARED_CORPORA}")
+def test_attention_over_years_and_regions(run):
+    run_dir, _, plots, report = run
+    names = {p.name for p in plots}
+    assert {"years_lda.png", "years_nmf.png", "regions_lda.png"} <= names
+    page = report.read_text(encoding="utf-8")
+    assert 'id="years"' in page and 'id="regions"' in page and "1978–2024" in page
+    assert "上海市" in page
+
+    # The 1998 ecology share of every seed, counted straight from theme_shares.csv.
+    shares = read_table(run_dir, "theme_shares.csv", ())
+    rows = shares[(shares.model == "nmf") & (shares.k == 5) & (shares.year == 1998)]
+    per_seed = [group.loc[group.theme == "livelihood", "units"].sum() / group["units"].sum()
+                for _, group in rows.groupby("seed")]
+    table = attention(shares, "nmf", "year")
+    got = table[(table.year == 1998) & (table.theme == "livelihood")].iloc[0]
+    assert got["mean"] == pytest.approx(sum(per_seed) / len(per_seed))
+    assert got["min"] == pytest.approx(min(per_seed)) and got["max"] == pytest.approx(max(per_seed))
+    assert got["seeds"] == 3
+
+
+def test_attention_counts_a_missing_theme_as_zero():
+    # Seed 1 has no ecology topic, so its table has no ecology rows: its share is 0, not missing.
+    shares = pd.DataFrame([
+        ("m", 5, 0, "d1", 2000, "", "ecology", 1, 0.25), ("m", 5, 0, "d1", 2000, "", "other", 3, 0.75),
+        ("m", 5, 0, "d2", 2000, "", "ecology", 3, 0.75), ("m", 5, 0, "d2", 2000, "", "other", 1, 0.25),
+        ("m", 5, 1, "d1", 2000, "", "other", 4, 1.0), ("m", 5, 1, "d2", 2000, "", "other", 4, 1.0),
+        ("m", 9, 0, "d1", 2000, "", "ecology", 4, 1.0),  # another k: not the main one
+    ], columns=["model", "k", "seed", "doc_id", "year", "region", "theme", "units", "share"])
+    table = attention(shares, "m", "year").set_index("theme")
+    assert table.loc["ecology", "mean"] == pytest.approx(0.25)  # (4/8 + 0/8) / 2
+    assert table.loc["ecology", "min"] == 0 and table.loc["ecology", "max"] == pytest.approx(0.5)
+    assert table.loc["other", "mean"] == pytest.approx(0.75)
+
+
+def test_confusion_counts_labelled_units_only():
+    gold = pd.Series(["ecology", "ecology", "", "safety", "industry"])
+    predicted = pd.Series(["ecology", "industry", "safety", "other", "industry"])
+    table = confusion(gold, predicted)
+    assert list(table.index) == ["ecology", "industry", "safety"]
+    assert list(table.columns) == ["ecology", "industry", "safety", "other"]
+    assert table.loc["ecology", "ecology"] == 1 and table.loc["ecology", "industry"] == 1
+    assert table.loc["safety", "other"] == 1 and table.loc["industry", "industry"] == 1
+    assert table.values.sum() == 4
+
+
+def test_markdown_is_rendered_and_escaped():
+    text = "# Title <b>\n\nSome **bold** and `code` & <img src=x onerror=alert(1)>.\n\n| a | b |\n|---|---|\n| **1** | <i>2</i> |\n\n- item `x`\n"
+    rendered = markdown_html(text, heading_offset=2)
+    assert "<h3>Title &lt;b&gt;</h3>" in rendered
+    assert "<strong>bold</strong>" in rendered and "<code>code</code>" in rendered
+    assert "&amp; &lt;img src=x onerror=alert(1)&gt;" in rendered
+    assert "<td><strong>1</strong></td><td>&lt;i&gt;2&lt;/i&gt;</td>" in rendered
+    assert "<li>item <code>x</code></li>" in rendered
+    assert "<img" not in rendered and "<i>" not in rendered
+
+
+def test_report_command_rerenders_without_refitting(run, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    shutil.copytree(run[0], run_dir)
+    model_files = {p: p.stat().st_mtime_ns for p in (run_dir / "models").rglob("*") if p.is_file()}
+    (run_dir / "report.html").unlink()
+    shutil.rmtree(run_dir / "ldavis")
+    assert main(["report", str(run_dir), "--no-progress"]) == 0
+    assert capsys.readouterr().out.strip() == str(run_dir / "report.html")
+    assert (run_dir / "report.html").is_file() and (run_dir / "ldavis" / "lda.html").is_file()
+    assert {p: p.stat().st_mtime_ns for p in model_files} == model_files
+
+
+def test_report_command_refuses_unfinished_or_missing_runs(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nowhere: no such run folder" in err
+    unfinished = tmp_path / "unfinished"
+    unfinished.mkdir()
+    (unfinished / "metrics.csv").write_text("model,k,seed\n", encoding="utf-8")
+    assert main(["report", str(unfinished)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no DONE file" in err and "Traceback" not in err
+
+
+def test_a_table_missing_a_column_is_named(run, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(run[0], run_dir)
+    shares = pd.read_csv(run_dir / "theme_shares.csv").drop(columns=["units"])
+    shares.to_csv(run_dir / "theme_shares.csv", index=False)
+    with pytest.raises(InputError, match=r"theme_shares\.csv: missing column\(s\) units"):
+        write_report(run_dir)
+
+
+def test_hostile_run_contents_are_escaped(run, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(run[0], run_dir)
+    bad = '<img src=x onerror="window.__pwned=1">'
+    assigned = pd.read_csv(run_dir / "assignments.csv", dtype=str, keep_default_na=False)
+    assigned.loc[0, "heading"] = bad
+    assigned.to_csv(run_dir / "assignments.csv", index=False)
+    shares = pd.read_csv(run_dir / "theme_shares.csv", keep_default_na=False)
+    shares.loc[shares.doc_id == shares.doc_id.iloc[0], "doc_id"] = bad + "</script>"
+    shares.to_csv(run_dir / "theme_shares.csv", index=False)
+    (run_dir / "comparison.md").write_text(f"# {bad}\n\n| model | note |\n|---|---|\n| lda | {bad} |\n", encoding="utf-8")
+    page = write_report(run_dir).read_text(encoding="utf-8")
+    assert "<img src=x" not in page and "</script>" not in page
+    assert html.escape(bad + "</script>") in page

@@ -1,0 +1,245 @@
+"""PNG plots of a run folder (RUN_DIR/plots/): metrics against K, confusion matrices, theme
+shares per document, and theme attention over years and by region.
+
+Drawn with matplotlib's object API (no pyplot, no global backend switch) and a CJK font
+found among the installed fonts, so Chinese document names and regions render."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager, rc_context
+from matplotlib.figure import Figure
+
+from . import OTHER
+from .report.tables import (
+    ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, confusion, distinct, document_shares,
+    main_fit, model_order, read_config, read_table, theme_order, weak_labels,
+)
+
+# Fonts with Chinese glyphs, best first; the first one installed is used.
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
+             "Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "SimHei", "Noto Sans CJK JP", "AR PL UMing CN")
+THEME_COLOURS = {"ecology": "#2ca02c", "industry": "#1f77b4", "livelihood": "#ff7f0e", "governance": "#9467bd",
+                 "safety": "#d62728", OTHER: "#b0b0b0"}
+EXTRA_COLOURS = ("#8c564b", "#e377c2", "#bcbd22", "#17becf", "#7f7f7f", "#aec7e8", "#98df8a", "#ffbb78")
+MODEL_MARKERS = "osD^v<>ph*"
+
+
+def plot_file(kind: str, model: str | None = None) -> str:
+    """File name (inside plots/) of a kind of plot: metrics_vs_k, confusion, shares, years, regions."""
+    if model is None:
+        return f"{kind}.png"
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
+    return f"{kind}_{safe}.png"
+
+
+def cjk_font() -> str | None:
+    """The name of an installed font with Chinese glyphs, or None."""
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def write_plots(run_dir: str | Path) -> list[Path]:
+    """Draw every plot the run folder's tables allow into RUN_DIR/plots/ and return their paths."""
+    run_dir = Path(run_dir)
+    out = run_dir / "plots"
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.png"):  # a re-render must not leave plots of models no longer in the run
+        old.unlink()
+    metrics = read_table(run_dir, "metrics.csv", METRICS_COLUMNS)
+    assigned = read_table(run_dir, "assignments.csv", ASSIGNMENT_COLUMNS)
+    shares = read_table(run_dir, "theme_shares.csv", SHARE_COLUMNS)
+    lexicon = (read_config(run_dir).get("themes") or {}).get("lexicon")
+
+    written = []
+    font = cjk_font()
+    style = {"font.family": "sans-serif", "font.sans-serif": ([font] if font else []) + ["DejaVu Sans"],
+             "axes.unicode_minus": False, "figure.dpi": 100}
+    with rc_context(style), warnings.catch_warnings():
+        # Without a CJK font every Chinese glyph warns; the report page says which font was used.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from")
+        if metrics is not None and not metrics.empty:
+            figure = metrics_figure(metrics)
+            if figure is not None:
+                written.append(_save(figure, out / plot_file("metrics_vs_k")))
+        if assigned is not None and not assigned.empty:
+            gold = weak_labels(assigned, lexicon)
+            if gold is not None:
+                for model in model_order(assigned):
+                    rows = assigned["model"] == model
+                    table = confusion(gold[rows], assigned.loc[rows, "theme"])
+                    if table.values.sum() > 0:
+                        written.append(_save(confusion_figure(model, table), out / plot_file("confusion", model)))
+        if shares is not None and not shares.empty:
+            years, regions = distinct(shares, "year"), distinct(shares, "region")
+            for model in model_order(shares):
+                written.append(_save(shares_figure(shares, model), out / plot_file("shares", model)))
+                if len(years) >= 2:
+                    written.append(_save(attention_figure(shares, model, "year"), out / plot_file("years", model)))
+                if len(regions) >= 2:
+                    written.append(_save(regions_figure(shares, model), out / plot_file("regions", model)))
+    return written
+
+
+def theme_colours(themes) -> dict[str, str]:
+    extra = iter(EXTRA_COLOURS * 4)
+    return {t: THEME_COLOURS.get(t) or next(extra, "#333333") for t in themes}
+
+
+def metric_columns(metrics: pd.DataFrame) -> list[str]:
+    """Every numeric column other than k and seed that holds at least one value."""
+    columns = []
+    for column in metrics.columns:
+        if column in METRICS_COLUMNS:
+            continue
+        values = pd.to_numeric(metrics[column], errors="coerce")
+        if values.notna().any():
+            columns.append(column)
+    return columns
+
+
+def metrics_figure(metrics: pd.DataFrame) -> Figure | None:
+    """One panel per metric: mean over seeds against K, one line per model, bars ±1 sd."""
+    columns = metric_columns(metrics)
+    if not columns:
+        return None
+    models = model_order(metrics)
+    ncols = min(3, len(columns))
+    nrows = -(-len(columns) // ncols)
+    figure = Figure(figsize=(4.2 * ncols, 3.0 * nrows + 0.6), layout="constrained")
+    axes = figure.subplots(nrows, ncols, squeeze=False).ravel()
+    table = metrics.copy()
+    for column in columns:
+        table[column] = pd.to_numeric(table[column], errors="coerce")
+    grouped = table.groupby(["model", "k"], sort=False)[columns]
+    means, sds = grouped.mean(), grouped.std().fillna(0.0)
+    for ax, column in zip(axes, columns):
+        for i, model in enumerate(models):
+            if model not in means.index.get_level_values(0):
+                continue
+            mean = means.loc[model, column].dropna()
+            if mean.empty:
+                continue
+            sd = sds.loc[model, column].reindex(mean.index)
+            order = np.argsort(mean.index.to_numpy())
+            ax.errorbar(mean.index.to_numpy()[order], mean.to_numpy()[order], yerr=sd.to_numpy()[order],
+                        marker=MODEL_MARKERS[i % len(MODEL_MARKERS)], capsize=3, label=model, color=f"C{i % 10}")
+        ax.set_title(column, fontsize=10)
+        ax.set_xlabel("K (topics)")
+        ax.set_xticks(sorted(set(table["k"])))
+        ax.grid(alpha=0.3)
+    for ax in axes[len(columns):]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    for ax in axes[1:len(columns)]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    figure.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6), frameon=False)
+    figure.suptitle("Metrics against K: mean over seeds, bars ±1 sd", fontsize=11)
+    return figure
+
+
+def confusion_figure(model: str, table: pd.DataFrame) -> Figure:
+    """Assigned theme against weak label: counts, coloured by the share of each label's units."""
+    counts = table.to_numpy()
+    row_share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    size = 1.0 + 0.75 * len(table.columns)
+    figure = Figure(figsize=(size + 1.5, size), layout="constrained")
+    ax = figure.subplots()
+    image = ax.imshow(row_share, cmap="Blues", vmin=0, vmax=1)
+    for i in range(counts.shape[0]):
+        for j in range(counts.shape[1]):
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=9,
+                    color="white" if row_share[i, j] > 0.6 else "black")
+    ax.set_xticks(range(len(table.columns)), table.columns, rotation=35, ha="right")
+    ax.set_yticks(range(len(table.index)), table.index)
+    ax.set_xlabel("assigned theme")
+    ax.set_ylabel("weak label (from the heading)")
+    ax.set_title(f"{model}: {int(counts.sum())} labelled units", fontsize=10)
+    figure.colorbar(image, ax=ax, label="share of the label's units")
+    return figure
+
+
+def _stacked_bars(ax, table: pd.DataFrame, colours: dict[str, str]) -> None:
+    left = np.zeros(len(table))
+    positions = np.arange(len(table))
+    for theme in table.columns:
+        values = table[theme].to_numpy(dtype=float)
+        ax.barh(positions, values, left=left, color=colours[theme], label=theme, height=0.8)
+        left += values
+    ax.set_yticks(positions, [_short(str(name)) for name in table.index])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+
+
+def shares_figure(shares: pd.DataFrame, model: str) -> Figure:
+    """Each document's share of units per theme (main k, mean over seeds)."""
+    k, seeds = main_fit(shares, model)
+    table = document_shares(shares, model)
+    figure = Figure(figsize=(9, 1.6 + 0.26 * len(table)), layout="constrained")
+    ax = figure.subplots()
+    _stacked_bars(ax, table, theme_colours(table.columns))
+    ax.set_xlabel("share of the document's units")
+    ax.set_title(f"{model}, K={k}: theme shares per document (mean over {len(seeds)} seed{'s' * (len(seeds) > 1)})", fontsize=10)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
+    return figure
+
+
+def attention_figure(shares: pd.DataFrame, model: str, by: str) -> Figure:
+    """Share of units per theme against the year, one panel per theme: mean over seeds, band min–max."""
+    k, seeds = main_fit(shares, model)
+    table = attention(shares, model, by)
+    themes = theme_order(table["theme"].astype(str))
+    colours = theme_colours(themes)
+    ncols = min(3, len(themes))
+    nrows = -(-len(themes) // ncols)
+    figure = Figure(figsize=(4.2 * ncols, 2.6 * nrows + 0.5), layout="constrained")
+    axes = figure.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel()
+    for ax, theme in zip(axes, themes):
+        rows = table[table["theme"].astype(str) == theme]
+        x = rows[by].astype(float).to_numpy()
+        ax.plot(x, rows["mean"], marker="o", markersize=3, color=colours[theme])
+        if len(seeds) > 1:
+            ax.fill_between(x, rows["min"], rows["max"], color=colours[theme], alpha=0.25, linewidth=0)
+        ax.set_title(theme, fontsize=10)
+        ax.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+        ax.tick_params(labelbottom=True)  # years under every panel, also above an empty cell
+        ax.grid(alpha=0.3)
+    axes[0].set_ylim(0, min(1.0, max(float(table["max"].max()), 0.05) * 1.08))  # shared by every panel
+    for ax in axes[len(themes):]:
+        ax.set_visible(False)
+    figure.supxlabel(by, fontsize=10)
+    figure.supylabel("share of units", fontsize=10)
+    spread = f"line: mean over {len(seeds)} seeds; band: lowest–highest seed" if len(seeds) > 1 else "one seed"
+    figure.suptitle(f"{model}, K={k}: theme attention by {by} ({spread})", fontsize=11)
+    return figure
+
+
+def regions_figure(shares: pd.DataFrame, model: str) -> Figure:
+    """Share of units per theme in each region (all its documents pooled; main k, mean over seeds)."""
+    k, seeds = main_fit(shares, model)
+    table = attention(shares, model, "region").pivot(index="region", columns="theme", values="mean").fillna(0.0)
+    table = table[theme_order(table.columns.astype(str))]
+    figure = Figure(figsize=(9, 1.6 + 0.26 * len(table)), layout="constrained")
+    ax = figure.subplots()
+    _stacked_bars(ax, table, theme_colours(table.columns))
+    ax.set_xlabel("share of the region's units")
+    ax.set_title(f"{model}, K={k}: theme attention by region (mean over {len(seeds)} seed{'s' * (len(seeds) > 1)})", fontsize=10)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
+    return figure
+
+
+def _short(name: str, limit: int = 36) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _save(figure: Figure, path: Path) -> Path:
+    figure.savefig(path, dpi=100, metadata={"Software": None})  # no version stamp: same run, same bytes
+    return path

@@ -1,0 +1,180 @@
+"""Ingest end to end: files → units.jsonl and removed.jsonl, the summary, the command, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from topics.documents import Unit
+from topics.errors import InputError
+from topics.ingest import format_summary, ingest_paths, read_units, write_units
+from topics.layout import count_chars
+from topics.structure import MAX_UNIT_CHARS
+
+PROJECT = Path(__file__).resolve().parent.parent
+# what layout repair takes out of the sample page: two bylines, and the headlines and authors printed at its end
+EXPECTED_REMOVED = {
+    "headline": count_chars("在推进五个中心城市建设上走在前作表率" "奋力在“强省会”中显担当展作为"),
+    "author": count_chars("市人大代表、城西区委书记 张俊录" "市人大代表、城西区委副书记、区长 袁文"),
+    "byline": count_chars("（记者 张国静）" * 2),
+}
+
+
+def _topics(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "topics", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
+
+
+def test_ingest_sample_summary_accounts_for_every_character(sample_path):
+    result = ingest_paths([sample_path])
+    summary = result.summary
+    assert summary["documents"] == 1 and summary["pieces"] == 2
+    assert [d.doc_id for d in result.documents] == ["xining_chengxi_2024#1", "xining_chengxi_2024#2"]
+    assert summary["units"] == len(result.units) == 15
+    assert summary["chars_input"] == count_chars(sample_path.read_text(encoding="utf-8"))
+    assert summary["chars_input"] == summary["chars_kept"] + summary["chars_removed"]
+    assert summary["removed_by_reason"] == EXPECTED_REMOVED
+    assert summary["files_skipped"] == 0
+    text = format_summary(summary)
+    assert "units: 15" in text and f"headline {EXPECTED_REMOVED['headline']}" in text and "files skipped: 0" in text
+
+
+def test_units_jsonl_round_trip(tmp_path, sample_path):
+    units = ingest_paths([sample_path]).units
+    path = write_units(units, tmp_path / "out" / "units.jsonl")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(units)
+    record = json.loads(lines[2])
+    assert {"doc_id", "unit_id", "kind", "heading", "text", "weak_label", "year", "region"} <= set(record)
+    assert record["heading"] == "着力在生态文明建设上创造高标准" and record["weak_label"] == "ecology"
+    assert read_units(path) == units
+
+
+@pytest.mark.parametrize("line, message", [
+    ("{not json", ":2: not valid JSON"),
+    ('["a list"]', ":2: expected a JSON object"),
+    ('{"doc_id": "d", "unit_id": "u2", "kind": "paragraph", "text": "文本"}', ":2: missing field(s) heading, weak_label, year, region"),
+    ('{"doc_id": "d", "unit_id": "u2", "kind": "paragraph", "heading": "", "text": 5, "weak_label": "", '
+     '"year": 2024, "region": ""}', ":2: field 'text' must be a string"),
+    ('{"doc_id": "d", "unit_id": "u2", "kind": "paragraph", "heading": "", "text": "文本", "weak_label": "", '
+     '"year": "2024", "region": ""}', ":2: field 'year' must be an integer or null"),
+    ('{"doc_id": "d", "unit_id": "u1", "kind": "paragraph", "heading": "", "text": "文本", "weak_label": "", '
+     '"year": 2024, "region": ""}', ":2: unit_id 'u1' repeats line 1"),
+])
+def test_read_units_names_the_bad_line(tmp_path, line, message):
+    good = Unit(doc_id="d", unit_id="u1", kind="paragraph", heading="", text="文本", year=2024)
+    path = tmp_path / "units.jsonl"
+    path.write_text(json.dumps(good.to_json(), ensure_ascii=False) + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        read_units(path)
+    assert str(error.value).startswith(f"{path}{message}")
+    with pytest.raises(InputError, match="no such file"):
+        read_units(tmp_path / "missing.jsonl")
+
+
+@pytest.mark.corpora
+def test_gbk_crlf_files_give_the_same_units_as_utf8(shared_corpora):
+    raw = ingest_paths([shared_corpora / "hailar_district_gwr_raw"])
+    utf8 = ingest_paths([shared_corpora / "hailar_district_gwr"])
+
+    def comparable(units):
+        return [(u.unit_id.split("/", 1)[1], u.kind, u.heading, u.text, u.weak_label, u.year, u.region, u.span)
+                for u in units]
+
+    assert len(raw.units) > 300
+    assert comparable(raw.units) == comparable(utf8.units)
+    assert raw.summary["removed_by_reason"] == utf8.summary["removed_by_reason"]
+
+
+@pytest.mark.slow
+def test_ten_megabyte_file_without_line_breaks(tmp_path, sample_path):
+    """A 10 MB single-line file is cut at sentence ends into bounded units, in near-linear time."""
+    from topics.layout import repair_layout
+    from topics.documents import Document
+
+    body = "".join(d.text.replace("\n", "") for d in repair_layout(Document("s", sample_path.read_text(), "s")))
+    text = (body * (10_000_000 // len(body) + 1))[:10_000_000]
+    path = tmp_path / "big.txt"
+    path.write_text(text, encoding="utf-8")
+    result = ingest_paths([path])
+    assert result.summary["chars_input"] == count_chars(text)
+    assert result.summary["chars_kept"] + result.summary["chars_removed"] == result.summary["chars_input"]
+    sizes = [len(u.text) for u in result.units]
+    assert max(sizes) <= MAX_UNIT_CHARS and len(sizes) >= len(text) // MAX_UNIT_CHARS
+    assert sum(1 for u in result.units if u.text.endswith(("。", "！", "？"))) > 0.9 * len(sizes)
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_command_writes_units_removed_record_and_summary(tmp_path, sample_path):
+    proc = _topics("ingest", str(sample_path), "-o", "out/units.jsonl", "--removed", "out/removed.jsonl", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "documents: 1 (2 after splitting pages with several articles)" in proc.stdout
+    listing = ", ".join(f"{reason} {chars}" for reason, chars in sorted(EXPECTED_REMOVED.items(), key=lambda x: -x[1]))
+    assert "units: 15" in proc.stdout and f"removed by reason: {listing}" in proc.stdout
+    units = read_units(tmp_path / "out" / "units.jsonl")
+    assert len(units) == 15 and units[0].doc_id == "xining_chengxi_2024#1"
+    removed = [json.loads(line) for line in (tmp_path / "out" / "removed.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {r["reason"] for r in removed} == {"byline", "headline", "author"} and len(removed) == 6
+    assert all(set(r) == {"doc_id", "reason", "text", "line"} for r in removed)
+
+
+def test_command_missing_path_is_a_one_line_error(tmp_path):
+    proc = _topics("ingest", "no/such/folder", "-o", "units.jsonl", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "topics ingest: error: no/such/folder: no such file or folder"
+    assert not (tmp_path / "units.jsonl").exists()
+
+
+@pytest.fixture
+def folder_with_bad_files(tmp_path, sample_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "2024_西宁市城西区.txt").write_bytes(sample_path.read_bytes())
+    (folder / "2024_空.txt").write_bytes(b"")
+    (folder / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    (folder / "english.txt").write_text("Only English words here.\n", encoding="utf-8")
+    return folder
+
+
+def test_command_skips_bad_files_in_a_folder(tmp_path, folder_with_bad_files):
+    proc = _topics("ingest", str(folder_with_bad_files), "-o", "units.jsonl", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "files skipped: 3" in proc.stdout
+    for name in ("2024_空.txt", "image.txt", "english.txt"):
+        assert name in proc.stdout
+    units = read_units(tmp_path / "units.jsonl")
+    assert len(units) == 15 and units[0].doc_id == "reports/2024_西宁市城西区#1" and units[0].year == 2024
+    assert "Traceback" not in proc.stderr
+
+
+def test_command_strict_stops_at_a_bad_file(tmp_path, folder_with_bad_files):
+    proc = _topics("ingest", str(folder_with_bad_files), "-o", "units.jsonl", "--strict", cwd=tmp_path)
+    assert proc.returncode == 2
+    last = proc.stderr.strip().splitlines()[-1]  # earlier lines are the progress bar
+    assert last.startswith("topics ingest: error: ") and last.endswith("2024_空.txt: empty file")
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "units.jsonl").exists()
+
+
+def test_command_refuses_a_folder_as_output(tmp_path, sample_path):
+    (tmp_path / "out").mkdir()
+    proc = _topics("ingest", str(sample_path), "-o", "out", cwd=tmp_path)
+    assert proc.returncode == 2 and "out: is a folder" in proc.stderr
+
+
+@pytest.mark.corpora
+def test_command_on_a_real_corpus_folder(tmp_path, shared_corpora):
+    proc = _topics("ingest", str(shared_corpora / "hailar_district_gwr_raw"), "-o", "units.jsonl", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "documents: 7" in proc.stdout and "files skipped: 0" in proc.stdout
+    numbers = proc.stdout.split("characters: ")[1].split(" (")[0]
+    read, kept, removed = (int(x.replace(",", "")) for x in numbers.replace("=", "+").replace("read", "")
+                           .replace("kept", "").replace("removed", "").split("+"))
+    assert read == kept + removed and removed > 0
+    assert "ingesting" in proc.stderr  # the progress bar on a folder

@@ -1,0 +1,32 @@
+"""topics ingest PATH... -o units.jsonl [--removed removed.jsonl] [--strict] [--themes THEMES.toml]"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..ingest import format_summary, ingest_paths, write_removals, write_units
+from ..theme_words import load_theme_lexicon
+
+
+def configure(parser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="report files (.txt in any common Chinese encoding, .jsonl, .csv) or folders of them")
+    parser.add_argument("-o", "--output", required=True, metavar="UNITS.jsonl", help="where to write the units")
+    parser.add_argument("--removed", metavar="REMOVED.jsonl",
+                        help="also write everything layout repair removed, with the reason, one record per line")
+    parser.add_argument("--strict", action="store_true",
+                        help="stop at the first bad file instead of skipping it")
+    parser.add_argument("--themes", metavar="THEMES.toml",
+                        help="theme lexicon for the weak labels (default: the package's themes.toml)")
+
+
+def run(args) -> int:
+    themes = load_theme_lexicon(args.themes) if args.themes else None
+    progress = any(Path(path).is_dir() for path in args.paths)
+    result = ingest_paths(args.paths, strict=args.strict, progress=progress, themes=themes)
+    written = [f"{write_units(result.units, args.output)} ({len(result.units):,} units)"]
+    if args.removed:
+        written.append(f"{write_removals(result.removals, args.removed)} ({len(result.removals):,} removals)")
+    print(format_summary(result.summary))
+    print("wrote " + "; ".join(written))
+    return 0

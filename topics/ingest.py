@@ -1,0 +1,176 @@
+"""Ingest: files and folders → documents (reading) → clean text (layout) → units (structure), with a
+summary of what was kept, removed and skipped, and the units.jsonl / removed.jsonl file formats.
+
+units.jsonl holds one JSON object per line: doc_id, unit_id, kind, heading, text, weak_label, year,
+region, position, span and meta (Unit.to_json). removed.jsonl holds one Removal per line: doc_id,
+reason, text, line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .documents import Removal, Unit
+from .errors import InputError
+from .layout import CleanDocument, count_chars, repair_layout
+from .reading import SkippedFile, read_documents
+from .structure import split_units
+from .theme_words import load_theme_lexicon
+
+REQUIRED_FIELDS = ("doc_id", "unit_id", "kind", "heading", "text", "weak_label", "year", "region")
+
+
+@dataclass
+class IngestResult:
+    documents: list[CleanDocument] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    removals: list[Removal] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+
+
+def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
+                 themes: dict[str, list[str]] | None = None) -> IngestResult:
+    """Read, repair and cut files and folders into units. Bad files are skipped (InputError when
+    ``strict``); a missing path raises InputError."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    read = read_documents(list(paths), strict=strict, progress=progress)
+    if themes is None:
+        themes = load_theme_lexicon()
+    result = IngestResult(skipped=list(read.skipped))
+    input_chars = 0
+    for document in tqdm(read.documents, desc="ingesting", unit="doc", file=sys.stderr, disable=not progress):
+        input_chars += count_chars(document.text)
+        for clean in repair_layout(document):
+            result.documents.append(clean)
+            result.removals += clean.removals
+            result.units += split_units(clean, themes)
+    result.summary = summarise(len(read.documents), result, input_chars)
+    return result
+
+
+def summarise(n_read: int, result: IngestResult, input_chars: int) -> dict:
+    removed_by_reason: Counter = Counter()
+    for removal in result.removals:
+        removed_by_reason[removal.reason] += count_chars(removal.text)
+    kept = sum(clean.kept_chars for clean in result.documents)
+    return {
+        "documents": n_read,
+        "pieces": len(result.documents),
+        "units": len(result.units),
+        "units_by_kind": dict(Counter(unit.kind for unit in result.units).most_common()),
+        "weak_labels": dict(Counter(unit.weak_label or "none" for unit in result.units).most_common()),
+        "chars_input": input_chars,
+        "chars_kept": kept,
+        "chars_removed": sum(removed_by_reason.values()),
+        "removed_by_reason": dict(removed_by_reason.most_common()),
+        "files_skipped": len(result.skipped),
+        "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
+    }
+
+
+def format_summary(summary: dict) -> str:
+    """The closing summary of ``topics ingest`` as readable lines."""
+    def listing(counts: dict) -> str:
+        return ", ".join(f"{name} {value:,}" for name, value in counts.items()) or "none"
+
+    lines = [
+        f"documents: {summary['documents']:,}" + (f" ({summary['pieces']:,} after splitting pages with several articles)"
+                                                  if summary["pieces"] != summary["documents"] else ""),
+        f"units: {summary['units']:,} ({listing(summary['units_by_kind'])})",
+        f"weak labels: {listing(summary['weak_labels'])}",
+        f"characters: {summary['chars_input']:,} read = {summary['chars_kept']:,} kept + "
+        f"{summary['chars_removed']:,} removed (whitespace, control and format characters not counted)",
+        f"removed by reason: {listing(summary['removed_by_reason'])}",
+        f"files skipped: {summary['files_skipped']:,}",
+    ]
+    lines += [f"  {item['path']}: {item['reason']}" for item in summary["skipped"]]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- files
+
+
+def _write_jsonl(records, path: str | Path) -> Path:
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give a file name for the output")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        with partial.open("w", encoding="utf-8") as out:
+            for record in records:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        os.replace(partial, path)
+    except OSError as err:
+        raise InputError(f"{path}: cannot write ({err.strerror})") from None
+    return path
+
+
+def write_units(units: list[Unit], path: str | Path) -> Path:
+    """Write units as JSONL (one object per line, UTF-8)."""
+    return _write_jsonl((unit.to_json() for unit in units), path)
+
+
+def write_removals(removals: list[Removal], path: str | Path) -> Path:
+    """Write the removal record as JSONL: doc_id, reason, text, line."""
+    return _write_jsonl((removal.to_json() for removal in removals), path)
+
+
+def read_units(path: str | Path) -> list[Unit]:
+    """Read a units.jsonl file. Raises InputError naming file:line for a malformed line."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    units = []
+    seen: dict[str, int] = {}
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.strerror})") from None
+    with handle:
+        try:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                units.append(_parse_unit(line, f"{path}:{number}", seen, number))
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text") from None
+    return units
+
+
+def _parse_unit(line: str, where: str, seen: dict[str, int], number: int) -> Unit:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise InputError(f"{where}: not valid JSON ({err.msg})") from None
+    if not isinstance(record, dict):
+        raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    missing = [key for key in REQUIRED_FIELDS if key not in record]
+    if missing:
+        raise InputError(f"{where}: missing field(s) {', '.join(missing)}")
+    for key in ("doc_id", "unit_id", "kind", "heading", "text", "weak_label", "region"):
+        if not isinstance(record[key], str):
+            raise InputError(f"{where}: field '{key}' must be a string")
+    if record["year"] is not None and (not isinstance(record["year"], int) or isinstance(record["year"], bool)):
+        raise InputError(f"{where}: field 'year' must be an integer or null")
+    span = record.get("span", [0, 0])
+    if not (isinstance(span, list) and len(span) == 2 and all(isinstance(x, int) for x in span)):
+        raise InputError(f"{where}: field 'span' must be [start, end]")
+    if not isinstance(record.get("meta", {}), dict):
+        raise InputError(f"{where}: field 'meta' must be an object")
+    if record["unit_id"] in seen:
+        raise InputError(f"{where}: unit_id '{record['unit_id']}' repeats line {seen[record['unit_id']]}")
+    seen[record["unit_id"]] = number
+    try:
+        return Unit.from_json(record)
+    except TypeError as err:
+        raise InputError(f"{where}: {err}") from None

@@ -1,0 +1,84 @@
+"""Does the boilerplate-slogan filter matter? Runs slogan_ablation.toml twice — as written (slogans and
+filler words filtered) and with both filters off — and prints NPMI, TD and label macro-F1 per model,
+plus how much slogan and filler residue reaches the topics' top-10 words.
+
+Usage: python experiments/slogan_ablation.py [-o RUNS_FOLDER]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import tomllib
+from pathlib import Path
+
+import jieba
+import pandas as pd
+
+from topics.config import resolve_config
+from topics.lexicons import bundled_path, load_word_list
+from topics.result import TopicResult
+from topics.runner import run_config
+from topics.theme_words import load_theme_lexicon
+
+HERE = Path(__file__).resolve().parent
+CONFIG = HERE / "slogan_ablation.toml"
+SCORES = ["coherence_npmi", "topic_diversity", "label_macro_f1"]
+
+
+def variants(runs: Path) -> dict[str, dict]:
+    raw = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
+    off = copy.deepcopy(raw)
+    off["tokenizer"].update(slogans=False, fillers=False)
+    return {
+        "filtered": _resolve(raw, runs / "slogan_ablation_filtered"),
+        "unfiltered": _resolve(off, runs / "slogan_ablation_unfiltered"),
+    }
+
+
+def _resolve(raw: dict, output: Path) -> dict:
+    config = resolve_config(raw, source=str(CONFIG), base_dir=HERE)
+    config["run"]["output"] = str(output)
+    return config
+
+
+def residue_words() -> set[str]:
+    """Pieces jieba makes of the shipped slogans, and the filler words, minus every theme word."""
+    theme_words = {word for words in load_theme_lexicon().values() for word in words}
+    pieces = set(load_word_list(bundled_path("fillers")).entries)
+    tokenizer = jieba.Tokenizer()
+    for slogan in load_word_list(bundled_path("slogans")).entries:
+        pieces.update(word for word in tokenizer.lcut(slogan) if len(word) > 1)
+    return pieces - theme_words
+
+
+def residue_share(run_dir: Path, words: set[str]) -> dict[str, float]:
+    """Share of each primary model's top-10 words that are slogan pieces or fillers."""
+    shares = {}
+    for model_dir in sorted((run_dir / "models").iterdir()):
+        top = [word for topic in TopicResult.load(model_dir).top_words(10) for word in topic]
+        shares[model_dir.name] = sum(word in words for word in top) / len(top)
+    return shares
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-o", "--output", type=Path, default=HERE.parent / "runs", help="folder for the two runs")
+    args = parser.parse_args()
+    words = residue_words()
+    tables = []
+    for name, config in variants(args.output).items():
+        run_dir = run_config(config)
+        metrics = pd.read_csv(run_dir / "metrics.csv")
+        table = metrics.groupby("model", sort=False)[SCORES].mean()
+        table["top10_residue"] = pd.Series(residue_share(run_dir, words))
+        tables.append(table.assign(variant=name).reset_index())
+    result = pd.concat(tables).set_index(["model", "variant"]).sort_index()
+    out = args.output / "slogan_ablation.csv"
+    result.to_csv(out)
+    print(result.to_string(float_format=lambda v: f"{v:.3f}"))
+    print(f"table: {out}")
+
+
+if __name__ == "__main__":
+    main()

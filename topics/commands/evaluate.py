@@ -1,0 +1,25 @@
+"""topics evaluate RUN_DIR --gold GOLD.tsv [-o gold_metrics.csv]"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def configure(parser) -> None:
+    parser.add_argument("run_dir", type=Path, help="a finished run folder (written by topics run)")
+    parser.add_argument("--gold", type=Path, required=True,
+                        help="hand-coded units: TSV with columns doc, unit, label, heading, text")
+    parser.add_argument("-o", "--output", type=Path, default=None,
+                        help="CSV of scores, one row per model (default: RUN_DIR/gold_metrics.csv)")
+
+
+def run(args) -> int:
+    from ..evaluation import evaluate_run
+
+    table = evaluate_run(args.run_dir, args.gold)
+    output = args.output or args.run_dir / "gold_metrics.csv"
+    table.to_csv(output, index=False)
+    shown = [c for c in ("model", "units", "accuracy", "macro_f1", "nmi", "ari") if c in table.columns]
+    print(table[shown].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"scores: {output}")
+    return 0

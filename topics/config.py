@@ -1,0 +1,246 @@
+"""Experiment configs: one TOML file holds everything a run depends on.
+
+``load_config`` reads a file, rejects unknown keys and bad values naming the key, and
+returns the resolved config (every default filled in) that the runner saves as run."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from .errors import InputError
+
+# Every section and key a config may hold, with its default. None means "required".
+DEFAULTS: dict[str, dict] = {
+    "run": {
+        "name": None,
+        "output": "",  # run folder, relative to the config file; default runs/<name> in the current folder
+        "seeds": [1, 2, 3, 4, 5],
+        "progress": True,
+    },
+    "corpus": {
+        "paths": None,  # files or folders, relative to the config file
+        "strict": False,
+        "skip_kinds": ["heading"],  # unit kinds not fitted: a heading is repeated in its units' heading field
+    },
+    "tokenizer": {},  # passed to TokenizerSettings.from_dict, which validates its own keys
+    "vocabulary": {
+        "no_below": 2,
+        "no_above": 0.5,
+        "keep_n": 20000,
+    },
+    "themes": {
+        "lexicon": "",  # a theme lexicon TOML; "" means the package's own
+    },
+    "models": {},  # name -> {k = int | [ints], <model parameters>}
+    "evaluation": {
+        "metrics": [],  # [] means every metric
+        "heldout_fraction": 0.1,  # units held out of fitting, for held-out perplexity
+        "labels": "weak",  # "weak" (labels from headings) or a gold TSV path
+    },
+    "report": {
+        "enabled": True,
+    },
+}
+
+TOP_LEVEL_TABLES = tuple(DEFAULTS)
+
+
+def load_config(path: str | Path) -> dict:
+    """Read and validate a config file; relative paths are resolved against its folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such config file")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: config is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(f"{path}: invalid TOML: {err}") from None
+    return resolve_config(raw, source=str(path), base_dir=path.parent)
+
+
+def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None = None) -> dict:
+    """Check every key and value of ``raw`` and fill in the defaults."""
+    base_dir = base_dir or Path.cwd()
+    for key in raw:
+        if key not in DEFAULTS:
+            raise InputError(f"{source}: unknown table [{key}]; valid tables: {', '.join(TOP_LEVEL_TABLES)}")
+    config: dict = {}
+    for table, defaults in DEFAULTS.items():
+        given = raw.get(table, {})
+        if not isinstance(given, dict):
+            raise InputError(f"{source}: [{table}] must be a table")
+        if table in ("tokenizer", "models"):
+            config[table] = dict(given)
+            continue
+        for key in given:
+            if key not in defaults:
+                raise InputError(f"{source}: unknown key {table}.{key}; valid keys: {', '.join(defaults)}")
+        merged = {}
+        for key, default in defaults.items():
+            if key not in given and default is None:
+                raise InputError(f"{source}: missing required key {table}.{key}")
+            merged[key] = given.get(key, default)
+        config[table] = merged
+
+    _check_run(config["run"], source)
+    if config["run"]["output"]:
+        config["run"]["output"] = str(_resolve(config["run"]["output"], base_dir))
+    _check_corpus(config["corpus"], source, base_dir)
+    _check_vocabulary(config["vocabulary"], source)
+    _check_models(config["models"], source)
+    config["tokenizer"] = _resolve_tokenizer(config["tokenizer"], source, base_dir)
+    _check_evaluation(config["evaluation"], source, base_dir)
+    lexicon = config["themes"]["lexicon"]
+    if lexicon:
+        _expect(isinstance(lexicon, str), source, "themes.lexicon", "a file path", lexicon)
+        config["themes"]["lexicon"] = str(_resolve(lexicon, base_dir))
+    _expect(isinstance(config["report"]["enabled"], bool), source, "report.enabled", "true or false", config["report"]["enabled"])
+    return config
+
+
+def _expect(ok: bool, source: str, key: str, allowed: str, given) -> None:
+    if not ok:
+        raise InputError(f"{source}: {key} must be {allowed}, got {given!r}")
+
+
+def _resolve(path: str, base_dir: Path) -> Path:
+    candidate = Path(path).expanduser()
+    return candidate if candidate.is_absolute() else (base_dir / candidate).resolve()
+
+
+def _check_run(run: dict, source: str) -> None:
+    _expect(isinstance(run["name"], str) and run["name"].strip() != "", source, "run.name", "a non-empty string", run["name"])
+    seeds = run["seeds"]
+    _expect(
+        isinstance(seeds, list) and seeds and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds),
+        source, "run.seeds", "a non-empty list of non-negative integers", seeds,
+    )
+    _expect(len(set(seeds)) == len(seeds), source, "run.seeds", "a list without repeats", seeds)
+    _expect(isinstance(run["output"], str), source, "run.output", "a folder path", run["output"])
+    _expect(isinstance(run["progress"], bool), source, "run.progress", "true or false", run["progress"])
+
+
+def _check_corpus(corpus: dict, source: str, base_dir: Path) -> None:
+    paths = corpus["paths"]
+    if isinstance(paths, str):
+        paths = [paths]
+    _expect(isinstance(paths, list) and paths and all(isinstance(p, str) for p in paths),
+            source, "corpus.paths", "a list of files or folders", paths)
+    corpus["paths"] = [str(_resolve(p, base_dir)) for p in paths]
+    _expect(isinstance(corpus["strict"], bool), source, "corpus.strict", "true or false", corpus["strict"])
+    kinds = corpus["skip_kinds"]
+    _expect(isinstance(kinds, list) and all(isinstance(k, str) for k in kinds), source, "corpus.skip_kinds",
+            "a list of unit kinds (paragraph, point, section, heading …)", kinds)
+
+
+# tokenizer settings that name files: resolved against the config's folder like corpus.paths
+_TOKENIZER_PATH_LISTS = ("user_dictionaries", "stopword_lists", "slogan_lists")
+
+
+def _resolve_tokenizer(given: dict, source: str, base_dir: Path) -> dict:
+    """Every tokenizer setting with its default filled in (no hidden defaults in a saved run)."""
+    from .tokenize import TokenizerSettings
+
+    given = dict(given)
+    for key in _TOKENIZER_PATH_LISTS:
+        if isinstance(given.get(key), list):
+            given[key] = [str(_resolve(p, base_dir)) if isinstance(p, str) else p for p in given[key]]
+    return TokenizerSettings.from_dict(given, where=f"{source}: tokenizer").to_dict()
+
+
+def _check_vocabulary(vocabulary: dict, source: str) -> None:
+    no_below, no_above, keep_n = vocabulary["no_below"], vocabulary["no_above"], vocabulary["keep_n"]
+    _expect(isinstance(no_below, int) and no_below >= 1, source, "vocabulary.no_below", "an integer >= 1", no_below)
+    _expect(isinstance(no_above, (int, float)) and 0 < no_above <= 1, source, "vocabulary.no_above",
+            "a fraction in (0, 1]", no_above)
+    _expect(isinstance(keep_n, int) and keep_n >= 1, source, "vocabulary.keep_n", "an integer >= 1", keep_n)
+
+
+def _check_models(models: dict, source: str) -> None:
+    """Check model names and topic counts; fill in every model parameter's default."""
+    from .models import MODEL_NAMES, model_params
+
+    if not models:
+        raise InputError(f"{source}: [models] is empty; add at least one of: {', '.join(MODEL_NAMES)}")
+    for name, params in models.items():
+        if name not in MODEL_NAMES:
+            raise InputError(f"{source}: unknown model models.{name}; valid models: {', '.join(MODEL_NAMES)}")
+        if not isinstance(params, dict):
+            raise InputError(f"{source}: models.{name} must be a table")
+        ks = params.get("k", [])
+        ks = [ks] if isinstance(ks, int) else ks
+        if name != "dictionary":
+            _expect(
+                isinstance(ks, list) and ks and all(isinstance(k, int) and not isinstance(k, bool) and k >= 2 for k in ks),
+                source, f"models.{name}.k", "an integer >= 2 or a list of them", params.get("k"),
+            )
+        defaults = model_params(name)
+        unknown = [key for key in params if key != "k" and key not in defaults]
+        if unknown or "random_state" in params:
+            bad = unknown[0] if unknown else "random_state"
+            allowed = [key for key in defaults if key not in ("k", "random_state")]
+            raise InputError(f"{source}: unknown parameter models.{name}.{bad} (seeds come from run.seeds); "
+                             f"valid parameters: k, {', '.join(allowed)}")
+        resolved = {"k": list(ks)} if name != "dictionary" else {}
+        resolved.update({key: value for key, value in defaults.items() if key not in ("k", "random_state")})
+        resolved.update({key: value for key, value in params.items() if key != "k"})
+        models[name] = resolved
+
+
+def _check_evaluation(evaluation: dict, source: str, base_dir: Path) -> None:
+    from .metrics import METRICS
+
+    names = evaluation["metrics"]
+    _expect(isinstance(names, list) and all(isinstance(n, str) for n in names), source, "evaluation.metrics",
+            "a list of metric names", names)
+    for name in names:
+        if name not in METRICS:
+            raise InputError(f"{source}: unknown metric {name!r} in evaluation.metrics; valid metrics: {', '.join(METRICS)}")
+    fraction = evaluation["heldout_fraction"]
+    _expect(isinstance(fraction, (int, float)) and 0 <= fraction < 0.5, source, "evaluation.heldout_fraction",
+            "a fraction in [0, 0.5)", fraction)
+    labels = evaluation["labels"]
+    _expect(isinstance(labels, str) and labels != "", source, "evaluation.labels", '"weak" or a gold TSV path', labels)
+    if labels != "weak":
+        evaluation["labels"] = str(_resolve(labels, base_dir))
+
+
+def to_toml(config: dict) -> str:
+    """Write a resolved config back as TOML (tables of scalars, lists and sub-tables)."""
+    lines: list[str] = []
+    _write_table(config, [], lines)
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _write_table(table: dict, prefix: list[str], lines: list[str]) -> None:
+    scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    subtables = {k: v for k, v in table.items() if isinstance(v, dict)}
+    if prefix and (scalars or not subtables):
+        lines.append("")
+        lines.append("[" + ".".join(_toml_key(p) for p in prefix) + "]")
+    for key, value in scalars.items():
+        if value is None:  # TOML has no null: the library's own default applies
+            lines.append(f"# {key}: not set (the library's default)")
+        else:
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key, value in subtables.items():
+        _write_table(value, prefix + [key], lines)
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() and key.isascii() else _toml_value(key)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")

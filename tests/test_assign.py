@@ -1,0 +1,94 @@
+"""topics assign MODEL_DIR INPUT... [-o out.csv]: themes for new text with a saved model, tokenized
+with the tokenizer settings saved with it."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import pandas as pd
+import pytest
+
+from model_helpers import FAST_PARAMS, SAMPLE, sample_units_and_tokens
+from topics.cli import main
+from topics.ingest import write_units
+from topics.models import load_model, make_model
+from topics.theme_words import load_theme_lexicon
+from topics.themes import ASSIGNMENT_COLUMNS, assignments
+from topics.vectorize import build_corpus
+
+
+def saved_model(folder, name="seeded-nmf", tokenizer_settings=None):
+    units, tokens = sample_units_and_tokens()
+    corpus = build_corpus(tokens, no_below=1, no_above=0.9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = make_model(name, **FAST_PARAMS[name]).fit(corpus, load_theme_lexicon())
+    model.save(folder, tokenizer_settings=tokenizer_settings if tokenizer_settings is not None else {})
+    return model
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("model") / "seeded-nmf"
+    saved_model(folder)
+    return folder
+
+
+def test_assign_raw_files(model_dir, tmp_path, capsys):
+    out = tmp_path / "out" / "assigned.csv"
+    assert main(["assign", str(model_dir), str(SAMPLE), "-o", str(out), "--no-progress"]) == 0
+    table = pd.read_csv(out, keep_default_na=False)
+    assert list(table.columns) == ASSIGNMENT_COLUMNS
+    units, tokens = sample_units_and_tokens()
+    assert table["unit_id"].tolist() == [u.unit_id for u in units]
+    assert (table["model"] == "seeded-nmf").all()
+    # the same themes as the model gives the same units directly
+    model = load_model(model_dir)
+    expected = assignments(model.result_, units, doc_topic=model.transform(tokens), known_tokens=model.known_tokens(tokens))
+    assert table["theme"].tolist() == expected["theme"].tolist()
+    assert table["p"].tolist() == pytest.approx(expected["p"].tolist())
+    assert f"{len(units)} units of 2 documents assigned with seeded-nmf" in capsys.readouterr().err
+
+
+def test_assign_units_jsonl_to_stdout(model_dir, tmp_path, capsys):
+    units, _ = sample_units_and_tokens()
+    units_file = write_units(units, tmp_path / "units.jsonl")
+    assert main(["assign", str(model_dir), str(units_file), "--no-progress"]) == 0
+    printed = capsys.readouterr()
+    table = pd.read_csv(io.StringIO(printed.out), keep_default_na=False)
+    assert table["unit_id"].tolist() == [u.unit_id for u in units]
+    assert set(table["theme"]) <= set(load_theme_lexicon()) | {"other"}
+
+    assert main(["assign", str(model_dir), str(SAMPLE), "-o", str(tmp_path / "raw.csv"), "--no-progress"]) == 0
+    raw = pd.read_csv(tmp_path / "raw.csv", keep_default_na=False)
+    pd.testing.assert_frame_equal(table, raw)
+
+
+def test_assign_uses_the_saved_tokenizer_settings(tmp_path, capsys):
+    # a model saved with settings that drop every word of its vocabulary can only answer "other"
+    folder = tmp_path / "model"
+    model = saved_model(folder, name="nmf")
+    saved_model(folder, name="nmf", tokenizer_settings={"extra_stopwords": list(model.vocab_)})
+    out = tmp_path / "out.csv"
+    assert main(["assign", str(folder), str(SAMPLE), "-o", str(out), "--no-progress"]) == 0
+    table = pd.read_csv(out, keep_default_na=False)
+    assert (table["theme"] == "other").all() and (table["p"] == 0).all()
+    assert "without any word of the model's vocabulary" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["{tmp}", str(SAMPLE)], "not a saved model folder"),
+        (["{model}", "{tmp}/missing.txt"], "missing.txt: no such file or folder"),
+        (["{model}", "{units}", str(SAMPLE)], "a units.jsonl must be the only INPUT"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(model_dir, tmp_path, capsys, args, message):
+    units, _ = sample_units_and_tokens()
+    units_file = write_units(units, tmp_path / "units.jsonl")
+    filled = [a.format(tmp=tmp_path, model=model_dir, units=units_file) for a in args]
+    assert main(["assign", *filled, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("topics assign: error:") and message in err and err.count("\n") == 1

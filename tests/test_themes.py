@@ -1,0 +1,128 @@
+"""Topic → theme mapping (lift, Hungarian one-to-one, many-to-one, other), unit → theme with
+probability and runner-up, per-document theme shares."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model_helpers import sample_units_and_tokens
+from topics.documents import Unit
+from topics.models import make_model
+from topics.result import TopicResult
+from topics.theme_words import load_theme_lexicon
+from topics.themes import (
+    ASSIGNMENT_COLUMNS,
+    SHARE_COLUMNS,
+    assignments,
+    map_topics_to_themes,
+    theme_lifts,
+    theme_shares,
+    unit_themes,
+)
+from topics.vectorize import build_corpus
+
+VOCAB = ["a", "b", "c", "d", "e", "f"]
+THEMES = {"x": ["a", "b"], "y": ["c", "d"]}
+# a, b (theme x) and c, d (theme y) each make up 10 % of the corpus; e, f the rest
+TERM_FREQUENCY = np.array([5.0, 5.0, 5.0, 5.0, 40.0, 40.0])
+
+
+def result_with(topic_word, doc_topic=None, topic_themes=None) -> TopicResult:
+    topic_word = np.asarray(topic_word, dtype=float)
+    k = topic_word.shape[0]
+    doc_topic = np.full((1, k), 1.0 / k) if doc_topic is None else doc_topic
+    return TopicResult(model_name="test", vocab=VOCAB, topic_word=topic_word, doc_topic=doc_topic,
+                       doc_lengths=np.ones(len(doc_topic)), term_frequency=TERM_FREQUENCY, topic_themes=topic_themes)
+
+
+def test_lift_is_theme_mass_over_corpus_share():
+    result = result_with([[0.2, 0.1, 0.05, 0.05, 0.3, 0.3]])
+    # x words carry 0.3 of the topic and 0.1 of the corpus: lift 3; y words 0.1 / 0.1 = 1
+    assert theme_lifts(result, THEMES) == pytest.approx(np.array([[3.0, 1.0]]))
+
+
+def test_hungarian_matching_beats_greedy():
+    # topic 0 lifts x 2.9 and y 2.8; topic 1 lifts x 2.7 and y 1.0. Greedy would give topic 0
+    # to x and leave topic 1 with y (lift 1.0, too low); the best one-to-one matching is 0→y, 1→x.
+    result = result_with([[0.145, 0.145, 0.14, 0.14, 0.215, 0.215],
+                          [0.135, 0.135, 0.05, 0.05, 0.315, 0.315]])
+    assert theme_lifts(result, THEMES) == pytest.approx(np.array([[2.9, 2.8], [2.7, 1.0]]))
+    assert map_topics_to_themes(result, THEMES, min_lift=2.0) == ["y", "x"]
+
+
+def test_many_to_one_and_other():
+    result = result_with([[0.02, 0.02, 0.4, 0.4, 0.08, 0.08],   # y, lift 8
+                          [0.4, 0.4, 0.02, 0.02, 0.08, 0.08],   # x, lift 8
+                          [0.01, 0.01, 0.01, 0.01, 0.48, 0.48],  # neither: lift 0.2
+                          [0.15, 0.15, 0.02, 0.02, 0.33, 0.33]])  # x again, lift 3
+    assert map_topics_to_themes(result, THEMES, min_lift=2.0) == ["y", "x", "other", "x"]
+    assert map_topics_to_themes(result, THEMES, min_lift=5.0) == ["y", "x", "other", "other"]
+    assert map_topics_to_themes(result, THEMES, min_lift=10.0) == ["other"] * 4
+
+
+def test_fewer_topics_than_themes():
+    result = result_with([[0.4, 0.4, 0.02, 0.02, 0.08, 0.08]])
+    assert map_topics_to_themes(result, THEMES) == ["x"]
+
+
+def test_unit_theme_probability_and_runner_up():
+    topic_themes = ["y", "x", "other", "x"]
+    doc_topic = np.array([[0.1, 0.3, 0.2, 0.4],    # x 0.7, other 0.2, y 0.1
+                          [0.5, 0.1, 0.3, 0.1],    # y 0.5, other 0.3, x 0.2
+                          [0.2, 0.2, 0.4, 0.2]])   # x 0.4 and other 0.4 tie: x is listed first
+    theme, p, runner_up = unit_themes(doc_topic, topic_themes)
+    assert theme == ["x", "y", "x"]
+    assert p == pytest.approx([0.7, 0.5, 0.4])
+    assert runner_up == ["other", "other", "other"]
+    theme, p, runner_up = unit_themes(doc_topic, topic_themes, known_tokens=np.array([3, 0, 1]))
+    assert (theme[1], p[1], runner_up[1]) == ("other", 0.0, "")
+
+
+def units_of(docs: list[tuple[str, int]]) -> list[Unit]:
+    return [Unit(doc_id=doc, unit_id=f"{doc}:u{i}", kind="paragraph", heading=f"h{i}", text=f"text {i}",
+                 year=2024, region=f"region of {doc}") for i, (doc, _) in enumerate(docs)]
+
+
+def test_assignments_and_theme_shares_tables():
+    topic_themes = ["y", "x", "other"]
+    doc_topic = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    result = result_with(np.full((3, 6), 1 / 6), doc_topic=doc_topic, topic_themes=topic_themes)
+    units = units_of([("A", 0), ("A", 1), ("A", 2), ("B", 3)])
+    table = assignments(result, units)
+    assert list(table.columns) == ASSIGNMENT_COLUMNS
+    assert table["theme"].tolist() == ["y", "x", "y", "other"]
+    assert table["unit_id"].tolist() == [u.unit_id for u in units]
+    assert (table["model"] == "test").all() and table["p"].tolist() == pytest.approx([0.8, 0.8, 0.7, 0.8])
+
+    shares = theme_shares(result, units)
+    assert list(shares.columns) == SHARE_COLUMNS
+    a = shares[shares["doc_id"] == "A"].set_index("theme")
+    assert a["units"].to_dict() == {"y": 2, "x": 1, "other": 0}
+    assert a["share"].to_dict() == pytest.approx({"y": 2 / 3, "x": 1 / 3, "other": 0.0})
+    assert shares.groupby("doc_id")["share"].sum().tolist() == pytest.approx([1.0, 1.0])
+    assert (shares["region"][shares["doc_id"] == "B"] == "region of B").all()
+
+
+def test_assignments_refuse_misaligned_units():
+    result = result_with(np.full((2, 6), 1 / 6), doc_topic=np.array([[0.5, 0.5]]), topic_themes=["x", "y"])
+    with pytest.raises(ValueError, match="2 units given for 1 rows"):
+        assignments(result, units_of([("A", 0), ("A", 1)]))
+    unmapped = result_with(np.full((2, 6), 1 / 6), doc_topic=np.array([[0.5, 0.5]]))
+    with pytest.raises(ValueError, match="topic_themes is not set"):
+        assignments(unmapped, units_of([("A", 0)]))
+
+
+def test_one_to_one_on_a_real_fit_when_topics_equal_themes():
+    units, tokens = sample_units_and_tokens()
+    themes = load_theme_lexicon()
+    corpus = build_corpus(tokens, no_below=1, no_above=0.9)
+    model = make_model("nmf", k=len(themes), max_iter=200).fit(corpus, themes)
+    mapped = model.result_.topic_themes
+    named = [t for t in mapped if t != "other"]
+    assert len(named) == len(set(named)) >= 3  # one-to-one: no theme twice
+    assert mapped == map_topics_to_themes(model.result_, themes, min_lift=model.min_lift)
+    table = assignments(model.result_, [units[i] for i in corpus.kept])
+    assert set(table["theme"]) <= set(themes) | {"other"}
+    assert isinstance(table, pd.DataFrame) and len(table) == len(corpus.kept)

@@ -1,0 +1,79 @@
+"""The shared vocabulary: gensim Dictionary and CSR matrix with the same ids, frequency filters,
+empty units excluded and counted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model_helpers import sample_units_and_tokens
+from topics.errors import InputError
+from topics.vectorize import build_corpus, count_matrix, csr_to_bow
+
+
+@pytest.fixture(scope="module")
+def tokens():
+    return sample_units_and_tokens()[1]
+
+
+def test_dictionary_and_matrix_share_ids(tokens):
+    corpus = build_corpus(tokens, no_below=1, no_above=1.0)
+    assert corpus.vocab == [corpus.dictionary[i] for i in range(len(corpus.dictionary))]
+    assert corpus.matrix.shape == (len(corpus.kept), len(corpus.vocab))
+    for row, unit_index in enumerate(corpus.kept):
+        # every count in the matrix is the count of that word in that unit's tokens
+        unit_tokens = tokens[unit_index]
+        for term_id, count in corpus.bow[row]:
+            assert corpus.matrix[row, term_id] == count == unit_tokens.count(corpus.vocab[term_id])
+    assert csr_to_bow(corpus.matrix) == corpus.bow
+    assert corpus.term_frequency.sum() == corpus.doc_lengths.sum() == sum(len(t) for t in tokens)
+
+
+def test_frequency_filters(tokens):
+    corpus = build_corpus(tokens, no_below=2, no_above=0.5)
+    df = np.asarray((corpus.matrix > 0).sum(axis=0)).ravel()
+    n_units = sum(1 for t in tokens if t)
+    assert df.min() >= 2
+    assert df.max() <= 0.5 * n_units
+    every = build_corpus(tokens, no_below=1, no_above=1.0)
+    assert len(corpus.vocab) < len(every.vocab)
+    top = build_corpus(tokens, no_below=1, no_above=1.0, keep_n=25)
+    assert len(top.vocab) == 25
+    kept_df = np.asarray((top.matrix > 0).sum(axis=0)).ravel()
+    all_df = np.sort(np.asarray((every.matrix > 0).sum(axis=0)).ravel())[::-1]
+    assert kept_df.min() >= all_df[24]  # the 25 most widespread terms are kept
+
+
+def test_empty_and_out_of_vocabulary_units_are_excluded_and_counted(tokens):
+    lists = [[], tokens[2], ["孤词"], [], tokens[3], tokens[4]]
+    corpus = build_corpus(lists, no_below=2, no_above=1.0)
+    assert corpus.excluded_empty == 2
+    assert corpus.excluded_out_of_vocabulary == 1  # 孤词 appears once: filtered by no_below=2
+    assert corpus.kept.tolist() == [1, 4, 5]
+    assert corpus.matrix.shape[0] == 3
+
+
+def test_vectorize_new_text_ignores_unknown_words(tokens):
+    corpus = build_corpus(tokens, no_below=1, no_above=1.0)
+    word = corpus.vocab[0]
+    counts = corpus.vectorize([[word, word, "不在词表里的词"], []])
+    assert counts.shape == (2, len(corpus.vocab))
+    assert counts[0, 0] == 2 and counts.sum() == 2
+    assert count_matrix([], corpus.vocab).shape == (0, len(corpus.vocab))
+
+
+def test_empty_vocabulary_is_an_input_error(tokens):
+    with pytest.raises(InputError, match="vocabulary is empty after filtering.*no_below=1000"):
+        build_corpus(tokens, no_below=1000)
+    with pytest.raises(InputError, match="all 2 units are empty"):
+        build_corpus([[], []])
+
+
+@pytest.mark.parametrize(
+    "params, key",
+    [({"no_below": 0}, "no_below"), ({"no_above": 0}, "no_above"), ({"no_above": 1.5}, "no_above"),
+     ({"keep_n": 0}, "keep_n"), ({"no_below": 2.5}, "no_below")],
+)
+def test_bad_filter_values_name_the_key(tokens, params, key):
+    with pytest.raises(InputError, match=f"vocabulary.{key} must be"):
+        build_corpus(tokens, **params)

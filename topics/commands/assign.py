@@ -1,0 +1,86 @@
+"""topics assign MODEL_DIR INPUT... [-o out.csv]: themes for new text with a saved model.
+
+INPUT is report files or folders (read, repaired and split into units like `topics ingest`)
+or one units.jsonl written by `topics ingest`. The units are tokenized with the tokenizer
+settings saved with the model, so they are cut into words the same way as the training text."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+
+
+def configure(parser) -> None:
+    parser.add_argument("model_dir", metavar="MODEL_DIR", help="a saved model folder (e.g. RUN_DIR/models/lda)")
+    parser.add_argument("inputs", metavar="INPUT", nargs="+",
+                        help="report files or folders, or one units.jsonl from `topics ingest`")
+    parser.add_argument("-o", "--output", metavar="OUT.csv",
+                        help="write the assignments here (default: standard output)")
+    parser.add_argument("--strict", action="store_true", help="stop at the first unreadable input file")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+
+
+def run(args) -> int:
+    from ..models import load_model
+    from ..themes import assignments
+    from ..tokenize import Tokenizer, TokenizerSettings
+
+    model = load_model(args.model_dir)
+    progress = not args.no_progress and sys.stderr.isatty()
+    units = read_input_units(args.inputs, themes=model.themes_, strict=args.strict, progress=progress)
+    if not units:
+        raise InputError(f"{', '.join(args.inputs)}: no units to assign")
+
+    if model.tokenizer_settings_ is None:
+        print(f"topics assign: {args.model_dir} was saved without tokenizer settings; using the default tokenizer",
+              file=sys.stderr)
+    tokenizer = Tokenizer(TokenizerSettings.from_dict(model.tokenizer_settings_ or {},
+                                                      where=f"{args.model_dir}: tokenizer_settings"))
+    token_lists = tokenizer.tokenize([unit.text for unit in units], progress=progress)
+    known = model.known_tokens(token_lists)
+    table = assignments(model.result_, units, doc_topic=model.transform(token_lists), known_tokens=known)
+
+    if args.output:
+        output = Path(args.output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(output, index=False)
+    else:
+        table.to_csv(sys.stdout, index=False)
+    unknown = int((known == 0).sum())
+    note = f"; {unknown} without any word of the model's vocabulary (theme other, p 0)" if unknown else ""
+    print(
+        f"topics assign: {len(units)} units of {table['doc_id'].nunique()} documents assigned with "
+        f"{model.name} ({model.result_.k} topics){note}" + (f" → {args.output}" if args.output else ""),
+        file=sys.stderr,
+    )
+    return 0
+
+
+def read_input_units(inputs: list[str], *, themes: dict, strict: bool = False, progress: bool = False) -> list:
+    """Units from one units.jsonl, or from report files and folders."""
+    from ..ingest import ingest_paths, read_units
+
+    if len(inputs) == 1 and _is_units_file(Path(inputs[0])):
+        return read_units(inputs[0])
+    for path in inputs:
+        if _is_units_file(Path(path)):
+            raise InputError(f"{path}: a units.jsonl must be the only INPUT (got {len(inputs)} inputs)")
+    return ingest_paths(inputs, strict=strict, progress=progress, themes=themes).units
+
+
+def _is_units_file(path: Path) -> bool:
+    """A .jsonl whose first record has a unit_id: written by `topics ingest` (a .jsonl corpus has none)."""
+    if path.suffix.lower() != ".jsonl" or not path.is_file():
+        return False
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if line.strip():
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    return False
+                return isinstance(record, dict) and "unit_id" in record and "text" in record
+    return False

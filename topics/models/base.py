@@ -1,0 +1,259 @@
+"""What every model shares: parameter checks at fit, the shared result, transform of new
+token lists, and saving to / loading from a folder.
+
+A model follows scikit-learn's estimator habits: its parameters are the arguments of
+``__init__`` (stored unchanged), they are checked when ``fit`` is called, learned state lives
+in attributes ending in ``_``, and randomness comes only from ``random_state``."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Callable, ClassVar
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator
+
+from .. import OTHER
+from ..errors import InputError
+from ..result import TopicResult
+from ..themes import DEFAULT_MIN_LIFT, map_topics_to_themes
+from ..vectorize import Corpus, count_matrix
+from ..versions import package_versions
+
+FORMAT_VERSION = 1
+MODEL_FILE = "model.json"
+
+# The smallest probability kept in topic_word and doc_topic: LDAvis and coherence take logs.
+PROBABILITY_FLOOR = 1e-12
+
+
+class ParamRule:
+    """A check for one parameter and the words that say what is allowed."""
+
+    def __init__(self, check: Callable[[object], bool], allowed: str):
+        self.check = check
+        self.allowed = allowed
+
+
+def integer(minimum: int) -> ParamRule:
+    return ParamRule(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum,
+                     f"an integer >= {minimum}")
+
+
+def number(low: float, high: float | None = None, *, low_open: bool = False) -> ParamRule:
+    def check(v) -> bool:
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not np.isfinite(v):
+            return False
+        above = v > low if low_open else v >= low
+        return above and (high is None or v <= high)
+
+    bound = f"> {low}" if low_open else f">= {low}"
+    return ParamRule(check, f"a number {bound}" + (f" and <= {high}" if high is not None else ""))
+
+
+def choice(*options, also: ParamRule | None = None) -> ParamRule:
+    """One of the given strings (None in options means "may be left unset"), or what ``also`` allows."""
+    listed = ", ".join("unset (None)" if o is None else repr(o) for o in options)
+    return ParamRule(
+        lambda v: ((v is None or isinstance(v, str)) and v in options) or (also is not None and also.check(v)),
+        f"one of {listed}" + (f" or {also.allowed}" if also else ""),
+    )
+
+
+def boolean() -> ParamRule:
+    return ParamRule(lambda v: isinstance(v, bool), "true or false")
+
+
+class TopicModel(BaseEstimator):
+    """Base of every model. Subclasses set ``name`` and ``param_rules`` and implement
+    ``_fit(corpus, themes) -> TopicResult`` and ``_transform(counts) -> N×K``."""
+
+    name: ClassVar[str] = ""
+    param_rules: ClassVar[dict[str, ParamRule]] = {}
+
+    # ---- the estimator contract ---------------------------------------------------------------
+
+    def fit(self, corpus: Corpus, themes: dict[str, list[str]]) -> "TopicModel":
+        self._check_params()
+        self.themes_ = check_themes(themes)
+        n_units = corpus.matrix.shape[0]
+        if n_units == 0:
+            raise InputError(f"{self.name}: no usable units to fit ({corpus.excluded_empty} empty units excluded)")
+        k = getattr(self, "k", None)
+        if k is not None and k > n_units:
+            raise InputError(
+                f"{self.name}: k={k} topics but only {n_units} usable units "
+                f"({corpus.excluded_empty} empty, {corpus.excluded_out_of_vocabulary} without vocabulary words excluded); "
+                f"lower k to at most {n_units}"
+            )
+        self.vocab_ = list(corpus.vocab)
+        self.tokenizer_settings_ = None  # unknown until save() is told how the text was tokenized
+        self.result_ = self._fit(corpus, self.themes_)
+        return self
+
+    def transform(self, token_lists: list[list[str]]) -> np.ndarray:
+        """N×K topic distribution of new token lists (words outside the vocabulary are ignored)."""
+        self._check_fitted()
+        return self._transform(count_matrix(token_lists, self.vocab_))
+
+    def known_tokens(self, token_lists: list[list[str]]) -> np.ndarray:
+        """How many tokens of each list are in the model's vocabulary (0: nothing to go on)."""
+        self._check_fitted()
+        return np.asarray(count_matrix(token_lists, self.vocab_).sum(axis=1)).ravel().astype(int)
+
+    # ---- subclasses implement -------------------------------------------------------------------
+
+    def _fit(self, corpus: Corpus, themes: dict[str, list[str]]) -> TopicResult:
+        raise NotImplementedError
+
+    def _transform(self, counts: sparse.csr_matrix) -> np.ndarray:
+        raise NotImplementedError
+
+    def _save_state(self, folder: Path) -> None:
+        """Write what transform needs beyond the result (default: nothing)."""
+
+    def _load_state(self, folder: Path) -> None:
+        """Read back what _save_state wrote."""
+
+    # ---- shared helpers -------------------------------------------------------------------------
+
+    def _check_params(self) -> None:
+        for key, rule in self.param_rules.items():
+            value = getattr(self, key)
+            if not rule.check(value):
+                raise InputError(f"{self.name}: parameter {key}={value!r} is not allowed; {key} must be {rule.allowed}")
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "result_"):
+            raise ValueError(f"{self.name} model is not fitted yet: call fit() first")
+
+    def _result(self, corpus: Corpus, topic_word: np.ndarray, doc_topic: np.ndarray,
+                topic_themes: list[str] | None = None) -> TopicResult:
+        """The shared result; topics are mapped to themes by lift unless the model says otherwise."""
+        result = TopicResult(
+            model_name=self.name,
+            vocab=list(corpus.vocab),
+            topic_word=distributions(topic_word),
+            doc_topic=distributions(doc_topic),
+            doc_lengths=corpus.doc_lengths,
+            term_frequency=corpus.term_frequency,
+            params=self.get_params(),
+            random_state=getattr(self, "random_state", None),
+        )
+        if topic_themes is None:
+            topic_themes = map_topics_to_themes(result, self.themes_, min_lift=getattr(self, "min_lift", DEFAULT_MIN_LIFT))
+        result.topic_themes = list(topic_themes)
+        return result
+
+    # ---- saving -----------------------------------------------------------------------------
+
+    def save(self, folder: str | Path, tokenizer_settings: dict | None = None) -> Path:
+        """Write the fitted model to ``folder``: parameters, theme lexicon and tokenizer settings
+        as used (model.json), the shared result (result.json/result.npz) and the model's state.
+
+        ``tokenizer_settings``: how the training text was tokenized (a TokenizerSettings.to_dict()
+        or a config's [tokenizer] table), so that new text can be cut the same way."""
+        self._check_fitted()
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        if tokenizer_settings is not None:
+            self.tokenizer_settings_ = dict(tokenizer_settings)
+        meta = {
+            "format": FORMAT_VERSION,
+            "model": self.name,
+            "params": _plain(self.get_params()),
+            "themes": self.themes_,
+            "tokenizer_settings": _plain(self.tokenizer_settings_),
+            "versions": package_versions(),
+        }
+        (folder / MODEL_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        self.result_.save(folder)
+        self._save_state(folder)
+        return folder
+
+
+def load_saved(folder: str | Path, registry: dict[str, type]) -> TopicModel:
+    folder = Path(folder)
+    meta_file = folder / MODEL_FILE
+    if not meta_file.is_file():
+        raise InputError(f"{folder}: not a saved model folder (no {MODEL_FILE})")
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise InputError(f"{meta_file}: unreadable model file ({err})") from None
+    name = meta.get("model")
+    if name not in registry:
+        raise InputError(f"{meta_file}: unknown model {name!r}; valid models: {', '.join(registry)}")
+    if meta.get("format") != FORMAT_VERSION:
+        raise InputError(f"{meta_file}: saved with format {meta.get('format')!r}, this version reads {FORMAT_VERSION}")
+    model = registry[name](**meta["params"])
+    model.themes_ = {theme: list(words) for theme, words in meta["themes"].items()}
+    model.tokenizer_settings_ = meta.get("tokenizer_settings")
+    try:
+        model.result_ = TopicResult.load(folder)
+    except (OSError, KeyError, ValueError) as err:
+        raise InputError(f"{folder}: saved result is missing or damaged ({err})") from None
+    model.vocab_ = list(model.result_.vocab)
+    model.saved_versions_ = meta.get("versions", {})
+    model._load_state(folder)
+    return model
+
+
+def check_themes(themes: dict[str, list[str]]) -> dict[str, list[str]]:
+    if not isinstance(themes, dict) or not themes:
+        raise InputError("themes: need at least one theme with seed words")
+    checked = {}
+    for name, words in themes.items():
+        if name == OTHER:
+            raise InputError(f"themes.{OTHER}: '{OTHER}' is reserved for units that match no theme")
+        if not isinstance(words, (list, tuple)) or not words:
+            raise InputError(f"themes.{name}: needs a non-empty list of seed words")
+        checked[str(name)] = [str(w) for w in words]
+    return checked
+
+
+def seed_word_ids(model_name: str, themes: dict[str, list[str]], vocab: list[str]) -> dict[str, list[int]]:
+    """Vocabulary ids of each theme's seed words. Words missing from the vocabulary are
+    listed in a warning; a theme left with none is an InputError."""
+    index = {term: i for i, term in enumerate(vocab)}
+    ids, missing = {}, {}
+    for theme, words in themes.items():
+        ids[theme] = list(dict.fromkeys(index[w] for w in words if w in index))
+        absent = [w for w in words if w not in index]
+        if absent:
+            missing[theme] = absent
+    empty = [theme for theme, found in ids.items() if not found]
+    if empty:
+        raise InputError(
+            f"{model_name}: no seed word of theme(s) {', '.join(empty)} is in the vocabulary "
+            f"({'; '.join(f'{t}: ' + ', '.join(missing[t]) for t in empty)}); add words found in the corpus "
+            f"or lower vocabulary.no_below"
+        )
+    if missing:
+        listed = "; ".join(f"{theme}: {', '.join(words)}" for theme, words in missing.items())
+        warnings.warn(f"{model_name}: seed words not in the vocabulary, ignored — {listed}", stacklevel=3)
+    return ids
+
+
+def distributions(weights: np.ndarray) -> np.ndarray:
+    """Rows normalised to sum 1, with a tiny floor so that no probability is exactly zero
+    (an all-zero row becomes uniform)."""
+    weights = np.clip(np.asarray(weights, dtype=float), 0.0, None)
+    sums = weights.sum(axis=1, keepdims=True)
+    rows = np.divide(weights, sums, out=np.full_like(weights, 1.0 / max(weights.shape[1], 1)), where=sums > 0)
+    rows = np.maximum(rows, PROBABILITY_FLOOR)
+    return rows / rows.sum(axis=1, keepdims=True)
+
+
+def _plain(value):
+    """JSON-ready copy (numpy scalars to Python numbers)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,137 @@
+"""One vocabulary for every model: a gensim Dictionary and a scipy CSR count matrix built
+from the same term ids, so LDA (gensim) and NMF (scikit-learn) see exactly the same words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from gensim.corpora import Dictionary
+from scipy import sparse
+
+from .errors import InputError
+
+
+@dataclass
+class Corpus:
+    """The units a model is fitted on, as counts over the shared vocabulary.
+
+    ``kept`` holds the indices (into the token lists given to :func:`build_corpus`) of the
+    units that are used; row i of ``matrix`` and ``bow[i]`` is unit ``kept[i]``. Units with
+    no tokens at all are counted in ``excluded_empty``; units whose tokens were all removed
+    by the frequency filters are counted in ``excluded_out_of_vocabulary``.
+    """
+
+    dictionary: Dictionary
+    bow: list[list[tuple[int, int]]]
+    matrix: sparse.csr_matrix
+    vocab: list[str]
+    kept: np.ndarray
+    excluded_empty: int
+    excluded_out_of_vocabulary: int = 0
+
+    @property
+    def doc_lengths(self) -> np.ndarray:
+        """In-vocabulary tokens per kept unit."""
+        return np.asarray(self.matrix.sum(axis=1)).ravel().astype(float)
+
+    @property
+    def term_frequency(self) -> np.ndarray:
+        """Corpus count of every vocabulary term."""
+        return np.asarray(self.matrix.sum(axis=0)).ravel().astype(float)
+
+    def vectorize(self, token_lists: list[list[str]]) -> sparse.csr_matrix:
+        """Counts of new token lists over this vocabulary (unknown words are ignored)."""
+        return count_matrix(token_lists, self.vocab)
+
+
+def build_corpus(
+    token_lists: list[list[str]],
+    *,
+    no_below: int = 2,
+    no_above: float = 0.5,
+    keep_n: int | None = None,
+) -> Corpus:
+    """Build the shared vocabulary and count matrix.
+
+    no_below: keep terms found in at least this many units; no_above: drop terms found in
+    more than this fraction of units; keep_n: then keep at most this many most frequent
+    terms (None keeps all). Raises InputError for bad values or an empty vocabulary.
+    """
+    _check_filters(no_below, no_above, keep_n)
+    token_lists = [list(tokens) for tokens in token_lists]
+    nonempty = [i for i, tokens in enumerate(token_lists) if tokens]
+    excluded_empty = len(token_lists) - len(nonempty)
+    if not nonempty:
+        raise InputError(f"no tokens to build a vocabulary from: all {len(token_lists)} units are empty")
+
+    dictionary = Dictionary(token_lists[i] for i in nonempty)
+    distinct = len(dictionary)
+    dictionary.filter_extremes(no_below=no_below, no_above=no_above, keep_n=keep_n)
+    if len(dictionary) == 0:
+        raise InputError(
+            f"vocabulary is empty after filtering (no_below={no_below}, no_above={no_above}, keep_n={keep_n}): "
+            f"{len(nonempty)} units with {distinct} distinct tokens; lower vocabulary.no_below or raise vocabulary.no_above"
+        )
+    vocab = [dictionary[i] for i in range(len(dictionary))]
+
+    bows = [dictionary.doc2bow(token_lists[i]) for i in nonempty]
+    kept = [i for i, bow in zip(nonempty, bows) if bow]
+    bow = [b for b in bows if b]
+    return Corpus(
+        dictionary=dictionary,
+        bow=bow,
+        matrix=_bow_to_csr(bow, len(vocab)),
+        vocab=vocab,
+        kept=np.asarray(kept, dtype=int),
+        excluded_empty=excluded_empty,
+        excluded_out_of_vocabulary=len(nonempty) - len(kept),
+    )
+
+
+def count_matrix(token_lists: list[list[str]], vocab: list[str]) -> sparse.csr_matrix:
+    """N×V counts of each token list over ``vocab`` (term id = position in vocab)."""
+    index = {term: i for i, term in enumerate(vocab)}
+    rows, cols = [], []
+    for row, tokens in enumerate(token_lists):
+        for token in tokens:
+            col = index.get(token)
+            if col is not None:
+                rows.append(row)
+                cols.append(col)
+    data = np.ones(len(rows), dtype=np.float64)
+    matrix = sparse.csr_matrix((data, (rows, cols)), shape=(len(token_lists), len(vocab)))
+    matrix.sum_duplicates()
+    return matrix
+
+
+def csr_to_bow(matrix: sparse.csr_matrix) -> list[list[tuple[int, int]]]:
+    """gensim bag-of-words rows from a CSR count matrix."""
+    matrix = sparse.csr_matrix(matrix)
+    matrix.sort_indices()
+    return [
+        [(int(j), int(c)) for j, c in zip(matrix.indices[start:end], matrix.data[start:end])]
+        for start, end in zip(matrix.indptr[:-1], matrix.indptr[1:])
+    ]
+
+
+def _bow_to_csr(bow: list[list[tuple[int, int]]], n_terms: int) -> sparse.csr_matrix:
+    indptr, indices, data = [0], [], []
+    for row in bow:
+        for term, count in row:
+            indices.append(term)
+            data.append(count)
+        indptr.append(len(indices))
+    return sparse.csr_matrix(
+        (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(bow), n_terms),
+    )
+
+
+def _check_filters(no_below, no_above, keep_n) -> None:
+    if isinstance(no_below, bool) or not isinstance(no_below, int) or no_below < 1:
+        raise InputError(f"vocabulary.no_below must be an integer >= 1, got {no_below!r}")
+    if isinstance(no_above, bool) or not isinstance(no_above, (int, float)) or not 0 < no_above <= 1:
+        raise InputError(f"vocabulary.no_above must be a fraction in (0, 1], got {no_above!r}")
+    if keep_n is not None and (isinstance(keep_n, bool) or not isinstance(keep_n, int) or keep_n < 1):
+        raise InputError(f"vocabulary.keep_n must be an integer >= 1 or None, got {keep_n!r}")

@@ -5,9 +5,11 @@ returns the resolved config (every default filled in) that the runner saves as r
 
 from __future__ import annotations
 
+import copy
 import tomllib
 from pathlib import Path
 
+from . import OTHER
 from .errors import InputError
 
 # Every section and key a config may hold, with its default. None means "required".
@@ -63,9 +65,10 @@ def load_config(path: str | Path) -> dict:
 def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None = None) -> dict:
     """Check every key and value of ``raw`` and fill in the defaults."""
     base_dir = base_dir or Path.cwd()
-    for key in raw:
+    for key, value in raw.items():
         if key not in DEFAULTS:
-            raise InputError(f"{source}: unknown table [{key}]; valid tables: {', '.join(TOP_LEVEL_TABLES)}")
+            what = f"table [{key}]" if isinstance(value, dict) else f"top-level key {key}"
+            raise InputError(f"{source}: unknown {what}; valid tables: {', '.join(TOP_LEVEL_TABLES)}")
     config: dict = {}
     for table, defaults in DEFAULTS.items():
         given = raw.get(table, {})
@@ -81,7 +84,7 @@ def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None
         for key, default in defaults.items():
             if key not in given and default is None:
                 raise InputError(f"{source}: missing required key {table}.{key}")
-            merged[key] = given.get(key, default)
+            merged[key] = copy.deepcopy(given.get(key, default))  # never share a default list with DEFAULTS
         config[table] = merged
 
     _check_run(config["run"], source)
@@ -89,15 +92,20 @@ def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None
         config["run"]["output"] = str(_resolve(config["run"]["output"], base_dir))
     _check_corpus(config["corpus"], source, base_dir)
     _check_vocabulary(config["vocabulary"], source)
-    _check_models(config["models"], source)
+    themes = _check_themes(config["themes"], source, base_dir)
+    _check_models(config["models"], source, themes)
     config["tokenizer"] = _resolve_tokenizer(config["tokenizer"], source, base_dir)
     _check_evaluation(config["evaluation"], source, base_dir)
-    lexicon = config["themes"]["lexicon"]
-    if lexicon:
-        _expect(isinstance(lexicon, str), source, "themes.lexicon", "a file path", lexicon)
-        config["themes"]["lexicon"] = str(_resolve(lexicon, base_dir))
     _expect(isinstance(config["report"]["enabled"], bool), source, "report.enabled", "true or false", config["report"]["enabled"])
     return config
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _expect(ok: bool, source: str, key: str, allowed: str, given) -> None:
@@ -114,7 +122,7 @@ def _check_run(run: dict, source: str) -> None:
     _expect(isinstance(run["name"], str) and run["name"].strip() != "", source, "run.name", "a non-empty string", run["name"])
     seeds = run["seeds"]
     _expect(
-        isinstance(seeds, list) and seeds and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds),
+        isinstance(seeds, list) and seeds and all(_is_int(s) and s >= 0 for s in seeds),
         source, "run.seeds", "a non-empty list of non-negative integers", seeds,
     )
     _expect(len(set(seeds)) == len(seeds), source, "run.seeds", "a list without repeats", seeds)
@@ -129,6 +137,10 @@ def _check_corpus(corpus: dict, source: str, base_dir: Path) -> None:
     _expect(isinstance(paths, list) and paths and all(isinstance(p, str) for p in paths),
             source, "corpus.paths", "a list of files or folders", paths)
     corpus["paths"] = [str(_resolve(p, base_dir)) for p in paths]
+    for given, resolved in zip(paths, corpus["paths"]):
+        if not Path(resolved).exists():
+            looked = "" if given == resolved else f" (looked for {resolved})"
+            raise InputError(f"{source}: corpus.paths: {given}: no such file or folder{looked}")
     _expect(isinstance(corpus["strict"], bool), source, "corpus.strict", "true or false", corpus["strict"])
     kinds = corpus["skip_kinds"]
     _expect(isinstance(kinds, list) and all(isinstance(k, str) for k in kinds), source, "corpus.skip_kinds",
@@ -152,15 +164,28 @@ def _resolve_tokenizer(given: dict, source: str, base_dir: Path) -> dict:
 
 def _check_vocabulary(vocabulary: dict, source: str) -> None:
     no_below, no_above, keep_n = vocabulary["no_below"], vocabulary["no_above"], vocabulary["keep_n"]
-    _expect(isinstance(no_below, int) and no_below >= 1, source, "vocabulary.no_below", "an integer >= 1", no_below)
-    _expect(isinstance(no_above, (int, float)) and 0 < no_above <= 1, source, "vocabulary.no_above",
-            "a fraction in (0, 1]", no_above)
-    _expect(isinstance(keep_n, int) and keep_n >= 1, source, "vocabulary.keep_n", "an integer >= 1", keep_n)
+    _expect(_is_int(no_below) and no_below >= 1, source, "vocabulary.no_below", "an integer >= 1", no_below)
+    _expect(_is_number(no_above) and 0 < no_above <= 1, source, "vocabulary.no_above", "a fraction in (0, 1]", no_above)
+    _expect(_is_int(keep_n) and keep_n >= 1, source, "vocabulary.keep_n", "an integer >= 1", keep_n)
 
 
-def _check_models(models: dict, source: str) -> None:
-    """Check model names and topic counts; fill in every model parameter's default."""
-    from .models import MODEL_NAMES, model_params
+def _check_themes(themes: dict, source: str, base_dir: Path) -> dict[str, list[str]]:
+    """Resolve and read the theme lexicon now, so a bad file stops the run before any work."""
+    from .theme_words import load_theme_lexicon
+
+    lexicon = themes["lexicon"]
+    _expect(isinstance(lexicon, str), source, "themes.lexicon", "a file path", lexicon)
+    if lexicon:
+        themes["lexicon"] = str(_resolve(lexicon, base_dir))
+        if not Path(themes["lexicon"]).is_file():
+            looked = "" if lexicon == themes["lexicon"] else f" (looked for {themes['lexicon']})"
+            raise InputError(f"{source}: themes.lexicon: {lexicon}: no such file{looked}")
+    return load_theme_lexicon(themes["lexicon"] or None)
+
+
+def _check_models(models: dict, source: str, themes: dict[str, list[str]]) -> None:
+    """Check model names, topic counts and parameter values; fill in every parameter's default."""
+    from .models import MODEL_NAMES, MODELS, model_params
 
     if not models:
         raise InputError(f"{source}: [models] is empty; add at least one of: {', '.join(MODEL_NAMES)}")
@@ -169,42 +194,73 @@ def _check_models(models: dict, source: str) -> None:
             raise InputError(f"{source}: unknown model models.{name}; valid models: {', '.join(MODEL_NAMES)}")
         if not isinstance(params, dict):
             raise InputError(f"{source}: models.{name} must be a table")
-        ks = params.get("k", [])
-        ks = [ks] if isinstance(ks, int) else ks
-        if name != "dictionary":
-            _expect(
-                isinstance(ks, list) and ks and all(isinstance(k, int) and not isinstance(k, bool) and k >= 2 for k in ks),
-                source, f"models.{name}.k", "an integer >= 2 or a list of them", params.get("k"),
-            )
         defaults = model_params(name)
-        unknown = [key for key in params if key != "k" and key not in defaults]
-        if unknown or "random_state" in params:
-            bad = unknown[0] if unknown else "random_state"
-            allowed = [key for key in defaults if key not in ("k", "random_state")]
-            raise InputError(f"{source}: unknown parameter models.{name}.{bad} (seeds come from run.seeds); "
-                             f"valid parameters: k, {', '.join(allowed)}")
-        resolved = {"k": list(ks)} if name != "dictionary" else {}
+        unknown = [key for key in params if key not in defaults or key == "random_state"]
+        if unknown:
+            allowed = [key for key in defaults if key != "random_state"]
+            hint = {"random_state": " (seeds come from run.seeds)",
+                    "k": f" (the dictionary baseline has one topic per theme, plus '{OTHER}')"}.get(unknown[0], "")
+            raise InputError(f"{source}: unknown parameter models.{name}.{unknown[0]}{hint}; "
+                             f"valid parameters: {', '.join(allowed)}")
+        resolved = {}
+        if "k" in defaults:
+            if "k" not in params:
+                raise InputError(f"{source}: missing required key models.{name}.k (an integer >= 2 or a list of them)")
+            ks = params["k"]
+            ks = [ks] if _is_int(ks) else ks
+            key = f"models.{name}.k"
+            _expect(isinstance(ks, list) and ks and all(_is_int(k) and k >= 2 for k in ks),
+                    source, key, "an integer >= 2 or a list of them", params.get("k"))
+            _expect(len(set(ks)) == len(ks), source, key, "a list without repeats", ks)
+            if name.startswith("seeded-"):
+                # the first topics of a seeded model are the themes, one each
+                _expect(min(ks) >= len(themes), source, key,
+                        f">= {len(themes)}, the number of themes ({', '.join(themes)})", params["k"])
+            resolved["k"] = list(ks)
         resolved.update({key: value for key, value in defaults.items() if key not in ("k", "random_state")})
         resolved.update({key: value for key, value in params.items() if key != "k"})
+        rules = MODELS[name].param_rules
+        for key, value in resolved.items():
+            if key != "k" and key in rules and not rules[key].check(value):
+                raise InputError(f"{source}: models.{name}.{key} must be {rules[key].allowed}, got {value!r}")
+        _check_combination(name, resolved, source)
         models[name] = resolved
 
 
+def _check_combination(name: str, params: dict, source: str) -> None:
+    """Rules that tie parameters together (e.g. NMF's loss and solver), as the model checks them at fit."""
+    from .models import make_model
+
+    fixed = {key: (value[0] if key == "k" else value) for key, value in params.items()}
+    try:
+        make_model(name, **fixed)._check_params()
+    except InputError as err:
+        raise InputError(f"{source}: models.{name}: {str(err).removeprefix(name + ': ')}") from None
+
+
 def _check_evaluation(evaluation: dict, source: str, base_dir: Path) -> None:
-    from .metrics import METRICS
+    from .metrics import METRICS, get_metric
 
     names = evaluation["metrics"]
     _expect(isinstance(names, list) and all(isinstance(n, str) for n in names), source, "evaluation.metrics",
             "a list of metric names", names)
     for name in names:
-        if name not in METRICS:
-            raise InputError(f"{source}: unknown metric {name!r} in evaluation.metrics; valid metrics: {', '.join(METRICS)}")
+        try:
+            get_metric(name)
+        except InputError:
+            raise InputError(f"{source}: unknown metric {name!r} in evaluation.metrics; valid metrics: "
+                             f"{', '.join(METRICS)}, label_f1_<theme>") from None
+    _expect(len(set(names)) == len(names), source, "evaluation.metrics", "a list without repeats", names)
     fraction = evaluation["heldout_fraction"]
-    _expect(isinstance(fraction, (int, float)) and 0 <= fraction < 0.5, source, "evaluation.heldout_fraction",
+    _expect(_is_number(fraction) and 0 <= fraction < 0.5, source, "evaluation.heldout_fraction",
             "a fraction in [0, 0.5)", fraction)
     labels = evaluation["labels"]
     _expect(isinstance(labels, str) and labels != "", source, "evaluation.labels", '"weak" or a gold TSV path', labels)
     if labels != "weak":
         evaluation["labels"] = str(_resolve(labels, base_dir))
+        if not Path(evaluation["labels"]).is_file():
+            looked = "" if labels == evaluation["labels"] else f" (looked for {evaluation['labels']})"
+            raise InputError(f"{source}: evaluation.labels: {labels}: no such gold file{looked}")
 
 
 def to_toml(config: dict) -> str:

@@ -1,0 +1,228 @@
+"""The whole pipeline, end to end: time per stage and peak memory of `topics run`, cold and warm.
+
+    python benchmarks/pipeline.py [--config experiments/compare_models_cities.toml] [--seeds N]
+                                  [--models lda,nmf] [--output FILE] [--keep DIR]
+
+The experiment (default: the city reports plus the sample, experiments/compare_models_cities.toml)
+is run three times, each as its own `python -m topics run` process:
+
+  cold               an empty token cache (TOPICS_CACHE_DIR pointed at a fresh folder) and a fresh run folder
+  warm-segmentation  the same token cache, a fresh run folder: segmentation comes from the cache, fits are redone
+  warm-rerun         the same cache and the cold run's folder: every fit is resumed, tables and report redone
+
+Stage times come from RUN_DIR/timings.json (ingest, tokenize, vocabulary, fit, tables, report, with the fit
+broken down into model fitting, metrics, theme shares and saving); wall time and peak resident memory (RSS)
+are the process's own (os.wait4 gives the child's getrusage figures). The seconds of each model's fits come
+from the cold run's metrics.csv. Targets on a 2-core machine: cold <= 10 minutes, peak RSS <= 2 GB, warm
+rerun <= 0.25 x cold. The figures go to the screen and to JSON (default
+benchmarks/results/pipeline_<run name>.json); the machine's load average is recorded with them, since
+other work on the machine slows every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from topics.config import load_config, to_toml
+from topics.errors import InputError
+from topics.versions import package_versions
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+DEFAULT_CONFIG = PROJECT / "experiments" / "compare_models_cities.toml"
+SCENARIOS = ("cold", "warm-segmentation", "warm-rerun")
+STAGES = ("ingest", "tokenize", "vocabulary", "fit", "tables", "report")
+FIT_PARTS = ("fit:models", "fit:metrics", "fit:theme_shares", "fit:saving", "fit:resumed")
+TARGETS = {"cold_seconds": 600.0, "peak_rss_mb": 2048.0, "warm_rerun_ratio": 0.25}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="experiment config (default: %(default)s)")
+    parser.add_argument("--seeds", type=int, default=0, help="use only the first N seeds of the config (0 = all)")
+    parser.add_argument("--models", default="", help="comma-separated models of the config to keep (default: all)")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
+                        help="comma-separated scenarios to run, in order (default: all; warm ones need cold first)")
+    parser.add_argument("--no-report", action="store_true", help="skip the report stage (plots, LDAvis, report.html)")
+    parser.add_argument("--output", type=Path, default=None, help="JSON file (default: benchmarks/results/pipeline_<name>.json)")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the cache and run folders in this new folder")
+    args = parser.parse_args()
+
+    scenarios = [name.strip() for name in args.scenarios.split(",") if name.strip()]
+    try:
+        config = _benchmark_config(args)
+        bad = [name for name in scenarios if name not in SCENARIOS]
+        if bad or not scenarios or scenarios[0] != "cold":
+            raise InputError(f"--scenarios: {bad[0] if bad else args.scenarios!r}: give cold first, then any of "
+                             f"{', '.join(SCENARIOS[1:])}")
+    except InputError as err:
+        print(f"pipeline.py: error: {err}", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="topics-pipeline-")) if args.keep is None else args.keep
+    if args.keep is not None:
+        work.mkdir(parents=True, exist_ok=False)
+    config_path = work / "config.toml"
+    config_path.write_text(to_toml(config), encoding="utf-8")
+    cache, cold_run, warm_run = work / "cache", work / "run-cold", work / "run-warm"
+    plan = {"cold": cold_run, "warm-segmentation": warm_run, "warm-rerun": cold_run}
+    print(f"{config['run']['name']}: seeds {config['run']['seeds']}, models {', '.join(config['models'])}; "
+          f"work folder {work}")
+
+    load_before = os.getloadavg()
+    results = {}
+    try:
+        for scenario in scenarios:
+            results[scenario] = _run(scenario, config_path, plan[scenario], cache, work)
+            print(f"  {scenario:<18} {results[scenario]['wall_seconds']:8.1f} s  "
+                  f"peak RSS {results[scenario]['peak_rss_mb']:7.0f} MB")
+    finally:
+        if args.keep is None and all(r.get("exit_code") == 0 for r in results.values()):
+            shutil.rmtree(work, ignore_errors=True)
+    failed = [name for name, r in results.items() if r["exit_code"] != 0]
+    if failed:
+        print(f"pipeline.py: {failed[0]} run failed (exit {results[failed[0]]['exit_code']}); log: "
+              f"{results[failed[0]]['log']}", file=sys.stderr)
+        return 1
+
+    report = _report(args, config, results, load_before)
+    _print(report)
+    output = args.output or PROJECT / "benchmarks" / "results" / f"pipeline_{config['run']['name']}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"wrote {output}")
+    return 0
+
+
+def _benchmark_config(args) -> dict:
+    """The experiment's resolved config (absolute paths), with the seeds and models asked for."""
+    config = load_config(args.config)
+    if args.seeds:
+        seeds = config["run"]["seeds"]
+        config["run"]["seeds"] = seeds[: args.seeds] if args.seeds <= len(seeds) else list(range(1, args.seeds + 1))
+    if args.models:
+        wanted = [name.strip() for name in args.models.split(",") if name.strip()]
+        unknown = [name for name in wanted if name not in config["models"]]
+        if unknown:
+            raise InputError(f"--models: {unknown[0]} is not a model of {args.config} ({', '.join(config['models'])})")
+        config["models"] = {name: config["models"][name] for name in wanted}
+    if args.no_report:
+        config["report"]["enabled"] = False
+    config["run"]["progress"] = False
+    return config
+
+
+def _run(scenario: str, config_path: Path, run_dir: Path, cache: Path, work: Path) -> dict:
+    """One `topics run` in its own process: wall time, peak RSS, and the run's own stage timings."""
+    log = work / f"{scenario}.log"
+    env = {**os.environ, "TOPICS_CACHE_DIR": str(cache)}
+    command = [sys.executable, "-m", "topics", "run", str(config_path), "-o", str(run_dir), "--no-progress"]
+    start = time.perf_counter()
+    with log.open("w", encoding="utf-8") as handle:
+        process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage (getrusage RUSAGE_CHILDREN is cumulative)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    result = {"exit_code": process.returncode, "wall_seconds": round(wall, 2), "log": str(log),
+              "peak_rss_mb": round(usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 1024), 1),
+              "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2)}
+    if process.returncode != 0:
+        return result
+    result["timings"] = json.loads((run_dir / "timings.json").read_text(encoding="utf-8"))
+    result["corpus"] = json.loads((run_dir / "corpus_summary.json").read_text(encoding="utf-8"))
+    result["fits"] = _fit_seconds(run_dir / "metrics.csv")
+    return result
+
+
+def _fit_seconds(metrics_csv: Path) -> dict:
+    """Per model and k: number of fits, total and mean fit seconds, and the largest peak_mb."""
+    import pandas as pd
+
+    metrics = pd.read_csv(metrics_csv)
+    table = {}
+    for (model, k), rows in metrics.groupby(["model", "k"], sort=False):
+        table[f"{model} k={k}"] = {"fits": len(rows), "total_seconds": round(float(rows["fit_seconds"].sum()), 2),
+                                   "mean_seconds": round(float(rows["fit_seconds"].mean()), 2),
+                                   "max_peak_mb": round(float(rows["peak_mb"].max()), 1)}
+    return table
+
+
+def _report(args, config: dict, results: dict, load_before) -> dict:
+    cold = results["cold"]
+    peak = max(r["peak_rss_mb"] for r in results.values())
+    ratio = results["warm-rerun"]["wall_seconds"] / cold["wall_seconds"] if "warm-rerun" in results else None
+    corpus = cold["corpus"]
+    metric_seconds = {key.removeprefix("metric:"): value for key, value in cold["timings"].items()
+                      if key.startswith("metric:")}
+    versions = package_versions()
+    return {
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "load_average_before": [round(v, 2) for v in load_before],
+                    "load_average_after": [round(v, 2) for v in os.getloadavg()], "platform": platform.platform(),
+                    "python": versions["python"], "gensim": versions["gensim"], "scikit-learn": versions["scikit-learn"]},
+        "experiment": {"config": str(args.config.resolve().relative_to(PROJECT) if args.config.resolve().is_relative_to(PROJECT)
+                                     else args.config),
+                       "seeds": config["run"]["seeds"], "models": list(config["models"]),
+                       "report": config["report"]["enabled"]},
+        "corpus": {key: corpus[key] for key in ("documents", "units", "units_fitted", "units_heldout", "vocabulary", "tokens")},
+        "scenarios": {name: {key: value for key, value in result.items() if key not in ("corpus", "log")}
+                      for name, result in results.items()},
+        "cold_metric_seconds": dict(sorted(metric_seconds.items(), key=lambda item: -item[1])),
+        "targets": {
+            "cold_seconds": {"target": TARGETS["cold_seconds"], "measured": cold["wall_seconds"],
+                             "met": cold["wall_seconds"] <= TARGETS["cold_seconds"]},
+            "peak_rss_mb": {"target": TARGETS["peak_rss_mb"], "measured": peak, "met": peak <= TARGETS["peak_rss_mb"]},
+            "warm_rerun_ratio": {"target": TARGETS["warm_rerun_ratio"],
+                                 "measured": None if ratio is None else round(ratio, 3),
+                                 "met": None if ratio is None else ratio <= TARGETS["warm_rerun_ratio"]},
+        },
+    }
+
+
+def _print(report: dict) -> None:
+    scenarios = report["scenarios"]
+    names = list(scenarios)
+    corpus = report["corpus"]
+    print()
+    print(f"corpus: {corpus['documents']} documents, {corpus['units']:,} units ({corpus['units_fitted']:,} fitted), "
+          f"vocabulary {corpus['vocabulary']:,}, {corpus['tokens']:,} tokens; seeds {report['experiment']['seeds']}")
+    print(f"load average before {report['machine']['load_average_before']}, after "
+          f"{report['machine']['load_average_after']} on {report['machine']['cpus']} CPUs")
+    width = 19
+    print(f"\n{'seconds':<20}" + "".join(f"{name:>{width}}" for name in names))
+    rows = [(stage, stage) for stage in STAGES] + [(f"  {part}", part) for part in FIT_PARTS]
+    rows += [("total (in the run)", "total")]
+    for label, key in rows:
+        cells = [scenarios[name]["timings"].get(key) for name in names]
+        if all(cell is None for cell in cells):
+            continue
+        print(f"{label:<20}" + "".join(f"{'-' if c is None else f'{c:.1f}':>{width}}" for c in cells))
+    print(f"{'wall (process)':<20}" + "".join(f"{scenarios[name]['wall_seconds']:>{width}.1f}" for name in names))
+    print(f"{'cpu (process)':<20}" + "".join(f"{scenarios[name]['cpu_seconds']:>{width}.1f}" for name in names))
+    print(f"{'peak RSS MB':<20}" + "".join(f"{scenarios[name]['peak_rss_mb']:>{width}.0f}" for name in names))
+
+    print("\ncold run, fits per model (fit_seconds from metrics.csv; metrics and theme shares not included):")
+    for name, row in scenarios["cold"]["fits"].items():
+        print(f"  {name:<22} {row['fits']:>3} fits  total {row['total_seconds']:8.1f} s  mean {row['mean_seconds']:7.1f} s  "
+              f"peak {row['max_peak_mb']:7.0f} MB")
+    slowest = list(report["cold_metric_seconds"].items())[:6]
+    print("cold run, slowest metrics (seconds over all fits): "
+          + ", ".join(f"{name} {seconds:.1f}" for name, seconds in slowest))
+
+    print("\ntargets:")
+    for name, target in report["targets"].items():
+        verdict = "not measured" if target["met"] is None else "met" if target["met"] else "NOT met"
+        print(f"  {name:<18} measured {str(target['measured']):>9}  target {target['target']:>7}  {verdict}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""`topics evaluate RUN_DIR --gold GOLD.tsv` and gold labels in a run, on the bundled sample
+with a gold file labelled by hand."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+
+import pandas as pd
+import pytest
+
+from topics import OTHER
+from topics.cli import main
+from topics.errors import InputError
+from topics.evaluation import evaluate_run, read_gold
+from topics.ingest import ingest_paths
+from topics.runner import DONE, run_experiment
+from topics.theme_words import load_theme_lexicon
+
+# Labelled by reading each unit of the sample: the ten enumerated theme units of its two articles
+# by what they are about, and three opening/closing paragraphs that praise the report or pledge
+# effort in general terms as 'other'.
+HAND_LABELS = {
+    "xining_chengxi_2024#1:u000": "other",  # praise of the work report
+    "xining_chengxi_2024#1:u002": "ecology",  # 生态文明建设, 环保督察, 无废城市
+    "xining_chengxi_2024#1:u003": "industry",  # 数字经济, 产业链, 新能源企业总部
+    "xining_chengxi_2024#1:u004": "livelihood",  # 教育, 医疗, 养老, 就业
+    "xining_chengxi_2024#1:u005": "governance",  # 平安建设, 矛盾纠纷, 基层治理
+    "xining_chengxi_2024#1:u006": "safety",  # 安全生产, 消防, 地质灾害, 防汛
+    "xining_chengxi_2024#2:u000": "other",  # praise of the work report
+    "xining_chengxi_2024#2:u002": "other",  # general pledge to serve the city's development
+    "xining_chengxi_2024#2:u003": "ecology",  # 环保督察整改, 国土绿化, 水生态治理
+    "xining_chengxi_2024#2:u004": "industry",  # 新能源企业总部圈, 文商旅, 跨境电商
+    "xining_chengxi_2024#2:u005": "industry",  # 算力, 数字经济, 金融, 新业态
+    "xining_chengxi_2024#2:u006": "livelihood",  # 就业, 学位, 养老
+    "xining_chengxi_2024#2:u007": "governance",  # 城市运行管理, 网格, 社区治理
+}
+HEADER = "doc\tunit\tlabel\theading\ttext\n"
+MODELS = """
+[models.dictionary]
+
+[models.nmf]
+k = 5
+max_iter = 100
+
+[models.seeded-lda]
+k = 5
+passes = 3
+iterations = 20
+"""
+
+
+def config_text(sample_path, models: str = MODELS, labels: str = "weak") -> str:
+    return f"""
+[run]
+name = "gold"
+seeds = [1]
+progress = false
+
+[corpus]
+paths = [{json.dumps(str(sample_path), ensure_ascii=False)}]
+
+[vocabulary]
+no_below = 1
+no_above = 0.6
+
+[evaluation]
+labels = {json.dumps(labels, ensure_ascii=False)}
+
+[report]
+enabled = false
+{models}"""
+
+
+def gold_lines(sample_path, labels: dict[str, str], *, short_unit_ids: bool = True) -> list[str]:
+    """Gold rows with the units' real heading and text; the unit column as a gold coder writes it."""
+    units = {unit.unit_id: unit for unit in ingest_paths([sample_path]).units}
+    lines = []
+    for unit_id, label in labels.items():
+        unit = units[unit_id]
+        column = unit_id.removeprefix(unit.doc_id + ":") if short_unit_ids else unit_id
+        lines.append(f"{unit.doc_id}\t{column}\t{label}\t{unit.heading}\t{unit.text}\n")
+    return lines
+
+
+@pytest.fixture(scope="module")
+def gold_path(tmp_path_factory, sample_path):
+    path = tmp_path_factory.mktemp("gold") / "gold.tsv"
+    path.write_text(HEADER + "".join(gold_lines(sample_path, HAND_LABELS)), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, sample_path):
+    folder = tmp_path_factory.mktemp("run")
+    config = folder / "config.toml"
+    config.write_text(config_text(sample_path), encoding="utf-8")
+    return run_experiment(config, folder / "run")
+
+
+def test_every_saved_model_is_scored_against_the_gold_file(run_dir, gold_path):
+    table = evaluate_run(run_dir, gold_path)
+    labels = [*load_theme_lexicon(), OTHER]
+    assert table["model"].tolist() == ["dictionary", "nmf", "seeded-lda"]
+    assert list(table.columns) == ["model", "units", "accuracy", "macro_f1", *[f"f1_{label}" for label in labels],
+                                   "nmi", "ari"]
+    assert (table["units"] == len(HAND_LABELS)).all()
+    for column in ["accuracy", "macro_f1", *[f"f1_{label}" for label in labels], "nmi"]:
+        assert table[column].between(0, 1).all(), column
+    assert table["ari"].between(-1, 1).all()
+
+
+def test_evaluate_agrees_with_the_runs_own_assignments(run_dir, gold_path):
+    # The dictionary baseline and the LDA family assign a text the same way in the run and in evaluate
+    # (LDA's inference is re-seeded), so a model's gold accuracy must be the share of gold units whose
+    # theme in assignments.csv is the gold label.
+    assigned = pd.read_csv(run_dir / "assignments.csv", keep_default_na=False)
+    scores = evaluate_run(run_dir, gold_path).set_index("model")
+    for model in ("dictionary", "seeded-lda"):
+        theme = assigned[assigned["model"] == model].set_index("unit_id")["theme"]
+        expected = sum(theme[unit] == label for unit, label in HAND_LABELS.items()) / len(HAND_LABELS)
+        assert scores.at[model, "accuracy"] == pytest.approx(expected), model
+
+
+def test_a_model_agrees_fully_with_a_gold_file_made_from_its_own_assignments(run_dir, sample_path, tmp_path):
+    assigned = pd.read_csv(run_dir / "assignments.csv", keep_default_na=False)
+    own = dict(zip(*assigned.loc[assigned["model"] == "dictionary", ["unit_id", "theme"]].T.values))
+    path = tmp_path / "own.tsv"
+    path.write_text(HEADER + "".join(gold_lines(sample_path, own, short_unit_ids=False)), encoding="utf-8")
+    scores = evaluate_run(run_dir, path).set_index("model")
+    assert scores.at["dictionary", "accuracy"] == 1.0
+    assert scores.at["dictionary", "macro_f1"] == 1.0
+
+
+def test_cli_writes_one_row_per_model(run_dir, gold_path, tmp_path, capsys):
+    out = tmp_path / "scores.csv"
+    assert main(["evaluate", str(run_dir), "--gold", str(gold_path), "-o", str(out)]) == 0
+    assert pd.read_csv(out)["model"].tolist() == ["dictionary", "nmf", "seeded-lda"]
+    assert str(out) in capsys.readouterr().out
+
+
+# (gold file text given the real rows, words the one-line message must contain)
+BAD_GOLD = {
+    "missing column": (lambda rows: "doc\tunit\tlabel\theading\n" + "".join(r.rsplit("\t", 1)[0] + "\n" for r in rows),
+                       [":1:", "text"]),
+    "unknown label": (lambda rows: HEADER + rows[0] + rows[1].replace("\tecology\t", "\teconomy\t"),
+                      [":3:", "economy", "valid labels"]),
+    "empty label": (lambda rows: HEADER + rows[0].replace("\tother\t", "\t\t"), [":2:", "empty label"]),
+    "empty text": (lambda rows: HEADER + rows[0] + rows[1].rsplit("\t", 1)[0] + "\t \n", [":3:", "empty text"]),
+    "unit labelled twice": (lambda rows: HEADER + rows[0] + rows[1] + rows[0], [":4:", "twice", "line 2"]),
+    "tab inside the text": (lambda rows: HEADER + rows[0].rstrip("\n") + "\textra\n", [":2:", "more fields"]),
+    "too few fields": (lambda rows: HEADER + "xining_chengxi_2024#1\tu000\tother\n", [":2:", "fewer fields"]),
+    "header only": (lambda rows: HEADER, ["no labelled units"]),
+    "empty file": (lambda rows: "", ["empty gold file"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_GOLD))
+def test_bad_gold_files_are_one_line_errors(run_dir, sample_path, tmp_path, capsys, case):
+    make, words = BAD_GOLD[case]
+    path = tmp_path / "gold.tsv"
+    path.write_text(make(gold_lines(sample_path, HAND_LABELS)), encoding="utf-8")
+    assert main(["evaluate", str(run_dir), "--gold", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"topics evaluate: error: {path}")
+    for word in words:
+        assert word in err, f"{case}: {err!r} lacks {word!r}"
+
+
+def test_missing_gold_file_and_unfinished_or_missing_run_folders(run_dir, gold_path, tmp_path):
+    with pytest.raises(InputError, match="no such gold file"):
+        evaluate_run(run_dir, tmp_path / "absent.tsv")
+    unfinished = tmp_path / "unfinished"
+    shutil.copytree(run_dir, unfinished)
+    (unfinished / DONE).unlink()
+    with pytest.raises(InputError, match="not a finished run"):
+        evaluate_run(unfinished, gold_path)
+    with pytest.raises(InputError, match="no such run folder"):
+        evaluate_run(tmp_path / "absent", gold_path)
+
+
+def test_read_gold_accepts_short_and_full_unit_ids(sample_path, tmp_path):
+    path = tmp_path / "gold.tsv"
+    short = gold_lines(sample_path, {"xining_chengxi_2024#1:u002": "ecology"})
+    full = gold_lines(sample_path, {"xining_chengxi_2024#1:u003": "industry"}, short_unit_ids=False)
+    path.write_text(HEADER + short[0] + full[0], encoding="utf-8")
+    rows = read_gold(path, [*load_theme_lexicon(), OTHER])
+    assert [row.unit.unit_id for row in rows] == ["xining_chengxi_2024#1:u002", "xining_chengxi_2024#1:u003"]
+    assert [row.line for row in rows] == [2, 3]
+
+
+def test_a_run_can_be_scored_against_gold_labels_instead_of_weak_ones(sample_path, gold_path, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(sample_path, "\n[models.dictionary]\n", labels=str(gold_path)), encoding="utf-8")
+    run = run_experiment(config, tmp_path / "run")
+    summary = json.loads((run / "corpus_summary.json").read_text(encoding="utf-8"))
+    assert summary["units_labelled"] == len(HAND_LABELS)
+    metrics = pd.read_csv(run / "metrics.csv")
+    # weak labels never say 'other' (a heading naming no theme gives no label); the gold file does
+    assert not math.isnan(metrics.at[0, "label_f1_other"])
+    assert str(gold_path) in (run / "comparison.md").read_text(encoding="utf-8")
+
+
+def test_a_gold_file_from_another_corpus_is_refused_by_the_run(sample_path, tmp_path):
+    gold = tmp_path / "gold.tsv"
+    gold.write_text(HEADER + "other_report\tu001\tecology\t\t加强生态环境保护\n", encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(sample_path, "\n[models.dictionary]\n", labels=str(gold)), encoding="utf-8")
+    with pytest.raises(InputError, match="no gold unit is a unit of the corpus"):
+        run_experiment(config, tmp_path / "run")

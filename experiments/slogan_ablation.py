@@ -1,6 +1,6 @@
 """Does the boilerplate-slogan filter matter? Runs slogan_ablation.toml twice — as written (slogans and
 filler words filtered) and with both filters off — and prints NPMI, TD and label macro-F1 per model,
-plus how much slogan and filler residue reaches the topics' top-10 words.
+plus the share of the topics' top-10 words that are filler or formula words (习近平, 新时代, 加强 …).
 
 Usage: python experiments/slogan_ablation.py [-o RUNS_FOLDER]
 """
@@ -12,7 +12,6 @@ import copy
 import tomllib
 from pathlib import Path
 
-import jieba
 import pandas as pd
 
 from topics.config import resolve_config
@@ -42,18 +41,15 @@ def _resolve(raw: dict, output: Path) -> dict:
     return config
 
 
-def residue_words() -> set[str]:
-    """Pieces jieba makes of the shipped slogans, and the filler words, minus every theme word."""
+def filler_words() -> set[str]:
+    """The shipped filler list (which holds the standalone words of the formulas: 习近平, 新时代, 思想 …),
+    minus every theme word."""
     theme_words = {word for words in load_theme_lexicon().values() for word in words}
-    pieces = set(load_word_list(bundled_path("fillers")).entries)
-    tokenizer = jieba.Tokenizer()
-    for slogan in load_word_list(bundled_path("slogans")).entries:
-        pieces.update(word for word in tokenizer.lcut(slogan) if len(word) > 1)
-    return pieces - theme_words
+    return set(load_word_list(bundled_path("fillers")).entries) - theme_words
 
 
-def residue_share(run_dir: Path, words: set[str]) -> dict[str, float]:
-    """Share of each primary model's top-10 words that are slogan pieces or fillers."""
+def filler_share(run_dir: Path, words: set[str]) -> dict[str, float]:
+    """Share of each primary model's top-10 words that are fillers or formula words."""
     shares = {}
     for model_dir in sorted((run_dir / "models").iterdir()):
         top = [word for topic in TopicResult.load(model_dir).top_words(10) for word in topic]
@@ -65,13 +61,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--output", type=Path, default=HERE.parent / "runs", help="folder for the two runs")
     args = parser.parse_args()
-    words = residue_words()
+    words = filler_words()
     tables = []
     for name, config in variants(args.output).items():
         run_dir = run_config(config)
         metrics = pd.read_csv(run_dir / "metrics.csv")
         table = metrics.groupby("model", sort=False)[SCORES].mean()
-        table["top10_residue"] = pd.Series(residue_share(run_dir, words))
+        table["top10_filler_share"] = pd.Series(filler_share(run_dir, words))
         tables.append(table.assign(variant=name).reset_index())
     result = pd.concat(tables).set_index(["model", "variant"]).sort_index()
     out = args.output / "slogan_ablation.csv"

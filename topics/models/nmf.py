@@ -181,8 +181,11 @@ class SeededNmf(Nmf):
             H0[topic, ids] = scale * self.SEED_START
         # units start on the topics whose words they use; one least-squares scale fits the sizes
         W0 = np.asarray(tfidf @ H0.T)
-        product = W0 @ H0
-        fit = float(tfidf.multiply(product).sum()) / max(float((product ** 2).sum()), 1e-300)
+        # fit = <X, W0 H0> / ||W0 H0||², without forming the dense units × terms product:
+        # <X, W0 H0> = <X H0ᵀ, W0> = ||W0||² and ||W0 H0||² = <W0ᵀW0, H0 H0ᵀ>
+        numerator = float(np.sum(W0 * W0))
+        denominator = float(np.sum((W0.T @ W0) * (H0 @ H0.T)))
+        fit = numerator / max(denominator, 1e-300)
         return np.maximum(W0 * fit, 1e-10), H0
 
     def _guiding_units(self, tfidf: sparse.csr_matrix, H0: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:

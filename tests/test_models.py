@@ -124,6 +124,17 @@ def test_loading_a_folder_that_is_not_a_model(tmp_path):
         load_model(tmp_path)
 
 
+def test_loading_a_damaged_model_file_names_it(sample, tmp_path):
+    units, tokens, corpus, themes = sample
+    fit("nmf", corpus, themes).save(tmp_path / "nmf")
+    model_file = tmp_path / "nmf" / "model.json"
+    saved = json.loads(model_file.read_text(encoding="utf-8"))
+    for damage in ({"params": {**saved["params"], "no_such_param": 1}}, {"params": None}):
+        model_file.write_text(json.dumps({**saved, **damage}), encoding="utf-8")
+        with pytest.raises(InputError, match="model.json: damaged or from another version"):
+            load_model(tmp_path / "nmf")
+
+
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_perplexity_only_for_the_lda_family(sample, name):
     units, tokens, corpus, themes = sample

@@ -105,6 +105,19 @@ def test_assignments_and_theme_shares_tables():
     assert (shares["region"][shares["doc_id"] == "B"] == "region of B").all()
 
 
+def test_theme_shares_list_every_lexicon_theme_so_seed_means_sum_to_one():
+    # two seeds: the first maps a topic to x, the second maps none to x (its topics are y and other);
+    # with every theme listed, the per-document mean over seeds still sums to 1
+    units = units_of([("A", 0), ("A", 1)])
+    seed1 = result_with(np.full((2, 6), 1 / 6), doc_topic=np.array([[0.9, 0.1], [0.2, 0.8]]), topic_themes=["x", "other"])
+    seed2 = result_with(np.full((2, 6), 1 / 6), doc_topic=np.array([[0.1, 0.9], [0.1, 0.9]]), topic_themes=["y", "other"])
+    tables = [theme_shares(r, units, all_themes=["x", "y"]) for r in (seed1, seed2)]
+    assert [t["theme"].tolist() for t in tables] == [["x", "y", "other"]] * 2
+    mean = pd.concat(tables).groupby("theme")["share"].mean()
+    assert mean.to_dict() == pytest.approx({"x": 0.25, "y": 0.0, "other": 0.75})
+    assert mean.sum() == pytest.approx(1.0)
+
+
 def test_assignments_refuse_misaligned_units():
     result = result_with(np.full((2, 6), 1 / 6), doc_topic=np.array([[0.5, 0.5]]), topic_themes=["x", "y"])
     with pytest.raises(ValueError, match="2 units given for 1 rows"):

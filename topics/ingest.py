@@ -9,7 +9,6 @@ reason, text, line.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from tqdm import tqdm
 
 from .documents import Removal, Unit
 from .errors import InputError
+from .outputs import write_jsonl
 from .layout import CleanDocument, count_chars, repair_layout
 from .reading import SkippedFile, read_documents
 from .structure import split_units
@@ -47,9 +47,15 @@ def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
         themes = load_theme_lexicon()
     result = IngestResult(skipped=list(read.skipped))
     input_chars = 0
+    sources: dict[str, str] = {}
     for document in tqdm(read.documents, desc="ingesting", unit="doc", file=sys.stderr, disable=not progress):
         input_chars += count_chars(document.text)
         for clean in repair_layout(document):
+            # a page split into pieces (x#1, x#2) can meet another input's id (x.csv row 1 → x#1)
+            if clean.doc_id in sources:
+                raise InputError(f"{document.source}: document id {clean.doc_id!r} is also given by "
+                                 f"{sources[clean.doc_id]}; rename one of the files")
+            sources[clean.doc_id] = document.source
             result.documents.append(clean)
             result.removals += clean.removals
             result.units += split_units(clean, themes)
@@ -99,30 +105,14 @@ def format_summary(summary: dict) -> str:
 # ---------------------------------------------------------------- files
 
 
-def _write_jsonl(records, path: str | Path) -> Path:
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; give a file name for the output")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        with partial.open("w", encoding="utf-8") as out:
-            for record in records:
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        os.replace(partial, path)
-    except OSError as err:
-        raise InputError(f"{path}: cannot write ({err.strerror})") from None
-    return path
-
-
 def write_units(units: list[Unit], path: str | Path) -> Path:
     """Write units as JSONL (one object per line, UTF-8)."""
-    return _write_jsonl((unit.to_json() for unit in units), path)
+    return write_jsonl((unit.to_json() for unit in units), path)
 
 
 def write_removals(removals: list[Removal], path: str | Path) -> Path:
     """Write the removal record as JSONL: doc_id, reason, text, line."""
-    return _write_jsonl((removal.to_json() for removal in removals), path)
+    return write_jsonl((removal.to_json() for removal in removals), path)
 
 
 def read_units(path: str | Path) -> list[Unit]:

@@ -397,7 +397,8 @@ def _assign_all_units(model, prepared: PreparedCorpus) -> pd.DataFrame:
 
 def _theme_shares_all_units(model, prepared: PreparedCorpus) -> pd.DataFrame:
     doc_topic, known = _all_units_doc_topic(model, prepared)
-    return theme_shares(model.result_, prepared.units, doc_topic=doc_topic, known_tokens=known)
+    return theme_shares(model.result_, prepared.units, doc_topic=doc_topic, known_tokens=known,
+                        all_themes=list(model.themes_))
 
 
 def _save_primary_models(run_dir: Path, config: dict, themes: dict, fitted: dict) -> dict:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .documents import Unit
 from .lexicons import BUNDLED, load_word_list
+from .outputs import open_output
 from .tokenize import Tokenizer, TokenizerSettings
 
 _CLAUSE_BREAK = re.compile(r"[^\u3400-\u9fffA-Za-z0-9]+")  # any punctuation, space or symbol ends a clause
@@ -159,7 +160,7 @@ def find_slogan_candidates(
 
 def write_candidates(candidates: list[SloganCandidate], path: str | Path) -> None:
     # utf-8-sig: spreadsheet programs then show the Chinese text correctly
-    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+    with open_output(path, encoding="utf-8-sig", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
         writer.writeheader()
         for rank, candidate in enumerate(candidates, start=1):

@@ -17,7 +17,8 @@ DEFAULT_THEMES_PATH = Path(__file__).parent / "lexicons" / "themes.toml"
 
 def load_theme_lexicon(path: str | Path | None = None) -> dict[str, list[str]]:
     """Return {theme: [seed words]} in file order. Raises InputError naming the file/key at fault."""
-    return dict(_load(str(Path(path) if path else DEFAULT_THEMES_PATH)))
+    # copies: callers may change their lists without changing the cached lexicon
+    return {name: list(words) for name, words in _load(str(Path(path) if path else DEFAULT_THEMES_PATH))}
 
 
 @lru_cache(maxsize=16)

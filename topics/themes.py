@@ -144,14 +144,19 @@ def theme_shares(
     units: list,
     doc_topic: np.ndarray | None = None,
     known_tokens: np.ndarray | None = None,
+    all_themes: list[str] | None = None,
 ) -> pd.DataFrame:
     """Per document and theme: how many of its units have that theme and their share.
 
-    Columns doc_id, year, region, theme, units, share; every theme of the result (and
-    ``other``) appears for every document, with 0 when none of its units has it.
+    Columns doc_id, year, region, theme, units, share; every theme of ``all_themes`` (the
+    lexicon's themes; default: those the result's topics map to) and ``other`` appears for every
+    document, with 0 when none of its units has it — so shares averaged over seeds whose topics
+    cover different themes still sum to 1.
     """
     table = assignments(result, units, doc_topic, known_tokens)
     names = theme_names(result.topic_themes)
+    if all_themes is not None:
+        names = [name for name in all_themes if name != OTHER] + [OTHER]
     rows = []
     for doc_id, group in table.groupby("doc_id", sort=False):
         counts = group["theme"].value_counts()

@@ -33,6 +33,7 @@ from tqdm import tqdm
 
 from .documents import Unit
 from .errors import InputError
+from .outputs import write_jsonl
 from .lexicons import BUNDLED, UserDictionary, WordList, load_user_dictionary, load_word_list
 from .token_cache import TokenCache, default_cache_dir, ensure_dir
 
@@ -576,11 +577,13 @@ def _stable_json(data) -> str:
 
 def write_tokens(units: list[Unit], results: list[TokenizedText], path: str | Path) -> None:
     """tokens.jsonl: each unit's record plus ``tokens``, ``empty`` and ``slogan_hits`` (a count)."""
-    with open(path, "w", encoding="utf-8") as out:
+    def records():
         for unit, result in zip(units, results, strict=True):
             record = unit.to_json()
             record.update(tokens=result.tokens, empty=result.empty, slogan_hits=len(result.slogan_hits))
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            yield record
+
+    write_jsonl(records(), path)
 
 
 def read_tokens(path: str | Path) -> tuple[list[Unit], list[list[str]]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..outputs import open_output, writable_output
+
 
 def configure(parser) -> None:
     parser.add_argument("run_dir", type=Path, help="a finished run folder (written by topics run)")
@@ -16,9 +18,12 @@ def configure(parser) -> None:
 def run(args) -> int:
     from ..evaluation import evaluate_run
 
-    table = evaluate_run(args.run_dir, args.gold)
     output = args.output or args.run_dir / "gold_metrics.csv"
-    table.to_csv(output, index=False)
+    if args.output:
+        writable_output(output)  # a bad output path fails before the models are loaded
+    table = evaluate_run(args.run_dir, args.gold)
+    with open_output(output, newline="") as out:
+        table.to_csv(out, index=False)
     shown = [c for c in ("model", "units", "accuracy", "macro_f1", "nmi", "ari") if c in table.columns]
     print(table[shown].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"scores: {output}")

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ..errors import InputError
+from ..outputs import writable_output
 from ..ingest import ingest_paths, read_units
 from ..slogans import find_slogan_candidates, raw_settings, write_candidates
 from ..theme_words import load_theme_lexicon
@@ -31,6 +32,8 @@ def run(args) -> int:
             raise InputError(f"--{name.replace('_', '-')}: must be >= 1, got {getattr(args, name)}")
     if args.top < 0 or args.show < 0:
         raise InputError("--top and --show must be >= 0")
+    if args.output:
+        writable_output(args.output)  # a bad output path fails before the counting
     themes = load_theme_lexicon(args.themes)
     units = _load_units(args.paths, themes)
     tokenizer = Tokenizer(raw_settings(args.segmenter), cache_dir=default_cache_dir(), cache=not args.no_cache)

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..errors import InputError
+from ..outputs import writable_output
 from ..ingest import read_units
 from ..token_cache import default_cache_dir
 from ..tokenize import REMOVAL_REASONS, SEGMENTERS, Tokenizer, TokenizerSettings, write_tokens
@@ -35,6 +36,7 @@ def configure(parser) -> None:
 
 def run(args) -> int:
     settings = build_settings(args)
+    writable_output(args.output)  # a bad output path fails now, not after the segmenting
     units = read_units(args.units)
     cache_dir = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
     tokenizer = Tokenizer(settings, cache_dir=cache_dir, workers=args.workers, cache=not args.no_cache)

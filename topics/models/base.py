@@ -189,8 +189,11 @@ def load_saved(folder: str | Path, registry: dict[str, type]) -> TopicModel:
         raise InputError(f"{meta_file}: unknown model {name!r}; valid models: {', '.join(registry)}")
     if meta.get("format") != FORMAT_VERSION:
         raise InputError(f"{meta_file}: saved with format {meta.get('format')!r}, this version reads {FORMAT_VERSION}")
-    model = registry[name](**meta["params"])
-    model.themes_ = {theme: list(words) for theme, words in meta["themes"].items()}
+    try:
+        model = registry[name](**meta["params"])
+        model.themes_ = {theme: list(words) for theme, words in meta["themes"].items()}
+    except (KeyError, TypeError, AttributeError) as err:
+        raise InputError(f"{meta_file}: damaged or from another version of the package ({err})") from None
     model.tokenizer_settings_ = meta.get("tokenizer_settings")
     try:
         model.result_ = TopicResult.load(folder)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
+from ..outputs import open_output, writable_output
 
 
 def configure(parser) -> None:
@@ -20,6 +21,8 @@ def configure(parser) -> None:
     parser.add_argument("-o", "--output", metavar="OUT.csv",
                         help="write the assignments here (default: standard output)")
     parser.add_argument("--strict", action="store_true", help="stop at the first unreadable input file")
+    parser.add_argument("--include-headings", action="store_true",
+                        help="also assign heading units (left out by default, as `topics run` leaves them out)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
 
@@ -30,7 +33,12 @@ def run(args) -> int:
 
     model = load_model(args.model_dir)
     progress = not args.no_progress and sys.stderr.isatty()
+    if args.output:
+        writable_output(args.output)  # a bad output path fails before the work
     units = read_input_units(args.inputs, themes=model.themes_, strict=args.strict, progress=progress)
+    headings = 0 if args.include_headings else sum(unit.kind == "heading" for unit in units)
+    if headings:  # a heading is repeated in the heading field of the units under it
+        units = [unit for unit in units if unit.kind != "heading"]
     if not units:
         raise InputError(f"{', '.join(args.inputs)}: no units to assign")
 
@@ -44,13 +52,13 @@ def run(args) -> int:
     table = assignments(model.result_, units, doc_topic=model.transform(token_lists), known_tokens=known)
 
     if args.output:
-        output = Path(args.output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(output, index=False)
+        with open_output(args.output, newline="") as out:
+            table.to_csv(out, index=False)
     else:
         table.to_csv(sys.stdout, index=False)
     unknown = int((known == 0).sum())
     note = f"; {unknown} without any word of the model's vocabulary (theme other, p 0)" if unknown else ""
+    note += f"; {headings} heading units left out (--include-headings keeps them)" if headings else ""
     print(
         f"topics assign: {len(units)} units of {table['doc_id'].nunique()} documents assigned with "
         f"{model.name} ({model.result_.k} topics){note}" + (f" → {args.output}" if args.output else ""),

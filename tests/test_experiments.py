@@ -1,0 +1,45 @@
+"""The shipped experiment configs are valid, and the README's main job runs end to end."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+
+import pytest
+
+from conftest import PROJECT, SHARED_CORPORA
+from topics.config import load_config
+
+EXPERIMENTS = sorted((PROJECT / "experiments").glob("*.toml"))
+
+
+@pytest.mark.parametrize("config", EXPERIMENTS, ids=[c.stem for c in EXPERIMENTS])
+def test_every_experiment_config_is_valid(config):
+    paths = tomllib.loads(config.read_text(encoding="utf-8"))["corpus"]["paths"]
+    if any("shared/corpora" in p for p in paths) and not SHARED_CORPORA.is_dir():
+        pytest.skip(f"{config.name} reads the real corpora, not found at {SHARED_CORPORA}")
+    resolved = load_config(config)
+    assert resolved["run"]["name"] == config.stem
+    assert len(resolved["run"]["seeds"]) >= 2
+
+
+def test_readme_main_job_ends_with_the_report(tmp_path):
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    assert "pip install -e . && topics run experiments/compare_models.toml" in readme
+    run_dir = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "topics", "run", str(PROJECT / "experiments" / "compare_models.toml"),
+         "-o", str(run_dir), "--no-progress"],
+        capture_output=True, text=True, cwd=PROJECT,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == f"report: {run_dir / 'report.html'}"
+    for name in ("config.toml", "versions.json", "metrics.csv", "comparison.md", "assignments.csv",
+                 "theme_shares.csv", "report.html", "DONE"):
+        assert (run_dir / name).is_file(), name
+    for model in ("lda", "nmf", "sklearn-lda", "seeded-lda", "seeded-nmf"):
+        assert (run_dir / "ldavis" / f"{model}.html").is_file()
+        assert (run_dir / "models" / model / "model.json").is_file()
+    report = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "ldavis/seeded-lda.html" in report and "生态" in report

@@ -92,3 +92,12 @@ def test_bad_input_is_one_line_and_exit_2(model_dir, tmp_path, capsys, args, mes
     assert main(["assign", *filled, "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("topics assign: error:") and message in err and err.count("\n") == 1
+
+
+def test_model_trained_with_learned_collocations_is_refused(tmp_path, capsys):
+    # collocations are learned per tokenize call and not saved: new text would be joined differently
+    folder = tmp_path / "with-phrases"
+    saved_model(folder, tokenizer_settings={"phrases": True})
+    assert main(["assign", str(folder), str(SAMPLE), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "tokenizer_settings.phrases" in err and "refit with phrases = false" in err and err.count("\n") == 1

@@ -19,7 +19,7 @@ from .errors import InputError
 from .metrics import label_agreement
 from .models import load_model
 from .themes import assignments
-from .tokenize import Tokenizer, TokenizerSettings
+from .tokenize import Tokenizer, settings_for_new_text
 
 GOLD_COLUMNS = ("doc", "unit", "label", "heading", "text")
 
@@ -121,7 +121,7 @@ def evaluate_run(run_dir: str | Path, gold_path: str | Path) -> pd.DataFrame:
     rows = []
     tokens_by_settings: dict[str, list[list[str]]] = {}
     for folder, model in zip(model_dirs, models):
-        settings = TokenizerSettings.from_dict(model.tokenizer_settings_ or {}, where=f"{folder}: tokenizer")
+        settings = settings_for_new_text(model.tokenizer_settings_, f"{folder}: tokenizer")
         key = repr(sorted(settings.to_dict().items()))
         if key not in tokens_by_settings:  # models of one run share their tokenizer: tokenize once
             tokens_by_settings[key] = Tokenizer(settings).tokenize(texts)

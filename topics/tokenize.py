@@ -575,6 +575,18 @@ def _stable_json(data) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
+def settings_for_new_text(saved: dict | None, where: str) -> TokenizerSettings:
+    """The tokenizer settings a saved model was trained with, for tokenizing new text the same way.
+
+    Collocations (``phrases``) are learned from the texts of each call and are not saved with a
+    model, so new text would be joined differently: refused rather than silently mis-tokenized."""
+    settings = TokenizerSettings.from_dict(saved or {}, where=where)
+    if settings.phrases:
+        raise InputError(f"{where}.phrases: the model was trained with learned collocations, which are not "
+                         "saved with it, so new text cannot be tokenized the same way; refit with phrases = false")
+    return settings
+
+
 def write_tokens(units: list[Unit], results: list[TokenizedText], path: str | Path) -> None:
     """tokens.jsonl: each unit's record plus ``tokens``, ``empty`` and ``slogan_hits`` (a count)."""
     def records():

@@ -29,7 +29,7 @@ def configure(parser) -> None:
 def run(args) -> int:
     from ..models import load_model
     from ..themes import assignments
-    from ..tokenize import Tokenizer, TokenizerSettings
+    from ..tokenize import Tokenizer, settings_for_new_text
 
     model = load_model(args.model_dir)
     progress = not args.no_progress and sys.stderr.isatty()
@@ -45,8 +45,7 @@ def run(args) -> int:
     if model.tokenizer_settings_ is None:
         print(f"topics assign: {args.model_dir} was saved without tokenizer settings; using the default tokenizer",
               file=sys.stderr)
-    tokenizer = Tokenizer(TokenizerSettings.from_dict(model.tokenizer_settings_ or {},
-                                                      where=f"{args.model_dir}: tokenizer_settings"))
+    tokenizer = Tokenizer(settings_for_new_text(model.tokenizer_settings_, f"{args.model_dir}: tokenizer_settings"))
     token_lists = tokenizer.tokenize([unit.text for unit in units], progress=progress)
     known = model.known_tokens(token_lists)
     table = assignments(model.result_, units, doc_topic=model.transform(token_lists), known_tokens=known)

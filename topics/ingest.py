@@ -164,3 +164,30 @@ def _parse_unit(line: str, where: str, seen: dict[str, int], number: int) -> Uni
         return Unit.from_json(record)
     except TypeError as err:
         raise InputError(f"{where}: {err}") from None
+
+
+def units_from_inputs(inputs: list[str], *, themes: dict | None = None, strict: bool = False,
+                      progress: bool = False) -> list[Unit]:
+    """Units from one units.jsonl written by `topics ingest`, or from report files and folders."""
+    if len(inputs) == 1 and is_units_file(Path(inputs[0])):
+        return read_units(inputs[0])
+    for path in inputs:
+        if is_units_file(Path(path)):
+            raise InputError(f"{path}: a units.jsonl must be the only INPUT (got {len(inputs)} inputs)")
+    return ingest_paths(inputs, strict=strict, progress=progress, themes=themes).units
+
+
+def is_units_file(path: Path) -> bool:
+    """A .jsonl whose first record has unit fields (written by `topics ingest`); a .jsonl corpus of
+    documents has none."""
+    if path.suffix.lower() != ".jsonl" or not path.is_file():
+        return False
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if line.strip():
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    return False
+                return isinstance(record, dict) and {"doc_id", "unit_id", "text"} <= record.keys()
+    return False

@@ -182,14 +182,8 @@ def _stacked_bars(ax, table: pd.DataFrame, colours: dict[str, str]) -> None:
 def shares_figure(shares: pd.DataFrame, model: str) -> Figure:
     """Each document's share of units per theme (main k, mean over seeds)."""
     k, seeds = main_fit(shares, model)
-    table = document_shares(shares, model)
-    figure = Figure(figsize=(9, 1.6 + 0.26 * len(table)), layout="constrained")
-    ax = figure.subplots()
-    _stacked_bars(ax, table, theme_colours(table.columns))
-    ax.set_xlabel("share of the document's units")
-    ax.set_title(f"{model}, K={k}: theme shares per document (mean over {len(seeds)} seed{'s' * (len(seeds) > 1)})", fontsize=10)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
-    return figure
+    return _share_bars_figure(document_shares(shares, model), "share of the document's units",
+                              f"{model}, K={k}: theme shares per document ({_seed_mean(seeds)})")
 
 
 def attention_figure(shares: pd.DataFrame, model: str, by: str) -> Figure:
@@ -227,13 +221,23 @@ def regions_figure(shares: pd.DataFrame, model: str) -> Figure:
     k, seeds = main_fit(shares, model)
     table = attention(shares, model, "region").pivot(index="region", columns="theme", values="mean").fillna(0.0)
     table = table[theme_order(table.columns.astype(str))]
+    return _share_bars_figure(table, "share of the region's units",
+                              f"{model}, K={k}: theme attention by region ({_seed_mean(seeds)})")
+
+
+def _share_bars_figure(table: pd.DataFrame, xlabel: str, title: str) -> Figure:
+    """One horizontal stacked bar of theme shares per row of ``table`` (rows × themes)."""
     figure = Figure(figsize=(9, 1.6 + 0.26 * len(table)), layout="constrained")
     ax = figure.subplots()
     _stacked_bars(ax, table, theme_colours(table.columns))
-    ax.set_xlabel("share of the region's units")
-    ax.set_title(f"{model}, K={k}: theme attention by region (mean over {len(seeds)} seed{'s' * (len(seeds) > 1)})", fontsize=10)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=10)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
     return figure
+
+
+def _seed_mean(seeds) -> str:
+    return f"mean over {len(seeds)} seed{'s' * (len(seeds) > 1)}"
 
 
 def _short(name: str, limit: int = 36) -> str:

@@ -6,9 +6,7 @@ settings saved with the model, so they are cut into words the same way as the tr
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
 from ..errors import InputError
 from ..outputs import open_output, writable_output
@@ -27,6 +25,7 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
+    from ..ingest import units_from_inputs
     from ..models import load_model
     from ..themes import assignments
     from ..tokenize import Tokenizer, settings_for_new_text
@@ -35,7 +34,7 @@ def run(args) -> int:
     progress = not args.no_progress and sys.stderr.isatty()
     if args.output:
         writable_output(args.output)  # a bad output path fails before the work
-    units = read_input_units(args.inputs, themes=model.themes_, strict=args.strict, progress=progress)
+    units = units_from_inputs(args.inputs, themes=model.themes_, strict=args.strict, progress=progress)
     headings = 0 if args.include_headings else sum(unit.kind == "heading" for unit in units)
     if headings:  # a heading is repeated in the heading field of the units under it
         units = [unit for unit in units if unit.kind != "heading"]
@@ -64,30 +63,3 @@ def run(args) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def read_input_units(inputs: list[str], *, themes: dict, strict: bool = False, progress: bool = False) -> list:
-    """Units from one units.jsonl, or from report files and folders."""
-    from ..ingest import ingest_paths, read_units
-
-    if len(inputs) == 1 and _is_units_file(Path(inputs[0])):
-        return read_units(inputs[0])
-    for path in inputs:
-        if _is_units_file(Path(path)):
-            raise InputError(f"{path}: a units.jsonl must be the only INPUT (got {len(inputs)} inputs)")
-    return ingest_paths(inputs, strict=strict, progress=progress, themes=themes).units
-
-
-def _is_units_file(path: Path) -> bool:
-    """A .jsonl whose first record has a unit_id: written by `topics ingest` (a .jsonl corpus has none)."""
-    if path.suffix.lower() != ".jsonl" or not path.is_file():
-        return False
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            if line.strip():
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    return False
-                return isinstance(record, dict) and "unit_id" in record and "text" in record
-    return False

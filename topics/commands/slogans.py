@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 from ..errors import InputError
 from ..outputs import writable_output
-from ..ingest import ingest_paths, read_units
+from ..ingest import units_from_inputs
 from ..slogans import find_slogan_candidates, raw_settings, write_candidates
 from ..theme_words import load_theme_lexicon
 from ..token_cache import default_cache_dir
@@ -35,7 +33,7 @@ def run(args) -> int:
     if args.output:
         writable_output(args.output)  # a bad output path fails before the counting
     themes = load_theme_lexicon(args.themes)
-    units = _load_units(args.paths, themes)
+    units = units_from_inputs(args.paths, themes=themes, progress=True)
     tokenizer = Tokenizer(raw_settings(args.segmenter), cache_dir=default_cache_dir(), cache=not args.no_cache)
     candidates = find_slogan_candidates(
         units, tokenizer, themes=themes, min_docs=args.min_docs, max_words=args.max_words,
@@ -53,24 +51,3 @@ def run(args) -> int:
         write_candidates(candidates, args.output)
         print(f"wrote {args.output}")
     return 0
-
-
-def _load_units(paths: list[str], themes):
-    if len(paths) == 1 and _is_units_file(Path(paths[0])):
-        return read_units(paths[0])
-    return ingest_paths(paths, progress=True, themes=themes).units
-
-
-def _is_units_file(path: Path) -> bool:
-    """A .jsonl whose first record has unit fields (a units.jsonl), not a file of documents to ingest."""
-    if path.suffix != ".jsonl" or not path.is_file():
-        return False
-    with open(path, encoding="utf-8", errors="replace") as lines:
-        for line in lines:
-            if line.strip():
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    return False
-                return isinstance(record, dict) and "unit_id" in record and "doc_id" in record
-    return False

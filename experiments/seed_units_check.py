@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import csv
 import sys
 import time
 import warnings
@@ -41,15 +40,16 @@ from sklearn.metrics import f1_score
 from topics import OTHER
 from topics.ingest import ingest_paths
 from topics.models import MODEL_NAMES, make_model
-from topics.theme_words import load_theme_lexicon
+from topics.theme_words import load_other_words, load_theme_lexicon
 from topics.themes import assignments
 from topics.tokenize import Tokenizer, TokenizerSettings
 from topics.vectorize import build_corpus
 
+from handcoded_check import LABELLED_SETS, labelled_units
+
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE = PROJECT / "corpora" / "xining_chengxi_2024.txt"
 CORPORA = PROJECT.parent / "shared" / "corpora"
-DEV_LABELS = Path(__file__).resolve().parent / "dev_labels_province_2026.tsv"
 
 SEED_THEME_UNITS = [
     ("一是", "ecology"), ("二是", "industry"), ("三是", "livelihood"), ("四是", "governance"), ("五是", "safety"),
@@ -65,13 +65,14 @@ def main() -> int:
         return 2
     warnings.simplefilter("ignore")  # seed words missing from the vocabulary: expected, listed elsewhere
     themes = load_theme_lexicon()
+    other_words = load_other_words()
     tokenizer = Tokenizer(TokenizerSettings())
     vocabulary = {"no_below": args.no_below, "no_above": args.no_above}
 
     print("reading and tokenizing …", file=sys.stderr)
     train_units, train_tokens = prepare([SAMPLE, CORPORA / "city_gwr_2024"], themes, tokenizer)
     national_units, national_tokens = prepare([CORPORA / "national_gwr_wikisource"], themes, tokenizer)
-    dev_units, dev_gold = dev_set(themes, tokenizer)
+    dev_units, dev_gold = labelled_units(LABELLED_SETS["dev"])
     dev_tokens = tokenizer.tokenize([u.text for u in dev_units])
     train = build_corpus(train_tokens, **vocabulary)
     national = build_corpus(national_tokens, **vocabulary)
@@ -89,7 +90,7 @@ def main() -> int:
                 params["random_state"] = seed
             model = make_model(name, **params)
             start = time.perf_counter()
-            model.fit(train, themes)
+            model.fit(train, themes, other_words)
             seconds = time.perf_counter() - start
             predicted = assignments(model.result_, kept_units)["theme"].tolist()
             row = {
@@ -98,7 +99,7 @@ def main() -> int:
                 "missed": " ".join(f"{kept_units[r].text[:4]}→{predicted[r]}" for r, t in expected.items() if predicted[r] != t),
                 "city_f1": weak_f1(kept_units, predicted, themes),
                 "nat_assign": weak_f1(national_units, assign_new(model, national_units, national_tokens), themes),
-                "nat_fit": weak_f1(national_kept, fit_predict(name, params, national, themes, national_kept), themes),
+                "nat_fit": weak_f1(national_kept, fit_predict(name, params, national, themes, other_words, national_kept), themes),
                 "dev6_f1": f1_score(dev_gold, assign_new(model, dev_units, dev_tokens), labels=list(themes) + [OTHER],
                                     average="macro", zero_division=0) if dev_units else float("nan"),
                 "other": float(np.mean(np.array(predicted) == OTHER)),
@@ -154,31 +155,15 @@ def seed_rows(units) -> list[tuple[int, str]]:
     return found
 
 
-def dev_set(themes: dict, tokenizer: Tokenizer):
-    """The hand-labelled development units (ids into the ingested province reports) and their labels."""
-    if not DEV_LABELS.is_file():
-        return [], []
-    labels = {}
-    with DEV_LABELS.open(encoding="utf-8") as handle:
-        rows = (line for line in handle if not line.startswith("#"))
-        for record in csv.DictReader(rows, delimiter="\t"):
-            labels[record["unit_id"]] = record["label"]
-    units = ingest_paths([str(CORPORA / "province_gwr_2026")], themes=themes).units
-    found = [u for u in units if u.unit_id in labels]
-    if len(found) < len(labels):
-        print(f"warning: {len(labels) - len(found)} labelled unit ids are no longer produced by ingest", file=sys.stderr)
-    return found, [labels[u.unit_id] for u in found]
-
-
 def assign_new(model, units, token_lists) -> list[str]:
     table = assignments(model.result_, units, doc_topic=model.transform(token_lists),
                         known_tokens=model.known_tokens(token_lists))
     return table["theme"].tolist()
 
 
-def fit_predict(name: str, params: dict, corpus, themes: dict, units) -> list[str]:
+def fit_predict(name: str, params: dict, corpus, themes: dict, other_words: list[str], units) -> list[str]:
     """Themes of ``units`` (aligned with the corpus rows) from a model fitted on that corpus."""
-    model = make_model(name, **params).fit(corpus, themes)
+    model = make_model(name, **params).fit(corpus, themes, other_words)
     return assignments(model.result_, units)["theme"].tolist()
 
 

@@ -43,3 +43,22 @@ def test_readme_main_job_ends_with_the_report(tmp_path):
         assert (run_dir / "models" / model / "model.json").is_file()
     report = (run_dir / "report.html").read_text(encoding="utf-8")
     assert "ldavis/seeded-lda.html" in report and "生态" in report
+
+
+def test_hand_coded_sets_still_match_the_units_ingest_cuts(shared_corpora, tmp_path, capsys):
+    # the sets store unit ids and a text check, not text: a change to ingest's cutting must show here
+    sys.path.insert(0, str(PROJECT / "experiments"))
+    try:
+        from handcoded_check import LABELLED_SETS, labelled_units, write_gold
+    finally:
+        sys.path.pop(0)
+    from topics.evaluation import read_gold
+
+    expected = {"dev": 150, "a": 300, "b": 300}
+    for name, path in LABELLED_SETS.items():
+        units, labels = labelled_units(path)
+        assert len(units) == expected[name], capsys.readouterr().err
+        assert set(labels) == {"ecology", "industry", "livelihood", "governance", "safety", "other"}
+        gold = read_gold(write_gold(units, labels, tmp_path / f"gold_{name}.tsv"), sorted(set(labels)))
+        assert [row.label for row in gold] == labels
+        assert [row.unit.text for row in gold] == [" ".join(u.text.split()) for u in units]

@@ -7,9 +7,12 @@ import pytest
 
 from topics.errors import InputError
 from topics.lexicons import BUNDLED, bundled_path, load_user_dictionary, load_word_list
-from topics.theme_words import load_theme_lexicon
+from topics.theme_words import load_other_words, load_theme_lexicon
 
 THEME_WORDS = sorted({word for words in load_theme_lexicon().values() for word in words})
+# with the [other] words, which must reach the models whole too (slogans may contain them: they are
+# there for the wording around and outside the slogans)
+LEXICON_WORDS = sorted(set(THEME_WORDS) | set(load_other_words()))
 WORD_LISTS = ("stopwords", "fillers", "slogans")
 
 
@@ -60,7 +63,7 @@ def test_slogan_list_is_versioned():
 def test_every_theme_word_jieba_would_split_is_a_policy_term():
     plain = _default_jieba()
     terms = set(load_user_dictionary(bundled_path("policy_terms")).words)
-    split = [w for w in THEME_WORDS if len(w) > 1 and plain.lcut(w, HMM=False) != [w]]
+    split = [w for w in LEXICON_WORDS if len(w) > 1 and plain.lcut(w, HMM=False) != [w]]
     assert split, "jieba splits some theme words (河湖长制 …): the check below must have something to check"
     assert [w for w in split if w not in terms] == []
 
@@ -68,7 +71,7 @@ def test_every_theme_word_jieba_would_split_is_a_policy_term():
 @pytest.mark.parametrize("name", ["stopwords", "fillers"])
 def test_no_theme_word_is_a_stopword_or_filler(name):
     entries = set(load_word_list(bundled_path(name)).entries)
-    assert sorted(entries & set(THEME_WORDS)) == []
+    assert sorted(entries & set(LEXICON_WORDS)) == []
 
 
 def test_no_slogan_contains_a_theme_word():
@@ -149,3 +152,27 @@ def test_digest_follows_content(tmp_path):
     before = load_word_list(path).digest
     path.write_text("的\n了\n", encoding="utf-8")
     assert load_word_list(path).digest != before
+
+
+# -- the theme lexicon's [other] table -------------------------------------------------------------
+
+
+def test_other_words_are_read_and_are_no_theme_word():
+    other = load_other_words()
+    assert len(other) >= 30 and "列席" in other and "预期" in other
+    theme_words = {word for words in load_theme_lexicon().values() for word in words}
+    assert sorted(set(other) & theme_words) == []
+
+
+def test_a_lexicon_without_other_words_and_a_bad_other_table(tmp_path):
+    path = tmp_path / "themes.toml"
+    path.write_text('[themes.ecology]\nwords = ["生态"]\n', encoding="utf-8")
+    assert load_other_words(path) == [] and load_theme_lexicon(path) == {"ecology": ["生态"]}
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[themes.ecology]\nwords = ["生态"]\n[other]\nwords = "列席"\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad\.toml: other\.words must be a list of words"):
+        load_other_words(bad)
+    reserved = tmp_path / "reserved.toml"
+    reserved.write_text('[themes.other]\nwords = ["列席"]\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"themes\.other: 'other' is reserved .* put words of passages about no theme in an \[other\] table"):
+        load_theme_lexicon(reserved)

@@ -15,7 +15,7 @@ from model_helpers import FAST_PARAMS, sample_units_and_tokens, seed_theme_rows,
 from topics import OTHER
 from topics.errors import InputError
 from topics.models import MODEL_NAMES, load_model, make_model, model_params
-from topics.theme_words import load_theme_lexicon
+from topics.theme_words import load_other_words, load_theme_lexicon
 from topics.themes import assignments
 from topics.vectorize import build_corpus
 
@@ -171,6 +171,49 @@ def test_seeded_models_keep_their_seed_to_topic_mapping(sample, name):
         assert set(top) & set(words), f"{name}: topic {topic} ({theme}) shows none of its seed words: {top}"
 
 
+@pytest.fixture(scope="module")
+def provinces(shared_corpora):
+    """Ten real provincial reports of 2026: enough text for the other words to form a topic."""
+    files = sorted((shared_corpora / "province_gwr_2026").glob("*.txt"))[:10]
+    units, tokens = units_and_tokens(tuple(files))
+    keep = [i for i, unit in enumerate(units) if unit.kind != "heading"]
+    units, tokens = [units[i] for i in keep], [tokens[i] for i in keep]
+    return units, tokens, build_corpus(tokens, no_below=3, no_above=0.3), load_theme_lexicon()
+
+
+@pytest.mark.parametrize("name", ["seeded-lda", "seeded-nmf"])
+def test_seeded_models_give_the_other_words_a_topic_of_their_own(provinces, name):
+    units, tokens, corpus, themes = provinces
+    other_words = load_other_words()
+    model = make_model(name, **FAST_PARAMS[name]).fit(corpus, themes, other_words)
+    result = model.result_
+    assert result.topic_themes[: len(themes) + 1] == [*themes, OTHER]
+    top = result.top_words(15)[len(themes)]
+    assert len(set(top) & set(other_words)) >= 3, f"{name}: the other topic shows few other words: {top}"
+    # the closing paragraph of each report (thanks, calls to unite and strive) is other
+    fitted = set(corpus.kept)
+    last = [max(i for i, u in enumerate(units) if u.doc_id == doc and i in fitted) for doc in
+            dict.fromkeys(u.doc_id for u in units)]
+    table = assignments(result, [units[i] for i in corpus.kept])
+    row_of = {unit_index: row for row, unit_index in enumerate(corpus.kept)}
+    closing = [table["theme"][row_of[i]] for i in last]
+    assert closing.count(OTHER) >= 0.7 * len(closing), closing
+
+
+@pytest.mark.parametrize("name", ["seeded-lda", "seeded-nmf"])
+def test_seeded_k_must_leave_a_topic_for_other(provinces, name, tmp_path):
+    units, tokens, corpus, themes = provinces
+    with pytest.raises(InputError, match=r"k=5 leaves too few topics for the 5 themes and one for other; "
+                                         r"k must be >= 6 \(or set other_topic = false\)"):
+        make_model(name, **{**FAST_PARAMS[name], "k": 5}).fit(corpus, themes, load_other_words())
+    model = make_model(name, **{**FAST_PARAMS[name], "k": 5, "other_topic": False}).fit(corpus, themes, load_other_words())
+    assert model.result_.topic_themes == list(themes)
+    model.save(tmp_path / name)
+    loaded = load_model(tmp_path / name)
+    assert loaded.other_words_ == load_other_words()
+    assert np.array_equal(loaded.transform(tokens[:20]), model.transform(tokens[:20]))
+
+
 def test_dictionary_assigns_the_theme_with_most_lexicon_words(sample):
     units, tokens, corpus, themes = sample
     model = fit("dictionary", corpus, themes)
@@ -211,9 +254,9 @@ def test_unknown_model_and_parameter_list_the_valid_ones():
         ("sklearn-lda", {"doc_topic_prior": -1}, r"doc_topic_prior=-1 is not allowed; .* unset \(None\) or a number > 0"),
         ("nmf", {"solver": "fast"}, r"solver='fast' is not allowed; solver must be one of 'cd', 'mu'"),
         ("nmf", {"beta_loss": "kullback-leibler"}, r"needs solver='mu'"),
-        ("seeded-lda", {"k": 3}, r"k=3 is fewer than the 5 themes"),
+        ("seeded-lda", {"k": 3}, r"k=3 leaves too few topics for the 5 themes; k must be >= 5"),
         ("seeded-lda", {"seed_boost": -1}, r"seed_boost=-1 is not allowed"),
-        ("seeded-nmf", {"k": 4}, r"k=4 is fewer than the 5 themes"),
+        ("seeded-nmf", {"k": 4}, r"k=4 leaves too few topics for the 5 themes; k must be >= 5"),
         ("dictionary", {"min_share": 2}, r"min_share=2 is not allowed; min_share must be a number >= 0 and <= 1"),
         ("lda", {"random_state": None}, r"random_state=None is not allowed"),
     ],

@@ -62,6 +62,18 @@ def test_many_to_one_and_other():
     assert map_topics_to_themes(result, THEMES, min_lift=10.0) == ["other"] * 4
 
 
+def test_topics_leaning_to_the_other_words_map_to_other():
+    # e is a word of passages about no theme (10 % of the corpus after the change below)
+    result = result_with([[0.4, 0.4, 0.02, 0.02, 0.08, 0.08],    # x lift 8, e lift 0.8: x
+                          [0.15, 0.15, 0.02, 0.02, 0.6, 0.06],   # x lift 3, e lift 6: other
+                          [0.02, 0.02, 0.3, 0.3, 0.3, 0.06]])    # y lift 6, e lift 3: y
+    result.term_frequency = np.array([5.0, 5.0, 5.0, 5.0, 10.0, 70.0])
+    assert map_topics_to_themes(result, THEMES, min_lift=2.0) == ["x", "x", "y"]
+    assert map_topics_to_themes(result, THEMES, min_lift=2.0, other_words=["e"]) == ["x", "other", "y"]
+    # other words outside the vocabulary change nothing
+    assert map_topics_to_themes(result, THEMES, min_lift=2.0, other_words=["zz"]) == ["x", "x", "y"]
+
+
 def test_fewer_topics_than_themes():
     result = result_with([[0.4, 0.4, 0.02, 0.02, 0.08, 0.08]])
     assert map_topics_to_themes(result, THEMES) == ["x"]

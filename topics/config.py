@@ -92,8 +92,8 @@ def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None
         config["run"]["output"] = str(_resolve(config["run"]["output"], base_dir))
     _check_corpus(config["corpus"], source, base_dir)
     _check_vocabulary(config["vocabulary"], source)
-    themes = _check_themes(config["themes"], source, base_dir)
-    _check_models(config["models"], source, themes)
+    themes, other_words = _check_themes(config["themes"], source, base_dir)
+    _check_models(config["models"], source, themes, other_words)
     config["tokenizer"] = _resolve_tokenizer(config["tokenizer"], source, base_dir)
     _check_evaluation(config["evaluation"], source, base_dir)
     _expect(isinstance(config["report"]["enabled"], bool), source, "report.enabled", "true or false", config["report"]["enabled"])
@@ -169,9 +169,10 @@ def _check_vocabulary(vocabulary: dict, source: str) -> None:
     _expect(_is_int(keep_n) and keep_n >= 1, source, "vocabulary.keep_n", "an integer >= 1", keep_n)
 
 
-def _check_themes(themes: dict, source: str, base_dir: Path) -> dict[str, list[str]]:
-    """Resolve and read the theme lexicon now, so a bad file stops the run before any work."""
-    from .theme_words import load_theme_lexicon
+def _check_themes(themes: dict, source: str, base_dir: Path) -> tuple[dict[str, list[str]], list[str]]:
+    """Resolve and read the theme lexicon (its themes and its [other] words) now, so a bad file
+    stops the run before any work."""
+    from .theme_words import load_other_words, load_theme_lexicon
 
     lexicon = themes["lexicon"]
     _expect(isinstance(lexicon, str), source, "themes.lexicon", "a file path", lexicon)
@@ -180,10 +181,10 @@ def _check_themes(themes: dict, source: str, base_dir: Path) -> dict[str, list[s
         if not Path(themes["lexicon"]).is_file():
             looked = "" if lexicon == themes["lexicon"] else f" (looked for {themes['lexicon']})"
             raise InputError(f"{source}: themes.lexicon: {lexicon}: no such file{looked}")
-    return load_theme_lexicon(themes["lexicon"] or None)
+    return load_theme_lexicon(themes["lexicon"] or None), load_other_words(themes["lexicon"] or None)
 
 
-def _check_models(models: dict, source: str, themes: dict[str, list[str]]) -> None:
+def _check_models(models: dict, source: str, themes: dict[str, list[str]], other_words: list[str]) -> None:
     """Check model names, topic counts and parameter values; fill in every parameter's default."""
     from .models import MODEL_NAMES, MODELS, model_params
 
@@ -213,9 +214,12 @@ def _check_models(models: dict, source: str, themes: dict[str, list[str]]) -> No
                     source, key, "an integer >= 2 or a list of them", params.get("k"))
             _expect(len(set(ks)) == len(ks), source, key, "a list without repeats", ks)
             if name.startswith("seeded-"):
-                # the first topics of a seeded model are the themes, one each
-                _expect(min(ks) >= len(themes), source, key,
-                        f">= {len(themes)}, the number of themes ({', '.join(themes)})", params["k"])
+                # the first topics of a seeded model are the themes, one each, then one for other
+                with_other = other_words and params.get("other_topic", defaults.get("other_topic")) is True
+                needed = len(themes) + (1 if with_other else 0)
+                what = f"the number of themes ({', '.join(themes)})" + (
+                    " plus one topic for the lexicon's [other] words (or set other_topic = false)" if with_other else "")
+                _expect(min(ks) >= needed, source, key, f">= {needed}, {what}", params["k"])
             resolved["k"] = list(ks)
         resolved.update({key: value for key, value in defaults.items() if key not in ("k", "random_state")})
         resolved.update({key: value for key, value in params.items() if key != "k"})

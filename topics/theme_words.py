@@ -2,7 +2,12 @@
 
 Used for weak labels (what a heading names), for seeding models, for the dictionary
 baseline and for mapping topics to themes. Users may pass their own file (any theme
-names, any number of themes)."""
+names, any number of themes).
+
+The file may also hold an ``[other]`` table: words of passages about no theme (report
+procedure, political statements, targets, reviews). Seeded models give them a topic of
+their own that stands for ``other``, and topic→theme mapping sends topics that lean to them
+to ``other``; they are never a theme."""
 
 from __future__ import annotations
 
@@ -21,16 +26,31 @@ def load_theme_lexicon(path: str | Path | None = None) -> dict[str, list[str]]:
     return {name: list(words) for name, words in _load(str(Path(path) if path else DEFAULT_THEMES_PATH))}
 
 
+def load_other_words(path: str | Path | None = None) -> list[str]:
+    """The words of the lexicon's ``[other]`` table ([] when it has none)."""
+    entry = _read(str(Path(path) if path else DEFAULT_THEMES_PATH)).get("other")
+    if entry is None:
+        return []
+    words = entry.get("words") if isinstance(entry, dict) else None
+    if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+        raise InputError(f"{path or DEFAULT_THEMES_PATH}: other.words must be a list of words")
+    return [w.strip() for w in words]
+
+
 @lru_cache(maxsize=16)
-def _load(path: str) -> tuple[tuple[str, list[str]], ...]:
+def _read(path: str) -> dict:
     file = Path(path)
     if not file.is_file():
         raise InputError(f"{path}: theme lexicon not found")
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        return tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: not a valid TOML theme lexicon ({err})") from None
-    themes = data.get("themes")
+
+
+@lru_cache(maxsize=16)
+def _load(path: str) -> tuple[tuple[str, list[str]], ...]:
+    themes = _read(path).get("themes")
     if not isinstance(themes, dict) or not themes:
         raise InputError(f"{path}: needs a [themes] table with at least one theme")
     result = []
@@ -39,6 +59,7 @@ def _load(path: str) -> tuple[tuple[str, list[str]], ...]:
         if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
             raise InputError(f"{path}: themes.{name}.words must be a non-empty list of words")
         if name == "other":
-            raise InputError(f"{path}: themes.other: 'other' is reserved for units that match no theme")
+            raise InputError(f"{path}: themes.other: 'other' is reserved for units that match no theme; "
+                             "put words of passages about no theme in an [other] table")
         result.append((name, [w.strip() for w in words]))
     return tuple(result)

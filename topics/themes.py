@@ -23,53 +23,68 @@ SHARE_COLUMNS = ["doc_id", "year", "region", "theme", "units", "share"]
 
 def theme_lifts(result: TopicResult, themes: dict[str, list[str]]) -> np.ndarray:
     """K×T lift of every topic for every theme (0 for a theme with no word in the vocabulary)."""
-    index = {term: i for i, term in enumerate(result.vocab)}
-    corpus_share = result.term_frequency / max(result.term_frequency.sum(), 1e-300)
-    topic_word = result.topic_word / np.maximum(result.topic_word.sum(axis=1, keepdims=True), 1e-300)
     lifts = np.zeros((result.k, len(themes)))
     for t, words in enumerate(themes.values()):
-        ids = sorted({index[w] for w in words if w in index})
-        baseline = corpus_share[ids].sum() if ids else 0.0
-        if baseline > 0:
-            lifts[:, t] = topic_word[:, ids].sum(axis=1) / baseline
+        lifts[:, t] = word_lifts(result, words)
     return lifts
 
 
+def word_lifts(result: TopicResult, words: list[str]) -> np.ndarray:
+    """Lift of every topic for one word list (zeros when none of the words is in the vocabulary)."""
+    index = {term: i for i, term in enumerate(result.vocab)}
+    ids = sorted({index[w] for w in words if w in index})
+    corpus_share = result.term_frequency / max(result.term_frequency.sum(), 1e-300)
+    baseline = corpus_share[ids].sum() if ids else 0.0
+    if baseline <= 0:
+        return np.zeros(result.k)
+    topic_word = result.topic_word / np.maximum(result.topic_word.sum(axis=1, keepdims=True), 1e-300)
+    return topic_word[:, ids].sum(axis=1) / baseline
+
+
 def map_topics_to_themes(
-    result: TopicResult, themes: dict[str, list[str]], *, min_lift: float = DEFAULT_MIN_LIFT
+    result: TopicResult, themes: dict[str, list[str]], *, min_lift: float = DEFAULT_MIN_LIFT,
+    other_words: list[str] = (),
 ) -> list[str]:
     """The theme of every topic, in the model's own topic order.
 
     First a one-to-one matching (Hungarian, on lift) gives each theme its best distinct
     topic — with as many topics as themes this is the whole mapping. Topics left over (more
     topics than themes) join the theme they lift most (many-to-one). Any topic whose lift
-    for its theme is below ``min_lift`` becomes ``other``.
+    for its theme is below ``min_lift``, or not above its lift for ``other_words`` (the
+    lexicon's words of passages about no theme), becomes ``other``.
     """
     names = list(themes)
     lifts = theme_lifts(result, themes)
     mapped = [OTHER] * result.k
     rows, cols = linear_sum_assignment(lifts, maximize=True)
     for topic, theme in zip(rows, cols):
-        if lifts[topic, theme] >= min_lift:
-            mapped[topic] = names[theme]
+        mapped[topic] = names[theme]
     matched = set(rows.tolist())
     for topic in range(result.k):
         if topic not in matched:
-            mapped[topic] = _best_theme(lifts[topic], names, min_lift)
-    return mapped
+            mapped[topic] = names[int(np.argmax(lifts[topic]))]
+    return _other_unless_clear(mapped, lifts, names, word_lifts(result, list(other_words)), min_lift)
 
 
 def map_free_topics(
-    result: TopicResult, themes: dict[str, list[str]], topics: list[int], *, min_lift: float = DEFAULT_MIN_LIFT
+    result: TopicResult, themes: dict[str, list[str]], topics: list[int], *, min_lift: float = DEFAULT_MIN_LIFT,
+    other_words: list[str] = (),
 ) -> list[str]:
     """Many-to-one themes for the given topics only (the free topics of a seeded model)."""
-    lifts = theme_lifts(result, themes)
-    return [_best_theme(lifts[topic], list(themes), min_lift) for topic in topics]
+    names = list(themes)
+    lifts = theme_lifts(result, themes)[topics]
+    mapped = [names[int(np.argmax(row))] for row in lifts]
+    return _other_unless_clear(mapped, lifts, names, word_lifts(result, list(other_words))[topics], min_lift)
 
 
-def _best_theme(lift_row: np.ndarray, names: list[str], min_lift: float) -> str:
-    best = int(np.argmax(lift_row))
-    return names[best] if lift_row[best] >= min_lift else OTHER
+def _other_unless_clear(mapped: list[str], lifts: np.ndarray, names: list[str], other_lifts: np.ndarray,
+                        min_lift: float) -> list[str]:
+    """``other`` for each topic whose theme lift is below min_lift or not above its lift for the other words."""
+    result = []
+    for topic, theme in enumerate(mapped):
+        lift = lifts[topic, names.index(theme)] if theme != OTHER else 0.0
+        result.append(theme if lift >= min_lift and lift > other_lifts[topic] else OTHER)
+    return result
 
 
 def theme_names(topic_themes: list[str]) -> list[str]:

@@ -76,9 +76,12 @@ class TopicModel(BaseEstimator):
 
     # ---- the estimator contract ---------------------------------------------------------------
 
-    def fit(self, corpus: Corpus, themes: dict[str, list[str]]) -> "TopicModel":
+    def fit(self, corpus: Corpus, themes: dict[str, list[str]], other_words: list[str] = ()) -> "TopicModel":
+        """Fit on the corpus. ``themes``: theme → seed words; ``other_words``: the lexicon's words
+        of passages about no theme (see theme_words), used by seeding and topic→theme mapping."""
         self._check_params()
         self.themes_ = check_themes(themes)
+        self.other_words_ = [str(word) for word in other_words]
         n_units = corpus.matrix.shape[0]
         if n_units == 0:
             raise InputError(f"{self.name}: no usable units to fit ({corpus.excluded_empty} empty units excluded)")
@@ -144,7 +147,8 @@ class TopicModel(BaseEstimator):
             random_state=getattr(self, "random_state", None),
         )
         if topic_themes is None:
-            topic_themes = map_topics_to_themes(result, self.themes_, min_lift=getattr(self, "min_lift", DEFAULT_MIN_LIFT))
+            topic_themes = map_topics_to_themes(result, self.themes_, min_lift=getattr(self, "min_lift", DEFAULT_MIN_LIFT),
+                                                other_words=self.other_words_)
         result.topic_themes = list(topic_themes)
         return result
 
@@ -166,6 +170,7 @@ class TopicModel(BaseEstimator):
             "model": self.name,
             "params": _plain(self.get_params()),
             "themes": self.themes_,
+            "other_words": self.other_words_,
             "tokenizer_settings": _plain(self.tokenizer_settings_),
             "versions": package_versions(),
         }
@@ -192,6 +197,7 @@ def load_saved(folder: str | Path, registry: dict[str, type]) -> TopicModel:
     try:
         model = registry[name](**meta["params"])
         model.themes_ = {theme: list(words) for theme, words in meta["themes"].items()}
+        model.other_words_ = list(meta.get("other_words", []))
     except (KeyError, TypeError, AttributeError) as err:
         raise InputError(f"{meta_file}: damaged or from another version of the package ({err})") from None
     model.tokenizer_settings_ = meta.get("tokenizer_settings")
@@ -211,11 +217,31 @@ def check_themes(themes: dict[str, list[str]]) -> dict[str, list[str]]:
     checked = {}
     for name, words in themes.items():
         if name == OTHER:
-            raise InputError(f"themes.{OTHER}: '{OTHER}' is reserved for units that match no theme")
+            raise InputError(f"themes.{OTHER}: '{OTHER}' is reserved for units that match no theme; "
+                             "pass words of passages about no theme as other_words")
         if not isinstance(words, (list, tuple)) or not words:
             raise InputError(f"themes.{name}: needs a non-empty list of seed words")
         checked[str(name)] = [str(w) for w in words]
     return checked
+
+
+def seeded_topic_words(model_name: str, themes: dict[str, list[str]], other_words: list[str], other_topic: bool,
+                       k: int, vocab: list[str]) -> dict[str, list[str]]:
+    """The seeded topics of a seeded model in topic order: one per theme, then (with
+    ``other_topic`` and other words in the vocabulary) one for ``other``. Topics after them are free."""
+    seeds = dict(themes)
+    if other_topic and other_words:
+        if any(word in set(vocab) for word in other_words):
+            seeds[OTHER] = list(other_words)
+        else:
+            warnings.warn(f"{model_name}: no word of the lexicon's [other] list is in the vocabulary; "
+                          f"no topic is seeded for other", stacklevel=3)
+    if k < len(seeds):
+        extra = " and one for other" if OTHER in seeds else ""
+        hint = " (or set other_topic = false)" if OTHER in seeds else ""
+        raise InputError(f"{model_name}: k={k} leaves too few topics for the {len(themes)} themes{extra}; "
+                         f"k must be >= {len(seeds)}{hint}")
+    return seeds
 
 
 def seed_word_ids(model_name: str, themes: dict[str, list[str]], vocab: list[str]) -> dict[str, list[int]]:

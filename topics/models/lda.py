@@ -17,7 +17,7 @@ from ..errors import InputError
 from ..result import TopicResult
 from ..themes import DEFAULT_MIN_LIFT, map_free_topics
 from ..vectorize import Corpus, count_matrix, csr_to_bow
-from .base import TopicModel, choice, distributions, integer, number, seed_word_ids
+from .base import TopicModel, boolean, choice, distributions, integer, number, seed_word_ids, seeded_topic_words
 
 STATE_FILE = "lda.gensim"
 
@@ -148,8 +148,9 @@ class GensimLda(TopicModel):
 class SeededLda(GensimLda):
     """LDA whose first topics are the themes: topic i (for the i-th theme) gets a topic-word
     prior (eta) that adds ``seed_boost`` pseudo-counts to each of the theme's seed words, and
-    training starts from those seeded topics. Topics after the themes (k minus the number of
-    themes) are free, and are mapped to a theme by lift (or 'other').
+    training starts from those seeded topics. With ``other_topic`` (the default) the next topic
+    is seeded the same way with the lexicon's words of passages about no theme, and stands for
+    'other'. Topics after these are free, and are mapped to a theme by lift (or 'other').
 
     ``seed_boost`` is in pseudo-counts per seed word per 1000 tokens of the corpus, so the same
     value means the same strength on a small sample and on a large corpus. Trained on the 2024
@@ -165,20 +166,20 @@ class SeededLda(GensimLda):
 
     name = "seeded-lda"
     param_rules = {**GensimLda.param_rules, "eta": choice("symmetric", also=number(0, low_open=True)),
-                   "seed_boost": number(0)}
+                   "seed_boost": number(0), "other_topic": boolean()}
 
-    def __init__(self, k=7, seed_boost=0.1, passes=5, iterations=30, alpha="symmetric", eta="symmetric",
-                 chunksize=10000, decay=0.5, offset=1.0, gamma_threshold=0.001, min_lift=DEFAULT_MIN_LIFT,
-                 random_state=0):
+    def __init__(self, k=6, seed_boost=0.1, other_topic=True, passes=5, iterations=30, alpha="symmetric",
+                 eta="symmetric", chunksize=10000, decay=0.5, offset=1.0, gamma_threshold=0.001,
+                 min_lift=DEFAULT_MIN_LIFT, random_state=0):
         super().__init__(k=k, passes=passes, iterations=iterations, alpha=alpha, eta=eta, chunksize=chunksize,
                          decay=decay, offset=offset, gamma_threshold=gamma_threshold, min_lift=min_lift,
                          random_state=random_state)
         self.seed_boost = seed_boost
+        self.other_topic = other_topic
 
     def _prior(self, corpus: Corpus, themes: dict[str, list[str]]) -> np.ndarray:
-        if self.k < len(themes):
-            raise InputError(f"{self.name}: k={self.k} is fewer than the {len(themes)} themes; k must be >= {len(themes)}")
-        self.seed_ids_ = seed_word_ids(self.name, themes, corpus.vocab)
+        seeds = seeded_topic_words(self.name, themes, self.other_words_, self.other_topic, self.k, corpus.vocab)
+        self.seed_ids_ = seed_word_ids(self.name, seeds, corpus.vocab)
         base = 1.0 / self.k if self.eta == "symmetric" else float(self.eta)
         eta = np.full((self.k, len(corpus.vocab)), base)
         boost = self.seed_boost * corpus.term_frequency.sum() / 1000.0
@@ -192,20 +193,21 @@ class SeededLda(GensimLda):
         model.expElogbeta = np.exp(dirichlet_expectation(model.state.sstats + eta))
 
     def _topic_themes(self, corpus: Corpus) -> list[str]:
-        # theme topics keep their theme by construction; free topics are mapped by lift
-        return seeded_topic_themes(self.name, self.themes_, self.model_.get_topics(), corpus, self.min_lift)
+        # seeded topics keep their theme by construction; free topics are mapped by lift
+        return seeded_topic_themes(self, self.model_.get_topics(), corpus)
 
 
-def seeded_topic_themes(model_name: str, themes: dict[str, list[str]], topic_word: np.ndarray, corpus: Corpus,
-                        min_lift: float) -> list[str]:
-    """Themes of a seeded model's topics: the first len(themes) topics are the themes in
-    order; the rest are free topics, each mapped to the theme it lifts most (or 'other')."""
-    names = list(themes)
+def seeded_topic_themes(model: TopicModel, topic_word: np.ndarray, corpus: Corpus) -> list[str]:
+    """Themes of a fitted seeded model's topics: the seeded topics (``model.seed_ids_``: the
+    themes in order, then 'other' when it has a seeded topic) keep theirs; the rest are free
+    topics, each mapped to the theme it lifts most (or 'other')."""
+    names = list(model.seed_ids_)
     free = list(range(len(names), topic_word.shape[0]))
     if not free:
         return names
     provisional = TopicResult(
-        model_name=model_name, vocab=list(corpus.vocab), topic_word=topic_word,
+        model_name=model.name, vocab=list(corpus.vocab), topic_word=topic_word,
         doc_topic=np.zeros((0, topic_word.shape[0])), doc_lengths=np.zeros(0), term_frequency=corpus.term_frequency,
     )
-    return names + map_free_topics(provisional, themes, free, min_lift=min_lift)
+    return names + map_free_topics(provisional, model.themes_, free, min_lift=model.min_lift,
+                                   other_words=model.other_words_)

@@ -19,7 +19,7 @@ from ..errors import InputError
 from ..result import TopicResult
 from ..themes import DEFAULT_MIN_LIFT
 from ..vectorize import Corpus
-from .base import TopicModel, boolean, choice, distributions, integer, number, seed_word_ids
+from .base import TopicModel, boolean, choice, distributions, integer, number, seed_word_ids, seeded_topic_words
 from .lda import seeded_topic_themes
 
 STATE_FILE = "nmf.npz"
@@ -121,8 +121,10 @@ class Nmf(TopicModel):
 
 
 class SeededNmf(Nmf):
-    """NMF guided by the themes: topic i (for the i-th theme) stands for that theme; topics
-    after the themes (k minus the number of themes) are free and are mapped by lift (or 'other').
+    """NMF guided by the themes: topic i (for the i-th theme) stands for that theme; with
+    ``other_topic`` (the default) the next topic is seeded the same way with the lexicon's words
+    of passages about no theme and stands for 'other'. Topics after these are free and are
+    mapped by lift (or 'other').
 
     Each theme's topic starts with its seed words (``SEED_START`` times the average entry) and
     none of the other themes' seed words. During fitting it is held near the theme by one
@@ -135,21 +137,24 @@ class SeededNmf(Nmf):
     topic never takes up another theme's seed words. The pseudo-units are not in the result.
 
     Parameters as for ``nmf`` (without init), plus seed_weight: the weight of each theme's
-    guiding pseudo-unit as a fraction of the number of units (0 leaves only the seeded start).
+    guiding pseudo-unit as a fraction of the number of units (0 leaves only the seeded start);
+    other_topic: seed a topic for 'other' (needs k >= number of themes + 1).
     Trained on the 2024 city reports with the bundled sample, the seeded start alone (0) put
     5–7 of the sample's ten theme units under their themes; seed_weight 0.01 put 9–10 there,
     0.05 (the default) to 0.3 all ten.
     """
 
     name = "seeded-nmf"
-    param_rules = {**{k: v for k, v in Nmf.param_rules.items() if k != "init"}, "seed_weight": number(0)}
+    param_rules = {**{k: v for k, v in Nmf.param_rules.items() if k != "init"}, "seed_weight": number(0),
+                   "other_topic": boolean()}
     SEED_START = 10.0
 
-    def __init__(self, k=7, seed_weight=0.05, solver="mu", beta_loss="frobenius", max_iter=400, tol=1e-4,
-                 alpha_W=0.0, alpha_H="same", l1_ratio=0.0, sublinear_tf=False, min_lift=DEFAULT_MIN_LIFT,
+    def __init__(self, k=6, seed_weight=0.05, other_topic=True, solver="mu", beta_loss="frobenius", max_iter=400,
+                 tol=1e-4, alpha_W=0.0, alpha_H="same", l1_ratio=0.0, sublinear_tf=False, min_lift=DEFAULT_MIN_LIFT,
                  random_state=0):
         self.k = k
         self.seed_weight = seed_weight
+        self.other_topic = other_topic
         self.solver = solver
         self.beta_loss = beta_loss
         self.max_iter = max_iter
@@ -162,9 +167,8 @@ class SeededNmf(Nmf):
         self.random_state = random_state
 
     def _factorise(self, tfidf: sparse.csr_matrix, corpus: Corpus, themes: dict[str, list[str]]):
-        if self.k < len(themes):
-            raise InputError(f"{self.name}: k={self.k} is fewer than the {len(themes)} themes; k must be >= {len(themes)}")
-        self.seed_ids_ = seed_word_ids(self.name, themes, corpus.vocab)
+        seeds = seeded_topic_words(self.name, themes, self.other_words_, self.other_topic, self.k, corpus.vocab)
+        self.seed_ids_ = seed_word_ids(self.name, seeds, corpus.vocab)
         W0, H0 = self._initial_factors(tfidf)
         guides, guide_loadings = self._guiding_units(tfidf, H0)
         model = NMF(n_components=self.k, init="custom", **self._nmf_options())
@@ -204,7 +208,7 @@ class SeededNmf(Nmf):
         return sparse.csr_matrix(np.vstack(rows)), loadings
 
     def _topic_themes(self, corpus: Corpus) -> list[str]:
-        return seeded_topic_themes(self.name, self.themes_, self.components_, corpus, self.min_lift)
+        return seeded_topic_themes(self, self.components_, corpus)
 
 
 def inverse_document_frequency(counts: sparse.csr_matrix) -> np.ndarray:

@@ -1,0 +1,167 @@
+"""How well do the models assign hand-coded units to their themes (six labels, with other)?
+
+Every model is fitted with its default parameters on the bundled sample together with
+../shared/corpora/city_gwr_2024 (as `topics run` would), then assigns the hand-coded units afresh
+(as `topics assign` does) and is scored by macro-F1 over the six labels, on each labelled set:
+
+  dev   experiments/dev_labels_province_2026.tsv  150 provincial units, one coder; consulted for defaults
+  a     experiments/handcoded_a.tsv               300 city, district and State Council units; consulted
+  b     experiments/handcoded_b.tsv               300 units of all four corpora; held out
+
+The units are rebuilt from ../shared/corpora by `topics ingest`'s own cutting; a unit whose text no
+longer matches the stored check is reported and left out. `--write-gold DIR` also writes each set
+as a GOLD.tsv (doc, unit, label, heading, text) for `topics evaluate RUN_DIR --gold`.
+
+Usage: python experiments/handcoded_check.py [--seeds 1 2 3] [--models seeded-lda dictionary]
+           [--write-gold runs/gold] [-o table.csv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import sys
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+from sklearn.metrics import f1_score
+
+from topics import OTHER
+from topics.documents import Unit
+from topics.ingest import ingest_paths
+from topics.models import MODEL_NAMES, make_model
+from topics.theme_words import load_other_words, load_theme_lexicon
+from topics.themes import assignments
+from topics.tokenize import Tokenizer, TokenizerSettings
+from topics.vectorize import build_corpus
+
+HERE = Path(__file__).resolve().parent
+SAMPLE = HERE.parent / "corpora" / "xining_chengxi_2024.txt"
+CORPORA = HERE.parent.parent / "shared" / "corpora"
+LABELLED_SETS = {
+    "dev": HERE / "dev_labels_province_2026.tsv",
+    "a": HERE / "handcoded_a.tsv",
+    "b": HERE / "handcoded_b.tsv",
+}
+
+
+def main() -> int:
+    args = parse_args()
+    if not CORPORA.is_dir():
+        print(f"needs the real corpora at {CORPORA}", file=sys.stderr)
+        return 2
+    warnings.simplefilter("ignore")  # seed words missing from the vocabulary: expected
+    themes, other_words = load_theme_lexicon(), load_other_words()
+    labels = [*themes, OTHER]
+    tokenizer = Tokenizer(TokenizerSettings())
+    sets = {name: labelled_units(path) for name, path in LABELLED_SETS.items()}
+    if args.write_gold:
+        for name, (units, gold) in sets.items():
+            print(f"wrote {write_gold(units, gold, Path(args.write_gold) / f'gold_{name}.tsv')}", file=sys.stderr)
+    set_tokens = {name: tokenizer.tokenize([u.text for u in units]) for name, (units, _) in sets.items()}
+
+    print("reading and tokenizing the training corpus …", file=sys.stderr)
+    train_units = [u for u in ingest_paths([str(SAMPLE), str(CORPORA / "city_gwr_2024")], themes=themes).units
+                   if u.kind != "heading"]
+    corpus = build_corpus(tokenizer.tokenize([u.text for u in train_units]), no_below=5, no_above=0.3)
+
+    rows = []
+    for name in args.models:
+        for seed in args.seeds:
+            model = make_model(name, **({} if name == "dictionary" else {"random_state": seed}))
+            model.fit(corpus, themes, other_words)
+            row = {"model": name, "seed": seed}
+            for set_name, (units, gold) in sets.items():
+                tokens = set_tokens[set_name]
+                predicted = assignments(model.result_, units, doc_topic=model.transform(tokens),
+                                        known_tokens=model.known_tokens(tokens))["theme"].tolist()
+                row[set_name] = f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)
+                if set_name == "b":
+                    for source, score in by_source(units, gold, predicted, labels).items():
+                        row[f"b:{source}"] = score
+            rows.append(row)
+            print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
+                  file=sys.stderr, flush=True)
+            if name == "dictionary":
+                break  # no randomness: one fit stands for every seed
+    table = pd.DataFrame(rows)
+    if args.output:
+        table.to_csv(args.output, index=False)
+    print(summary_markdown(table, sets))
+    return 0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", default=list(MODEL_NAMES), choices=MODEL_NAMES)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    parser.add_argument("--write-gold", metavar="DIR", help="also write each labelled set as DIR/gold_<set>.tsv")
+    parser.add_argument("-o", "--output", help="also write every fit's row to this CSV")
+    return parser.parse_args()
+
+
+def labelled_units(path: Path) -> tuple[list[Unit], list[str]]:
+    """The units of a labelled set, rebuilt from ../shared/corpora, and their labels."""
+    with path.open(encoding="utf-8") as handle:
+        records = list(csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t"))
+    by_corpus = defaultdict(set)
+    for record in records:
+        by_corpus[record["unit_id"].split("/", 1)[0]].add(record["unit_id"])
+    found = {}
+    for corpus_name, wanted in by_corpus.items():
+        found.update({u.unit_id: u for u in ingest_paths([str(CORPORA / corpus_name)]).units if u.unit_id in wanted})
+    units, labels, lost = [], [], []
+    for record in records:
+        unit = found.get(record["unit_id"])
+        check = record.get("text_sha1")
+        if unit is None or (check and hashlib.sha1(unit.text.encode("utf-8")).hexdigest()[:12] != check):
+            lost.append(record["unit_id"])
+            continue
+        units.append(unit)
+        labels.append(record["label"])
+    if lost:
+        print(f"warning: {path.name}: {len(lost)} unit(s) are no longer cut the same way by ingest and are left out "
+              f"(e.g. {lost[0]})", file=sys.stderr)
+    return units, labels
+
+
+def write_gold(units: list[Unit], labels: list[str], path: Path) -> Path:
+    """A GOLD.tsv as `topics evaluate` reads it (tabs and line breaks inside text become spaces)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flat = lambda text: " ".join(text.split())  # noqa: E731
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("doc\tunit\tlabel\theading\ttext\n")
+        for unit, label in zip(units, labels):
+            handle.write(f"{unit.doc_id}\t{unit.unit_id}\t{label}\t{flat(unit.heading or '')}\t{flat(unit.text)}\n")
+    return path
+
+
+def by_source(units: list[Unit], gold: list[str], predicted: list[str], labels: list[str]) -> dict[str, float]:
+    """Macro-F1 per corpus the units come from."""
+    groups = defaultdict(list)
+    for i, unit in enumerate(units):
+        groups[unit.doc_id.split("/", 1)[0]].append(i)
+    return {source: f1_score([gold[i] for i in rows], [predicted[i] for i in rows], labels=labels, average="macro",
+                             zero_division=0) for source, rows in sorted(groups.items())}
+
+
+def summary_markdown(table: pd.DataFrame, sets: dict) -> str:
+    columns = [c for c in table.columns if c not in ("model", "seed")]
+    sizes = {name: len(units) for name, (units, _) in sets.items()}
+    lines = [f"Six-label macro-F1, mean ± sd over seeds {' '.join(map(str, sorted(table['seed'].unique())))} "
+             f"(units: {', '.join(f'{k} {v}' for k, v in sizes.items())}).", "",
+             "| model | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
+    for model, group in table.groupby("model", sort=False):
+        cells = []
+        for column in columns:
+            values = group[column].to_numpy(dtype=float)
+            cells.append(f"{values.mean():.3f}" + (f" ± {values.std():.3f}" if len(values) > 1 else ""))
+        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -26,6 +26,16 @@ def load_theme_lexicon(path: str | Path | None = None) -> dict[str, list[str]]:
     return {name: list(words) for name, words in _load(str(Path(path) if path else DEFAULT_THEMES_PATH))}
 
 
+def load_theme_labels(path: str | Path | None = None) -> dict[str, str]:
+    """Theme → its optional ``label`` (e.g. "生态"; "" when it has none), in file order."""
+    themes = _read(str(Path(path) if path else DEFAULT_THEMES_PATH)).get("themes") or {}
+    labels = {}
+    for name, entry in themes.items():
+        label = entry.get("label") if isinstance(entry, dict) else None
+        labels[name] = label.strip() if isinstance(label, str) else ""
+    return labels
+
+
 def load_other_words(path: str | Path | None = None) -> list[str]:
     """The words of the lexicon's ``[other]`` table ([] when it has none)."""
     entry = _read(str(Path(path) if path else DEFAULT_THEMES_PATH)).get("other")

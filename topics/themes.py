@@ -23,22 +23,21 @@ SHARE_COLUMNS = ["doc_id", "year", "region", "theme", "units", "share"]
 
 def theme_lifts(result: TopicResult, themes: dict[str, list[str]]) -> np.ndarray:
     """K×T lift of every topic for every theme (0 for a theme with no word in the vocabulary)."""
-    lifts = np.zeros((result.k, len(themes)))
-    for t, words in enumerate(themes.values()):
-        lifts[:, t] = word_lifts(result, words)
-    return lifts
+    return word_lifts(result, list(themes.values()))
 
 
-def word_lifts(result: TopicResult, words: list[str]) -> np.ndarray:
-    """Lift of every topic for one word list (zeros when none of the words is in the vocabulary)."""
+def word_lifts(result: TopicResult, word_lists: list[list[str]]) -> np.ndarray:
+    """K×L lift of every topic for each word list (0 for a list with no word in the vocabulary)."""
     index = {term: i for i, term in enumerate(result.vocab)}
-    ids = sorted({index[w] for w in words if w in index})
     corpus_share = result.term_frequency / max(result.term_frequency.sum(), 1e-300)
-    baseline = corpus_share[ids].sum() if ids else 0.0
-    if baseline <= 0:
-        return np.zeros(result.k)
     topic_word = result.topic_word / np.maximum(result.topic_word.sum(axis=1, keepdims=True), 1e-300)
-    return topic_word[:, ids].sum(axis=1) / baseline
+    lifts = np.zeros((result.k, len(word_lists)))
+    for column, words in enumerate(word_lists):
+        ids = sorted({index[w] for w in words if w in index})
+        baseline = corpus_share[ids].sum() if ids else 0.0
+        if baseline > 0:
+            lifts[:, column] = topic_word[:, ids].sum(axis=1) / baseline
+    return lifts
 
 
 def map_topics_to_themes(
@@ -53,17 +52,12 @@ def map_topics_to_themes(
     for its theme is below ``min_lift``, or not above its lift for ``other_words`` (the
     lexicon's words of passages about no theme), becomes ``other``.
     """
-    names = list(themes)
-    lifts = theme_lifts(result, themes)
-    mapped = [OTHER] * result.k
-    rows, cols = linear_sum_assignment(lifts, maximize=True)
-    for topic, theme in zip(rows, cols):
-        mapped[topic] = names[theme]
-    matched = set(rows.tolist())
-    for topic in range(result.k):
-        if topic not in matched:
-            mapped[topic] = names[int(np.argmax(lifts[topic]))]
-    return _other_unless_clear(mapped, lifts, names, word_lifts(result, list(other_words)), min_lift)
+    lifts = word_lifts(result, [*themes.values(), list(other_words)])
+    theme_part = lifts[:, :-1]
+    columns = theme_part.argmax(axis=1)  # many-to-one for topics the matching leaves over
+    rows, cols = linear_sum_assignment(theme_part, maximize=True)
+    columns[rows] = cols
+    return _theme_or_other(columns, theme_part, lifts[:, -1], list(themes), min_lift)
 
 
 def map_free_topics(
@@ -71,20 +65,17 @@ def map_free_topics(
     other_words: list[str] = (),
 ) -> list[str]:
     """Many-to-one themes for the given topics only (the free topics of a seeded model)."""
-    names = list(themes)
-    lifts = theme_lifts(result, themes)[topics]
-    mapped = [names[int(np.argmax(row))] for row in lifts]
-    return _other_unless_clear(mapped, lifts, names, word_lifts(result, list(other_words))[topics], min_lift)
+    lifts = word_lifts(result, [*themes.values(), list(other_words)])[topics]
+    theme_part = lifts[:, :-1]
+    return _theme_or_other(theme_part.argmax(axis=1), theme_part, lifts[:, -1], list(themes), min_lift)
 
 
-def _other_unless_clear(mapped: list[str], lifts: np.ndarray, names: list[str], other_lifts: np.ndarray,
-                        min_lift: float) -> list[str]:
-    """``other`` for each topic whose theme lift is below min_lift or not above its lift for the other words."""
-    result = []
-    for topic, theme in enumerate(mapped):
-        lift = lifts[topic, names.index(theme)] if theme != OTHER else 0.0
-        result.append(theme if lift >= min_lift and lift > other_lifts[topic] else OTHER)
-    return result
+def _theme_or_other(columns: np.ndarray, lifts: np.ndarray, other_lifts: np.ndarray, names: list[str],
+                    min_lift: float) -> list[str]:
+    """Each topic's theme (column), or ``other`` when its lift is below min_lift or not above its
+    lift for the other words."""
+    return [names[c] if lifts[t, c] >= min_lift and lifts[t, c] > other_lifts[t] else OTHER
+            for t, c in enumerate(columns)]
 
 
 def theme_names(topic_themes: list[str]) -> list[str]:

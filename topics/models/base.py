@@ -231,7 +231,8 @@ def seeded_topic_words(model_name: str, themes: dict[str, list[str]], other_word
     ``other_topic`` and other words in the vocabulary) one for ``other``. Topics after them are free."""
     seeds = dict(themes)
     if other_topic and other_words:
-        if any(word in set(vocab) for word in other_words):
+        known = set(vocab)
+        if any(word in known for word in other_words):
             seeds[OTHER] = list(other_words)
         else:
             warnings.warn(f"{model_name}: no word of the lexicon's [other] list is in the vocabulary; "

@@ -152,26 +152,19 @@ class SeededNmf(Nmf):
     def __init__(self, k=6, seed_weight=0.05, other_topic=True, solver="mu", beta_loss="frobenius", max_iter=400,
                  tol=1e-4, alpha_W=0.0, alpha_H="same", l1_ratio=0.0, sublinear_tf=False, min_lift=DEFAULT_MIN_LIFT,
                  random_state=0):
-        self.k = k
+        # init is not a parameter here: the start is always the seeded one (scikit-learn's "custom")
+        super().__init__(k=k, init="custom", solver=solver, beta_loss=beta_loss, max_iter=max_iter, tol=tol,
+                         alpha_W=alpha_W, alpha_H=alpha_H, l1_ratio=l1_ratio, sublinear_tf=sublinear_tf,
+                         min_lift=min_lift, random_state=random_state)
         self.seed_weight = seed_weight
         self.other_topic = other_topic
-        self.solver = solver
-        self.beta_loss = beta_loss
-        self.max_iter = max_iter
-        self.tol = tol
-        self.alpha_W = alpha_W
-        self.alpha_H = alpha_H
-        self.l1_ratio = l1_ratio
-        self.sublinear_tf = sublinear_tf
-        self.min_lift = min_lift
-        self.random_state = random_state
 
     def _factorise(self, tfidf: sparse.csr_matrix, corpus: Corpus, themes: dict[str, list[str]]):
         seeds = seeded_topic_words(self.name, themes, self.other_words_, self.other_topic, self.k, corpus.vocab)
         self.seed_ids_ = seed_word_ids(self.name, seeds, corpus.vocab)
         W0, H0 = self._initial_factors(tfidf)
         guides, guide_loadings = self._guiding_units(tfidf, H0)
-        model = NMF(n_components=self.k, init="custom", **self._nmf_options())
+        model = NMF(n_components=self.k, init=self.init, **self._nmf_options())
         W = model.fit_transform(sparse.vstack([tfidf, guides]).tocsr(), W=np.vstack([W0, guide_loadings]), H=H0)
         return W[: tfidf.shape[0]], model.components_
 

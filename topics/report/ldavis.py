@@ -30,7 +30,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import tomllib
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from ..result import TopicResult
-from ..theme_words import DEFAULT_THEMES_PATH
+from ..errors import InputError
+from ..theme_words import load_theme_labels
 
 PROBABILITY_FLOOR = 1e-12  # replaces exact zeros; far below any probability a model really estimates
 TERMS_SHOWN = 30  # bars in the term chart (LDAvis shows at most 30)
@@ -186,14 +186,10 @@ def topic_coordinates(topic_word) -> np.ndarray:
 def default_theme_names(lexicon_path: str | Path | None = None) -> dict[str, str]:
     """Theme → "name label" (e.g. "ecology 生态") from a theme lexicon's optional ``label`` keys."""
     try:
-        data = tomllib.loads(Path(lexicon_path or DEFAULT_THEMES_PATH).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        labels = load_theme_labels(lexicon_path or None)
+    except (InputError, OSError):  # the report still renders, with plain theme names
         return {}
-    names = {}
-    for theme, entry in (data.get("themes") or {}).items():
-        label = entry.get("label") if isinstance(entry, dict) else None
-        names[theme] = f"{theme} {label}" if isinstance(label, str) and label.strip() else theme
-    return names
+    return {theme: f"{theme} {label}" if label else theme for theme, label in labels.items()}
 
 
 def topic_labels(result: TopicResult, theme_names: dict[str, str]) -> list[dict[str, str]]:

@@ -66,7 +66,9 @@ def main() -> int:
     print("reading and tokenizing the training corpus …", file=sys.stderr)
     train_units = [u for u in ingest_paths([str(SAMPLE), str(CORPORA / "city_gwr_2024")], themes=themes).units
                    if u.kind != "heading"]
-    corpus = build_corpus(tokenizer.tokenize([u.text for u in train_units]), no_below=5, no_above=0.3)
+    lexicon = [word for words in themes.values() for word in words] + other_words  # kept, as `topics run` does
+    corpus = build_corpus(tokenizer.tokenize([u.text for u in train_units]), no_below=5, no_above=0.3,
+                          keep_words=lexicon)
 
     rows = []
     for name in args.models:

@@ -67,7 +67,8 @@ def main() -> int:
     themes = load_theme_lexicon()
     other_words = load_other_words()
     tokenizer = Tokenizer(TokenizerSettings())
-    vocabulary = {"no_below": args.no_below, "no_above": args.no_above}
+    lexicon = [word for words in themes.values() for word in words] + other_words
+    vocabulary = {"no_below": args.no_below, "no_above": args.no_above, "keep_words": lexicon}  # as `topics run`
 
     print("reading and tokenizing …", file=sys.stderr)
     train_units, train_tokens = prepare([SAMPLE, CORPORA / "city_gwr_2024"], themes, tokenizer)

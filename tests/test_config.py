@@ -109,6 +109,7 @@ BAD_CONFIGS = {
     "unknown segmenter": (lambda t: t + '\n[tokenizer]\nsegmenter = "pkuseg"\n', ["tokenizer.segmenter"]),
     "bad vocabulary value": (lambda t: t + "\n[vocabulary]\nno_above = 2\n", ["vocabulary.no_above"]),
     "vocabulary value a boolean": (lambda t: t + "\n[vocabulary]\nno_below = true\n", ["vocabulary.no_below"]),
+    "keep_lexicon not a boolean": (lambda t: t + '\n[vocabulary]\nkeep_lexicon = "yes"\n', ["vocabulary.keep_lexicon"]),
     "unknown metric": (lambda t: t + '\n[evaluation]\nmetrics = ["coherence_xyz"]\n', ["evaluation.metrics", "coherence_xyz"]),
     "bad held-out fraction": (lambda t: t + "\n[evaluation]\nheldout_fraction = 0.7\n", ["evaluation.heldout_fraction"]),
     "gold file missing": (lambda t: t + '\n[evaluation]\nlabels = "gold.tsv"\n', ["evaluation.labels", "gold.tsv"]),

@@ -62,3 +62,29 @@ def test_hand_coded_sets_still_match_the_units_ingest_cuts(shared_corpora, tmp_p
         gold = read_gold(write_gold(units, labels, tmp_path / f"gold_{name}.tsv"), sorted(set(labels)))
         assert [row.label for row in gold] == labels
         assert [row.unit.text for row in gold] == [" ".join(u.text.split()) for u in units]
+
+
+def test_the_main_jobs_models_read_new_reports_through_the_lexicon(shared_corpora, tmp_path):
+    """Fitted on the one-page sample alone, the dictionary and seeded LDA still assign 150
+    hand-coded provincial units well: the lexicon's words stay in the vocabulary although the
+    sample never uses most of them. Without them the dictionary loses most of its words."""
+    sys.path.insert(0, str(PROJECT / "experiments"))
+    try:
+        from handcoded_check import LABELLED_SETS, labelled_units, write_gold
+    finally:
+        sys.path.pop(0)
+    from topics.evaluation import evaluate_run
+    from topics.runner import run_config
+
+    gold = write_gold(*labelled_units(LABELLED_SETS["dev"]), tmp_path / "gold_dev.tsv")
+    scores = {}
+    for keep_lexicon in (True, False):
+        config = load_config(PROJECT / "experiments" / "compare_models.toml")
+        config["run"].update(seeds=[1], progress=False)
+        config["models"] = {name: config["models"][name] for name in ("dictionary", "seeded-lda")}
+        config["vocabulary"]["keep_lexicon"] = keep_lexicon
+        run_dir = run_config(config, tmp_path / f"run_{keep_lexicon}")
+        scores[keep_lexicon] = evaluate_run(run_dir, gold).set_index("model")["macro_f1"]
+    assert scores[True]["seeded-lda"] >= 0.80, scores
+    assert scores[True]["dictionary"] >= 0.75, scores
+    assert scores[False]["dictionary"] < scores[True]["dictionary"] - 0.03, scores

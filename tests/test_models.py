@@ -119,6 +119,58 @@ def test_save_and_load_give_the_same_model(sample, name, tmp_path):
     assert np.allclose(loaded.transform(new_text), model.transform(new_text))
 
 
+@pytest.fixture(scope="module")
+def sample_with_lexicon(sample):
+    """The sample's vocabulary with every lexicon word kept, as `topics run` builds it."""
+    units, tokens, _, themes = sample
+    other_words = load_other_words()
+    lexicon = [w for words in themes.values() for w in words] + other_words
+    return units, tokens, build_corpus(tokens, no_below=1, no_above=0.9, keep_words=lexicon), themes, other_words
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_lexicon_words_the_corpus_never_uses_stay_out_of_the_result_but_survive_saving(sample_with_lexicon, name,
+                                                                                         sample, tmp_path):
+    units, tokens, corpus, themes, other_words = sample_with_lexicon
+    assert corpus.unseen > 100  # a one-page sample uses few of the lexicon's words
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = make_model(name, **FAST_PARAMS[name]).fit(corpus, themes, other_words)
+    assert model.result_.vocab == corpus.vocab[:corpus.seen]  # topics show only words of the corpus
+    assert model.result_.topic_word.shape[1] == corpus.seen and (model.result_.term_frequency > 0).all()
+    loaded = load_model(model.save(tmp_path / name))
+    unseen_text = [corpus.vocab[corpus.seen:][:40]]
+    assert np.allclose(loaded.transform(unseen_text), model.transform(unseen_text))
+    # only the dictionary and seeded LDA (through its prior) know what such words mean; the other
+    # models are fitted without them, exactly as without keep_words
+    assert model.reads_unseen_words == (name in ("dictionary", "seeded-lda"))
+    if model.reads_unseen_words:
+        assert model.vocab_ == loaded.vocab_ == corpus.vocab
+        assert loaded.known_tokens(unseen_text).tolist() == [40]
+    else:
+        assert model.vocab_ == loaded.vocab_ == corpus.vocab[:corpus.seen]
+        assert loaded.known_tokens(unseen_text).tolist() == [0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plain = make_model(name, **FAST_PARAMS[name]).fit(sample[2], themes, other_words)
+        assert np.array_equal(plain.result_.topic_word, model.result_.topic_word)
+
+
+@pytest.mark.parametrize("name", ["dictionary", "seeded-lda"])
+def test_a_model_of_a_small_sample_reads_new_text_through_its_lexicon(sample_with_lexicon, name):
+    """Text made only of a theme's lexicon words the one-page sample never uses still gets that
+    theme: the dictionary counts them, seeded LDA's prior gives them to their theme's topic."""
+    units, tokens, corpus, themes, other_words = sample_with_lexicon
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = make_model(name, **FAST_PARAMS[name]).fit(corpus, themes, other_words)
+    unseen = set(corpus.vocab[corpus.seen:])
+    texts = {theme: [w for w in words if w in unseen][:6] for theme, words in themes.items()}
+    assert all(len(words) == 6 for words in texts.values()), texts
+    table = assignments(model.result_, [units[0]] * len(texts), doc_topic=model.transform(list(texts.values())))
+    assert table["theme"].tolist() == list(texts)
+
+
 def test_loading_a_folder_that_is_not_a_model(tmp_path):
     with pytest.raises(InputError, match="not a saved model folder"):
         load_model(tmp_path)
@@ -268,16 +320,21 @@ def test_bad_parameter_values_say_what_is_allowed(sample, name, params, message)
 
 
 @pytest.mark.parametrize("name", SEEDED)
-def test_seed_words_missing_from_the_vocabulary(sample, name):
+@pytest.mark.parametrize("kept", [False, True], ids=["absent", "kept-as-lexicon-words"])
+def test_seed_words_missing_from_the_vocabulary(sample, name, kept):
     units, tokens, corpus, themes = sample
     themes = {"ecology": ["生态", "并不存在的词甲"], "livelihood": ["就业", "并不存在的词乙"]}
-    with pytest.warns(UserWarning, match="seed words not in the vocabulary, ignored — ecology: 并不存在的词甲; livelihood: 并不存在的词乙"):
-        make_model(name, **{**FAST_PARAMS[name], **({"k": 3} if "k" in FAST_PARAMS[name] else {})}).fit(corpus, themes)
+    if kept:  # in the vocabulary as lexicon words, but the corpus never uses them: still no help in fitting
+        corpus = build_corpus(tokens, no_below=3, no_above=0.3, keep_words=["并不存在的词甲", "并不存在的词乙", "并不存在的词丙"])
+    k = {"k": 3} if "k" in FAST_PARAMS[name] else {}
+    with pytest.warns(UserWarning, match="seed words the training corpus does not use, no help in fitting — "
+                                         "ecology: 并不存在的词甲; livelihood: 并不存在的词乙"):
+        make_model(name, **{**FAST_PARAMS[name], **k}).fit(corpus, themes)
     themes["safety"] = ["并不存在的词丙"]
-    with pytest.raises(InputError, match="no seed word of theme\\(s\\) safety is in the vocabulary"):
+    with pytest.raises(InputError, match="no seed word of theme\\(s\\) safety is in the training corpus's vocabulary"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            make_model(name, **{**FAST_PARAMS[name], **({"k": 3} if "k" in FAST_PARAMS[name] else {})}).fit(corpus, themes)
+            make_model(name, **{**FAST_PARAMS[name], **k}).fit(corpus, themes)
 
 
 @pytest.mark.parametrize("themes, message", [({}, "need at least one theme"), ({"other": ["生态"]}, "'other' is reserved"),

@@ -77,3 +77,26 @@ def test_empty_vocabulary_is_an_input_error(tokens):
 def test_bad_filter_values_name_the_key(tokens, params, key):
     with pytest.raises(InputError, match=f"vocabulary.{key} must be"):
         build_corpus(tokens, **params)
+
+
+def test_kept_words_pass_the_filters_and_unused_ones_join_with_count_zero(tokens):
+    filtered = build_corpus(tokens, no_below=3, no_above=0.3)
+    rare = next(w for w in build_corpus(tokens, no_below=1, no_above=1.0).vocab if w not in filtered.vocab)
+    corpus = build_corpus(tokens, no_below=3, no_above=0.3, keep_words=[rare, "不在样本里的词甲", "不在样本里的词乙", rare])
+    assert rare in corpus.vocab[:corpus.seen]  # used by the corpus: kept through no_below, with its count
+    assert corpus.term_frequency[corpus.vocab.index(rare)] == sum(t.count(rare) for t in tokens)
+    assert corpus.vocab[corpus.seen:] == ["不在样本里的词甲", "不在样本里的词乙"] and corpus.unseen == 2
+    assert (corpus.term_frequency[:corpus.seen] > 0).all() and (corpus.term_frequency[corpus.seen:] == 0).all()
+    assert corpus.matrix.shape[1] == len(corpus.vocab) == len(corpus.dictionary)
+    assert corpus.dictionary.token2id["不在样本里的词乙"] == len(corpus.vocab) - 1
+    assert corpus.vectorize([["不在样本里的词乙", "不在样本里的词甲", "不在样本里的词乙"]]).toarray()[0, -2:].tolist() == [1, 2]
+    plain = corpus.without_unseen()  # what models that cannot use such words are fitted on
+    assert plain.vocab == corpus.vocab[:corpus.seen] and plain.unseen == 0 and plain.bow == corpus.bow
+    assert plain.dictionary.token2id == {word: i for i, word in enumerate(plain.vocab)}
+    assert (plain.matrix != corpus.matrix[:, :corpus.seen]).nnz == 0
+    assert len(corpus.dictionary) == len(corpus.vocab)  # the original is left as it was
+
+
+def test_kept_words_do_not_hide_an_empty_vocabulary(tokens):
+    with pytest.raises(InputError, match="vocabulary is empty after filtering"):
+        build_corpus(tokens, no_below=1000, keep_words=["不在样本里的词甲"])

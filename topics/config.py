@@ -30,6 +30,7 @@ DEFAULTS: dict[str, dict] = {
         "no_below": 2,
         "no_above": 0.5,
         "keep_n": 20000,
+        "keep_lexicon": True,  # the theme lexicon's words stay in the vocabulary (for new text) even when rare or unused
     },
     "themes": {
         "lexicon": "",  # a theme lexicon TOML; "" means the package's own
@@ -167,6 +168,8 @@ def _check_vocabulary(vocabulary: dict, source: str) -> None:
     _expect(_is_int(no_below) and no_below >= 1, source, "vocabulary.no_below", "an integer >= 1", no_below)
     _expect(_is_number(no_above) and 0 < no_above <= 1, source, "vocabulary.no_above", "a fraction in (0, 1]", no_above)
     _expect(_is_int(keep_n) and keep_n >= 1, source, "vocabulary.keep_n", "an integer >= 1", keep_n)
+    keep_lexicon = vocabulary["keep_lexicon"]
+    _expect(isinstance(keep_lexicon, bool), source, "vocabulary.keep_lexicon", "true or false", keep_lexicon)
 
 
 def _check_themes(themes: dict, source: str, base_dir: Path) -> tuple[dict[str, list[str]], list[str]]:

@@ -86,7 +86,7 @@ def run_config(config: dict, run_dir: str | Path | None = None, *, progress: boo
     clock = Stopwatch()
     started = time.perf_counter()
 
-    prepared = prepare_corpus(config, themes, progress=progress, clock=clock)
+    prepared = prepare_corpus(config, themes, other_words, progress=progress, clock=clock)
     _check_inputs_unchanged(run_dir, prepared.fingerprint({**themes, OTHER: other_words}))
     # from here on the folder is being rewritten: until DONE comes back it is not a finished run
     (run_dir / DONE).unlink(missing_ok=True)
@@ -208,8 +208,10 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
     _write_text(path, table.to_csv(index=False))
 
 
-def prepare_corpus(config: dict, themes: dict, *, progress: bool = False, clock: Stopwatch | None = None) -> PreparedCorpus:
-    """Ingest, tokenize, label, split off the held-out units and build the one vocabulary every model uses."""
+def prepare_corpus(config: dict, themes: dict, other_words: list[str] = (), *, progress: bool = False,
+                   clock: Stopwatch | None = None) -> PreparedCorpus:
+    """Ingest, tokenize, label, split off the held-out units and build the one vocabulary every model
+    uses (with the lexicon's theme and other words kept in it unless vocabulary.keep_lexicon is off)."""
     clock = clock or Stopwatch()
     with clock("ingest"):
         ingested = ingest_paths(config["corpus"]["paths"], strict=config["corpus"]["strict"], progress=progress, themes=themes)
@@ -228,7 +230,10 @@ def prepare_corpus(config: dict, themes: dict, *, progress: bool = False, clock:
     heldout_set = set(heldout)
     train = [i for i in range(len(units)) if i not in heldout_set]
     with clock("vocabulary"):
-        corpus = build_corpus([token_lists[i] for i in train], **config["vocabulary"])
+        filters = {key: value for key, value in config["vocabulary"].items() if key != "keep_lexicon"}
+        lexicon = [word for words in themes.values() for word in words] + list(other_words)
+        corpus = build_corpus([token_lists[i] for i in train], **filters,
+                              keep_words=lexicon if config["vocabulary"]["keep_lexicon"] else ())
     train = [train[j] for j in corpus.kept]
     summary = {
         "documents": len(ingested.documents),
@@ -241,6 +246,7 @@ def prepare_corpus(config: dict, themes: dict, *, progress: bool = False, clock:
         "units_labelled": sum(1 for label in labels if label),
         "labels": config["evaluation"]["labels"],
         "vocabulary": len(corpus.vocab),
+        "vocabulary_lexicon_only": corpus.unseen,
         "tokens": int(sum(len(tokens) for tokens in token_lists)),
         "files_skipped": [{"path": s.path, "reason": s.reason} for s in ingested.skipped],
         "tokenizer": tokenizer.fingerprint(),
@@ -437,7 +443,8 @@ def comparison_markdown(metrics: pd.DataFrame, config: dict, summary: dict, them
         f"Corpus: {summary['documents']} documents, {summary['units']} units — {summary['units_fitted']} fitted, "
         f"{summary['units_heldout']} held out, {summary['units_empty']} empty after filtering, "
         f"{summary['units_excluded_by_vocabulary']} without a vocabulary word; "
-        f"vocabulary {summary['vocabulary']} terms "
+        f"vocabulary {summary['vocabulary']} terms, {summary.get('vocabulary_lexicon_only', 0)} of them lexicon words "
+        f"the corpus does not use, kept for new text "
         f"(no_below={config['vocabulary']['no_below']}, no_above={config['vocabulary']['no_above']}, "
         f"keep_n={config['vocabulary']['keep_n']}). Seeds: {', '.join(map(str, config['run']['seeds']))}. "
         f"Themes: {', '.join(themes)} (lexicon: {config['themes']['lexicon'] or 'the package default'})."

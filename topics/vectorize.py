@@ -3,7 +3,9 @@ from the same term ids, so LDA (gensim) and NMF (scikit-learn) see exactly the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, replace
+from typing import Iterable
 
 import numpy as np
 from gensim.corpora import Dictionary
@@ -20,6 +22,9 @@ class Corpus:
     units that are used; row i of ``matrix`` and ``bow[i]`` is unit ``kept[i]``. Units with
     no tokens at all are counted in ``excluded_empty``; units whose tokens were all removed
     by the frequency filters are counted in ``excluded_out_of_vocabulary``.
+
+    The vocabulary lists the corpus's own terms first; the last ``unseen`` terms are lexicon
+    words the corpus never uses (count 0), kept so that models can read new text with them.
     """
 
     dictionary: Dictionary
@@ -29,6 +34,12 @@ class Corpus:
     kept: np.ndarray
     excluded_empty: int
     excluded_out_of_vocabulary: int = 0
+    unseen: int = 0
+
+    @property
+    def seen(self) -> int:
+        """How many vocabulary terms (the first ones) the corpus uses."""
+        return len(self.vocab) - self.unseen
 
     @property
     def doc_lengths(self) -> np.ndarray:
@@ -39,6 +50,15 @@ class Corpus:
     def term_frequency(self) -> np.ndarray:
         """Corpus count of every vocabulary term."""
         return np.asarray(self.matrix.sum(axis=0)).ravel().astype(float)
+
+    def without_unseen(self) -> "Corpus":
+        """The same corpus without the lexicon words it never uses (for models that cannot use them)."""
+        if not self.unseen:
+            return self
+        dictionary = copy.deepcopy(self.dictionary)
+        dictionary.filter_tokens(bad_ids=range(self.seen, len(self.vocab)))  # the last ids: the others keep theirs
+        return replace(self, dictionary=dictionary, matrix=self.matrix[:, :self.seen], vocab=self.vocab[:self.seen],
+                       unseen=0)
 
     def vectorize(self, token_lists: list[list[str]]) -> sparse.csr_matrix:
         """Counts of new token lists over this vocabulary (unknown words are ignored)."""
@@ -51,12 +71,16 @@ def build_corpus(
     no_below: int = 2,
     no_above: float = 0.5,
     keep_n: int | None = None,
+    keep_words: Iterable[str] = (),
 ) -> Corpus:
     """Build the shared vocabulary and count matrix.
 
     no_below: keep terms found in at least this many units; no_above: drop terms found in
     more than this fraction of units; keep_n: then keep at most this many most frequent
-    terms (None keeps all). Raises InputError for bad values or an empty vocabulary.
+    terms (None keeps all). ``keep_words`` (the theme lexicon's words) pass the filters and join
+    the vocabulary even when the corpus lacks them, with a count of zero, so that a model fitted
+    on a small corpus still reads new text through its lexicon. Raises InputError for bad values
+    or an empty vocabulary.
     """
     _check_filters(no_below, no_above, keep_n)
     token_lists = [list(tokens) for tokens in token_lists]
@@ -67,12 +91,15 @@ def build_corpus(
 
     dictionary = Dictionary(token_lists[i] for i in nonempty)
     distinct = len(dictionary)
-    dictionary.filter_extremes(no_below=no_below, no_above=no_above, keep_n=keep_n)
-    if len(dictionary) == 0:
+    keep_words = [str(word) for word in dict.fromkeys(keep_words)]
+    dictionary.filter_extremes(no_below=no_below, no_above=no_above, keep_n=keep_n, keep_tokens=keep_words)
+    seen = len(dictionary)
+    if seen == 0:
         raise InputError(
             f"vocabulary is empty after filtering (no_below={no_below}, no_above={no_above}, keep_n={keep_n}): "
             f"{len(nonempty)} units with {distinct} distinct tokens; lower vocabulary.no_below or raise vocabulary.no_above"
         )
+    _add_unseen(dictionary, keep_words)
     vocab = [dictionary[i] for i in range(len(dictionary))]
 
     bows = [dictionary.doc2bow(token_lists[i]) for i in nonempty]
@@ -86,7 +113,19 @@ def build_corpus(
         kept=np.asarray(kept, dtype=int),
         excluded_empty=excluded_empty,
         excluded_out_of_vocabulary=len(nonempty) - len(kept),
+        unseen=len(vocab) - seen,
     )
+
+
+def _add_unseen(dictionary: Dictionary, words: list[str]) -> None:
+    """Give words the corpus never used an id (after every other term), seen in no document."""
+    for word in words:
+        if word not in dictionary.token2id:
+            new_id = len(dictionary.token2id)
+            dictionary.token2id[word] = new_id
+            dictionary.dfs[new_id] = 0
+            dictionary.cfs[new_id] = 0
+    dictionary.id2token = {}  # gensim rebuilds it on demand
 
 
 def count_matrix(token_lists: list[list[str]], vocab: list[str]) -> sparse.csr_matrix:

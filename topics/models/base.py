@@ -73,6 +73,9 @@ class TopicModel(BaseEstimator):
 
     name: ClassVar[str] = ""
     param_rules: ClassVar[dict[str, ParamRule]] = {}
+    # Whether lexicon words the training corpus never uses mean anything to the model (the
+    # dictionary's word lists, seeded LDA's prior); the other models are fitted without them.
+    reads_unseen_words: ClassVar[bool] = False
 
     # ---- the estimator contract ---------------------------------------------------------------
 
@@ -80,6 +83,8 @@ class TopicModel(BaseEstimator):
         """Fit on the corpus. ``themes``: theme → seed words; ``other_words``: the lexicon's words
         of passages about no theme (see theme_words), used by seeding and topic→theme mapping."""
         self._check_params()
+        if not self.reads_unseen_words:
+            corpus = corpus.without_unseen()
         self.themes_ = check_themes(themes)
         self.other_words_ = [str(word) for word in other_words]
         n_units = corpus.matrix.shape[0]
@@ -135,14 +140,18 @@ class TopicModel(BaseEstimator):
 
     def _result(self, corpus: Corpus, topic_word: np.ndarray, doc_topic: np.ndarray,
                 topic_themes: list[str] | None = None) -> TopicResult:
-        """The shared result; topics are mapped to themes by lift unless the model says otherwise."""
+        """The shared result; topics are mapped to themes by lift unless the model says otherwise.
+
+        It shows the words the corpus uses: lexicon words it never uses stay in the model (for
+        new text) but would otherwise top small topics with nothing but their prior."""
+        seen = corpus.seen
         result = TopicResult(
             model_name=self.name,
-            vocab=list(corpus.vocab),
-            topic_word=distributions(topic_word),
+            vocab=list(corpus.vocab[:seen]),
+            topic_word=distributions(np.asarray(topic_word)[:, :seen]),
             doc_topic=distributions(doc_topic),
             doc_lengths=corpus.doc_lengths,
-            term_frequency=corpus.term_frequency,
+            term_frequency=corpus.term_frequency[:seen],
             params=self.get_params(),
             random_state=getattr(self, "random_state", None),
         )
@@ -171,6 +180,8 @@ class TopicModel(BaseEstimator):
             "params": _plain(self.get_params()),
             "themes": self.themes_,
             "other_words": self.other_words_,
+            # the model's vocabulary is the result's followed by these (lexicon words the corpus never used)
+            "unseen_words": self.vocab_[len(self.result_.vocab):],
             "tokenizer_settings": _plain(self.tokenizer_settings_),
             "versions": package_versions(),
         }
@@ -205,7 +216,7 @@ def load_saved(folder: str | Path, registry: dict[str, type]) -> TopicModel:
         model.result_ = TopicResult.load(folder)
     except (OSError, KeyError, ValueError) as err:
         raise InputError(f"{folder}: saved result is missing or damaged ({err})") from None
-    model.vocab_ = list(model.result_.vocab)
+    model.vocab_ = list(model.result_.vocab) + list(meta.get("unseen_words", []))
     model.saved_versions_ = meta.get("versions", {})
     model._load_state(folder)
     return model
@@ -226,12 +237,12 @@ def check_themes(themes: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 def seeded_topic_words(model_name: str, themes: dict[str, list[str]], other_words: list[str], other_topic: bool,
-                       k: int, vocab: list[str]) -> dict[str, list[str]]:
+                       k: int, corpus: Corpus) -> dict[str, list[str]]:
     """The seeded topics of a seeded model in topic order: one per theme, then (with
     ``other_topic`` and other words in the vocabulary) one for ``other``. Topics after them are free."""
     seeds = dict(themes)
     if other_topic and other_words:
-        known = set(vocab)
+        known = set(corpus.vocab[:corpus.seen])
         if any(word in known for word in other_words):
             seeds[OTHER] = list(other_words)
         else:
@@ -245,26 +256,27 @@ def seeded_topic_words(model_name: str, themes: dict[str, list[str]], other_word
     return seeds
 
 
-def seed_word_ids(model_name: str, themes: dict[str, list[str]], vocab: list[str]) -> dict[str, list[int]]:
-    """Vocabulary ids of each theme's seed words. Words missing from the vocabulary are
-    listed in a warning; a theme left with none is an InputError."""
-    index = {term: i for i, term in enumerate(vocab)}
+def seed_word_ids(model_name: str, themes: dict[str, list[str]], corpus: Corpus) -> dict[str, list[int]]:
+    """Vocabulary ids of each theme's seed words. Words the corpus does not use are listed in a
+    warning (those kept in the vocabulary as lexicon words still count for new text); a theme
+    none of whose words the corpus uses is an InputError."""
+    index = {term: i for i, term in enumerate(corpus.vocab)}
     ids, missing = {}, {}
     for theme, words in themes.items():
         ids[theme] = list(dict.fromkeys(index[w] for w in words if w in index))
-        absent = [w for w in words if w not in index]
+        absent = [w for w in words if index.get(w, corpus.seen) >= corpus.seen]
         if absent:
             missing[theme] = absent
-    empty = [theme for theme, found in ids.items() if not found]
+    empty = [theme for theme, found in ids.items() if all(i >= corpus.seen for i in found)]
     if empty:
         raise InputError(
-            f"{model_name}: no seed word of theme(s) {', '.join(empty)} is in the vocabulary "
+            f"{model_name}: no seed word of theme(s) {', '.join(empty)} is in the training corpus's vocabulary "
             f"({'; '.join(f'{t}: ' + ', '.join(missing[t]) for t in empty)}); add words found in the corpus "
             f"or lower vocabulary.no_below"
         )
     if missing:
         listed = "; ".join(f"{theme}: {', '.join(words)}" for theme, words in missing.items())
-        warnings.warn(f"{model_name}: seed words not in the vocabulary, ignored — {listed}", stacklevel=3)
+        warnings.warn(f"{model_name}: seed words the training corpus does not use, no help in fitting — {listed}", stacklevel=3)
     return ids
 
 

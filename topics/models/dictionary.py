@@ -24,13 +24,14 @@ class DictionaryModel(TopicModel):
     of its tokens (0: any lexicon word is enough)."""
 
     name = "dictionary"
+    reads_unseen_words = True
     param_rules = {"min_share": number(0, 1)}
 
     def __init__(self, min_share=0.0):
         self.min_share = min_share
 
     def _fit(self, corpus: Corpus, themes: dict[str, list[str]]) -> TopicResult:
-        ids = seed_word_ids(self.name, themes, corpus.vocab)
+        ids = seed_word_ids(self.name, themes, corpus)
         self.membership_ = np.zeros((len(corpus.vocab), len(themes)))
         for t, word_ids in enumerate(ids.values()):
             self.membership_[word_ids, t] = 1.0

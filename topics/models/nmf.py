@@ -160,8 +160,8 @@ class SeededNmf(Nmf):
         self.other_topic = other_topic
 
     def _factorise(self, tfidf: sparse.csr_matrix, corpus: Corpus, themes: dict[str, list[str]]):
-        seeds = seeded_topic_words(self.name, themes, self.other_words_, self.other_topic, self.k, corpus.vocab)
-        self.seed_ids_ = seed_word_ids(self.name, seeds, corpus.vocab)
+        seeds = seeded_topic_words(self.name, themes, self.other_words_, self.other_topic, self.k, corpus)
+        self.seed_ids_ = seed_word_ids(self.name, seeds, corpus)
         W0, H0 = self._initial_factors(tfidf)
         guides, guide_loadings = self._guiding_units(tfidf, H0)
         model = NMF(n_components=self.k, init=self.init, **self._nmf_options())

@@ -33,7 +33,7 @@ from topics import OTHER
 from topics.documents import Unit
 from topics.ingest import ingest_paths
 from topics.models import MODEL_NAMES, make_model
-from topics.theme_words import load_other_words, load_theme_lexicon
+from topics.theme_words import load_other_words, load_theme_facets, load_theme_lexicon
 from topics.themes import assignments
 from topics.tokenize import Tokenizer, TokenizerSettings
 from topics.vectorize import build_corpus
@@ -54,7 +54,7 @@ def main() -> int:
         print(f"needs the real corpora at {CORPORA}", file=sys.stderr)
         return 2
     warnings.simplefilter("ignore")  # seed words missing from the vocabulary: expected
-    themes, other_words = load_theme_lexicon(), load_other_words()
+    themes, other_words, facets = load_theme_lexicon(), load_other_words(), load_theme_facets()
     labels = [*themes, OTHER]
     tokenizer = Tokenizer(TokenizerSettings())
     sets = {name: labelled_units(path) for name, path in LABELLED_SETS.items()}
@@ -74,7 +74,7 @@ def main() -> int:
     for name in args.models:
         for seed in args.seeds:
             model = make_model(name, **({} if name == "dictionary" else {"random_state": seed}))
-            model.fit(corpus, themes, other_words)
+            model.fit(corpus, themes, other_words, facets)
             row = {"model": name, "seed": seed}
             for set_name, (units, gold) in sets.items():
                 tokens = set_tokens[set_name]

@@ -40,7 +40,7 @@ from sklearn.metrics import f1_score
 from topics import OTHER
 from topics.ingest import ingest_paths
 from topics.models import MODEL_NAMES, make_model
-from topics.theme_words import load_other_words, load_theme_lexicon
+from topics.theme_words import load_other_words, load_theme_facets, load_theme_lexicon
 from topics.themes import assignments
 from topics.tokenize import Tokenizer, TokenizerSettings
 from topics.vectorize import build_corpus
@@ -66,6 +66,7 @@ def main() -> int:
     warnings.simplefilter("ignore")  # seed words missing from the vocabulary: expected, listed elsewhere
     themes = load_theme_lexicon()
     other_words = load_other_words()
+    facets = load_theme_facets()
     tokenizer = Tokenizer(TokenizerSettings())
     lexicon = [word for words in themes.values() for word in words] + other_words
     vocabulary = {"no_below": args.no_below, "no_above": args.no_above, "keep_words": lexicon}  # as `topics run`
@@ -91,7 +92,7 @@ def main() -> int:
                 params["random_state"] = seed
             model = make_model(name, **params)
             start = time.perf_counter()
-            model.fit(train, themes, other_words)
+            model.fit(train, themes, other_words, facets)
             seconds = time.perf_counter() - start
             predicted = assignments(model.result_, kept_units)["theme"].tolist()
             row = {
@@ -100,7 +101,8 @@ def main() -> int:
                 "missed": " ".join(f"{kept_units[r].text[:4]}→{predicted[r]}" for r, t in expected.items() if predicted[r] != t),
                 "city_f1": weak_f1(kept_units, predicted, themes),
                 "nat_assign": weak_f1(national_units, assign_new(model, national_units, national_tokens), themes),
-                "nat_fit": weak_f1(national_kept, fit_predict(name, params, national, themes, other_words, national_kept), themes),
+                "nat_fit": weak_f1(national_kept, fit_predict(name, params, national, (themes, other_words, facets), national_kept),
+                                   themes),
                 "dev6_f1": f1_score(dev_gold, assign_new(model, dev_units, dev_tokens), labels=list(themes) + [OTHER],
                                     average="macro", zero_division=0) if dev_units else float("nan"),
                 "other": float(np.mean(np.array(predicted) == OTHER)),
@@ -162,9 +164,10 @@ def assign_new(model, units, token_lists) -> list[str]:
     return table["theme"].tolist()
 
 
-def fit_predict(name: str, params: dict, corpus, themes: dict, other_words: list[str], units) -> list[str]:
-    """Themes of ``units`` (aligned with the corpus rows) from a model fitted on that corpus."""
-    model = make_model(name, **params).fit(corpus, themes, other_words)
+def fit_predict(name: str, params: dict, corpus, lexicon: tuple, units) -> list[str]:
+    """Themes of ``units`` (aligned with the corpus rows) from a model fitted on that corpus;
+    ``lexicon``: (themes, other words, facets)."""
+    model = make_model(name, **params).fit(corpus, *lexicon)
     return assignments(model.result_, units)["theme"].tolist()
 
 

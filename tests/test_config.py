@@ -91,7 +91,7 @@ BAD_CONFIGS = {
     "k missing": (lambda t: t.replace("k = 5", ""), ["models.lda.k"]),
     "seeded k below the themes": (lambda t: t + "\n[models.seeded-lda]\nk = 3\n", ["models.seeded-lda.k", "themes"]),
     "seeded k leaving no topic for other": (lambda t: t + "\n[models.seeded-nmf]\nk = 5\n",
-                                            ["models.seeded-nmf.k", ">= 6", "other_topic = false"]),
+                                            ["models.seeded-nmf.k", ">= 7", "1 facet(s)", "other_topic = false"]),
     "k for the dictionary": (lambda t: t.replace("[models.dictionary]", "[models.dictionary]\nk = 5"),
                              ["models.dictionary.k"]),
     "no models": (lambda t: t.replace("[models.lda]\nk = 5", "").replace("[models.dictionary]", ""), ["[models]"]),

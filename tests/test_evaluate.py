@@ -45,7 +45,7 @@ k = 5
 max_iter = 100
 
 [models.seeded-lda]
-k = 6
+k = 7
 passes = 3
 iterations = 20
 """

@@ -7,7 +7,7 @@ import pytest
 
 from topics.errors import InputError
 from topics.lexicons import BUNDLED, bundled_path, load_user_dictionary, load_word_list
-from topics.theme_words import load_other_words, load_theme_lexicon
+from topics.theme_words import load_other_words, load_theme_facets, load_theme_lexicon
 
 THEME_WORDS = sorted({word for words in load_theme_lexicon().values() for word in words})
 # with the [other] words, which must reach the models whole too (slogans may contain them: they are
@@ -176,3 +176,33 @@ def test_a_lexicon_without_other_words_and_a_bad_other_table(tmp_path):
     reserved.write_text('[themes.other]\nwords = ["列席"]\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"themes\.other: 'other' is reserved .* put words of passages about no theme in an \[other\] table"):
         load_theme_lexicon(reserved)
+
+
+# -- facets: groups of a theme's words that seeded models give a topic of their own -------------------
+
+
+def test_facet_words_are_read_and_belong_to_their_theme():
+    facets = load_theme_facets()
+    assert list(facets) == ["industry"] and list(facets["industry"]) == ["agriculture"]
+    agriculture = facets["industry"]["agriculture"]
+    assert "农业" in agriculture and "粮食" in agriculture
+    industry = load_theme_lexicon()["industry"]
+    assert set(agriculture) <= set(industry) and len(industry) == len(set(industry))
+
+
+def test_a_lexicon_without_facets_and_bad_facet_tables(tmp_path):
+    path = tmp_path / "themes.toml"
+    path.write_text('[themes.industry]\nwords = ["产业"]\n[themes.industry.facets]\nfarms = ["农业", "产业"]\n',
+                    encoding="utf-8")
+    assert load_theme_facets(path) == {"industry": {"farms": ["农业", "产业"]}}
+    assert load_theme_lexicon(path) == {"industry": ["产业", "农业"]}  # facet words join their theme once
+    plain = tmp_path / "plain.toml"
+    plain.write_text('[themes.ecology]\nwords = ["生态"]\n', encoding="utf-8")
+    assert load_theme_facets(plain) == {}
+    for n, (body, key) in enumerate([('facets = "农业"\n', r"themes\.industry\.facets must be a table"),
+                                     ('[themes.industry.facets]\nfarms = []\n',
+                                      r"themes\.industry\.facets\.farms must be a non-empty list")]):
+        bad = tmp_path / f"bad{n}.toml"  # one file each: lexicons are cached by path
+        bad.write_text('[themes.industry]\nwords = ["产业"]\n' + body, encoding="utf-8")
+        with pytest.raises(InputError, match=key):
+            load_theme_lexicon(bad)

@@ -15,7 +15,7 @@ from model_helpers import FAST_PARAMS, sample_units_and_tokens, seed_theme_rows,
 from topics import OTHER
 from topics.errors import InputError
 from topics.models import MODEL_NAMES, load_model, make_model, model_params
-from topics.theme_words import load_other_words, load_theme_lexicon
+from topics.theme_words import load_other_words, load_theme_facets, load_theme_lexicon
 from topics.themes import assignments
 from topics.vectorize import build_corpus
 
@@ -266,6 +266,31 @@ def test_seeded_k_must_leave_a_topic_for_other(provinces, name, tmp_path):
     assert np.array_equal(loaded.transform(tokens[:20]), model.transform(tokens[:20]))
 
 
+@pytest.mark.parametrize("name", ["seeded-lda", "seeded-nmf"])
+def test_a_facet_gets_a_seeded_topic_of_its_own_under_its_theme(provinces, name, tmp_path):
+    units, tokens, corpus, themes = provinces
+    other_words, facets = load_other_words(), load_theme_facets()
+    model = make_model(name, **{**FAST_PARAMS[name], "k": 7}).fit(corpus, themes, other_words, facets)
+    result = model.result_
+    assert result.topic_themes == ["ecology", "industry", "industry", "livelihood", "governance", "safety", OTHER]
+    agriculture, rest = set(facets["industry"]["agriculture"]), set(themes["industry"]) - set(facets["industry"]["agriculture"])
+    facet_top, main_top = set(result.top_words(15)[2]), set(result.top_words(15)[1])
+    assert len(facet_top & agriculture) >= 3 and len(facet_top & agriculture) > len(facet_top & rest), facet_top
+    assert len(main_top & rest) > len(main_top & agriculture), main_top
+    # units about grain and farms go to industry through the facet's topic
+    farm_units = [i for i, t in enumerate(tokens) if t.count("粮食") + t.count("农业") + t.count("耕地") >= 3][:10]
+    assert len(farm_units) >= 5
+    table = assignments(result, [units[i] for i in farm_units], doc_topic=model.transform([tokens[i] for i in farm_units]))
+    assert (table["theme"] == "industry").mean() >= 0.8, table["theme"].tolist()
+    loaded = load_model(model.save(tmp_path / name))
+    assert loaded.facets_ == facets
+    with pytest.raises(InputError, match=r"k=6 leaves too few topics for the 5 themes, their 1 facet\(s\) and one for "
+                                         r"other; k must be >= 7"):
+        make_model(name, **{**FAST_PARAMS[name], "k": 6}).fit(corpus, themes, other_words, facets)
+    with pytest.raises(InputError, match=r"facets\.farming: not a theme; themes: ecology, industry"):
+        make_model(name, **FAST_PARAMS[name]).fit(corpus, themes, other_words, {"farming": {"crops": ["粮食"]}})
+
+
 def test_dictionary_assigns_the_theme_with_most_lexicon_words(sample):
     units, tokens, corpus, themes = sample
     model = fit("dictionary", corpus, themes)
@@ -366,11 +391,13 @@ def test_seeded_models_put_the_seed_theme_units_under_their_themes(shared_corpor
 
     cities = sorted((shared_corpora / "city_gwr_2024").glob("*.txt"))[:20]
     units, tokens = units_and_tokens((SAMPLE, *cities))
-    corpus = build_corpus(tokens)
-    model = make_model(name, k=8, random_state=0)
+    themes, other_words, facets = load_theme_lexicon(), load_other_words(), load_theme_facets()
+    lexicon = [w for words in themes.values() for w in words] + other_words
+    corpus = build_corpus(tokens, keep_words=lexicon)  # as `topics run` builds it
+    model = make_model(name, random_state=0)  # the defaults: one topic per theme and facet, one for other
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(corpus, load_theme_lexicon())
+        model.fit(corpus, themes, other_words, facets)
     row_of = {int(i): row for row, i in enumerate(corpus.kept)}
     table = assignments(model.result_, [units[i] for i in corpus.kept])
     expected = seed_theme_rows(units)

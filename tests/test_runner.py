@@ -35,12 +35,12 @@ k = 5
 max_iter = 100
 
 [models.seeded-lda]
-k = 6
+k = 7
 passes = 3
 iterations = 20
 
 [models.seeded-nmf]
-k = 6
+k = 7
 max_iter = 100
 """
 
@@ -91,7 +91,7 @@ def expected_fits(themes) -> set[tuple[str, int, int]]:
     fits = {("dictionary", len(themes) + 1, 1)}
     for seed in (1, 2):
         fits |= {("lda", 5, seed), ("lda", 6, seed), ("sklearn-lda", 5, seed), ("nmf", 5, seed),
-                 ("seeded-lda", 6, seed), ("seeded-nmf", 6, seed)}
+                 ("seeded-lda", 7, seed), ("seeded-nmf", 7, seed)}
     return fits
 
 
@@ -163,7 +163,7 @@ def test_comparison_states_mean_sd_best_and_parameters(runs):
     assert table[0].startswith("| model | k | seeds | coherence_npmi ↑")
     rows = {tuple(cell.strip() for cell in line.split("|")[1:3]) for line in table[1:]}
     assert rows == {("dictionary", "6"), ("lda", "5"), ("lda", "6"), ("sklearn-lda", "5"), ("nmf", "5"),
-                    ("seeded-lda", "6"), ("seeded-nmf", "6")}
+                    ("seeded-lda", "7"), ("seeded-nmf", "7")}
     assert " ± " in text and "**" in text
     assert "- `lda`: k=[5, 6], passes=3, iterations=20," in text
     assert "- `nmf`: k=[5], init=nndsvda" in text
@@ -201,7 +201,7 @@ def test_interrupted_run_resumes_where_it_stopped_with_identical_results(runs, t
     half_written = [fit_folder(resumed, "lda", 6, 2), fit_folder(resumed, "nmf", 5, 1)]
     for folder in half_written:
         (folder / "metrics.json").unlink()
-    shutil.rmtree(fit_folder(resumed, "seeded-lda", 6, 2))
+    shutil.rmtree(fit_folder(resumed, "seeded-lda", 7, 2))
     kept = fit_folder(resumed, "lda", 5, 1) / "metrics.json"
     kept_mtime = kept.stat().st_mtime_ns
     assert not is_finished(resumed)
@@ -210,7 +210,7 @@ def test_interrupted_run_resumes_where_it_stopped_with_identical_results(runs, t
 
     assert is_finished(resumed)
     assert kept.stat().st_mtime_ns == kept_mtime  # a complete fit is not redone
-    for folder in half_written + [fit_folder(resumed, "seeded-lda", 6, 2)]:
+    for folder in half_written + [fit_folder(resumed, "seeded-lda", 7, 2)]:
         assert (folder / "metrics.json").is_file()
     pd.testing.assert_frame_equal(without_timing(read(resumed, "metrics.csv")), without_timing(read(a, "metrics.csv")))
     for name in ("assignments.csv", "theme_shares.csv"):

@@ -93,8 +93,8 @@ def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None
         config["run"]["output"] = str(_resolve(config["run"]["output"], base_dir))
     _check_corpus(config["corpus"], source, base_dir)
     _check_vocabulary(config["vocabulary"], source)
-    themes, other_words = _check_themes(config["themes"], source, base_dir)
-    _check_models(config["models"], source, themes, other_words)
+    themes, other_words, facets = _check_themes(config["themes"], source, base_dir)
+    _check_models(config["models"], source, themes, other_words, facets)
     config["tokenizer"] = _resolve_tokenizer(config["tokenizer"], source, base_dir)
     _check_evaluation(config["evaluation"], source, base_dir)
     _expect(isinstance(config["report"]["enabled"], bool), source, "report.enabled", "true or false", config["report"]["enabled"])
@@ -172,10 +172,10 @@ def _check_vocabulary(vocabulary: dict, source: str) -> None:
     _expect(isinstance(keep_lexicon, bool), source, "vocabulary.keep_lexicon", "true or false", keep_lexicon)
 
 
-def _check_themes(themes: dict, source: str, base_dir: Path) -> tuple[dict[str, list[str]], list[str]]:
+def _check_themes(themes: dict, source: str, base_dir: Path) -> tuple[dict[str, list[str]], list[str], dict]:
     """Resolve and read the theme lexicon (its themes and its [other] words) now, so a bad file
     stops the run before any work."""
-    from .theme_words import load_other_words, load_theme_lexicon
+    from .theme_words import load_other_words, load_theme_facets, load_theme_lexicon
 
     lexicon = themes["lexicon"]
     _expect(isinstance(lexicon, str), source, "themes.lexicon", "a file path", lexicon)
@@ -184,10 +184,12 @@ def _check_themes(themes: dict, source: str, base_dir: Path) -> tuple[dict[str, 
         if not Path(themes["lexicon"]).is_file():
             looked = "" if lexicon == themes["lexicon"] else f" (looked for {themes['lexicon']})"
             raise InputError(f"{source}: themes.lexicon: {lexicon}: no such file{looked}")
-    return load_theme_lexicon(themes["lexicon"] or None), load_other_words(themes["lexicon"] or None)
+    path = themes["lexicon"] or None
+    return load_theme_lexicon(path), load_other_words(path), load_theme_facets(path)
 
 
-def _check_models(models: dict, source: str, themes: dict[str, list[str]], other_words: list[str]) -> None:
+def _check_models(models: dict, source: str, themes: dict[str, list[str]], other_words: list[str],
+                  facets: dict) -> None:
     """Check model names, topic counts and parameter values; fill in every parameter's default."""
     from .models import MODEL_NAMES, MODELS, model_params
 
@@ -217,10 +219,12 @@ def _check_models(models: dict, source: str, themes: dict[str, list[str]], other
                     source, key, "an integer >= 2 or a list of them", params.get("k"))
             _expect(len(set(ks)) == len(ks), source, key, "a list without repeats", ks)
             if name.startswith("seeded-"):
-                # the first topics of a seeded model are the themes, one each, then one for other
+                # the first topics of a seeded model are the themes, one each, and their facets, then one for other
                 with_other = other_words and params.get("other_topic", defaults.get("other_topic")) is True
-                needed = len(themes) + (1 if with_other else 0)
+                n_facets = sum(len(groups) for groups in facets.values())
+                needed = len(themes) + n_facets + (1 if with_other else 0)
                 what = f"the number of themes ({', '.join(themes)})" + (
+                    f" plus their {n_facets} facet(s)" if n_facets else "") + (
                     " plus one topic for the lexicon's [other] words (or set other_topic = false)" if with_other else "")
                 _expect(min(ks) >= needed, source, key, f">= {needed}, {what}", params["k"])
             resolved["k"] = list(ks)

@@ -30,7 +30,7 @@ from .evaluation import gold_labels_for
 from .ingest import ingest_paths
 from .metrics import METRICS, MetricContext, compute_metrics, higher_is_better, measure, stability
 from .models import load_model, make_model
-from .theme_words import load_other_words, load_theme_lexicon
+from .theme_words import load_other_words, load_theme_facets, load_theme_lexicon
 from .themes import assignments, theme_shares
 from .tokenize import Tokenizer, TokenizerSettings
 from .vectorize import build_corpus
@@ -82,12 +82,13 @@ def run_config(config: dict, run_dir: str | Path | None = None, *, progress: boo
     run_dir = Path(run_dir or config["run"]["output"] or Path("runs") / config["run"]["name"])
     themes = load_theme_lexicon(config["themes"]["lexicon"] or None)
     other_words = load_other_words(config["themes"]["lexicon"] or None)
+    facets = load_theme_facets(config["themes"]["lexicon"] or None)
     _claim_run_dir(run_dir, config)
     clock = Stopwatch()
     started = time.perf_counter()
 
     prepared = prepare_corpus(config, themes, other_words, progress=progress, clock=clock)
-    _check_inputs_unchanged(run_dir, prepared.fingerprint({**themes, OTHER: other_words}))
+    _check_inputs_unchanged(run_dir, prepared.fingerprint({**themes, OTHER: other_words, "facets": facets}))
     # from here on the folder is being rewritten: until DONE comes back it is not a finished run
     (run_dir / DONE).unlink(missing_ok=True)
     _write_text(run_dir / "config.toml", to_toml(config))
@@ -102,7 +103,8 @@ def run_config(config: dict, run_dir: str | Path | None = None, *, progress: boo
         bar = tqdm(jobs, desc="fitting", unit="fit", disable=not progress)
         for name, k, seed in bar:
             bar.set_postfix_str(f"{name} k={k} seed={seed}")
-            model, row = _fit_or_resume(run_dir, config, prepared, themes, other_words, name, k, seed, warned, clock)
+            model, row = _fit_or_resume(run_dir, config, prepared, (themes, other_words, facets), name, k, seed,
+                                        warned, clock)
             rows.append(row)
             fitted[(name, k, seed)] = model
             with clock("fit:theme_shares"):
@@ -284,8 +286,9 @@ def fit_folder(run_dir: Path, name: str, k: int, seed: int) -> Path:
     return Path(run_dir) / "fits" / f"{name}-k{k}-s{seed}"
 
 
-def _fit_or_resume(run_dir: Path, config: dict, prepared: PreparedCorpus, themes: dict, other_words: list[str],
-                   name: str, k: int, seed: int, warned: set[str], clock: Stopwatch):
+def _fit_or_resume(run_dir: Path, config: dict, prepared: PreparedCorpus, lexicon: tuple, name: str, k: int,
+                   seed: int, warned: set[str], clock: Stopwatch):
+    """``lexicon``: (themes, other words, facets), as model.fit takes them."""
     fit_dir = fit_folder(run_dir, name, k, seed)
     row_file = fit_dir / "metrics.json"
     if row_file.exists():
@@ -300,7 +303,7 @@ def _fit_or_resume(run_dir: Path, config: dict, prepared: PreparedCorpus, themes
     with warnings.catch_warnings(record=True) as caught, clock("fit:models"):
         warnings.simplefilter("always")
         try:
-            _, seconds, peak_mb = measure(lambda: model.fit(prepared.corpus, themes, other_words))
+            _, seconds, peak_mb = measure(lambda: model.fit(prepared.corpus, *lexicon))
         except InputError as err:  # e.g. k larger than the units, seed words missing: name the config key
             raise InputError(f"models.{name} (k={k}, seed={seed}): {err}") from None
     if model.result_.k != k:
@@ -309,7 +312,7 @@ def _fit_or_resume(run_dir: Path, config: dict, prepared: PreparedCorpus, themes
     with clock("fit:saving"):
         model.save(fit_dir, tokenizer_settings=config["tokenizer"])
     with clock("fit:metrics"):
-        row = _score(model, prepared, config, themes, name, k, seed, fit_dir, seconds, peak_mb, clock)
+        row = _score(model, prepared, config, lexicon[0], name, k, seed, fit_dir, seconds, peak_mb, clock)
     _write_text(row_file, json.dumps(row))  # written last: marks the fit complete
     return model, row
 

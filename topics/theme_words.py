@@ -7,7 +7,11 @@ names, any number of themes).
 The file may also hold an ``[other]`` table: words of passages about no theme (report
 procedure, political statements, targets, reviews). Seeded models give them a topic of
 their own that stands for ``other``, and topic→theme mapping sends topics that lean to them
-to ``other``; they are never a theme."""
+to ``other``; they are never a theme.
+
+A theme may also have ``facets``: named groups of its words, each of which seeded models give a
+topic of its own (mapped to the theme). A broad theme such as industry then needs no single topic
+to hold both its factories and its farms. Facet words belong to the theme wherever it is used."""
 
 from __future__ import annotations
 
@@ -24,6 +28,12 @@ def load_theme_lexicon(path: str | Path | None = None) -> dict[str, list[str]]:
     """Return {theme: [seed words]} in file order. Raises InputError naming the file/key at fault."""
     # copies: callers may change their lists without changing the cached lexicon
     return {name: list(words) for name, words in _load(str(Path(path) if path else DEFAULT_THEMES_PATH))}
+
+
+def load_theme_facets(path: str | Path | None = None) -> dict[str, dict[str, list[str]]]:
+    """Theme → {facet name: words} for the themes that have facets, in file order."""
+    return {theme: {name: list(words) for name, words in facets}
+            for theme, facets in _load_facets(str(Path(path) if path else DEFAULT_THEMES_PATH))}
 
 
 def load_theme_labels(path: str | Path | None = None) -> dict[str, str]:
@@ -71,5 +81,25 @@ def _load(path: str) -> tuple[tuple[str, list[str]], ...]:
         if name == "other":
             raise InputError(f"{path}: themes.other: 'other' is reserved for units that match no theme; "
                              "put words of passages about no theme in an [other] table")
+        facet_words = [word for _, group in _facets_of(path, name, entry) for word in group]
+        result.append((name, list(dict.fromkeys([w.strip() for w in words] + facet_words))))
+    return tuple(result)
+
+
+@lru_cache(maxsize=16)
+def _load_facets(path: str) -> tuple[tuple[str, tuple[tuple[str, list[str]], ...]], ...]:
+    _load(path)  # the themes themselves are checked first
+    themes = _read(path)["themes"]
+    return tuple((name, facets) for name, entry in themes.items() if (facets := _facets_of(path, name, entry)))
+
+
+def _facets_of(path: str, theme: str, entry: dict) -> tuple[tuple[str, list[str]], ...]:
+    facets = entry.get("facets", {})
+    if not isinstance(facets, dict):
+        raise InputError(f"{path}: themes.{theme}.facets must be a table of facet name = [words]")
+    result = []
+    for name, words in facets.items():
+        if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+            raise InputError(f"{path}: themes.{theme}.facets.{name} must be a non-empty list of words")
         result.append((name, [w.strip() for w in words]))
     return tuple(result)

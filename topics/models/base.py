@@ -79,14 +79,18 @@ class TopicModel(BaseEstimator):
 
     # ---- the estimator contract ---------------------------------------------------------------
 
-    def fit(self, corpus: Corpus, themes: dict[str, list[str]], other_words: list[str] = ()) -> "TopicModel":
+    def fit(self, corpus: Corpus, themes: dict[str, list[str]], other_words: list[str] = (),
+            facets: dict[str, dict[str, list[str]]] | None = None) -> "TopicModel":
         """Fit on the corpus. ``themes``: theme → seed words; ``other_words``: the lexicon's words
-        of passages about no theme (see theme_words), used by seeding and topic→theme mapping."""
+        of passages about no theme (see theme_words), used by seeding and topic→theme mapping;
+        ``facets``: theme → {facet: words}, groups of a theme's words that seeded models give a
+        topic of their own."""
         self._check_params()
         if not self.reads_unseen_words:
             corpus = corpus.without_unseen()
         self.themes_ = check_themes(themes)
         self.other_words_ = [str(word) for word in other_words]
+        self.facets_ = check_facets(facets or {}, self.themes_)
         n_units = corpus.matrix.shape[0]
         if n_units == 0:
             raise InputError(f"{self.name}: no usable units to fit ({corpus.excluded_empty} empty units excluded)")
@@ -180,6 +184,7 @@ class TopicModel(BaseEstimator):
             "params": _plain(self.get_params()),
             "themes": self.themes_,
             "other_words": self.other_words_,
+            "facets": self.facets_,
             # the model's vocabulary is the result's followed by these (lexicon words the corpus never used)
             "unseen_words": self.vocab_[len(self.result_.vocab):],
             "tokenizer_settings": _plain(self.tokenizer_settings_),
@@ -209,6 +214,8 @@ def load_saved(folder: str | Path, registry: dict[str, type]) -> TopicModel:
         model = registry[name](**meta["params"])
         model.themes_ = {theme: list(words) for theme, words in meta["themes"].items()}
         model.other_words_ = list(meta.get("other_words", []))
+        model.facets_ = {theme: {name: list(words) for name, words in groups.items()}
+                         for theme, groups in meta.get("facets", {}).items()}
     except (KeyError, TypeError, AttributeError) as err:
         raise InputError(f"{meta_file}: damaged or from another version of the package ({err})") from None
     model.tokenizer_settings_ = meta.get("tokenizer_settings")
@@ -236,24 +243,50 @@ def check_themes(themes: dict[str, list[str]]) -> dict[str, list[str]]:
     return checked
 
 
-def seeded_topic_words(model_name: str, themes: dict[str, list[str]], other_words: list[str], other_topic: bool,
-                       k: int, corpus: Corpus) -> dict[str, list[str]]:
-    """The seeded topics of a seeded model in topic order: one per theme, then (with
-    ``other_topic`` and other words in the vocabulary) one for ``other``. Topics after them are free."""
-    seeds = dict(themes)
+def check_facets(facets: dict, themes: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
+    if not isinstance(facets, dict):
+        raise InputError("facets: need theme → {facet name: words}")
+    checked = {}
+    for theme, groups in facets.items():
+        if theme not in themes:
+            raise InputError(f"facets.{theme}: not a theme; themes: {', '.join(themes)}")
+        if not isinstance(groups, dict) or not all(isinstance(w, (list, tuple)) and w for w in groups.values()):
+            raise InputError(f"facets.{theme}: needs facet name = non-empty list of words")
+        checked[str(theme)] = {str(name): [str(w) for w in words] for name, words in groups.items()}
+    return checked
+
+
+def seeded_topic_words(model_name: str, themes: dict[str, list[str]], facets: dict[str, dict[str, list[str]]],
+                       other_words: list[str], other_topic: bool, k: int,
+                       corpus: Corpus) -> tuple[dict[str, list[str]], list[str]]:
+    """The seeded topics of a seeded model in topic order, as {name: seed words} and the theme of
+    each: per theme one topic for its words outside its facets, then one per facet ("industry/
+    agriculture"); then (with ``other_topic`` and other words in the vocabulary) one for
+    ``other``. Topics after them are free."""
+    seeds, topic_themes = {}, []
+    for theme, words in themes.items():
+        groups = facets.get(theme, {})
+        in_facets = {word for group in groups.values() for word in group}
+        seeds[theme] = [word for word in words if word not in in_facets] or list(words)
+        topic_themes.append(theme)
+        for name, group in groups.items():
+            seeds[f"{theme}/{name}"] = list(group)
+            topic_themes.append(theme)
     if other_topic and other_words:
         known = set(corpus.vocab[:corpus.seen])
         if any(word in known for word in other_words):
             seeds[OTHER] = list(other_words)
+            topic_themes.append(OTHER)
         else:
             warnings.warn(f"{model_name}: no word of the lexicon's [other] list is in the vocabulary; "
                           f"no topic is seeded for other", stacklevel=3)
     if k < len(seeds):
-        extra = " and one for other" if OTHER in seeds else ""
+        n_facets = len(seeds) - len(themes) - (OTHER in seeds)
+        extra = (f", their {n_facets} facet(s)" if n_facets else "") + (" and one for other" if OTHER in seeds else "")
         hint = " (or set other_topic = false)" if OTHER in seeds else ""
         raise InputError(f"{model_name}: k={k} leaves too few topics for the {len(themes)} themes{extra}; "
                          f"k must be >= {len(seeds)}{hint}")
-    return seeds
+    return seeds, topic_themes
 
 
 def seed_word_ids(model_name: str, themes: dict[str, list[str]], corpus: Corpus) -> dict[str, list[int]]:

@@ -149,7 +149,8 @@ class GensimLda(TopicModel):
 class SeededLda(GensimLda):
     """LDA whose first topics are the themes: topic i (for the i-th theme) gets a topic-word
     prior (eta) that adds ``seed_boost`` pseudo-counts to each of the theme's seed words, and
-    training starts from those seeded topics. With ``other_topic`` (the default) the next topic
+    training starts from those seeded topics. A theme with facets (see theme_words) gets one such
+    topic for its other words and one per facet. With ``other_topic`` (the default) the next topic
     is seeded the same way with the lexicon's words of passages about no theme, and stands for
     'other'. Topics after these are free, and are mapped to a theme by lift (or 'other').
 
@@ -177,7 +178,7 @@ class SeededLda(GensimLda):
     param_rules = {**GensimLda.param_rules, "eta": choice("symmetric", also=number(0, low_open=True)),
                    "seed_boost": number(0), "other_topic": boolean()}
 
-    def __init__(self, k=6, seed_boost=0.1, other_topic=True, passes=5, iterations=30, alpha="symmetric",
+    def __init__(self, k=7, seed_boost=0.1, other_topic=True, passes=5, iterations=30, alpha="symmetric",
                  eta="symmetric", chunksize=10000, decay=0.5, offset=1.0, gamma_threshold=0.001,
                  min_lift=DEFAULT_MIN_LIFT, random_state=0):
         super().__init__(k=k, passes=passes, iterations=iterations, alpha=alpha, eta=eta, chunksize=chunksize,
@@ -187,7 +188,8 @@ class SeededLda(GensimLda):
         self.other_topic = other_topic
 
     def _prior(self, corpus: Corpus, themes: dict[str, list[str]]) -> np.ndarray:
-        seeds = seeded_topic_words(self.name, themes, self.other_words_, self.other_topic, self.k, corpus)
+        seeds, self.seed_themes_ = seeded_topic_words(self.name, themes, self.facets_, self.other_words_,
+                                                      self.other_topic, self.k, corpus)
         self.seed_ids_ = seed_word_ids(self.name, seeds, corpus)
         base = 1.0 / self.k if self.eta == "symmetric" else float(self.eta)
         eta = np.full((self.k, len(corpus.vocab)), base)
@@ -211,10 +213,10 @@ class SeededLda(GensimLda):
 
 
 def seeded_topic_themes(model: TopicModel, topic_word: np.ndarray, corpus: Corpus) -> list[str]:
-    """Themes of a fitted seeded model's topics: the seeded topics (``model.seed_ids_``: the
-    themes in order, then 'other' when it has a seeded topic) keep theirs; the rest are free
-    topics, each mapped to the theme it lifts most (or 'other')."""
-    names = list(model.seed_ids_)
+    """Themes of a fitted seeded model's topics: the seeded topics (``model.seed_themes_``: the
+    themes and their facets in order, then 'other' when it has a seeded topic) keep theirs; the
+    rest are free topics, each mapped to the theme it lifts most (or 'other')."""
+    names = list(model.seed_themes_)
     free = list(range(len(names), topic_word.shape[0]))
     if not free:
         return names

@@ -121,8 +121,8 @@ class Nmf(TopicModel):
 
 
 class SeededNmf(Nmf):
-    """NMF guided by the themes: topic i (for the i-th theme) stands for that theme; with
-    ``other_topic`` (the default) the next topic is seeded the same way with the lexicon's words
+    """NMF guided by the themes: topic i (for the i-th theme) stands for that theme (a theme
+    with facets gets one topic more per facet, as in seeded-lda); with ``other_topic`` (the default) the next topic is seeded the same way with the lexicon's words
     of passages about no theme and stands for 'other'. Topics after these are free and are
     mapped by lift (or 'other').
 
@@ -138,7 +138,7 @@ class SeededNmf(Nmf):
 
     Parameters as for ``nmf`` (without init), plus seed_weight: the weight of each theme's
     guiding pseudo-unit as a fraction of the number of units (0 leaves only the seeded start);
-    other_topic: seed a topic for 'other' (needs k >= number of themes + 1).
+    other_topic: seed a topic for 'other' (needs k >= themes + facets + 1).
     Trained on the 2024 city reports with the bundled sample, the seeded start alone (0) put
     5–7 of the sample's ten theme units under their themes; seed_weight 0.01 put 9–10 there,
     0.05 (the default) to 0.3 all ten.
@@ -149,7 +149,7 @@ class SeededNmf(Nmf):
                    "other_topic": boolean()}
     SEED_START = 10.0
 
-    def __init__(self, k=6, seed_weight=0.05, other_topic=True, solver="mu", beta_loss="frobenius", max_iter=400,
+    def __init__(self, k=7, seed_weight=0.05, other_topic=True, solver="mu", beta_loss="frobenius", max_iter=400,
                  tol=1e-4, alpha_W=0.0, alpha_H="same", l1_ratio=0.0, sublinear_tf=False, min_lift=DEFAULT_MIN_LIFT,
                  random_state=0):
         # init is not a parameter here: the start is always the seeded one (scikit-learn's "custom")
@@ -160,7 +160,8 @@ class SeededNmf(Nmf):
         self.other_topic = other_topic
 
     def _factorise(self, tfidf: sparse.csr_matrix, corpus: Corpus, themes: dict[str, list[str]]):
-        seeds = seeded_topic_words(self.name, themes, self.other_words_, self.other_topic, self.k, corpus)
+        seeds, self.seed_themes_ = seeded_topic_words(self.name, themes, self.facets_, self.other_words_,
+                                                      self.other_topic, self.k, corpus)
         self.seed_ids_ = seed_word_ids(self.name, seeds, corpus)
         W0, H0 = self._initial_factors(tfidf)
         guides, guide_loadings = self._guiding_units(tfidf, H0)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import copy
+import sys
 import tomllib
 from pathlib import Path
 
 import pandas as pd
 
 from topics.config import resolve_config
+from topics.errors import InputError
 from topics.lexicons import bundled_path, load_word_list
 from topics.result import TopicResult
 from topics.runner import run_config
@@ -77,4 +79,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except InputError as err:  # e.g. an output folder holding another run: one line, as the commands do
+        sys.exit(f"error: {err}")

@@ -122,9 +122,9 @@ class Nmf(TopicModel):
 
 class SeededNmf(Nmf):
     """NMF guided by the themes: topic i (for the i-th theme) stands for that theme (a theme
-    with facets gets one topic more per facet, as in seeded-lda); with ``other_topic`` (the default) the next topic is seeded the same way with the lexicon's words
-    of passages about no theme and stands for 'other'. Topics after these are free and are
-    mapped by lift (or 'other').
+    with facets gets one topic more per facet, as in seeded-lda); with ``other_topic`` (the
+    default) the next topic is seeded the same way with the lexicon's words of passages about no
+    theme and stands for 'other'. Topics after these are free and are mapped by lift (or 'other').
 
     Each theme's topic starts with its seed words (``SEED_START`` times the average entry) and
     none of the other themes' seed words. During fitting it is held near the theme by one

@@ -33,7 +33,7 @@ from topics import OTHER
 from topics.documents import Unit
 from topics.ingest import ingest_paths
 from topics.models import MODEL_NAMES, make_model
-from topics.theme_words import load_other_words, load_theme_facets, load_theme_lexicon
+from topics.theme_words import lexicon_words, load_other_words, load_theme_facets, load_theme_lexicon
 from topics.themes import assignments
 from topics.tokenize import Tokenizer, TokenizerSettings
 from topics.vectorize import build_corpus
@@ -66,9 +66,8 @@ def main() -> int:
     print("reading and tokenizing the training corpus …", file=sys.stderr)
     train_units = [u for u in ingest_paths([str(SAMPLE), str(CORPORA / "city_gwr_2024")], themes=themes).units
                    if u.kind != "heading"]
-    lexicon = [word for words in themes.values() for word in words] + other_words  # kept, as `topics run` does
     corpus = build_corpus(tokenizer.tokenize([u.text for u in train_units]), no_below=5, no_above=0.3,
-                          keep_words=lexicon)
+                          keep_words=lexicon_words(themes, other_words))  # kept, as `topics run` does
 
     rows = []
     for name in args.models:

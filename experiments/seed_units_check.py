@@ -40,7 +40,7 @@ from sklearn.metrics import f1_score
 from topics import OTHER
 from topics.ingest import ingest_paths
 from topics.models import MODEL_NAMES, make_model
-from topics.theme_words import load_other_words, load_theme_facets, load_theme_lexicon
+from topics.theme_words import lexicon_words, load_other_words, load_theme_facets, load_theme_lexicon
 from topics.themes import assignments
 from topics.tokenize import Tokenizer, TokenizerSettings
 from topics.vectorize import build_corpus
@@ -68,8 +68,8 @@ def main() -> int:
     other_words = load_other_words()
     facets = load_theme_facets()
     tokenizer = Tokenizer(TokenizerSettings())
-    lexicon = [word for words in themes.values() for word in words] + other_words
-    vocabulary = {"no_below": args.no_below, "no_above": args.no_above, "keep_words": lexicon}  # as `topics run`
+    vocabulary = {"no_below": args.no_below, "no_above": args.no_above,
+                  "keep_words": lexicon_words(themes, other_words)}  # as `topics run`
 
     print("reading and tokenizing …", file=sys.stderr)
     train_units, train_tokens = prepare([SAMPLE, CORPORA / "city_gwr_2024"], themes, tokenizer)

@@ -15,7 +15,7 @@ from model_helpers import FAST_PARAMS, sample_units_and_tokens, seed_theme_rows,
 from topics import OTHER
 from topics.errors import InputError
 from topics.models import MODEL_NAMES, load_model, make_model, model_params
-from topics.theme_words import load_other_words, load_theme_facets, load_theme_lexicon
+from topics.theme_words import lexicon_words, load_other_words, load_theme_facets, load_theme_lexicon
 from topics.themes import assignments
 from topics.vectorize import build_corpus
 
@@ -124,8 +124,8 @@ def sample_with_lexicon(sample):
     """The sample's vocabulary with every lexicon word kept, as `topics run` builds it."""
     units, tokens, _, themes = sample
     other_words = load_other_words()
-    lexicon = [w for words in themes.values() for w in words] + other_words
-    return units, tokens, build_corpus(tokens, no_below=1, no_above=0.9, keep_words=lexicon), themes, other_words
+    corpus = build_corpus(tokens, no_below=1, no_above=0.9, keep_words=lexicon_words(themes, other_words))
+    return units, tokens, corpus, themes, other_words
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -392,8 +392,7 @@ def test_seeded_models_put_the_seed_theme_units_under_their_themes(shared_corpor
     cities = sorted((shared_corpora / "city_gwr_2024").glob("*.txt"))[:20]
     units, tokens = units_and_tokens((SAMPLE, *cities))
     themes, other_words, facets = load_theme_lexicon(), load_other_words(), load_theme_facets()
-    lexicon = [w for words in themes.values() for w in words] + other_words
-    corpus = build_corpus(tokens, keep_words=lexicon)  # as `topics run` builds it
+    corpus = build_corpus(tokens, keep_words=lexicon_words(themes, other_words))  # as `topics run` builds it
     model = make_model(name, random_state=0)  # the defaults: one topic per theme and facet, one for other
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

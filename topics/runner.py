@@ -30,7 +30,7 @@ from .evaluation import gold_labels_for
 from .ingest import ingest_paths
 from .metrics import METRICS, MetricContext, compute_metrics, higher_is_better, measure, stability
 from .models import load_model, make_model
-from .theme_words import load_other_words, load_theme_facets, load_theme_lexicon
+from .theme_words import lexicon_words, load_other_words, load_theme_facets, load_theme_lexicon
 from .themes import assignments, theme_shares
 from .tokenize import Tokenizer, TokenizerSettings
 from .vectorize import build_corpus
@@ -233,9 +233,8 @@ def prepare_corpus(config: dict, themes: dict, other_words: list[str] = (), *, p
     train = [i for i in range(len(units)) if i not in heldout_set]
     with clock("vocabulary"):
         filters = {key: value for key, value in config["vocabulary"].items() if key != "keep_lexicon"}
-        lexicon = [word for words in themes.values() for word in words] + list(other_words)
-        corpus = build_corpus([token_lists[i] for i in train], **filters,
-                              keep_words=lexicon if config["vocabulary"]["keep_lexicon"] else ())
+        keep = lexicon_words(themes, other_words) if config["vocabulary"]["keep_lexicon"] else ()
+        corpus = build_corpus([token_lists[i] for i in train], **filters, keep_words=keep)
     train = [train[j] for j in corpus.kept]
     summary = {
         "documents": len(ingested.documents),

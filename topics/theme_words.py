@@ -36,6 +36,11 @@ def load_theme_facets(path: str | Path | None = None) -> dict[str, dict[str, lis
             for theme, facets in _load_facets(str(Path(path) if path else DEFAULT_THEMES_PATH))}
 
 
+def lexicon_words(themes: dict[str, list[str]], other_words: list[str] = ()) -> list[str]:
+    """Every word of the lexicon, theme words then other words: the words kept in the vocabulary."""
+    return [word for words in themes.values() for word in words] + list(other_words)
+
+
 def load_theme_labels(path: str | Path | None = None) -> dict[str, str]:
     """Theme → its optional ``label`` (e.g. "生态"; "" when it has none), in file order."""
     themes = _read(str(Path(path) if path else DEFAULT_THEMES_PATH)).get("themes") or {}

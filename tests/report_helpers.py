@@ -168,7 +168,7 @@ def build_run_folder(run_dir: Path, *, with_corpora: bool, ks=(5, 8), seeds=(0, 
                     params={"k": k}, random_state=seed, topic_ids=list(range(k)),
                     topic_themes=themes_of_topics(topic_word, vocab, themes, counts),
                 )
-                assigned = assign(result, units)
+                assigned = assign(result, units).assign(label=labels)  # the label each unit is scored against
                 labelled = [(gold, pred) for gold, pred in zip(labels, assigned["theme"]) if gold]
                 top = result.top_words(25)
                 metric_rows.append({
@@ -267,7 +267,7 @@ def cached_rendered_run(tmp_path_factory, with_corpora: bool) -> tuple[Path, dic
     """The fixture run folder with its plots, LDAvis pages and report written, once per session.
 
     Returns (run folder, what was fitted, plot paths, report path); tests that change files copy it first."""
-    from topics.plots import write_plots
+    from topics.report import write_plots
     from topics.report import write_report
 
     if with_corpora not in _RENDERED:

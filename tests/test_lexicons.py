@@ -170,7 +170,7 @@ def test_a_lexicon_without_other_words_and_a_bad_other_table(tmp_path):
     assert load_other_words(path) == [] and load_theme_lexicon(path) == {"ecology": ["生态"]}
     bad = tmp_path / "bad.toml"
     bad.write_text('[themes.ecology]\nwords = ["生态"]\n[other]\nwords = "列席"\n', encoding="utf-8")
-    with pytest.raises(InputError, match=r"bad\.toml: other\.words must be a list of words"):
+    with pytest.raises(InputError, match=r"bad\.toml: other\.words must be a non-empty list of words"):
         load_other_words(bad)
     reserved = tmp_path / "reserved.toml"
     reserved.write_text('[themes.other]\nwords = ["列席"]\n', encoding="utf-8")

@@ -16,7 +16,9 @@ from topics import OTHER
 from topics.errors import InputError
 from topics.models import MODEL_NAMES, load_model, make_model, model_params
 from topics.theme_words import lexicon_words, load_other_words, load_theme_facets, load_theme_lexicon
-from topics.themes import assignments
+from topics.assignment import assignments
+from topics.lexicon import Lexicon
+from topics.mapping import apply_mapping
 from topics.vectorize import build_corpus
 
 LDA_FAMILY = ("lda", "sklearn-lda", "seeded-lda")
@@ -30,10 +32,16 @@ def sample():
     return units, tokens, corpus, load_theme_lexicon()
 
 
+def mapped(model):
+    """The fitted model with its topics mapped to themes (the stage after fitting)."""
+    apply_mapping(model.result_, model.lexicon_)
+    return model
+
+
 def fit(name, corpus, themes, **params):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # seed words missing from a small sample's vocabulary
-        return make_model(name, **{**FAST_PARAMS[name], **params}).fit(corpus, themes)
+        return mapped(make_model(name, **{**FAST_PARAMS[name], **params}).fit(corpus, themes))
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -105,13 +113,14 @@ def test_save_and_load_give_the_same_model(sample, name, tmp_path):
     model = fit(name, corpus, themes)
     settings = {"segmenter": "jieba", "extra_stopwords": ["某词"]}
     model.save(tmp_path / name, tokenizer_settings=settings)
-    assert {"model.json", "result.json", "result.npz"} <= {p.name for p in (tmp_path / name).iterdir()}
+    assert {"model.json", "lexicon.toml", "result.json", "result.npz"} <= {p.name for p in (tmp_path / name).iterdir()}
     saved = json.loads((tmp_path / name / "model.json").read_text(encoding="utf-8"))
-    assert saved["model"] == name and saved["themes"] == themes and saved["tokenizer_settings"] == settings
+    assert saved["model"] == name and saved["tokenizer_settings"] == settings
+    assert Lexicon.from_dict(saved["lexicon"]) == model.lexicon_ == Lexicon.load(tmp_path / name / "lexicon.toml")
 
     loaded = load_model(tmp_path / name)
     assert type(loaded) is type(model) and loaded.get_params() == model.get_params()
-    assert loaded.themes_ == themes and loaded.tokenizer_settings_ == settings
+    assert loaded.themes_ == themes and loaded.lexicon_ == model.lexicon_ and loaded.tokenizer_settings_ == settings
     assert np.array_equal(loaded.result_.topic_word, model.result_.topic_word)
     assert np.array_equal(loaded.result_.doc_topic, model.result_.doc_topic)
     assert loaded.result_.topic_themes == model.result_.topic_themes
@@ -135,7 +144,7 @@ def test_lexicon_words_the_corpus_never_uses_stay_out_of_the_result_but_survive_
     assert corpus.unseen > 100  # a one-page sample uses few of the lexicon's words
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = make_model(name, **FAST_PARAMS[name]).fit(corpus, themes, other_words)
+        model = mapped(make_model(name, **FAST_PARAMS[name]).fit(corpus, themes, other_words))
     assert model.result_.vocab == corpus.vocab[:corpus.seen]  # topics show only words of the corpus
     assert model.result_.topic_word.shape[1] == corpus.seen and (model.result_.term_frequency > 0).all()
     loaded = load_model(model.save(tmp_path / name))
@@ -152,7 +161,7 @@ def test_lexicon_words_the_corpus_never_uses_stay_out_of_the_result_but_survive_
         assert loaded.known_tokens(unseen_text).tolist() == [0]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            plain = make_model(name, **FAST_PARAMS[name]).fit(sample[2], themes, other_words)
+            plain = mapped(make_model(name, **FAST_PARAMS[name]).fit(sample[2], themes, other_words))
         assert np.array_equal(plain.result_.topic_word, model.result_.topic_word)
 
 
@@ -163,7 +172,7 @@ def test_a_model_of_a_small_sample_reads_new_text_through_its_lexicon(sample_wit
     units, tokens, corpus, themes, other_words = sample_with_lexicon
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = make_model(name, **FAST_PARAMS[name]).fit(corpus, themes, other_words)
+        model = mapped(make_model(name, **FAST_PARAMS[name]).fit(corpus, themes, other_words))
     unseen = set(corpus.vocab[corpus.seen:])
     texts = {theme: [w for w in words if w in unseen][:6] for theme, words in themes.items()}
     assert all(len(words) == 6 for words in texts.values()), texts
@@ -237,7 +246,7 @@ def provinces(shared_corpora):
 def test_seeded_models_give_the_other_words_a_topic_of_their_own(provinces, name):
     units, tokens, corpus, themes = provinces
     other_words = load_other_words()
-    model = make_model(name, **FAST_PARAMS[name]).fit(corpus, themes, other_words)
+    model = mapped(make_model(name, **FAST_PARAMS[name]).fit(corpus, themes, other_words))
     result = model.result_
     assert result.topic_themes[: len(themes) + 1] == [*themes, OTHER]
     top = result.top_words(15)[len(themes)]
@@ -255,10 +264,10 @@ def test_seeded_models_give_the_other_words_a_topic_of_their_own(provinces, name
 @pytest.mark.parametrize("name", ["seeded-lda", "seeded-nmf"])
 def test_seeded_k_must_leave_a_topic_for_other(provinces, name, tmp_path):
     units, tokens, corpus, themes = provinces
-    with pytest.raises(InputError, match=r"k=5 leaves too few topics for the 5 themes and one for other; "
-                                         r"k must be >= 6 \(or set other_topic = false\)"):
-        make_model(name, **{**FAST_PARAMS[name], "k": 5}).fit(corpus, themes, load_other_words())
-    model = make_model(name, **{**FAST_PARAMS[name], "k": 5, "other_topic": False}).fit(corpus, themes, load_other_words())
+    with pytest.raises(InputError, match=r"k=5 is too small; k must be >= 6, the number of themes \(ecology, .*\) plus one topic "
+                                         r"for the lexicon's \[other\] words \(or set other_topic = false\)"):
+        mapped(make_model(name, **{**FAST_PARAMS[name], "k": 5}).fit(corpus, themes, load_other_words()))
+    model = mapped(make_model(name, **{**FAST_PARAMS[name], "k": 5, "other_topic": False}).fit(corpus, themes, load_other_words()))
     assert model.result_.topic_themes == list(themes)
     model.save(tmp_path / name)
     loaded = load_model(tmp_path / name)
@@ -270,7 +279,7 @@ def test_seeded_k_must_leave_a_topic_for_other(provinces, name, tmp_path):
 def test_a_facet_gets_a_seeded_topic_of_its_own_under_its_theme(provinces, name, tmp_path):
     units, tokens, corpus, themes = provinces
     other_words, facets = load_other_words(), load_theme_facets()
-    model = make_model(name, **{**FAST_PARAMS[name], "k": 7}).fit(corpus, themes, other_words, facets)
+    model = mapped(make_model(name, **{**FAST_PARAMS[name], "k": 7}).fit(corpus, themes, other_words, facets))
     result = model.result_
     assert result.topic_themes == ["ecology", "industry", "industry", "livelihood", "governance", "safety", OTHER]
     agriculture, rest = set(facets["industry"]["agriculture"]), set(themes["industry"]) - set(facets["industry"]["agriculture"])
@@ -284,11 +293,11 @@ def test_a_facet_gets_a_seeded_topic_of_its_own_under_its_theme(provinces, name,
     assert (table["theme"] == "industry").mean() >= 0.8, table["theme"].tolist()
     loaded = load_model(model.save(tmp_path / name))
     assert loaded.facets_ == facets
-    with pytest.raises(InputError, match=r"k=6 leaves too few topics for the 5 themes, their 1 facet\(s\) and one for "
-                                         r"other; k must be >= 7"):
-        make_model(name, **{**FAST_PARAMS[name], "k": 6}).fit(corpus, themes, other_words, facets)
+    with pytest.raises(InputError, match=r"k=6 is too small; k must be >= 7, the number of themes \(.*\) plus their 1 "
+                                         r"facet\(s\) plus one topic for the lexicon's \[other\] words"):
+        mapped(make_model(name, **{**FAST_PARAMS[name], "k": 6}).fit(corpus, themes, other_words, facets))
     with pytest.raises(InputError, match=r"facets\.farming: not a theme; themes: ecology, industry"):
-        make_model(name, **FAST_PARAMS[name]).fit(corpus, themes, other_words, {"farming": {"crops": ["粮食"]}})
+        mapped(make_model(name, **FAST_PARAMS[name]).fit(corpus, themes, other_words, {"farming": {"crops": ["粮食"]}}))
 
 
 def test_dictionary_assigns_the_theme_with_most_lexicon_words(sample):
@@ -331,9 +340,9 @@ def test_unknown_model_and_parameter_list_the_valid_ones():
         ("sklearn-lda", {"doc_topic_prior": -1}, r"doc_topic_prior=-1 is not allowed; .* unset \(None\) or a number > 0"),
         ("nmf", {"solver": "fast"}, r"solver='fast' is not allowed; solver must be one of 'cd', 'mu'"),
         ("nmf", {"beta_loss": "kullback-leibler"}, r"needs solver='mu'"),
-        ("seeded-lda", {"k": 3}, r"k=3 leaves too few topics for the 5 themes; k must be >= 5"),
+        ("seeded-lda", {"k": 3}, r"k=3 is too small; k must be >= 5, the number of themes"),
         ("seeded-lda", {"seed_boost": -1}, r"seed_boost=-1 is not allowed"),
-        ("seeded-nmf", {"k": 4}, r"k=4 leaves too few topics for the 5 themes; k must be >= 5"),
+        ("seeded-nmf", {"k": 4}, r"k=4 is too small; k must be >= 5, the number of themes"),
         ("dictionary", {"min_share": 2}, r"min_share=2 is not allowed; min_share must be a number >= 0 and <= 1"),
         ("lda", {"random_state": None}, r"random_state=None is not allowed"),
     ],
@@ -354,16 +363,16 @@ def test_seed_words_missing_from_the_vocabulary(sample, name, kept):
     k = {"k": 3} if "k" in FAST_PARAMS[name] else {}
     with pytest.warns(UserWarning, match="seed words the training corpus does not use, no help in fitting — "
                                          "ecology: 并不存在的词甲; livelihood: 并不存在的词乙"):
-        make_model(name, **{**FAST_PARAMS[name], **k}).fit(corpus, themes)
+        mapped(make_model(name, **{**FAST_PARAMS[name], **k}).fit(corpus, themes))
     themes["safety"] = ["并不存在的词丙"]
     with pytest.raises(InputError, match="no seed word of theme\\(s\\) safety is in the training corpus's vocabulary"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            make_model(name, **{**FAST_PARAMS[name], **k}).fit(corpus, themes)
+            mapped(make_model(name, **{**FAST_PARAMS[name], **k}).fit(corpus, themes))
 
 
-@pytest.mark.parametrize("themes, message", [({}, "need at least one theme"), ({"other": ["生态"]}, "'other' is reserved"),
-                                             ({"ecology": []}, "themes.ecology: needs a non-empty list")])
+@pytest.mark.parametrize("themes, message", [({}, "at least one theme"), ({"other": ["生态"]}, "'other' is reserved"),
+                                             ({"ecology": []}, "themes.ecology.words must be a non-empty list")])
 def test_bad_theme_sets(sample, themes, message):
     units, tokens, corpus, _ = sample
     with pytest.raises(InputError, match=message):
@@ -396,7 +405,7 @@ def test_seeded_models_put_the_seed_theme_units_under_their_themes(shared_corpor
     model = make_model(name, random_state=0)  # the defaults: one topic per theme and facet, one for other
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(corpus, themes, other_words, facets)
+        mapped(model.fit(corpus, themes, other_words, facets))
     row_of = {int(i): row for row, i in enumerate(corpus.kept)}
     table = assignments(model.result_, [units[i] for i in corpus.kept])
     expected = seed_theme_rows(units)

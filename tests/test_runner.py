@@ -14,7 +14,8 @@ from topics.cli import main
 from topics.errors import InputError
 from topics.metrics import METRICS
 from topics.result import TopicResult
-from topics.runner import DONE, fit_folder, is_finished, run_experiment
+from topics.run_folder import DONE, fit_folder
+from topics.runner import run_experiment
 from topics.theme_words import load_theme_lexicon
 
 TIMING_COLUMNS = ["fit_seconds", "peak_mb"]
@@ -188,7 +189,7 @@ def test_run_folder_holds_what_the_contract_lists_and_done_is_written_last(tmp_p
     assert not list(run_dir.rglob("*.partial"))
     done = (run_dir / DONE).stat().st_mtime_ns
     assert all(path.stat().st_mtime_ns <= done for path in run_dir.rglob("*") if path.is_file())
-    assert is_finished(run_dir)
+    assert (run_dir / DONE).is_file()
 
 
 def test_interrupted_run_resumes_where_it_stopped_with_identical_results(runs, tmp_path):
@@ -204,11 +205,11 @@ def test_interrupted_run_resumes_where_it_stopped_with_identical_results(runs, t
     shutil.rmtree(fit_folder(resumed, "seeded-lda", 7, 2))
     kept = fit_folder(resumed, "lda", 5, 1) / "metrics.json"
     kept_mtime = kept.stat().st_mtime_ns
-    assert not is_finished(resumed)
+    assert not (resumed / DONE).is_file()
 
     run_experiment(config, resumed, progress=True)  # a progress bar changes no result: still the same config
 
-    assert is_finished(resumed)
+    assert (resumed / DONE).is_file()
     assert kept.stat().st_mtime_ns == kept_mtime  # a complete fit is not redone
     for folder in half_written + [fit_folder(resumed, "seeded-lda", 7, 2)]:
         assert (folder / "metrics.json").is_file()
@@ -225,7 +226,7 @@ def test_a_failing_fit_leaves_an_unfinished_folder_that_is_never_taken_as_finish
     with pytest.raises(InputError, match=r"models\.nmf \(k=40, seed=1\): .*k=40"):
         run_experiment(config, run_dir)
     assert (fit_folder(run_dir, "nmf", 5, 2) / "metrics.json").is_file()
-    assert not is_finished(run_dir)
+    assert not (run_dir / DONE).is_file()
     capsys.readouterr()  # the run's own warnings
     gold = tmp_path / "gold.tsv"
     gold.write_text("doc\tunit\tlabel\theading\ttext\nd\tu1\tother\t\t文本\n", encoding="utf-8")
@@ -240,7 +241,7 @@ def test_folders_holding_something_else_are_refused(runs, tmp_path, sample_path)
     other = write_config(tmp_path, sample_path, seeds=(1, 3), name="other.toml")
     with pytest.raises(InputError, match="different config"):
         run_experiment(other, a)
-    assert is_finished(a)  # refusing touched nothing
+    assert (a / DONE).is_file()  # refusing touched nothing
     busy = tmp_path / "busy"
     busy.mkdir()
     (busy / "notes.txt").write_text("mine", encoding="utf-8")
@@ -261,7 +262,7 @@ def test_resume_is_refused_when_the_corpus_changed(tmp_path, sample_path):
     with pytest.raises(InputError, match="changed since this run began"):
         run_experiment(config, run_dir)
     # the finished run is left as it was
-    assert is_finished(run_dir)
+    assert (run_dir / DONE).is_file()
     assert (run_dir / "corpus_summary.json").read_text(encoding="utf-8") == summary
     (run_dir / DONE).unlink()  # unfinished: still refused
     with pytest.raises(InputError, match="changed since this run began"):

@@ -6,11 +6,14 @@ returns the resolved config (every default filled in) that the runner saves as r
 from __future__ import annotations
 
 import copy
-import tomllib
+import re
 from pathlib import Path
 
 from . import OTHER
 from .errors import InputError
+from .lexicon import DEFAULT_LEXICON_PATH, Lexicon
+from .mapping import DEFAULT_MIN_LIFT, MappingSettings
+from .tomlfile import read_toml, to_toml  # noqa: F401  (to_toml: writing a resolved config back)
 
 # Every section and key a config may hold, with its default. None means "required".
 DEFAULTS: dict[str, dict] = {
@@ -33,11 +36,12 @@ DEFAULTS: dict[str, dict] = {
         "keep_lexicon": True,  # the theme lexicon's words stay in the vocabulary (for new text) even when rare or unused
     },
     "themes": {
-        "lexicon": "",  # a theme lexicon TOML; "" means the package's own
+        "lexicon": "",  # a theme lexicon TOML; "" means the package's own (the resolved config names the file)
+        "min_lift": DEFAULT_MIN_LIFT,  # theme mapping: a free topic below this lift for its theme is 'other'
     },
     "models": {},  # name -> {k = int | [ints], <model parameters>}
     "evaluation": {
-        "metrics": [],  # [] means every metric
+        "metrics": [],  # [] means every metric (the resolved config lists them)
         "heldout_fraction": 0.1,  # units held out of fitting, for held-out perplexity
         "labels": "weak",  # "weak" (labels from headings) or a gold TSV path
     },
@@ -52,14 +56,7 @@ TOP_LEVEL_TABLES = tuple(DEFAULTS)
 def load_config(path: str | Path) -> dict:
     """Read and validate a config file; relative paths are resolved against its folder."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such config file")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: config is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{path}: invalid TOML: {err}") from None
+    raw = read_toml(path, "config file")
     return resolve_config(raw, source=str(path), base_dir=path.parent)
 
 
@@ -93,10 +90,10 @@ def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None
         config["run"]["output"] = str(_resolve(config["run"]["output"], base_dir))
     _check_corpus(config["corpus"], source, base_dir)
     _check_vocabulary(config["vocabulary"], source)
-    themes, other_words, facets = _check_themes(config["themes"], source, base_dir)
-    _check_models(config["models"], source, themes, other_words, facets)
+    lexicon = _check_themes(config["themes"], source, base_dir)
+    _check_models(config["models"], source, lexicon)
     config["tokenizer"] = _resolve_tokenizer(config["tokenizer"], source, base_dir)
-    _check_evaluation(config["evaluation"], source, base_dir)
+    _check_evaluation(config["evaluation"], source, base_dir, lexicon)
     _expect(isinstance(config["report"]["enabled"], bool), source, "report.enabled", "true or false", config["report"]["enabled"])
     return config
 
@@ -119,12 +116,20 @@ def _resolve(path: str, base_dir: Path) -> Path:
     return candidate if candidate.is_absolute() else (base_dir / candidate).resolve()
 
 
+# a run name becomes a folder name under runs/: no separators, no "..", no control characters
+_RUN_NAME = re.compile(r"[^/\\\x00-\x1f]+")
+MAX_SEED = 2**32 - 1  # numpy's and gensim's random states take seeds below 2**32
+
+
 def _check_run(run: dict, source: str) -> None:
-    _expect(isinstance(run["name"], str) and run["name"].strip() != "", source, "run.name", "a non-empty string", run["name"])
+    name = run["name"]
+    _expect(isinstance(name, str) and name.strip() != "", source, "run.name", "a non-empty string", name)
+    _expect(bool(_RUN_NAME.fullmatch(name)) and name.strip() not in (".", ".."), source, "run.name",
+            "a name without path separators or '..' (it names the folder runs/<name>)", name)
     seeds = run["seeds"]
     _expect(
-        isinstance(seeds, list) and seeds and all(_is_int(s) and s >= 0 for s in seeds),
-        source, "run.seeds", "a non-empty list of non-negative integers", seeds,
+        isinstance(seeds, list) and seeds and all(_is_int(s) and 0 <= s <= MAX_SEED for s in seeds),
+        source, "run.seeds", f"a non-empty list of integers from 0 to {MAX_SEED}", seeds,
     )
     _expect(len(set(seeds)) == len(seeds), source, "run.seeds", "a list without repeats", seeds)
     _expect(isinstance(run["output"], str), source, "run.output", "a folder path", run["output"])
@@ -172,24 +177,26 @@ def _check_vocabulary(vocabulary: dict, source: str) -> None:
     _expect(isinstance(keep_lexicon, bool), source, "vocabulary.keep_lexicon", "true or false", keep_lexicon)
 
 
-def _check_themes(themes: dict, source: str, base_dir: Path) -> tuple[dict[str, list[str]], list[str], dict]:
-    """Resolve and read the theme lexicon (its themes and its [other] words) now, so a bad file
-    stops the run before any work."""
-    from .theme_words import load_other_words, load_theme_facets, load_theme_lexicon
-
+def _check_themes(themes: dict, source: str, base_dir: Path) -> Lexicon:
+    """Resolve and read the theme lexicon now, so a bad file stops the run before any work; the
+    resolved config names the file used."""
     lexicon = themes["lexicon"]
     _expect(isinstance(lexicon, str), source, "themes.lexicon", "a file path", lexicon)
-    if lexicon:
-        themes["lexicon"] = str(_resolve(lexicon, base_dir))
-        if not Path(themes["lexicon"]).is_file():
-            looked = "" if lexicon == themes["lexicon"] else f" (looked for {themes['lexicon']})"
-            raise InputError(f"{source}: themes.lexicon: {lexicon}: no such file{looked}")
-    path = themes["lexicon"] or None
-    return load_theme_lexicon(path), load_other_words(path), load_theme_facets(path)
+    path = _resolve(lexicon, base_dir) if lexicon else DEFAULT_LEXICON_PATH
+    if lexicon and path.is_dir():
+        raise InputError(f"{source}: themes.lexicon: {lexicon}: is a folder, expected a file")
+    if lexicon and not path.is_file():
+        looked = "" if lexicon == str(path) else f" (looked for {path})"
+        raise InputError(f"{source}: themes.lexicon: {lexicon}: no such file{looked}")
+    themes["lexicon"] = str(path)
+    try:
+        MappingSettings(min_lift=themes["min_lift"])
+    except InputError as err:
+        raise InputError(f"{source}: {err}") from None
+    return Lexicon.load(path)
 
 
-def _check_models(models: dict, source: str, themes: dict[str, list[str]], other_words: list[str],
-                  facets: dict) -> None:
+def _check_models(models: dict, source: str, lexicon: Lexicon) -> None:
     """Check model names, topic counts and parameter values; fill in every parameter's default."""
     from .models import MODEL_NAMES, MODELS, model_params
 
@@ -200,37 +207,33 @@ def _check_models(models: dict, source: str, themes: dict[str, list[str]], other
             raise InputError(f"{source}: unknown model models.{name}; valid models: {', '.join(MODEL_NAMES)}")
         if not isinstance(params, dict):
             raise InputError(f"{source}: models.{name} must be a table")
+        model = MODELS[name]
         defaults = model_params(name)
         unknown = [key for key in params if key not in defaults or key == "random_state"]
         if unknown:
             allowed = [key for key in defaults if key != "random_state"]
             hint = {"random_state": " (seeds come from run.seeds)",
-                    "k": f" (the dictionary baseline has one topic per theme, plus '{OTHER}')"}.get(unknown[0], "")
+                    "min_lift": " (theme mapping is set in [themes] min_lift)",
+                    "k": f" ({name} has one topic per theme, plus '{OTHER}')"}.get(unknown[0], "")
             raise InputError(f"{source}: unknown parameter models.{name}.{unknown[0]}{hint}; "
                              f"valid parameters: {', '.join(allowed)}")
         resolved = {}
-        if "k" in defaults:
+        if model.has_k():
             if "k" not in params:
                 raise InputError(f"{source}: missing required key models.{name}.k (an integer >= 2 or a list of them)")
             ks = params["k"]
             ks = [ks] if _is_int(ks) else ks
             key = f"models.{name}.k"
-            _expect(isinstance(ks, list) and ks and all(_is_int(k) and k >= 2 for k in ks),
+            _expect(isinstance(ks, list) and ks and all(_is_int(k) for k in ks),
                     source, key, "an integer >= 2 or a list of them", params.get("k"))
             _expect(len(set(ks)) == len(ks), source, key, "a list without repeats", ks)
-            if name.startswith("seeded-"):
-                # the first topics of a seeded model are the themes, one each, and their facets, then one for other
-                with_other = other_words and params.get("other_topic", defaults.get("other_topic")) is True
-                n_facets = sum(len(groups) for groups in facets.values())
-                needed = len(themes) + n_facets + (1 if with_other else 0)
-                what = f"the number of themes ({', '.join(themes)})" + (
-                    f" plus their {n_facets} facet(s)" if n_facets else "") + (
-                    " plus one topic for the lexicon's [other] words (or set other_topic = false)" if with_other else "")
-                _expect(min(ks) >= needed, source, key, f">= {needed}, {what}", params["k"])
+            merged = {**defaults, **params}
+            needed = model.smallest_k(lexicon, merged)
+            _expect(min(ks) >= needed, source, key, f">= {needed}, {model.k_requirement(lexicon, merged)}", params["k"])
             resolved["k"] = list(ks)
         resolved.update({key: value for key, value in defaults.items() if key not in ("k", "random_state")})
         resolved.update({key: value for key, value in params.items() if key != "k"})
-        rules = MODELS[name].param_rules
+        rules = model.param_rules
         for key, value in resolved.items():
             if key != "k" and key in rules and not rules[key].check(value):
                 raise InputError(f"{source}: models.{name}.{key} must be {rules[key].allowed}, got {value!r}")
@@ -249,7 +252,15 @@ def _check_combination(name: str, params: dict, source: str) -> None:
         raise InputError(f"{source}: models.{name}: {str(err).removeprefix(name + ': ')}") from None
 
 
-def _check_evaluation(evaluation: dict, source: str, base_dir: Path) -> None:
+def default_metric_names(lexicon: Lexicon) -> list[str]:
+    """Every metric, with a per-label F1 for each theme of the lexicon and for 'other'."""
+    from .metrics import METRICS
+
+    names = [name for name in METRICS if not name.startswith("label_f1_")]
+    return names + [f"label_f1_{label}" for label in lexicon.labels_with_other]
+
+
+def _check_evaluation(evaluation: dict, source: str, base_dir: Path, lexicon: Lexicon) -> None:
     from .metrics import METRICS, get_metric
 
     names = evaluation["metrics"]
@@ -262,6 +273,7 @@ def _check_evaluation(evaluation: dict, source: str, base_dir: Path) -> None:
             raise InputError(f"{source}: unknown metric {name!r} in evaluation.metrics; valid metrics: "
                              f"{', '.join(METRICS)}, label_f1_<theme>") from None
     _expect(len(set(names)) == len(names), source, "evaluation.metrics", "a list without repeats", names)
+    evaluation["metrics"] = list(names) or default_metric_names(lexicon)
     fraction = evaluation["heldout_fraction"]
     _expect(_is_number(fraction) and 0 <= fraction < 0.5, source, "evaluation.heldout_fraction",
             "a fraction in [0, 0.5)", fraction)
@@ -269,45 +281,8 @@ def _check_evaluation(evaluation: dict, source: str, base_dir: Path) -> None:
     _expect(isinstance(labels, str) and labels != "", source, "evaluation.labels", '"weak" or a gold TSV path', labels)
     if labels != "weak":
         evaluation["labels"] = str(_resolve(labels, base_dir))
+        if Path(evaluation["labels"]).is_dir():
+            raise InputError(f"{source}: evaluation.labels: {labels}: is a folder, expected a file")
         if not Path(evaluation["labels"]).is_file():
             looked = "" if labels == evaluation["labels"] else f" (looked for {evaluation['labels']})"
             raise InputError(f"{source}: evaluation.labels: {labels}: no such gold file{looked}")
-
-
-def to_toml(config: dict) -> str:
-    """Write a resolved config back as TOML (tables of scalars, lists and sub-tables)."""
-    lines: list[str] = []
-    _write_table(config, [], lines)
-    return "\n".join(lines).lstrip("\n") + "\n"
-
-
-def _write_table(table: dict, prefix: list[str], lines: list[str]) -> None:
-    scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
-    subtables = {k: v for k, v in table.items() if isinstance(v, dict)}
-    if prefix and (scalars or not subtables):
-        lines.append("")
-        lines.append("[" + ".".join(_toml_key(p) for p in prefix) + "]")
-    for key, value in scalars.items():
-        if value is None:  # TOML has no null: the library's own default applies
-            lines.append(f"# {key}: not set (the library's default)")
-        else:
-            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    for key, value in subtables.items():
-        _write_table(value, prefix + [key], lines)
-
-
-def _toml_key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() and key.isascii() else _toml_value(key)
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        return f'"{escaped}"'
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")

@@ -4,10 +4,13 @@ which model made it."""
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from .errors import InputError
 
 
 @dataclass
@@ -16,7 +19,10 @@ class TopicResult:
 
     ``topic_word`` is K×V and ``doc_topic`` N×K, each row a probability distribution
     (NMF weights are normalised). ``topic_ids`` are the model's own topic numbers, kept
-    everywhere (reports never re-sort them). ``topic_themes`` is filled by theme mapping.
+    everywhere (reports never re-sort them). ``seed_themes`` is set by models whose first topics
+    stand for themes by construction (seeded models, the dictionary): the theme of each such topic,
+    in order. ``topic_themes`` (and ``mapping``, the settings that gave them) are filled by the theme
+    mapping stage (topics.mapping), never by the model.
     """
 
     model_name: str
@@ -29,6 +35,8 @@ class TopicResult:
     random_state: int | None = None
     topic_ids: list[int] | None = None
     topic_themes: list[str] | None = None
+    seed_themes: list[str] | None = None
+    mapping: dict | None = None
 
     def __post_init__(self) -> None:
         self.topic_word = np.asarray(self.topic_word, dtype=float)
@@ -57,19 +65,29 @@ class TopicResult:
             doc_lengths=self.doc_lengths,
             term_frequency=self.term_frequency,
         )
-        meta = {
+        (folder / "result.json").write_text(json.dumps(self.meta(), ensure_ascii=False, indent=1), encoding="utf-8")
+
+    def meta(self) -> dict:
+        """Everything but the arrays, as result.json holds it."""
+        return {
             "model_name": self.model_name,
             "vocab": self.vocab,
             "params": self.params,
             "random_state": self.random_state,
             "topic_ids": self.topic_ids,
             "topic_themes": self.topic_themes,
+            "seed_themes": self.seed_themes,
+            "mapping": self.mapping,
         }
-        (folder / "result.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: str | Path) -> "TopicResult":
+        """Read a saved result; InputError naming the folder when a file is missing or damaged."""
         folder = Path(folder)
-        meta = json.loads((folder / "result.json").read_text(encoding="utf-8"))
-        with np.load(folder / "result.npz") as arrays:
-            return cls(**meta, **{name: arrays[name] for name in arrays.files})
+        try:
+            meta = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+            with np.load(folder / "result.npz") as arrays:
+                return cls(**meta, **{name: arrays[name] for name in arrays.files})
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as err:
+            raise InputError(f"{folder}: saved result is missing or damaged ({type(err).__name__}: "
+                             f"{str(err).splitlines()[0] if str(err) else ''})") from None

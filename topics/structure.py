@@ -30,7 +30,7 @@ sentence of a point or section without its marker and final punctuation (一是�
 ``meta["marker"]`` the enumeration marker (一是, （七）…).
 
 Weak labels (weak_label): the theme a heading names, by substring match against the theme lexicon plus
-the heading words in lexicons/heading_words.toml. Overlapping matches keep the longest word; each match
+the lexicon's heading words (topics.lexicon). Overlapping matches keep the longest word; each match
 counts once, twice in the heading's first clause (up to the first ，；), because report headings put the
 subject first and a generic aim after (增进民生福祉，共享高质量发展成果); equal counts are decided by the
 matched length (加强和创新社会治理 → governance). The best theme wins; a tie, or no match, gives "". A unit whose own lead names no theme takes the label of the innermost enclosing
@@ -41,17 +41,12 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
-from functools import lru_cache
-from pathlib import Path
 
 from .documents import Unit
-from .errors import InputError
 from .layout import CleanDocument
-from .theme_words import load_theme_lexicon
+from .lexicon import Lexicon, as_lexicon
 
 MAX_UNIT_CHARS = 1000
-HEADING_WORDS_PATH = Path(__file__).parent / "lexicons" / "heading_words.toml"
 
 _NUMERAL = "一二三四五六七八九十"
 _CN = f"[{_NUMERAL}]{{1,3}}"
@@ -74,37 +69,15 @@ _ADDRESSES = re.compile(r"(?:各位代表|各位委员|同志们)[！!：:，,]?
 # ---------------------------------------------------------------- weak labels
 
 
-@lru_cache(maxsize=4)
-def _heading_words(path: str) -> dict[str, tuple[str, ...]]:
-    file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: cannot read heading words ({err})") from None
-    themes = data.get("themes", {})
-    return {name: tuple(entry.get("words", [])) for name, entry in themes.items() if isinstance(entry, dict)}
-
-
-@lru_cache(maxsize=8)
-def _word_owners(themes: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, frozenset[str]]:
-    """word → the themes that list it (theme lexicon plus heading words)."""
-    extra = _heading_words(str(HEADING_WORDS_PATH))
-    owners: dict[str, set[str]] = {}
-    for theme, words in themes:
-        for word in (*words, *extra.get(theme, ())):
-            if word:
-                owners.setdefault(word, set()).add(theme)
-    return {word: frozenset(names) for word, names in owners.items()}
-
-
-def weak_label(heading: str, themes: dict[str, list[str]]) -> str:
+def weak_label(heading: str, lexicon: Lexicon | dict[str, list[str]]) -> str:
     """The theme a heading names, or "" when it names none or several equally.
 
-    Words are the theme's lexicon words plus its heading words (lexicons/heading_words.toml, for themes
-    of the same name), matched as substrings; overlapping matches keep the longest word."""
+    Words are the theme's lexicon words plus its heading words (see topics.lexicon), matched as
+    substrings; overlapping matches keep the longest word. ``lexicon`` may also be plain themes
+    (name → words), which then take the package's heading words."""
     if not heading:
         return ""
-    owners = _word_owners(tuple((theme, tuple(words)) for theme, words in themes.items()))
+    owners = as_lexicon(lexicon).heading_word_owners
     found = []  # (start, end, word)
     for word in owners:
         start = heading.find(word)
@@ -259,10 +232,10 @@ def _paragraph_kind(text: str) -> tuple[str, str, str]:
     return "paragraph", "", ""
 
 
-def split_units(clean: CleanDocument, themes: dict[str, list[str]] | None = None) -> list[Unit]:
-    """Cut a cleaned document into units (see the module docstring for the rules)."""
-    if themes is None:
-        themes = load_theme_lexicon()
+def split_units(clean: CleanDocument, themes: Lexicon | dict[str, list[str]] | None = None) -> list[Unit]:
+    """Cut a cleaned document into units (see the module docstring for the rules). ``themes``: the
+    lexicon whose themes weak labels name (default: the package's)."""
+    themes = Lexicon.load() if themes is None else as_lexicon(themes)
     paragraphs: list[tuple[int, str]] = []
     offset = 0
     for line in clean.text.split("\n"):

@@ -14,8 +14,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..plots import write_plots
-    from ..report import write_report
+    from ..report import write_plots, write_report
 
     run_dir = Path(args.run_dir)
     if not run_dir.is_dir():

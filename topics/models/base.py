@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 from .. import OTHER
 from ..errors import InputError
 from ..result import TopicResult
-from ..themes import DEFAULT_MIN_LIFT, map_topics_to_themes
+from ..lexicon import LEXICON_FILE, Lexicon, as_lexicon
 from ..vectorize import Corpus, count_matrix
 from ..versions import package_versions
 
@@ -68,29 +68,59 @@ def boolean() -> ParamRule:
 
 
 class TopicModel(BaseEstimator):
-    """Base of every model. Subclasses set ``name`` and ``param_rules`` and implement
-    ``_fit(corpus, themes) -> TopicResult`` and ``_transform(counts) -> N×K``."""
+    """Base of every model. Subclasses set ``name`` and ``param_rules``, declare what they are
+    (the capabilities below), and implement ``_fit(corpus, themes) -> TopicResult`` and
+    ``_transform(counts) -> N×K``. The config check and the runner ask these capabilities and
+    never test a model's name."""
 
     name: ClassVar[str] = ""
     param_rules: ClassVar[dict[str, ParamRule]] = {}
     # Whether lexicon words the training corpus never uses mean anything to the model (the
     # dictionary's word lists, seeded LDA's prior); the other models are fitted without them.
     reads_unseen_words: ClassVar[bool] = False
+    # Whether a fit gives the same result for every seed: such a model is fitted once (first seed).
+    deterministic: ClassVar[bool] = False
+    # Whether the model's first topics stand for the lexicon's themes (and facets, and 'other').
+    seeded: ClassVar[bool] = False
+
+    # ---- capabilities -------------------------------------------------------------------------
+
+    @classmethod
+    def has_k(cls) -> bool:
+        """Whether the number of topics is a parameter (``k``)."""
+        return "k" in cls.param_rules
+
+    @classmethod
+    def smallest_k(cls, lexicon: Lexicon, params: dict) -> int:
+        """The smallest k the model can be fitted with for this lexicon and these parameters."""
+        return 2
+
+    @classmethod
+    def k_requirement(cls, lexicon: Lexicon, params: dict) -> str:
+        """Why k must be at least smallest_k (for messages)."""
+        return "a topic model needs at least two topics"
+
+    @classmethod
+    def topic_count(cls, lexicon: Lexicon) -> int | None:
+        """For a model without ``k``: how many topics it makes for this lexicon."""
+        return None
 
     # ---- the estimator contract ---------------------------------------------------------------
 
-    def fit(self, corpus: Corpus, themes: dict[str, list[str]], other_words: list[str] = (),
+    def fit(self, corpus: Corpus, lexicon: Lexicon | dict[str, list[str]], other_words: list[str] = (),
             facets: dict[str, dict[str, list[str]]] | None = None) -> "TopicModel":
-        """Fit on the corpus. ``themes``: theme → seed words; ``other_words``: the lexicon's words
-        of passages about no theme (see theme_words), used by seeding and topic→theme mapping;
-        ``facets``: theme → {facet: words}, groups of a theme's words that seeded models give a
-        topic of their own."""
+        """Fit on the corpus. ``lexicon``: a Lexicon (topics.lexicon), or plain themes (theme → seed
+        words) with the lexicon's ``other_words`` and ``facets`` given apart.
+
+        The fitted topics are not yet themes: theme mapping (topics.mapping) names them."""
         self._check_params()
+        self.lexicon_ = as_lexicon(lexicon, other_words, facets)
+        if self.has_k() and self.k < self.smallest_k(self.lexicon_, self.get_params()):
+            raise InputError(f"{self.name}: k={self.k} is too small; k must be >= "
+                             f"{self.smallest_k(self.lexicon_, self.get_params())}, "
+                             f"{self.k_requirement(self.lexicon_, self.get_params())}")
         if not self.reads_unseen_words:
             corpus = corpus.without_unseen()
-        self.themes_ = check_themes(themes)
-        self.other_words_ = [str(word) for word in other_words]
-        self.facets_ = check_facets(facets or {}, self.themes_)
         n_units = corpus.matrix.shape[0]
         if n_units == 0:
             raise InputError(f"{self.name}: no usable units to fit ({corpus.excluded_empty} empty units excluded)")
@@ -115,6 +145,19 @@ class TopicModel(BaseEstimator):
         """How many tokens of each list are in the model's vocabulary (0: nothing to go on)."""
         self._check_fitted()
         return np.asarray(count_matrix(token_lists, self.vocab_).sum(axis=1)).ravel().astype(int)
+
+    # the lexicon's parts, as the models use them
+    @property
+    def themes_(self) -> dict[str, list[str]]:
+        return self.lexicon_.themes
+
+    @property
+    def other_words_(self) -> list[str]:
+        return self.lexicon_.other_words
+
+    @property
+    def facets_(self) -> dict[str, dict[str, list[str]]]:
+        return self.lexicon_.facets
 
     # ---- subclasses implement -------------------------------------------------------------------
 
@@ -143,8 +186,8 @@ class TopicModel(BaseEstimator):
             raise ValueError(f"{self.name} model is not fitted yet: call fit() first")
 
     def _result(self, corpus: Corpus, topic_word: np.ndarray, doc_topic: np.ndarray,
-                topic_themes: list[str] | None = None) -> TopicResult:
-        """The shared result; topics are mapped to themes by lift unless the model says otherwise.
+                seed_themes: list[str] | None = None) -> TopicResult:
+        """The shared result, with the themes of the topics that stand for one by construction.
 
         It shows the words the corpus uses: lexicon words it never uses stay in the model (for
         new text) but would otherwise top small topics with nothing but their prior."""
@@ -158,18 +201,16 @@ class TopicModel(BaseEstimator):
             term_frequency=corpus.term_frequency[:seen],
             params=self.get_params(),
             random_state=getattr(self, "random_state", None),
+            seed_themes=list(seed_themes) if seed_themes else None,
         )
-        if topic_themes is None:
-            topic_themes = map_topics_to_themes(result, self.themes_, min_lift=getattr(self, "min_lift", DEFAULT_MIN_LIFT),
-                                                other_words=self.other_words_)
-        result.topic_themes = list(topic_themes)
         return result
 
     # ---- saving -----------------------------------------------------------------------------
 
     def save(self, folder: str | Path, tokenizer_settings: dict | None = None) -> Path:
-        """Write the fitted model to ``folder``: parameters, theme lexicon and tokenizer settings
-        as used (model.json), the shared result (result.json/result.npz) and the model's state.
+        """Write the fitted model to ``folder``: parameters and tokenizer settings as used (model.json),
+        the theme lexicon (lexicon.toml), the shared result with its topic themes (result.json/result.npz)
+        and the model's state.
 
         ``tokenizer_settings``: how the training text was tokenized (a TokenizerSettings.to_dict()
         or a config's [tokenizer] table), so that new text can be cut the same way."""
@@ -182,18 +223,37 @@ class TopicModel(BaseEstimator):
             "format": FORMAT_VERSION,
             "model": self.name,
             "params": _plain(self.get_params()),
-            "themes": self.themes_,
-            "other_words": self.other_words_,
-            "facets": self.facets_,
+            "lexicon": self.lexicon_.to_dict(),
             # the model's vocabulary is the result's followed by these (lexicon words the corpus never used)
             "unseen_words": self.vocab_[len(self.result_.vocab):],
             "tokenizer_settings": _plain(self.tokenizer_settings_),
             "versions": package_versions(),
         }
         (folder / MODEL_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        self.lexicon_.save(folder / LEXICON_FILE)
         self.result_.save(folder)
         self._save_state(folder)
         return folder
+
+
+class SeededTopics:
+    """Capabilities of a seeded model (mix in before the model class): its first topics are the
+    lexicon's themes, one each, then one per facet, then (``other_topic``, with other words) one
+    for 'other'; topics after them are free."""
+
+    seeded: ClassVar[bool] = True
+
+    @classmethod
+    def smallest_k(cls, lexicon: Lexicon, params: dict) -> int:
+        with_other = bool(lexicon.other_words) and params.get("other_topic", True) is True
+        return len(lexicon.themes) + lexicon.n_facets + int(with_other)
+
+    @classmethod
+    def k_requirement(cls, lexicon: Lexicon, params: dict) -> str:
+        with_other = bool(lexicon.other_words) and params.get("other_topic", True) is True
+        facets = f" plus their {lexicon.n_facets} facet(s)" if lexicon.n_facets else ""
+        other = " plus one topic for the lexicon's [other] words (or set other_topic = false)" if with_other else ""
+        return f"the number of themes ({', '.join(lexicon.themes)}){facets}{other}"
 
 
 def load_saved(folder: str | Path, registry: dict[str, type]) -> TopicModel:
@@ -211,11 +271,12 @@ def load_saved(folder: str | Path, registry: dict[str, type]) -> TopicModel:
     if meta.get("format") != FORMAT_VERSION:
         raise InputError(f"{meta_file}: saved with format {meta.get('format')!r}, this version reads {FORMAT_VERSION}")
     try:
-        model = registry[name](**meta["params"])
-        model.themes_ = {theme: list(words) for theme, words in meta["themes"].items()}
-        model.other_words_ = list(meta.get("other_words", []))
-        model.facets_ = {theme: {name: list(words) for name, words in groups.items()}
-                         for theme, groups in meta.get("facets", {}).items()}
+        params = {key: value for key, value in meta["params"].items() if key != "min_lift"}  # older models mapped inside
+        model = registry[name](**params)
+        if "lexicon" in meta:
+            model.lexicon_ = Lexicon.from_dict(meta["lexicon"], source=str(meta_file))
+        else:  # saved before the lexicon was one object
+            model.lexicon_ = Lexicon.from_parts(meta["themes"], meta.get("other_words", []), meta.get("facets", {}))
     except (KeyError, TypeError, AttributeError) as err:
         raise InputError(f"{meta_file}: damaged or from another version of the package ({err})") from None
     model.tokenizer_settings_ = meta.get("tokenizer_settings")
@@ -227,33 +288,6 @@ def load_saved(folder: str | Path, registry: dict[str, type]) -> TopicModel:
     model.saved_versions_ = meta.get("versions", {})
     model._load_state(folder)
     return model
-
-
-def check_themes(themes: dict[str, list[str]]) -> dict[str, list[str]]:
-    if not isinstance(themes, dict) or not themes:
-        raise InputError("themes: need at least one theme with seed words")
-    checked = {}
-    for name, words in themes.items():
-        if name == OTHER:
-            raise InputError(f"themes.{OTHER}: '{OTHER}' is reserved for units that match no theme; "
-                             "pass words of passages about no theme as other_words")
-        if not isinstance(words, (list, tuple)) or not words:
-            raise InputError(f"themes.{name}: needs a non-empty list of seed words")
-        checked[str(name)] = [str(w) for w in words]
-    return checked
-
-
-def check_facets(facets: dict, themes: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
-    if not isinstance(facets, dict):
-        raise InputError("facets: need theme → {facet name: words}")
-    checked = {}
-    for theme, groups in facets.items():
-        if theme not in themes:
-            raise InputError(f"facets.{theme}: not a theme; themes: {', '.join(themes)}")
-        if not isinstance(groups, dict) or not all(isinstance(w, (list, tuple)) and w for w in groups.values()):
-            raise InputError(f"facets.{theme}: needs facet name = non-empty list of words")
-        checked[str(theme)] = {str(name): [str(w) for w in words] for name, words in groups.items()}
-    return checked
 
 
 def seeded_topic_words(model_name: str, themes: dict[str, list[str]], facets: dict[str, dict[str, list[str]]],

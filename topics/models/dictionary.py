@@ -25,6 +25,12 @@ class DictionaryModel(TopicModel):
 
     name = "dictionary"
     reads_unseen_words = True
+    deterministic = True
+    seeded = True  # its topics are the themes and 'other' by construction
+
+    @classmethod
+    def topic_count(cls, lexicon) -> int:
+        return len(lexicon.themes) + 1
     param_rules = {"min_share": number(0, 1)}
 
     def __init__(self, min_share=0.0):
@@ -38,7 +44,7 @@ class DictionaryModel(TopicModel):
         tf = corpus.term_frequency
         outside = 1.0 - self.membership_.max(axis=1)
         topic_word = np.vstack([self.membership_.T * tf, outside * tf])
-        return self._result(corpus, topic_word, self._doc_topic(corpus.matrix), list(themes) + [OTHER])
+        return self._result(corpus, topic_word, self._doc_topic(corpus.matrix), [*themes, OTHER])
 
     def _load_state(self, folder) -> None:
         index = {term: i for i, term in enumerate(self.vocab_)}

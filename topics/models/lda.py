@@ -15,9 +15,8 @@ from scipy.special import gammaln, logsumexp
 
 from ..errors import InputError
 from ..result import TopicResult
-from ..themes import DEFAULT_MIN_LIFT, map_free_topics
 from ..vectorize import Corpus, count_matrix, csr_to_bow
-from .base import TopicModel, boolean, choice, distributions, integer, number, seed_word_ids, seeded_topic_words
+from .base import SeededTopics, TopicModel, boolean, choice, distributions, integer, number, seed_word_ids, seeded_topic_words
 
 STATE_FILE = "lda.gensim"
 
@@ -29,8 +28,7 @@ class GensimLda(TopicModel):
     steps; alpha: document-topic prior ('symmetric', 'asymmetric', 'auto' or a number);
     eta: topic-word prior ('symmetric', 'auto' or a number); chunksize, decay, offset: the
     online updates (chunksize >= the number of units makes each pass one batch update);
-    gamma_threshold: inference convergence; min_lift: topics below it map to 'other';
-    random_state: the seed.
+    gamma_threshold: inference convergence; random_state: the seed.
     """
 
     name = "lda"
@@ -44,12 +42,11 @@ class GensimLda(TopicModel):
         "decay": number(0.5, 1.0),
         "offset": number(1.0),
         "gamma_threshold": number(0, low_open=True),
-        "min_lift": number(0),
         "random_state": integer(0),
     }
 
     def __init__(self, k=10, passes=5, iterations=30, alpha="symmetric", eta="symmetric", chunksize=10000,
-                 decay=0.5, offset=1.0, gamma_threshold=0.001, min_lift=DEFAULT_MIN_LIFT, random_state=0):
+                 decay=0.5, offset=1.0, gamma_threshold=0.001, random_state=0):
         self.k = k
         self.passes = passes
         self.iterations = iterations
@@ -59,12 +56,11 @@ class GensimLda(TopicModel):
         self.decay = decay
         self.offset = offset
         self.gamma_threshold = gamma_threshold
-        self.min_lift = min_lift
         self.random_state = random_state
 
     def _fit(self, corpus: Corpus, themes: dict[str, list[str]]) -> TopicResult:
         self.model_ = self._train(corpus, self._prior(corpus, themes))
-        return self._result(corpus, self.model_.get_topics(), self._infer(corpus.bow), self._topic_themes(corpus))
+        return self._result(corpus, self.model_.get_topics(), self._infer(corpus.bow), self._seed_themes())
 
     # hooks for the seeded variant
     def _prior(self, corpus: Corpus, themes: dict[str, list[str]]):
@@ -73,8 +69,8 @@ class GensimLda(TopicModel):
     def _seed_initial_topics(self, model: LdaModel, eta) -> None:
         """Nothing for plain LDA: topics start random."""
 
-    def _topic_themes(self, corpus: Corpus) -> list[str] | None:
-        return None  # map by lift
+    def _seed_themes(self) -> list[str] | None:
+        return None  # no topic stands for a theme by construction
 
     def _train(self, corpus: Corpus, eta) -> LdaModel:
         model = LdaModel(
@@ -146,10 +142,10 @@ class GensimLda(TopicModel):
         self.model_ = LdaModel.load(str(path))
 
 
-class SeededLda(GensimLda):
+class SeededLda(SeededTopics, GensimLda):
     """LDA whose first topics are the themes: topic i (for the i-th theme) gets a topic-word
     prior (eta) that adds ``seed_boost`` pseudo-counts to each of the theme's seed words, and
-    training starts from those seeded topics. A theme with facets (see theme_words) gets one such
+    training starts from those seeded topics. A theme with facets (see topics.lexicon) gets one such
     topic for its other words and one per facet. With ``other_topic`` (the default) the next topic
     is seeded the same way with the lexicon's words of passages about no theme, and stands for
     'other'. Topics after these are free, and are mapped to a theme by lift (or 'other').
@@ -180,9 +176,9 @@ class SeededLda(GensimLda):
 
     def __init__(self, k=7, seed_boost=0.1, other_topic=True, passes=5, iterations=30, alpha="symmetric",
                  eta="symmetric", chunksize=10000, decay=0.5, offset=1.0, gamma_threshold=0.001,
-                 min_lift=DEFAULT_MIN_LIFT, random_state=0):
+                 random_state=0):
         super().__init__(k=k, passes=passes, iterations=iterations, alpha=alpha, eta=eta, chunksize=chunksize,
-                         decay=decay, offset=offset, gamma_threshold=gamma_threshold, min_lift=min_lift,
+                         decay=decay, offset=offset, gamma_threshold=gamma_threshold,
                          random_state=random_state)
         self.seed_boost = seed_boost
         self.other_topic = other_topic
@@ -207,23 +203,5 @@ class SeededLda(GensimLda):
         # so that the first pass already sorts units by theme
         model.expElogbeta = np.exp(dirichlet_expectation(model.state.sstats + eta))
 
-    def _topic_themes(self, corpus: Corpus) -> list[str]:
-        # seeded topics keep their theme by construction; free topics are mapped by lift
-        return seeded_topic_themes(self, self.model_.get_topics(), corpus)
-
-
-def seeded_topic_themes(model: TopicModel, topic_word: np.ndarray, corpus: Corpus) -> list[str]:
-    """Themes of a fitted seeded model's topics: the seeded topics (``model.seed_themes_``: the
-    themes and their facets in order, then 'other' when it has a seeded topic) keep theirs; the
-    rest are free topics, each mapped to the theme it lifts most (or 'other')."""
-    names = list(model.seed_themes_)
-    free = list(range(len(names), topic_word.shape[0]))
-    if not free:
-        return names
-    seen = corpus.seen  # lifts are measured on the words the corpus uses
-    provisional = TopicResult(
-        model_name=model.name, vocab=list(corpus.vocab[:seen]), topic_word=np.asarray(topic_word)[:, :seen],
-        doc_topic=np.zeros((0, topic_word.shape[0])), doc_lengths=np.zeros(0), term_frequency=corpus.term_frequency[:seen],
-    )
-    return names + map_free_topics(provisional, model.themes_, free, min_lift=model.min_lift,
-                                   other_words=model.other_words_)
+    def _seed_themes(self) -> list[str]:
+        return list(self.seed_themes_)

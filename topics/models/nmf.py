@@ -17,10 +17,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ..errors import InputError
 from ..result import TopicResult
-from ..themes import DEFAULT_MIN_LIFT
 from ..vectorize import Corpus
-from .base import TopicModel, boolean, choice, distributions, integer, number, seed_word_ids, seeded_topic_words
-from .lda import seeded_topic_themes
+from .base import SeededTopics, TopicModel, boolean, choice, distributions, integer, number, seed_word_ids, seeded_topic_words
 
 STATE_FILE = "nmf.npz"
 
@@ -31,8 +29,7 @@ class Nmf(TopicModel):
     k: number of topics; init: 'nndsvda', 'nndsvd', 'nndsvdar' or 'random'; solver: 'cd' or
     'mu'; beta_loss: 'frobenius' or 'kullback-leibler' (the latter needs solver 'mu');
     max_iter, tol: stopping; alpha_W, alpha_H, l1_ratio: regularisation (scikit-learn's
-    meaning); sublinear_tf: use 1 + log(count) instead of counts; min_lift: topics below it
-    map to 'other'; random_state: the seed.
+    meaning); sublinear_tf: use 1 + log(count) instead of counts; random_state: the seed.
     """
 
     name = "nmf"
@@ -47,12 +44,11 @@ class Nmf(TopicModel):
         "alpha_H": choice("same", also=number(0)),
         "l1_ratio": number(0, 1),
         "sublinear_tf": boolean(),
-        "min_lift": number(0),
         "random_state": integer(0),
     }
 
     def __init__(self, k=10, init="nndsvda", solver="cd", beta_loss="frobenius", max_iter=400, tol=1e-4, alpha_W=0.0,
-                 alpha_H="same", l1_ratio=0.0, sublinear_tf=False, min_lift=DEFAULT_MIN_LIFT, random_state=0):
+                 alpha_H="same", l1_ratio=0.0, sublinear_tf=False, random_state=0):
         self.k = k
         self.init = init
         self.solver = solver
@@ -63,7 +59,6 @@ class Nmf(TopicModel):
         self.alpha_H = alpha_H
         self.l1_ratio = l1_ratio
         self.sublinear_tf = sublinear_tf
-        self.min_lift = min_lift
         self.random_state = random_state
 
     def _check_params(self) -> None:
@@ -76,15 +71,15 @@ class Nmf(TopicModel):
         tfidf = self._tfidf(corpus.matrix)
         W, H = self._factorise(tfidf, corpus, themes)
         self.components_ = H
-        return self._result(corpus, H, self._doc_topic(W), self._topic_themes(corpus))
+        return self._result(corpus, H, self._doc_topic(W), self._seed_themes())
 
     def _factorise(self, tfidf: sparse.csr_matrix, corpus: Corpus, themes: dict[str, list[str]]):
         model = NMF(n_components=self.k, **self._nmf_options(), init=self.init)
         W = model.fit_transform(tfidf)
         return W, model.components_
 
-    def _topic_themes(self, corpus: Corpus) -> list[str] | None:
-        return None  # map by lift
+    def _seed_themes(self) -> list[str] | None:
+        return None  # no topic stands for a theme by construction
 
     def _nmf_options(self) -> dict:
         return dict(solver=self.solver, beta_loss=self.beta_loss, max_iter=self.max_iter, tol=self.tol,
@@ -120,7 +115,7 @@ class Nmf(TopicModel):
             self.components_, self.idf_ = state["components"], state["idf"]
 
 
-class SeededNmf(Nmf):
+class SeededNmf(SeededTopics, Nmf):
     """NMF guided by the themes: topic i (for the i-th theme) stands for that theme (a theme
     with facets gets one topic more per facet, as in seeded-lda); with ``other_topic`` (the
     default) the next topic is seeded the same way with the lexicon's words of passages about no
@@ -150,12 +145,12 @@ class SeededNmf(Nmf):
     SEED_START = 10.0
 
     def __init__(self, k=7, seed_weight=0.05, other_topic=True, solver="mu", beta_loss="frobenius", max_iter=400,
-                 tol=1e-4, alpha_W=0.0, alpha_H="same", l1_ratio=0.0, sublinear_tf=False, min_lift=DEFAULT_MIN_LIFT,
+                 tol=1e-4, alpha_W=0.0, alpha_H="same", l1_ratio=0.0, sublinear_tf=False,
                  random_state=0):
         # init is not a parameter here: the start is always the seeded one (scikit-learn's "custom")
         super().__init__(k=k, init="custom", solver=solver, beta_loss=beta_loss, max_iter=max_iter, tol=tol,
                          alpha_W=alpha_W, alpha_H=alpha_H, l1_ratio=l1_ratio, sublinear_tf=sublinear_tf,
-                         min_lift=min_lift, random_state=random_state)
+                         random_state=random_state)
         self.seed_weight = seed_weight
         self.other_topic = other_topic
 
@@ -201,8 +196,8 @@ class SeededNmf(Nmf):
             loadings[topic, topic] = weight / max(np.linalg.norm(H0[topic]), 1e-300)
         return sparse.csr_matrix(np.vstack(rows)), loadings
 
-    def _topic_themes(self, corpus: Corpus) -> list[str]:
-        return seeded_topic_themes(self, self.components_, corpus)
+    def _seed_themes(self) -> list[str]:
+        return list(self.seed_themes_)
 
 
 def inverse_document_frequency(counts: sparse.csr_matrix) -> np.ndarray:

@@ -13,7 +13,6 @@ from sklearn.decomposition import LatentDirichletAllocation
 
 from ..errors import InputError
 from ..result import TopicResult
-from ..themes import DEFAULT_MIN_LIFT
 from ..vectorize import Corpus, count_matrix
 from .base import TopicModel, choice, distributions, integer, number
 
@@ -26,8 +25,7 @@ class SklearnLda(TopicModel):
     k: number of topics; doc_topic_prior, topic_word_prior: Dirichlet priors (None means
     1/k); learning_method: 'batch' or 'online'; max_iter: passes over the corpus;
     learning_decay, learning_offset, batch_size: the online updates; max_doc_update_iter,
-    mean_change_tol: per-document inference; min_lift: topics below it map to 'other';
-    random_state: the seed.
+    mean_change_tol: per-document inference; random_state: the seed.
     """
 
     name = "sklearn-lda"
@@ -42,13 +40,12 @@ class SklearnLda(TopicModel):
         "batch_size": integer(1),
         "max_doc_update_iter": integer(1),
         "mean_change_tol": number(0, low_open=True),
-        "min_lift": number(0),
         "random_state": integer(0),
     }
 
     def __init__(self, k=10, doc_topic_prior=None, topic_word_prior=None, learning_method="batch", max_iter=10,
                  learning_decay=0.7, learning_offset=10.0, batch_size=128, max_doc_update_iter=100,
-                 mean_change_tol=1e-3, min_lift=DEFAULT_MIN_LIFT, random_state=0):
+                 mean_change_tol=1e-3, random_state=0):
         self.k = k
         self.doc_topic_prior = doc_topic_prior
         self.topic_word_prior = topic_word_prior
@@ -59,7 +56,6 @@ class SklearnLda(TopicModel):
         self.batch_size = batch_size
         self.max_doc_update_iter = max_doc_update_iter
         self.mean_change_tol = mean_change_tol
-        self.min_lift = min_lift
         self.random_state = random_state
 
     def _fit(self, corpus: Corpus, themes: dict[str, list[str]]) -> TopicResult:

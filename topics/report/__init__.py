@@ -2,5 +2,6 @@
 
 from .ldavis import write_ldavis
 from .page import write_report
+from .plots import write_plots
 
-__all__ = ["write_ldavis", "write_report"]
+__all__ = ["write_ldavis", "write_plots", "write_report"]

@@ -37,8 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..result import TopicResult
-from ..errors import InputError
-from ..theme_words import load_theme_labels
+from ..lexicon import Lexicon
 
 PROBABILITY_FLOOR = 1e-12  # replaces exact zeros; far below any probability a model really estimates
 TERMS_SHOWN = 30  # bars in the term chart (LDAvis shows at most 30)
@@ -107,7 +106,7 @@ def write_ldavis(result: TopicResult, path: str | Path, *, theme_names: dict[str
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     prepared = prepare_ldavis(result)
-    labels = topic_labels(result, theme_names if theme_names is not None else default_theme_names())
+    labels = topic_labels(result, theme_names if theme_names is not None else theme_display_names())
     path.write_text(ldavis_html(result, prepared.to_dict(), labels, back_link=back_link), encoding="utf-8")
     return path
 
@@ -183,13 +182,10 @@ def topic_coordinates(topic_word) -> np.ndarray:
     return np.real(js_PCoA(matrix))
 
 
-def default_theme_names(lexicon_path: str | Path | None = None) -> dict[str, str]:
-    """Theme → "name label" (e.g. "ecology 生态") from a theme lexicon's optional ``label`` keys."""
-    try:
-        labels = load_theme_labels(lexicon_path or None)
-    except (InputError, OSError):  # the report still renders, with plain theme names
-        return {}
-    return {theme: f"{theme} {label}" if label else theme for theme, label in labels.items()}
+def theme_display_names(lexicon: Lexicon | None = None) -> dict[str, str]:
+    """Theme → "name label" (e.g. "ecology 生态") from the lexicon's optional labels (default: the package's)."""
+    lexicon = lexicon or Lexicon.load()
+    return {theme: f"{theme} {label}" if label else theme for theme, label in lexicon.labels.items()}
 
 
 def topic_labels(result: TopicResult, theme_names: dict[str, str]) -> list[dict[str, str]]:

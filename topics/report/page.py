@@ -18,11 +18,12 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..errors import InputError
+from ..models import MODELS
 from ..result import TopicResult
-from .ldavis import CJK_FONT_STACK, default_theme_names, write_ldavis
+from .ldavis import CJK_FONT_STACK, theme_display_names, write_ldavis
 from .tables import (
     ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, distinct, document_shares, main_fit,
-    model_order, read_config, read_table, theme_order,
+    model_order, read_config, read_table, run_lexicon, theme_order,
 )
 
 TOP_WORDS = 10
@@ -32,16 +33,15 @@ def write_report(run_dir: str | Path, *, progress: bool = False) -> Path:
     """Write RUN_DIR/ldavis/<model>.html for every saved model and RUN_DIR/report.html; return the report's path.
 
     Reads config.toml, metrics.csv, comparison.md, assignments.csv, theme_shares.csv,
-    gold_metrics.csv (when present), models/<model>/ and the PNGs in plots/ (see topics.plots.write_plots).
+    gold_metrics.csv (when present), models/<model>/ and the PNGs in plots/ (see topics.report.plots.write_plots).
     """
-    from ..plots import cjk_font, plot_file
+    from .plots import cjk_font, plot_file
 
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise InputError(f"{run_dir}: no such run folder")
     config = read_config(run_dir)
-    lexicon = (config.get("themes") or {}).get("lexicon") or None
-    names = default_theme_names(lexicon) or default_theme_names()
+    names = theme_display_names(run_lexicon(run_dir))
     metrics = read_table(run_dir, "metrics.csv", METRICS_COLUMNS)
     assigned = read_table(run_dir, "assignments.csv", ASSIGNMENT_COLUMNS)
     shares = read_table(run_dir, "theme_shares.csv", SHARE_COLUMNS)
@@ -119,7 +119,9 @@ def ldavis_section(results: dict[str, TopicResult], pages: dict[str, Path], name
         return "<p>No saved models in this run (models/ is empty), so there are no LDAvis pages.</p>"
     items = []
     for name, result in results.items():
-        note = " — the lexicon baseline: its topics are the themes' seed-word distributions" if name == "dictionary" else ""
+        model = MODELS.get(name)
+        note = (" — a lexicon baseline: its topics are the themes' seed-word distributions"
+                if model is not None and not model.has_k() else "")
         items.append(f'<li><a href="ldavis/{esc(quote(pages[name].name))}">{esc(name)}</a> '
                      f'(K={result.k}){esc(note)}</li>')
     return ("<p>One interactive page per model, with the model's own topic ids (T0, T1, …) and each topic's theme. "

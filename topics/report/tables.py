@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -10,12 +9,14 @@ import pandas as pd
 
 from .. import OTHER, THEMES
 from ..errors import InputError
+from ..lexicon import LEXICON_FILE, Lexicon
+from ..tomlfile import read_toml
 
 METRICS_COLUMNS = ("model", "k", "seed")
 ASSIGNMENT_COLUMNS = ("doc_id", "unit_id", "year", "region", "heading", "text", "model", "theme", "p", "runner_up")
 SHARE_COLUMNS = ("model", "k", "seed", "doc_id", "year", "region", "theme", "units", "share")
 _TEXT_COLUMNS = {"model": str, "doc_id": str, "unit_id": str, "region": str, "heading": str, "text": str,
-                 "theme": str, "runner_up": str, "weak_label": str}
+                 "theme": str, "runner_up": str, "label": str}
 
 
 def read_table(run_dir: Path, name: str, required: tuple[str, ...]) -> pd.DataFrame | None:
@@ -32,18 +33,38 @@ def read_table(run_dir: Path, name: str, required: tuple[str, ...]) -> pd.DataFr
     missing = [c for c in required if c not in table.columns]
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(required)}")
+    _check_complete(path, table)
     if "year" in table.columns:
         table["year"] = pd.to_numeric(table["year"], errors="coerce").astype("Int64")
     return table
 
 
+# Columns every row of a run table fills: an empty cell there means the file was cut or damaged.
+_FILLED_COLUMNS = ("model", "k", "seed", "doc_id", "unit_id", "theme", "units", "share", "p")
+
+
+def _check_complete(path: Path, table: pd.DataFrame) -> None:
+    """A table cut short (no final line break, or a last row with empty cells) is damaged, not partial."""
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        raise InputError(f"{path}: damaged table (the file ends in the middle of a row); run the config again")
+    for column in _FILLED_COLUMNS:
+        if column in table.columns:
+            empty = table[column].isna() | (table[column].astype(str) == "")
+            if empty.any():
+                row = int(empty.to_numpy().nonzero()[0][0]) + 2  # 1-based, after the header
+                raise InputError(f"{path}:{row}: damaged table (no {column}); run the config again")
+
+
 def read_config(run_dir: Path) -> dict:
-    """The run's config.toml as run ({} when absent or unreadable: the report still renders)."""
-    path = Path(run_dir) / "config.toml"
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
+    """The run's config.toml as run; InputError naming the file when it is missing or damaged."""
+    return read_toml(Path(run_dir) / "config.toml", "run config")
+
+
+def run_lexicon(run_dir: Path) -> Lexicon:
+    """The theme lexicon the run used, as it saved it (the package's own for runs made before runs kept one)."""
+    path = Path(run_dir) / LEXICON_FILE
+    return Lexicon.load(path if path.exists() else None)
 
 
 def theme_order(names) -> list[str]:
@@ -109,20 +130,12 @@ def distinct(shares: pd.DataFrame | None, column: str) -> list:
     return sorted(values.unique().tolist())
 
 
-def weak_labels(assignments: pd.DataFrame, lexicon_path: str | None) -> pd.Series | None:
-    """Each assigned unit's weak label: a ``weak_label`` column when the table has one, else the
-    theme its heading names (topics.structure.weak_label with the run's theme lexicon); None when
-    neither is available."""
-    if "weak_label" in assignments.columns:
-        return assignments["weak_label"].fillna("").astype(str)
-    try:
-        from ..structure import weak_label
-        from ..theme_words import load_theme_lexicon
-
-        themes = load_theme_lexicon(lexicon_path or None)
-    except (ImportError, InputError):
+def run_labels(assignments: pd.DataFrame) -> pd.Series | None:
+    """Each assigned unit's label as the run scored it (assignments.csv's ``label`` column: weak or
+    hand-coded); None for a table without one. Never recomputed: the report shows what was scored."""
+    if "label" not in assignments.columns:
         return None
-    return assignments["heading"].fillna("").astype(str).map(lambda heading: weak_label(heading, themes))
+    return assignments["label"].fillna("").astype(str)
 
 
 def confusion(gold: pd.Series, predicted: pd.Series) -> pd.DataFrame:

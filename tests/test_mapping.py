@@ -1,5 +1,5 @@
-"""Topic → theme mapping (lift, Hungarian one-to-one, many-to-one, other), unit → theme with
-probability and runner-up, per-document theme shares."""
+"""Topic → theme mapping (lift, Hungarian one-to-one, many-to-one, other, seeded topics), unit → theme
+with probability and runner-up, per-document theme shares."""
 
 from __future__ import annotations
 
@@ -9,18 +9,12 @@ import pytest
 
 from model_helpers import sample_units_and_tokens
 from topics.documents import Unit
+from topics.errors import InputError
 from topics.models import make_model
 from topics.result import TopicResult
-from topics.theme_words import load_theme_lexicon
-from topics.themes import (
-    ASSIGNMENT_COLUMNS,
-    SHARE_COLUMNS,
-    assignments,
-    map_topics_to_themes,
-    theme_lifts,
-    theme_shares,
-    unit_themes,
-)
+from topics.assignment import ASSIGNMENT_COLUMNS, SHARE_COLUMNS, assignments, theme_shares, unit_themes
+from topics.lexicon import Lexicon
+from topics.mapping import MappingSettings, apply_mapping, map_topics, topic_lifts
 from topics.vectorize import build_corpus
 
 VOCAB = ["a", "b", "c", "d", "e", "f"]
@@ -35,6 +29,14 @@ def result_with(topic_word, doc_topic=None, topic_themes=None) -> TopicResult:
     doc_topic = np.full((1, k), 1.0 / k) if doc_topic is None else doc_topic
     return TopicResult(model_name="test", vocab=VOCAB, topic_word=topic_word, doc_topic=doc_topic,
                        doc_lengths=np.ones(len(doc_topic)), term_frequency=TERM_FREQUENCY, topic_themes=topic_themes)
+
+
+def map_topics_to_themes(result, themes, *, min_lift=2.0, other_words=()):
+    return map_topics(result, Lexicon.from_parts(themes, other_words), MappingSettings(min_lift=min_lift))
+
+
+def theme_lifts(result, themes):
+    return topic_lifts(result, Lexicon.from_parts(themes))[:, :-1]
 
 
 def test_lift_is_theme_mass_over_corpus_share():
@@ -141,13 +143,33 @@ def test_assignments_refuse_misaligned_units():
 
 def test_one_to_one_on_a_real_fit_when_topics_equal_themes():
     units, tokens = sample_units_and_tokens()
-    themes = load_theme_lexicon()
+    lexicon = Lexicon.load()
+    themes = lexicon.themes
     corpus = build_corpus(tokens, no_below=1, no_above=0.9)
-    model = make_model("nmf", k=len(themes), max_iter=200).fit(corpus, themes)
-    mapped = model.result_.topic_themes
+    model = make_model("nmf", k=len(themes), max_iter=200).fit(corpus, lexicon)
+    assert model.result_.topic_themes is None  # fitting does not map
+    mapped = apply_mapping(model.result_, lexicon).topic_themes
     named = [t for t in mapped if t != "other"]
     assert len(named) == len(set(named)) >= 3  # one-to-one: no theme twice
-    assert mapped == map_topics_to_themes(model.result_, themes, min_lift=model.min_lift)
+    assert model.result_.mapping == {"min_lift": 2.0}
     table = assignments(model.result_, [units[i] for i in corpus.kept])
     assert set(table["theme"]) <= set(themes) | {"other"}
     assert isinstance(table, pd.DataFrame) and len(table) == len(corpus.kept)
+
+
+def test_seeded_topics_keep_their_theme_and_free_topics_map_many_to_one():
+    # topic 0 was seeded for y although its words lean to x; topics 1 and 2 are free
+    result = result_with([[0.4, 0.4, 0.02, 0.02, 0.08, 0.08],
+                          [0.4, 0.4, 0.02, 0.02, 0.08, 0.08],
+                          [0.35, 0.35, 0.05, 0.05, 0.1, 0.1]])
+    result.seed_themes = ["y"]
+    assert map_topics_to_themes(result, THEMES) == ["y", "x", "x"]  # many-to-one, no matching among free topics
+    result.seed_themes = ["y", "other", "x"]
+    assert map_topics_to_themes(result, THEMES, min_lift=100.0) == ["y", "other", "x"]  # seeds ignore min_lift
+
+
+def test_mapping_settings_are_checked():
+    with pytest.raises(InputError, match="themes.min_lift must be a number >= 0"):
+        MappingSettings(min_lift=-1)
+    with pytest.raises(InputError, match="themes.min_lift"):
+        MappingSettings(min_lift="high")

@@ -14,10 +14,10 @@ import pandas as pd
 from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 
-from . import OTHER
-from .report.tables import (
+from .. import OTHER
+from .tables import (
     ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, confusion, distinct, document_shares,
-    main_fit, model_order, read_config, read_table, theme_order, weak_labels,
+    main_fit, model_order, read_table, run_labels, theme_order,
 )
 
 # Fonts with Chinese glyphs, best first; the first one installed is used.
@@ -53,7 +53,6 @@ def write_plots(run_dir: str | Path) -> list[Path]:
     metrics = read_table(run_dir, "metrics.csv", METRICS_COLUMNS)
     assigned = read_table(run_dir, "assignments.csv", ASSIGNMENT_COLUMNS)
     shares = read_table(run_dir, "theme_shares.csv", SHARE_COLUMNS)
-    lexicon = (read_config(run_dir).get("themes") or {}).get("lexicon")
 
     written = []
     font = cjk_font()
@@ -67,7 +66,7 @@ def write_plots(run_dir: str | Path) -> list[Path]:
             if figure is not None:
                 written.append(_save(figure, out / plot_file("metrics_vs_k")))
         if assigned is not None and not assigned.empty:
-            gold = weak_labels(assigned, lexicon)
+            gold = run_labels(assigned)
             if gold is not None:
                 for model in model_order(assigned):
                     rows = assigned["model"] == model

@@ -1,0 +1,126 @@
+"""From mapped topics to units: which theme each unit is about (with its probability and
+runner-up), and how a document's units spread over the themes. The topics' themes come from the
+mapping stage (topics.mapping)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import OTHER
+from .result import TopicResult
+
+ASSIGNMENT_COLUMNS = ["doc_id", "unit_id", "year", "region", "heading", "text", "model", "theme", "p", "runner_up",
+                      "label"]
+SHARE_COLUMNS = ["doc_id", "year", "region", "theme", "units", "share"]
+
+
+def assignable_themes(topic_themes: list[str]) -> list[str]:
+    """The themes a result can assign: its topics' themes in first-seen order, then ``other``."""
+    names = list(dict.fromkeys(t for t in topic_themes if t != OTHER))
+    return names + [OTHER]
+
+
+def theme_probabilities(doc_topic: np.ndarray, topic_themes: list[str]) -> tuple[list[str], np.ndarray]:
+    """N×M probability of every theme for every unit: the sum of its topics' shares."""
+    names = assignable_themes(topic_themes)
+    membership = np.zeros((len(topic_themes), len(names)))
+    for topic, theme in enumerate(topic_themes):
+        membership[topic, names.index(theme)] = 1.0
+    return names, np.asarray(doc_topic, dtype=float) @ membership
+
+
+def unit_themes(
+    doc_topic: np.ndarray, topic_themes: list[str], known_tokens: np.ndarray | None = None
+) -> tuple[list[str], np.ndarray, list[str]]:
+    """Theme, its probability p and the runner-up theme of every unit.
+
+    Ties go to the theme listed first. Units with ``known_tokens`` == 0 (no word of the
+    model's vocabulary) get ``other`` with p = 0: there is no evidence for any theme.
+    """
+    names, probs = theme_probabilities(doc_topic, topic_themes)
+    order = np.argsort(-probs, axis=1, kind="stable")
+    best = order[:, 0]
+    theme = [names[j] for j in best]
+    p = probs[np.arange(len(probs)), best]
+    runner_up = [names[j] for j in order[:, 1]] if len(names) > 1 else [""] * len(probs)
+    if known_tokens is not None:
+        for i in np.flatnonzero(np.asarray(known_tokens) == 0):
+            theme[i], p[i], runner_up[i] = OTHER, 0.0, ""
+    return theme, p, runner_up
+
+
+def assignments(
+    result: TopicResult,
+    units: list,
+    doc_topic: np.ndarray | None = None,
+    known_tokens: np.ndarray | None = None,
+    labels: list[str] | None = None,
+) -> pd.DataFrame:
+    """One row per unit: doc_id, unit_id, year, region, heading, text, model, theme, p, runner_up, label.
+
+    ``units`` are aligned with the rows of ``doc_topic`` (by default the result's own rows,
+    i.e. the units the model was fitted on); ``result.topic_themes`` must be set. ``labels``: the
+    label each unit was scored against (weak or hand-coded, "" for none); default: its weak label.
+    """
+    doc_topic = result.doc_topic if doc_topic is None else np.asarray(doc_topic, dtype=float)
+    _check_aligned(result, units, doc_topic)
+    theme, p, runner_up = unit_themes(doc_topic, result.topic_themes, known_tokens)
+    frame = pd.DataFrame(
+        {
+            "doc_id": [u.doc_id for u in units],
+            "unit_id": [u.unit_id for u in units],
+            "year": pd.array([u.year for u in units], dtype="Int64"),
+            "region": [u.region for u in units],
+            "heading": [u.heading for u in units],
+            "text": [u.text for u in units],
+            "model": result.model_name,
+            "theme": theme,
+            "p": p,
+            "runner_up": runner_up,
+            "label": [u.weak_label for u in units] if labels is None else list(labels),
+        },
+        columns=ASSIGNMENT_COLUMNS,
+    )
+    return frame
+
+
+def theme_shares(
+    result: TopicResult,
+    units: list,
+    doc_topic: np.ndarray | None = None,
+    known_tokens: np.ndarray | None = None,
+    all_themes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Per document and theme: how many of its units have that theme and their share.
+
+    Columns doc_id, year, region, theme, units, share; every theme of ``all_themes`` (the
+    lexicon's themes; default: those the result's topics map to) and ``other`` appears for every
+    document, with 0 when none of its units has it — so shares averaged over seeds whose topics
+    cover different themes still sum to 1.
+    """
+    table = assignments(result, units, doc_topic, known_tokens)
+    names = assignable_themes(result.topic_themes)
+    if all_themes is not None:
+        names = [name for name in all_themes if name != OTHER] + [OTHER]
+    rows = []
+    for doc_id, group in table.groupby("doc_id", sort=False):
+        counts = group["theme"].value_counts()
+        first = group.iloc[0]
+        for name in names:
+            n = int(counts.get(name, 0))
+            rows.append((doc_id, first["year"], first["region"], name, n, n / len(group)))
+    frame = pd.DataFrame(rows, columns=SHARE_COLUMNS)
+    frame["year"] = frame["year"].astype("Int64")
+    return frame
+
+
+def _check_aligned(result: TopicResult, units: list, doc_topic: np.ndarray) -> None:
+    if result.topic_themes is None:
+        raise ValueError("result.topic_themes is not set: map the topics to themes first")
+    if len(result.topic_themes) != result.k:
+        raise ValueError(f"result has {result.k} topics but {len(result.topic_themes)} topic themes")
+    if doc_topic.ndim != 2 or doc_topic.shape[1] != result.k:
+        raise ValueError(f"doc_topic must be N×{result.k}, got shape {doc_topic.shape}")
+    if len(units) != doc_topic.shape[0]:
+        raise ValueError(f"{len(units)} units given for {doc_topic.shape[0]} rows of doc_topic")

@@ -1,0 +1,123 @@
+"""The run folder on disk: claiming it, locking it against a second process, resuming, atomic writes.
+
+A run folder is ours when its config.toml is (a folder with another config is refused). While a
+command works in it, it holds an exclusive OS lock on ``.lock``: a second ``topics run`` on the same
+folder stops at once, naming the process that holds it; the lock dies with its process, so a killed
+run never blocks the next one. DONE is written last: a folder without it is not a finished run."""
+
+from __future__ import annotations
+
+import copy
+import fcntl
+import os
+import tomllib
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError
+from .tomlfile import to_toml
+
+DONE = "DONE"
+LOCK_FILE = ".lock"
+INPUTS_FILE = "inputs.sha256"
+
+
+@contextmanager
+def locked(run_dir: Path):
+    """Hold the run folder's lock for the duration; InputError at once when another process holds it."""
+    run_dir = Path(run_dir)
+    try:
+        handle = open(run_dir / LOCK_FILE, "a+", encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"{run_dir}: cannot lock the run folder ({err.strerror or err})") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise InputError(f"{run_dir}: in use by another topics process (pid {holder}); wait for it to finish "
+                             "or choose another -o folder") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def create_folder(run_dir: Path) -> None:
+    """Make the run folder (and its parents); a folder that cannot be made is an InputError."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise InputError(f"{run_dir}: exists and is not a folder; choose another -o folder")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"{run_dir}: cannot create the run folder ({err.strerror or err})") from None
+
+
+def claim(run_dir: Path, config: dict) -> None:
+    """Accept the (locked) folder for this config: new and empty, or holding a run of the same config
+    (to resume). Resuming compares the whole resolved config except run.progress."""
+    saved = run_dir / "config.toml"
+    if saved.is_file():
+        if saved.read_text(encoding="utf-8") != _with_saved_progress(config, saved):
+            raise InputError(f"{run_dir}: holds a run of a different config; choose another -o folder or delete it")
+        return
+    if any(path.name != LOCK_FILE for path in run_dir.iterdir()):
+        raise InputError(f"{run_dir}: folder exists and is not a run folder; choose another -o folder")
+    write_text(saved, to_toml(config))
+
+
+def _with_saved_progress(config: dict, saved: Path) -> str:
+    """The config as TOML with run.progress as the saved config has it."""
+    try:
+        saved_run = tomllib.loads(saved.read_text(encoding="utf-8")).get("run", {})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return to_toml(config)  # damaged: cannot match, so the folder is refused
+    same = copy.deepcopy(config)
+    same["run"]["progress"] = saved_run.get("progress", same["run"]["progress"])
+    return to_toml(same)
+
+
+def check_inputs_unchanged(run_dir: Path, fingerprint: str) -> bool:
+    """Fits kept from an earlier start are reused only if the corpus, its tokens, the labels and the
+    theme lexicon are still the same (the config alone cannot tell: files may have changed).
+    True when an earlier start of this run left its fits."""
+    fits = run_dir / "fits"
+    saved = fits / INPUTS_FILE
+    resumed = saved.is_file()
+    if resumed and saved.read_text(encoding="utf-8").strip() != fingerprint:
+        raise InputError(f"{run_dir}: the corpus, its tokens, the labels or the theme lexicon changed since this run "
+                         f"began; delete {fits} to refit, or choose another -o folder")
+    fits.mkdir(parents=True, exist_ok=True)
+    write_text(saved, fingerprint + "\n")
+    return resumed
+
+
+def fit_folder(run_dir: Path, name: str, k: int, seed: int) -> Path:
+    """Where one fit is kept; it is complete only when its metrics.json exists."""
+    return Path(run_dir) / "fits" / f"{name}-k{k}-s{seed}"
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write through a temporary file, so an interrupted run never leaves half a file behind."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> None:
+    write_text(path, table.to_csv(index=False))
+
+
+def mark_done(run_dir: Path) -> None:
+    write_text(run_dir / DONE, "finished\n")
+
+
+def mark_unfinished(run_dir: Path) -> None:
+    (run_dir / DONE).unlink(missing_ok=True)

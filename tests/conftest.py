@@ -1,10 +1,12 @@
-"""Shared fixtures: the bundled sample and the real corpora in ../shared/corpora."""
+"""Shared fixtures: the bundled sample and the real corpora in ../shared/corpora; a private token cache."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+from topics.token_cache import CACHE_ENV
 
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE = PROJECT / "corpora" / "xining_chengxi_2024.txt"
@@ -22,3 +24,13 @@ def shared_corpora() -> Path:
     if not SHARED_CORPORA.is_dir():
         pytest.skip(f"real corpora not found at {SHARED_CORPORA} (the ../shared folder beside the project)")
     return SHARED_CORPORA
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_token_cache(tmp_path_factory) -> Path:
+    """The token cache of every test (and of every command a test starts) lives in a temporary folder,
+    never in the user's ~/.cache/topics."""
+    folder = tmp_path_factory.mktemp("token-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_ENV, str(folder))
+        yield folder

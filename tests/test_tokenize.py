@@ -1,11 +1,13 @@
-"""Tokenizing: the seed's done-when, every filter and option, both segmenters, the cache, workers and errors."""
+"""Tokenizing: the seed's done-when, every filter and option, the segmenter table, the theme lexicon's words, both segmenters, the cache, workers and errors."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import jieba
@@ -15,9 +17,11 @@ from tokenize_helpers import load_units
 from topics.cli import main
 from topics.documents import Unit
 from topics.errors import InputError
+from topics.lexicon import Lexicon
+from topics.lexicons import load_user_dictionary
 from topics.theme_words import load_theme_lexicon
 from topics.token_cache import default_cache_dir
-from topics.tokenize import SEGMENTERS, Tokenizer, TokenizerSettings, read_tokens, write_tokens
+from topics.tokenize import ADAPTERS, POS_TAGS, SEGMENTERS, Tokenizer, TokenizerSettings, read_tokens, write_tokens
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -189,6 +193,107 @@ def test_units_left_empty_are_kept_and_flagged(cache_dir):
     assert results[0].tokens == [] and results[0].removed["stopword"] == 3
 
 
+def test_part_of_speech_filter_accepts_prefixes_of_jiebas_tags():
+    assert TokenizerSettings.from_dict({"pos_filter": ["n", "nr", "vn", "v", "eng"]}).pos_filter == ["n", "nr", "vn", "v", "eng"]
+    tags = {tag for _, tag in ADAPTERS["jieba-rs"].build([], [], hmm=True, jieba_dir=None, pos=True).tag(
+        "我们今天在北京吃了3个苹果和GDP，嗯。")}
+    assert tags <= set(POS_TAGS)
+
+
+# -- the segmenter table ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SEGMENTERS)
+def test_every_adapter_builds_cuts_tags_and_names_its_engine(name, tmp_path):
+    adapter = ADAPTERS[name]
+    assert adapter.engine_version() == f"{adapter.package} {version(adapter.package)}"
+    words = tmp_path / "mine.txt"
+    words.write_text("青货出青 nz\n", encoding="utf-8")
+    segmenter = adapter.build([load_user_dictionary(words)], ["成果转化"], hmm=True, jieba_dir=tmp_path, pos=True)
+    assert list(segmenter.cut("助力青货出青，推动成果转化。")) == ["助力", "青货出青", "，", "推动", "成果转化", "。"]
+    assert dict(segmenter.tag("推动成果转化，青货出青"))["成果转化"] == "nz"  # a new word gets the dictionary's default tag
+    plain = adapter.build([], [], hmm=True, jieba_dir=tmp_path, pos=False)
+    assert "成果转化" not in list(plain.cut("推动成果转化。"))  # one adapter's words never reach another
+    assert SEGMENTERS == tuple(ADAPTERS)
+
+
+# -- the theme lexicon's words in the segmenter's dictionary ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def city_texts(shared_corpora) -> list[str]:
+    return [u.text for u in load_units([shared_corpora / "city_gwr_2024"])]
+
+
+@pytest.mark.parametrize("segmenter", SEGMENTERS)
+def test_lexicon_words_come_out_whole_in_real_text(city_texts, segmenter):
+    # 科技成果转化 is a policy term of its own, and 科研成果 a dictionary word that still wins against a
+    # word added with a just-high-enough frequency; the other mentions are what jieba cuts into 成果 / 转化
+    units = [text for text in city_texts if re.search("(?<!科技|科研)成果转化", text)]
+    assert len(units) >= 20
+    settings = TokenizerSettings(segmenter=segmenter)
+    without = Tokenizer(settings, cache=False).tokenize(units)
+    with_words = Tokenizer(settings, lexicon_words=["成果转化"], cache=False).tokenize(units)
+    assert not any("成果转化" in tokens for tokens in without)
+    assert all("成果转化" in tokens for tokens in with_words)
+
+
+def test_the_package_lexicon_words_are_whole_already_and_change_no_token(sample_path):
+    words = Lexicon.load().words()
+    texts = [u.text for u in load_units([sample_path])]
+    tokenizer = Tokenizer(lexicon_words=words, cache=False)
+    assert tokenizer.unsplittable(words) == {}
+    assert tokenizer.tokenize(texts) == Tokenizer(cache=False).tokenize(texts)
+
+
+def test_unsplittable_names_each_word_that_cannot_come_out_whole():
+    words = ["成果转化", "推进", "我们", "水", "十大", "乡村振兴", "河湖长制", "走在前作表率"]
+    reasons = Tokenizer(cache=False).unsplittable(words)
+    assert reasons == {
+        "成果转化": "split into 成果 / 转化",
+        "推进": "dropped as filler",
+        "我们": "dropped as stopword",
+        "水": "shorter than min_chars (2)",
+        "十大": "number (keep_numbers is off)",
+        "走在前作表率": "cut out as a slogan",
+    }
+    assert "成果转化" not in Tokenizer(lexicon_words=["成果转化"], cache=False).unsplittable(words)
+    nouns = Tokenizer(TokenizerSettings(pos_filter=["n"]), cache=False).unsplittable(["改善"])
+    assert nouns == {"改善": "part of speech 'v' is not in pos_filter"}
+
+
+def test_lexicon_words_are_part_of_the_fingerprint_only_when_given(tmp_path):
+    plain = Tokenizer(cache_dir=tmp_path)
+    assert Tokenizer(lexicon_words=[], cache_dir=tmp_path).fingerprint() == plain.fingerprint()
+    # the fingerprint of a tokenizer without lexicon words is the one caches were written under before
+    # lexicon words existed, so those caches stay valid
+    settings = TokenizerSettings().to_dict()
+    for name in ("user_dictionaries", "stopword_lists", "slogan_lists", "cache"):
+        settings.pop(name)
+    earlier = {
+        "version": "1",
+        "engine": ADAPTERS["jieba"].engine_version(),
+        "settings": settings,
+        "dictionaries": [d.digest for d in plain.lexicons.dictionaries],
+        "lists": [(kind, wl.digest) for kind, wl in plain.lexicons.lists],
+    }
+    assert plain.fingerprint() == hashlib.sha256(json.dumps(earlier, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:20]
+    words = Tokenizer(lexicon_words=["成果转化", "未来产业"], cache_dir=tmp_path)
+    assert words.fingerprint() != plain.fingerprint()
+    assert Tokenizer(lexicon_words=["未来产业", "成果转化", "未来产业"], cache_dir=tmp_path).fingerprint() == words.fingerprint()
+    text = ["推动成果转化。"]
+    assert plain.tokenize(text) == [["转化"]]  # 成果 is a filler
+    assert words.tokenize(text) == [["成果转化"]]  # not the cached tokens of the tokenizer without the words
+    assert words.stats["segmented"] == 1
+
+
+def test_lexicon_words_must_be_words():
+    with pytest.raises(InputError, match="lexicon_words: entries are single words without spaces, got '成果 转化'"):
+        Tokenizer(lexicon_words=["成果 转化"], cache=False)
+    with pytest.raises(InputError, match="lexicon_words: expected a list of words"):
+        Tokenizer(lexicon_words="成果转化", cache=False)
+
+
 # -- both segmenters ------------------------------------------------------------------------------------
 
 
@@ -242,6 +347,37 @@ def test_no_cache_stores_nothing(tmp_path):
     assert tokenizer.stats["segmented"] == 1  # identical texts are segmented once anyway
 
 
+def test_cache_setting_is_honoured_unless_the_argument_says_otherwise(tmp_path):
+    off = TokenizerSettings.from_dict({"cache": False})
+    Tokenizer(off, cache_dir=tmp_path).tokenize(["乡村振兴。"])
+    assert not (tmp_path / "tokens.sqlite3").exists()
+    Tokenizer(off, cache_dir=tmp_path, cache=True).tokenize(["乡村振兴。"])
+    assert (tmp_path / "tokens.sqlite3").exists()
+    again = Tokenizer(TokenizerSettings(), cache_dir=tmp_path)
+    assert again.tokenize(["乡村振兴。"]) == [["乡村振兴"]] and again.stats["cache_hits"] == 1
+    # the setting changes no token, so it is not part of the fingerprint
+    assert Tokenizer(off, cache=False).fingerprint() == Tokenizer(TokenizerSettings(), cache=False).fingerprint()
+
+
+def test_a_damaged_cache_names_the_file_and_the_ways_out(tmp_path):
+    (tmp_path / "tokens.sqlite3").write_bytes(b"not a database, just some bytes " * 200)
+    with pytest.raises(InputError) as error:
+        Tokenizer(cache_dir=tmp_path).tokenize(["乡村振兴。"])
+    message = str(error.value)
+    assert message.startswith(f"{tmp_path / 'tokens.sqlite3'}: the token cache cannot be used")
+    for way_out in ("delete that file", "TOPICS_CACHE_DIR", "`cache = false` under [tokenizer]", "--no-cache"):
+        assert way_out in message
+    assert Tokenizer(TokenizerSettings(cache=False), cache_dir=tmp_path).tokenize(["乡村振兴。"]) == [["乡村振兴"]]
+
+
+def test_tests_keep_their_token_cache_out_of_the_users_home(private_token_cache, tmp_path_factory):
+    assert default_cache_dir() == private_token_cache
+    assert private_token_cache.is_relative_to(tmp_path_factory.getbasetemp())
+    tokenizer = Tokenizer()
+    tokenizer.tokenize(["乡村振兴。"])
+    assert tokenizer.cache_dir == private_token_cache and (private_token_cache / "tokens.sqlite3").is_file()
+
+
 def test_repeated_texts_get_independent_results(tmp_path):
     results = Tokenizer(cache_dir=tmp_path).tokenize(["乡村振兴。", "乡村振兴。"])
     results[0].append("x")
@@ -269,12 +405,15 @@ def test_two_processes_share_one_cache_safely_and_quietly(cache_dir):
     assert list((cache_dir / "jieba").glob("jieba-*.cache"))  # its dictionary cache went to our cache folder
 
 
-def test_two_workers_give_the_same_tokens_as_one(shared_corpora):
+@pytest.mark.parametrize("segmenter", SEGMENTERS)
+def test_two_workers_give_the_same_tokens_as_one(shared_corpora, segmenter):
     texts = [u.text for u in load_units([shared_corpora / "province_gwr_2026"])][:1500]
     assert sum(map(len, texts)) > 100_000  # large enough for worker processes to start
-    one = Tokenizer(segmenter_settings := TokenizerSettings(segmenter="jieba-rs"), cache=False, workers=1).tokenize(texts)
-    two = Tokenizer(segmenter_settings, cache=False, workers=2).tokenize(texts)
+    settings, words = TokenizerSettings(segmenter=segmenter), ["成果转化", "未来产业"]
+    one = Tokenizer(settings, lexicon_words=words, cache=False, workers=1).tokenize(texts)
+    two = Tokenizer(settings, lexicon_words=words, cache=False, workers=2).tokenize(texts)
     assert one == two
+    assert any("未来产业" in tokens for tokens in two)  # the workers' segmenters have the lexicon words too
 
 
 # -- settings and errors --------------------------------------------------------------------------------------
@@ -298,6 +437,9 @@ def test_settings_round_trip_and_fingerprint():
         ({"stopwords": "yes"}, "tokenizer.stopwords: must be true or false"),
         ({"user_dictionaries": "terms.txt"}, "tokenizer.user_dictionaries: must be a list of strings"),
         ({"pos_filter": ["n1"]}, "tokenizer.pos_filter: part-of-speech tags are letters"),
+        ({"pos_filter": ["n", "zz"]}, "tokenizer.pos_filter: unknown part-of-speech tag 'zz'; give prefixes of jieba's tags: a, ad,"),
+        ({"pos_filter": ["N"]}, "tokenizer.pos_filter: unknown part-of-speech tag 'N'"),
+        ({"cache": "no"}, "tokenizer.cache: must be true or false"),
         ({"extra_slogans": ["两个 确立"]}, "tokenizer.extra_slogans: entries are single words"),
     ],
 )
@@ -377,15 +519,54 @@ def test_tokenize_command_options(units_file, tmp_path, capsys):
         (["--segmenter", "thulac"], "unknown segmenter 'thulac' (valid: jieba, jieba-rs)"),
         (["--user-dict", "missing.txt"], "missing.txt: lexicon file not found"),
         (["--workers", "0"], "workers: must be a whole number >= 1"),
+        (["--pos", "n,zz"], "tokenizer.pos_filter: unknown part-of-speech tag 'zz'"),
+        (["--user-dict", "folder"], "folder: is a folder, expected a file"),
+        (["--settings", "folder"], "folder: is a folder, expected a file"),
+        (["--themes", "folder"], "folder: is a folder, expected a file"),
+        (["--themes", "folder", "--no-themes"], "--themes and --no-themes: give one or the other"),
     ],
 )
 def test_tokenize_command_bad_input_is_one_line(units_file, tmp_path, extra, message):
+    (tmp_path / "folder").mkdir()
     proc = subprocess.run(
         [sys.executable, "-m", "topics", "tokenize", str(units_file), "-o", str(tmp_path / "t.jsonl"), "--no-cache", *extra],
         capture_output=True, text=True, cwd=tmp_path,
     )
     assert proc.returncode == 2
     assert message in proc.stderr and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("units, message", [("empty.jsonl", "empty.jsonl: empty file, no units to tokenize"),
+                                            ("folder", "folder: is a folder, expected a file")])
+def test_tokenize_command_refuses_an_empty_or_folder_units_file(tmp_path, capsys, units, message):
+    (tmp_path / "empty.jsonl").write_text("\n", encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    assert main(["tokenize", str(tmp_path / units), "-o", str(tmp_path / "t.jsonl"), "--no-cache"]) == 2
+    error = capsys.readouterr().err
+    assert message in error and error.count("\n") == 1
+    assert not (tmp_path / "t.jsonl").exists()
+
+
+def test_tokenize_command_keeps_theme_words_whole_and_warns_of_those_it_cannot(units_file, tmp_path, capsys):
+    themes = tmp_path / "themes.toml"
+    themes.write_text('[themes.industry]\nwords = ["成果转化", "未来产业", "推进", "产业"]\n\n'
+                      '[themes.ecology]\nwords = ["生态", "水", "我们"]\n', encoding="utf-8")
+    output = tmp_path / "tokens.jsonl"
+    units_file.write_text(units_file.read_text(encoding="utf-8") + json.dumps(
+        Unit(doc_id="y", unit_id="y:u000", kind="paragraph", heading="", text="推动成果转化，培育未来产业。").to_json(),
+        ensure_ascii=False) + "\n", encoding="utf-8")
+    assert main(["tokenize", str(units_file), "-o", str(output), "--no-cache", "--themes", str(themes)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.count("warning:") == 1
+    warning = next(line for line in captured.err.splitlines() if line.startswith("warning:"))
+    assert warning.startswith("warning: 3 theme lexicon words cannot come out as one token")
+    assert "推进 (dropped as filler)" in warning and "水 (shorter than min_chars (2))" in warning
+    assert "我们 (dropped as stopword)" in warning and "成果转化" not in warning
+    last = json.loads(output.read_text(encoding="utf-8").splitlines()[-1])
+    assert last["tokens"] == ["成果转化", "未来产业"]
+    assert "theme lexicon words: 7" in captured.out
+    assert main(["tokenize", str(units_file), "-o", str(output), "--no-cache", "--no-themes"]) == 0
+    assert json.loads(output.read_text(encoding="utf-8").splitlines()[-1])["tokens"] == ["转化", "产业"]
 
 
 def test_tokenize_command_names_unknown_settings_key_and_bad_units_line(units_file, tmp_path, capsys):

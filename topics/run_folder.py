@@ -60,12 +60,17 @@ def create_folder(run_dir: Path) -> None:
         raise InputError(f"{run_dir}: cannot create the run folder ({err.strerror or err})") from None
 
 
+# Settings that change no fit: a run of a config that differs only in these is the same run (resumed,
+# and re-mapped with the new min_lift by the mapping stage).
+NEUTRAL_SETTINGS = (("run", "progress"), ("tokenizer", "cache"), ("themes", "min_lift"))
+
+
 def claim(run_dir: Path, config: dict) -> None:
     """Accept the (locked) folder for this config: new and empty, or holding a run of the same config
-    (to resume). Resuming compares the whole resolved config except run.progress."""
+    (to resume). Resuming compares the whole resolved config except NEUTRAL_SETTINGS."""
     saved = run_dir / "config.toml"
     if saved.is_file():
-        if saved.read_text(encoding="utf-8") != _with_saved_progress(config, saved):
+        if saved.read_text(encoding="utf-8") != _with_saved_neutral_settings(config, saved):
             raise InputError(f"{run_dir}: holds a run of a different config; choose another -o folder or delete it")
         return
     if any(path.name != LOCK_FILE for path in run_dir.iterdir()):
@@ -73,14 +78,16 @@ def claim(run_dir: Path, config: dict) -> None:
     write_text(saved, to_toml(config))
 
 
-def _with_saved_progress(config: dict, saved: Path) -> str:
-    """The config as TOML with run.progress as the saved config has it."""
+def _with_saved_neutral_settings(config: dict, saved: Path) -> str:
+    """The config as TOML with the neutral settings as the saved config has them."""
     try:
-        saved_run = tomllib.loads(saved.read_text(encoding="utf-8")).get("run", {})
+        saved_config = tomllib.loads(saved.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
         return to_toml(config)  # damaged: cannot match, so the folder is refused
     same = copy.deepcopy(config)
-    same["run"]["progress"] = saved_run.get("progress", same["run"]["progress"])
+    for table, key in NEUTRAL_SETTINGS:
+        if key in saved_config.get(table, {}) and key in same.get(table, {}):
+            same[table][key] = saved_config[table][key]
     return to_toml(same)
 
 

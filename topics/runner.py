@@ -179,8 +179,14 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
     if not units:
         raise InputError(f"corpus.paths: no units could be read from {', '.join(config['corpus']['paths'])}")
     with clock("tokenize"):
-        tokenizer = Tokenizer(TokenizerSettings.from_dict(config["tokenizer"]))
+        tokenizer = Tokenizer(TokenizerSettings.from_dict(config["tokenizer"]), lexicon_words=lexicon.words())
         token_lists = tokenizer.tokenize([unit.text for unit in units], progress=progress)
+        unsplittable = tokenizer.unsplittable(lexicon.words())
+    if unsplittable:
+        shown = "; ".join(f"{word} ({why})" for word, why in list(unsplittable.items())[:10])
+        more = f" … and {len(unsplittable) - 10} more" if len(unsplittable) > 10 else ""
+        tqdm.write(f"warning: {len(unsplittable)} lexicon word(s) cannot occur as one token, so they match "
+                   f"nothing: {shown}{more} (all in corpus_summary.json)", file=sys.stderr)
 
     source = config["evaluation"]["labels"]
     labels = [unit.weak_label for unit in units] if source == "weak" else gold_labels_for(
@@ -210,6 +216,7 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
         "tokens": int(sum(len(tokens) for tokens in token_lists)),
         "files_skipped": [{"path": s.path, "reason": s.reason} for s in ingested.skipped],
         "tokenizer": tokenizer.fingerprint(),
+        "lexicon_words_unsplittable": unsplittable,
     }
     return PreparedCorpus(units, token_lists, labels, train, heldout, corpus, summary)
 

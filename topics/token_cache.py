@@ -15,6 +15,9 @@ from .errors import InputError
 
 CACHE_ENV = "TOPICS_CACHE_DIR"
 _BATCH = 900  # stays under SQLite's limit on query parameters
+# Every way to work without this cache folder, for the messages below.
+WAYS_OUT = (f"set {CACHE_ENV} to another folder, or turn the cache off "
+            "(`cache = false` under [tokenizer] in the config, or --no-cache for topics tokenize)")
 
 
 def default_cache_dir() -> Path:
@@ -28,7 +31,7 @@ def ensure_dir(folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise InputError(
-            f"{folder}: cannot create the cache folder ({err.strerror}); set {CACHE_ENV} or turn the cache off"
+            f"{folder}: cannot create the token cache folder ({err.strerror}); {WAYS_OUT}"
         ) from None
     return folder
 
@@ -48,25 +51,34 @@ class TokenCache:
                 db.execute("CREATE TABLE IF NOT EXISTS tokens (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
                 db.commit()
             except sqlite3.Error as err:
-                raise InputError(f"{self.path}: cannot open the token cache ({err}); turn the cache off") from None
+                raise self._unusable(err) from None
             self._db = db
         return self._db
+
+    def _unusable(self, err: sqlite3.Error) -> InputError:
+        return InputError(f"{self.path}: the token cache cannot be used ({err}); delete that file, or {WAYS_OUT}")
 
     def get_many(self, keys: list[str]) -> dict[str, str]:
         db = self._connect()
         found: dict[str, str] = {}
-        for start in range(0, len(keys), _BATCH):
-            batch = keys[start : start + _BATCH]
-            marks = ",".join("?" * len(batch))
-            found.update(db.execute(f"SELECT key, value FROM tokens WHERE key IN ({marks})", batch))
+        try:
+            for start in range(0, len(keys), _BATCH):
+                batch = keys[start : start + _BATCH]
+                marks = ",".join("?" * len(batch))
+                found.update(db.execute(f"SELECT key, value FROM tokens WHERE key IN ({marks})", batch))
+        except sqlite3.DatabaseError as err:  # damage deeper in the file shows only when it is read
+            raise self._unusable(err) from None
         return found
 
     def put_many(self, items: dict[str, str]) -> None:
         if not items:
             return
         db = self._connect()
-        with db:  # one transaction; another process may have stored the same key meanwhile
-            db.executemany("INSERT OR IGNORE INTO tokens (key, value) VALUES (?, ?)", items.items())
+        try:
+            with db:  # one transaction; another process may have stored the same key meanwhile
+                db.executemany("INSERT OR IGNORE INTO tokens (key, value) VALUES (?, ?)", items.items())
+        except sqlite3.DatabaseError as err:
+            raise self._unusable(err) from None
 
     def close(self) -> None:
         if self._db is not None:

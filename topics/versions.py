@@ -6,7 +6,8 @@ import platform
 import sys
 from importlib import metadata
 
-PACKAGES = ("topics", "gensim", "jieba", "rjieba", "scikit-learn", "scipy", "numpy", "pandas", "pyLDAvis", "matplotlib")
+DISTRIBUTION = "gwr-topics"  # the import package is `topics`; the name on the package index differs
+PACKAGES = (DISTRIBUTION, "gensim", "jieba", "rjieba", "scikit-learn", "scipy", "numpy", "pandas", "pyLDAvis", "matplotlib")
 
 
 def package_versions() -> dict:
@@ -16,4 +17,5 @@ def package_versions() -> dict:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
+    versions["topics"] = versions.pop(DISTRIBUTION)  # the key older runs use for the package itself
     return versions

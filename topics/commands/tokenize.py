@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import tomllib
+import sys
 from collections import Counter
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, listed
 from ..outputs import writable_output
 from ..ingest import read_units
+from ..lexicon import Lexicon
 from ..token_cache import default_cache_dir
 from ..tokenize import REMOVAL_REASONS, SEGMENTERS, Tokenizer, TokenizerSettings, write_tokens
+from ..tomlfile import read_toml
 
 
 def configure(parser) -> None:
@@ -32,18 +34,40 @@ def configure(parser) -> None:
     parser.add_argument("--keep-numbers", action="store_true", help="keep numbers as tokens")
     parser.add_argument("--pos", help="keep only these part-of-speech tag prefixes, comma-separated (e.g. n,v,vn)")
     parser.add_argument("--phrases", action="store_true", help="join frequent collocations (gensim Phrases)")
+    parser.add_argument("--themes", metavar="THEMES.toml",
+                        help="theme lexicon whose words the segmenter keeps whole (default: the package's themes.toml)")
+    parser.add_argument("--no-themes", action="store_true", help="do not add the theme lexicon's words to the segmenter")
 
 
 def run(args) -> int:
     settings = build_settings(args)
     writable_output(args.output)  # a bad output path fails now, not after the segmenting
+    if args.themes and args.no_themes:
+        raise InputError("--themes and --no-themes: give one or the other")
+    words = [] if args.no_themes else Lexicon.load(args.themes).words()
+    if Path(args.units).is_dir():
+        raise InputError(f"{args.units}: is a folder, expected a file")
     units = read_units(args.units)
+    if not units:
+        raise InputError(f"{args.units}: empty file, no units to tokenize")
     cache_dir = Path(args.cache_dir) if args.cache_dir else default_cache_dir()
-    tokenizer = Tokenizer(settings, cache_dir=cache_dir, workers=args.workers, cache=not args.no_cache)
+    tokenizer = Tokenizer(settings, lexicon_words=words, cache_dir=cache_dir, workers=args.workers)
+    warning = unsplittable_warning(tokenizer.unsplittable(words))
+    if warning:
+        print(warning, file=sys.stderr)
     results = tokenizer.tokenize_detailed([unit.text for unit in units], progress=True)
     write_tokens(units, results, args.output)
-    print(summary(tokenizer, results, args.output, cache_dir if not args.no_cache else None))
+    print(summary(tokenizer, results, args.output, cache_dir if settings.cache else None))
     return 0
+
+
+def unsplittable_warning(reasons: dict[str, str], limit: int = 10) -> str:
+    """One line naming the theme words that cannot come out as one token, and why ("" when none)."""
+    if not reasons:
+        return ""
+    words = [f"{word} ({reason})" for word, reason in reasons.items()]
+    return (f"warning: {len(words)} theme lexicon words cannot come out as one token, so no topic can "
+            f"show them: {listed(words, limit)}")
 
 
 def build_settings(args) -> TokenizerSettings:
@@ -68,17 +92,13 @@ def build_settings(args) -> TokenizerSettings:
         data["keep_numbers"] = True
     if args.phrases:
         data["phrases"] = True
+    if args.no_cache:
+        data["cache"] = False
     return TokenizerSettings.from_dict(data, where=where)
 
 
 def _read_settings_file(path: str) -> tuple[dict, str]:
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(f"{path}: settings file not found")
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: not a valid TOML file ({err})") from None
+    data = read_toml(path, "tokenizer settings")
     if isinstance(data.get("tokenizer"), dict):
         return dict(data["tokenizer"]), f"{path}: tokenizer"
     return data, f"{path}: tokenizer"
@@ -110,6 +130,7 @@ def summary(tokenizer: Tokenizer, results, output: str, cache_dir: Path | None) 
         f"{Path(info['path']).name}{' v' + info['version'] if info['version'] else ''} ({info['entries']})"
         for info in tokenizer.describe()["lexicons"]
     )
-    lines.append(f"segmenter: {tokenizer.settings.segmenter}; lexicons: {lexicons or 'none'}; fingerprint {tokenizer.fingerprint()}")
+    lines.append(f"segmenter: {tokenizer.settings.segmenter}; lexicons: {lexicons or 'none'}; "
+                 f"theme lexicon words: {len(tokenizer.lexicon_words):,}; fingerprint {tokenizer.fingerprint()}")
     return "\n".join(lines)
 

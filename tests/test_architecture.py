@@ -1,0 +1,106 @@
+"""The house rules of docs/architecture.md, checked on the code's own imports:
+
+1. stages are layered in pipeline order, and no module imports a module of a later stage;
+2. what reads a finished run (comparison, report) imports none of the stages that made the units and
+   tokens (reading … vectorize): it reads what the run wrote, never recomputes it."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from conftest import PROJECT
+
+PACKAGE = PROJECT / "topics"
+
+# pipeline order, as docs/architecture.md lists it: module (or package) → stage number
+STAGES = {
+    "topics": 0, "topics.errors": 0, "topics.documents": 0, "topics.result": 0, "topics.versions": 0,
+    "topics.tomlfile": 0, "topics.outputs": 0,
+    "topics.reading": 1, "topics.formats": 1,
+    "topics.layout": 2,
+    "topics.lexicon": 3, "topics.lexicons": 3, "topics.theme_words": 3,
+    "topics.structure": 4,
+    "topics.ingest": 5, "topics.duplicates": 5,
+    "topics.token_cache": 6, "topics.tokenize": 6, "topics.slogans": 6,
+    "topics.vectorize": 7,
+    "topics.models": 8,
+    "topics.mapping": 9,
+    "topics.assignment": 10, "topics.themes": 10,
+    "topics.metrics": 11,
+    "topics.evaluation": 12,
+    "topics.config": 13,
+    "topics.comparison": 14, "topics.report": 14,
+    "topics.run_folder": 15, "topics.runner": 15,
+    "topics.api": 16,
+    "topics.commands": 17, "topics.cli": 17, "topics.__main__": 17,
+}
+READS_RUNS = ("topics.comparison", "topics.report")
+MAKES_UNITS = ("topics.reading", "topics.formats", "topics.layout", "topics.structure", "topics.ingest",
+               "topics.tokenize", "topics.token_cache", "topics.vectorize")
+
+
+def module_name(path) -> str:
+    parts = list(path.relative_to(PROJECT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def stage_of(module: str) -> int:
+    while module not in STAGES:
+        if "." not in module:
+            raise KeyError(module)
+        module = module.rsplit(".", 1)[0]
+    return STAGES[module]
+
+
+def imports_of(path) -> list[tuple[int, str]]:
+    """(line, imported module) for every import of a topics module, lazy ones inside functions included."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            for alias in node.names:  # `from . import api` names a module
+                candidate = f"{target}.{alias.name}"
+                is_module = (PROJECT / (candidate.replace(".", "/") + ".py")).exists() or (
+                    PROJECT / candidate.replace(".", "/")).is_dir()
+                found.append((node.lineno, candidate if is_module else target))
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+    return [(line, target) for line, target in found if target == "topics" or target.startswith("topics.")]
+
+
+SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py" or p.parent != PACKAGE)
+
+
+def test_every_module_has_a_stage():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        stage_of(module_name(path))  # KeyError names a module the map misses
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(PROJECT)))
+def test_no_module_imports_a_later_stage(path):
+    own = stage_of(module_name(path))
+    later = [f"line {line}: {target} (stage {stage_of(target)})" for line, target in imports_of(path)
+             if stage_of(target) > own]
+    assert not later, f"{module_name(path)} (stage {own}) imports a later stage: " + "; ".join(later)
+
+
+@pytest.mark.parametrize("path", [p for p in SOURCES if module_name(p).startswith(READS_RUNS)],
+                         ids=lambda p: str(p.relative_to(PROJECT)))
+def test_what_reads_a_run_never_recomputes_its_units(path):
+    reached = [f"line {line}: {target}" for line, target in imports_of(path) if target.startswith(MAKES_UNITS)]
+    assert not reached, f"{module_name(path)} reaches back into the stages that made the run's units: {reached}"
+
+
+def test_the_map_knows_the_package_face_only_imports_lazily():
+    """topics/__init__.py imports the API inside a function, on first use: `import topics` stays light."""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    top_level = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    assert top_level == []

@@ -1,0 +1,237 @@
+"""The Python API: the pipeline for notebook users, with pandas DataFrames in and out.
+
+    import topics
+    units = topics.read_corpus("corpora/xining_chengxi_2024.txt")   # or a DataFrame of documents
+    fitted = topics.fit(units, "seeded-lda", seed=1)
+    fitted.topics(); fitted.assignments(); fitted.shares(by="doc_id")
+    fitted.save("my_model"); topics.load("my_model").assign(["新的一段政府工作报告文字……"])
+    run = topics.run("experiments/compare_models.toml")               # a whole experiment; run.metrics …
+
+Every function is a thin layer over the stages (reading, layout, structure, tokenize, vectorize,
+models, mapping, assignment) and the runner; see docs/api.md for a walk-through."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .assignment import assignments, theme_probabilities, theme_shares
+from .documents import Document, Unit
+from .errors import InputError
+from .ingest import ingest_paths
+from .layout import repair_layout
+from .lexicon import Lexicon
+from .mapping import MappingSettings, apply_mapping
+from .models import TopicModel, load_model, make_model
+from .structure import split_units
+from .tokenize import Tokenizer, TokenizerSettings, settings_for_new_text
+from .vectorize import build_corpus
+
+UNIT_COLUMNS = ["doc_id", "unit_id", "kind", "heading", "text", "weak_label", "year", "region"]
+
+
+def read_corpus(source, *, lexicon: Lexicon | str | Path | None = None, text_column: str = "text",
+                id_column: str = "doc_id", skip_headings: bool = True) -> pd.DataFrame:
+    """Read documents and cut them into units: one row per unit (doc_id, unit_id, kind, heading, text,
+    weak_label, year, region, then any metadata columns of the documents).
+
+    ``source``: a file or folder path, a list of them, or a DataFrame with one document per row (a
+    ``text_column``, an optional ``id_column`` and any metadata columns, e.g. year, region, province).
+    Heading units are left out as ``topics run`` leaves them out (``skip_headings=False`` keeps them)."""
+    lexicon = _lexicon(lexicon)
+    if isinstance(source, pd.DataFrame):
+        units, metadata = _units_of_frame(source, lexicon, text_column, id_column)
+    else:
+        paths = [source] if isinstance(source, (str, Path)) else list(source)
+        units, metadata = ingest_paths([str(p) for p in paths], themes=lexicon).units, {}
+    if skip_headings:
+        units = [unit for unit in units if unit.kind != "heading"]
+    frame = pd.DataFrame([{column: getattr(unit, column) for column in UNIT_COLUMNS} for unit in units],
+                         columns=UNIT_COLUMNS)
+    frame["year"] = pd.array(frame["year"], dtype="Int64")
+    extra = pd.DataFrame([metadata.get(unit.doc_id.split("#")[0], {}) for unit in units], index=frame.index)
+    return pd.concat([frame, extra.drop(columns=[c for c in extra.columns if c in frame.columns])], axis=1)
+
+
+def fit(units: pd.DataFrame, model: str = "seeded-lda", *, k: int | None = None, seed: int = 1,
+        lexicon: Lexicon | str | Path | None = None, min_lift: float = MappingSettings.min_lift,
+        tokenizer: dict | None = None, no_below: int = 2, no_above: float = 0.5, **params) -> "FittedModel":
+    """Fit one model on units (a DataFrame from ``read_corpus``) and map its topics to themes.
+
+    ``k``: number of topics (default: the model's own; seeded models need the lexicon's themes +
+    facets + 1); ``seed``: the random seed; ``tokenizer``: TokenizerSettings keys (topics.tokenize);
+    ``no_below``/``no_above``: the vocabulary filters; other keyword arguments are model parameters."""
+    lexicon = _lexicon(lexicon)
+    _check_units(units)
+    settings = TokenizerSettings.from_dict(tokenizer or {})
+    token_lists = Tokenizer(settings, lexicon_words=lexicon.words()).tokenize(units["text"].tolist())
+    corpus = build_corpus(token_lists, no_below=no_below, no_above=no_above, keep_words=lexicon.words())
+    estimator = make_model(model, **params)
+    if estimator.has_k() and k is not None:
+        estimator.set_params(k=k)
+    if "random_state" in estimator.param_rules:
+        estimator.set_params(random_state=seed)
+    estimator.fit(corpus, lexicon)
+    apply_mapping(estimator.result_, lexicon, MappingSettings(min_lift=min_lift))
+    estimator.tokenizer_settings_ = settings.to_dict()
+    return FittedModel(estimator, units.reset_index(drop=True), token_lists, corpus.kept)
+
+
+def load(folder: str | Path) -> "FittedModel":
+    """A model saved with ``FittedModel.save`` or by ``topics run`` (RUN_DIR/models/<model>), to assign new text."""
+    return FittedModel(load_model(folder))
+
+
+def run(config: str | Path, run_dir: str | Path | None = None, *, progress: bool = False) -> "RunTables":
+    """Run an experiment config (see README) and return its tables."""
+    from .runner import run_experiment
+
+    return RunTables.read(run_experiment(config, run_dir, progress=progress))
+
+
+@dataclass
+class RunTables:
+    """The tables of a finished run folder, as DataFrames."""
+
+    path: Path
+    metrics: pd.DataFrame
+    assignments: pd.DataFrame
+    shares: pd.DataFrame
+    comparison: str
+
+    @classmethod
+    def read(cls, run_dir: str | Path) -> "RunTables":
+        run_dir = Path(run_dir)
+        if not (run_dir / "DONE").is_file():
+            raise InputError(f"{run_dir}: not a finished run (no DONE file)")
+        return cls(run_dir, pd.read_csv(run_dir / "metrics.csv"),
+                   pd.read_csv(run_dir / "assignments.csv", keep_default_na=False, na_values={"year": [""], "p": [""]}),
+                   pd.read_csv(run_dir / "theme_shares.csv", keep_default_na=False, na_values={"year": [""]}),
+                   (run_dir / "comparison.md").read_text(encoding="utf-8"))
+
+
+class FittedModel:
+    """A fitted model with its topics mapped to themes; its methods return DataFrames."""
+
+    def __init__(self, model: TopicModel, units: pd.DataFrame | None = None, token_lists=None, kept=None):
+        self.model = model
+        self.units = units
+        self._token_lists = token_lists
+        self._kept = kept
+
+    @property
+    def lexicon(self) -> Lexicon:
+        return self.model.lexicon_
+
+    def topics(self, n_words: int = 10) -> pd.DataFrame:
+        """One row per topic: topic id, theme, share of all tokens, top words."""
+        result = self.model.result_
+        weights = result.doc_topic * result.doc_lengths[:, None]
+        share = weights.sum(axis=0) / max(weights.sum(), 1e-300)
+        return pd.DataFrame({"topic": result.topic_ids, "theme": result.topic_themes, "share": share,
+                             "top_words": [" ".join(words) for words in result.top_words(n_words)]})
+
+    def assignments(self) -> pd.DataFrame:
+        """One row per unit fitted on: its metadata, theme, p, runner_up and the probability of every theme."""
+        if self.units is None:
+            raise InputError("a loaded model has no training units: use assign(texts) for new text")
+        return self._table(self.units, self._unit_doc_topic(), None)
+
+    def shares(self, by: str | list[str] = "doc_id") -> pd.DataFrame:
+        """Share of units per theme within each group of ``by`` (any unit column: doc_id, year, region,
+        a metadata column …), with the group's number of units."""
+        table = self.assignments()
+        by = [by] if isinstance(by, str) else list(by)
+        missing = [column for column in by if column not in table.columns]
+        if missing:
+            raise InputError(f"no column {', '.join(missing)} in the units; columns: {', '.join(table.columns)}")
+        counts = table.groupby(by + ["theme"], dropna=False).size().rename("units").reset_index()
+        themes = [*self.lexicon.names, "other"]
+        full = counts.pivot_table(index=by, columns="theme", values="units", fill_value=0).reindex(columns=themes,
+                                                                                                     fill_value=0)
+        long = full.astype(int).stack().rename("units").reset_index()
+        long["share"] = long["units"] / long.groupby(by)["units"].transform("sum")
+        return long
+
+    def assign(self, texts) -> pd.DataFrame:
+        """Themes of new text: a list of strings (one unit each) or a DataFrame of units (``read_corpus``)."""
+        units = texts if isinstance(texts, pd.DataFrame) else pd.DataFrame(
+            {"doc_id": [f"text{i}" for i in range(len(texts))], "unit_id": [f"text{i}:u000" for i in range(len(texts))],
+             "text": list(texts)})
+        _check_units(units)
+        settings = settings_for_new_text(self.model.tokenizer_settings_, "model tokenizer")
+        token_lists = Tokenizer(settings, lexicon_words=self.lexicon.words()).tokenize(units["text"].tolist())
+        doc_topic = self.model.transform(token_lists)
+        return self._table(units.reset_index(drop=True), doc_topic, self.model.known_tokens(token_lists))
+
+    def save(self, folder: str | Path) -> Path:
+        """Save the model (with its lexicon, topic themes and tokenizer settings) for ``load``."""
+        return self.model.save(folder, tokenizer_settings=self.model.tokenizer_settings_)
+
+    # ---- internals
+
+    def _unit_doc_topic(self) -> np.ndarray:
+        """Topic shares of every training unit: the fitted rows, new inference for units the
+        vocabulary left out (they get 'other' with p 0 when they have no known word)."""
+        result = self.model.result_
+        doc_topic = self.model.transform(self._token_lists)
+        doc_topic[np.asarray(self._kept, dtype=int)] = result.doc_topic
+        return doc_topic
+
+    def _table(self, units: pd.DataFrame, doc_topic: np.ndarray, known) -> pd.DataFrame:
+        records = [_unit(row) for row in units.to_dict("records")]
+        if known is None:
+            known = self.model.known_tokens(self._token_lists)
+        table = assignments(self.model.result_, records, doc_topic=doc_topic, known_tokens=known)
+        names, probabilities = theme_probabilities(doc_topic, self.model.result_.topic_themes)
+        for column, name in enumerate(names):
+            table[f"p_{name}"] = np.where(np.asarray(known) > 0, probabilities[:, column], 0.0)
+        extra = units.drop(columns=[c for c in units.columns if c in table.columns])
+        return pd.concat([table.drop(columns=["model", "label"]), extra], axis=1)
+
+
+def _lexicon(lexicon) -> Lexicon:
+    return lexicon if isinstance(lexicon, Lexicon) else Lexicon.load(lexicon)
+
+
+def _check_units(units) -> None:
+    if not isinstance(units, pd.DataFrame) or "text" not in units.columns:
+        raise InputError("units: need a DataFrame with a text column (see topics.read_corpus)")
+    if units.empty:
+        raise InputError("units: no units given")
+
+
+def _unit(row: dict) -> Unit:
+    year = row.get("year")
+    return Unit(doc_id=str(row.get("doc_id", "")), unit_id=str(row.get("unit_id", "")), kind=str(row.get("kind", "")),
+                heading=str(row.get("heading", "") or ""), text=str(row["text"]),
+                weak_label=str(row.get("weak_label", "") or ""),
+                year=None if year is None or pd.isna(year) else int(year), region=str(row.get("region", "") or ""))
+
+
+def _units_of_frame(frame: pd.DataFrame, lexicon: Lexicon, text_column: str, id_column: str):
+    """Units of a DataFrame of documents, and each document's metadata columns by doc_id."""
+    if text_column not in frame.columns:
+        raise InputError(f"documents: no column {text_column!r}; columns: {', '.join(map(str, frame.columns))}")
+    units, metadata = [], {}
+    for number, row in enumerate(frame.to_dict("records")):
+        doc_id = str(row.get(id_column) or f"doc{number}")
+        if doc_id in metadata:
+            raise InputError(f"documents: {id_column} {doc_id!r} appears twice")
+        text = row[text_column]
+        if not isinstance(text, str) or not text.strip():
+            raise InputError(f"documents: row {number} ({doc_id}) has no text")
+        year = row.get("year")
+        document = Document(doc_id=doc_id, text=text, source=f"<DataFrame row {number}>",
+                            year=None if year is None or pd.isna(year) else int(year),
+                            region=str(row.get("region") or ""))
+        metadata[doc_id] = {key: value for key, value in row.items() if key not in (text_column, id_column)}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for clean in repair_layout(document):
+                units += split_units(clean, lexicon)
+    return units, metadata

@@ -34,7 +34,8 @@ from topics.documents import Unit
 from topics.ingest import ingest_paths
 from topics.models import MODEL_NAMES, make_model
 from topics.theme_words import lexicon_words, load_other_words, load_theme_facets, load_theme_lexicon
-from topics.themes import assignments
+from topics.assignment import assignments
+from topics.mapping import apply_mapping
 from topics.tokenize import Tokenizer, TokenizerSettings
 from topics.vectorize import build_corpus
 
@@ -74,6 +75,7 @@ def main() -> int:
         for seed in args.seeds:
             model = make_model(name, **({} if name == "dictionary" else {"random_state": seed}))
             model.fit(corpus, themes, other_words, facets)
+            apply_mapping(model.result_, model.lexicon_)
             row = {"model": name, "seed": seed}
             for set_name, (units, gold) in sets.items():
                 tokens = set_tokens[set_name]

@@ -41,7 +41,8 @@ from topics import OTHER
 from topics.ingest import ingest_paths
 from topics.models import MODEL_NAMES, make_model
 from topics.theme_words import lexicon_words, load_other_words, load_theme_facets, load_theme_lexicon
-from topics.themes import assignments
+from topics.assignment import assignments
+from topics.mapping import apply_mapping
 from topics.tokenize import Tokenizer, TokenizerSettings
 from topics.vectorize import build_corpus
 
@@ -94,6 +95,7 @@ def main() -> int:
             start = time.perf_counter()
             model.fit(train, themes, other_words, facets)
             seconds = time.perf_counter() - start
+            apply_mapping(model.result_, model.lexicon_)
             predicted = assignments(model.result_, kept_units)["theme"].tolist()
             row = {
                 "model": name, "seed": seed, "k": model.result_.k,
@@ -168,6 +170,7 @@ def fit_predict(name: str, params: dict, corpus, lexicon: tuple, units) -> list[
     """Themes of ``units`` (aligned with the corpus rows) from a model fitted on that corpus;
     ``lexicon``: (themes, other words, facets)."""
     model = make_model(name, **params).fit(corpus, *lexicon)
+    apply_mapping(model.result_, model.lexicon_)
     return assignments(model.result_, units)["theme"].tolist()
 
 

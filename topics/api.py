@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .assignment import assignments, theme_probabilities, theme_shares
+from .assignment import assignments, theme_probabilities
 from .documents import Document, Unit
 from .errors import InputError
 from .ingest import ingest_paths

@@ -14,6 +14,7 @@ from topics.cli import main
 from topics.ingest import write_units
 from topics.models import load_model, make_model
 from topics.theme_words import load_theme_lexicon
+from topics.mapping import apply_mapping
 from topics.themes import ASSIGNMENT_COLUMNS, assignments
 from topics.vectorize import build_corpus
 
@@ -24,6 +25,7 @@ def saved_model(folder, name="seeded-nmf", tokenizer_settings=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = make_model(name, **FAST_PARAMS[name]).fit(corpus, load_theme_lexicon())
+    apply_mapping(model.result_, model.lexicon_)  # the stage after fitting, as `topics run` does
     model.save(folder, tokenizer_settings=tokenizer_settings if tokenizer_settings is not None else {})
     return model
 
@@ -92,6 +94,27 @@ def test_bad_input_is_one_line_and_exit_2(model_dir, tmp_path, capsys, args, mes
     assert main(["assign", *filled, "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("topics assign: error:") and message in err and err.count("\n") == 1
+
+
+def test_skipped_files_and_records_are_reported_as_ingest_reports_them(model_dir, tmp_path, capsys):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "2024_西宁市城西区.txt").write_bytes(SAMPLE.read_bytes())
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "rows.jsonl").write_text('{"text": "坚持生态优先、绿色发展。"}\n{"txt": "没有正文字段"}\n', encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["assign", str(model_dir), str(folder), "-o", str(out), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert f"topics assign: files skipped: 1\ntopics assign:   {folder / 'empty.txt'}: empty file\n" in err
+    assert f"topics assign:   {folder / 'rows.jsonl'}:2: no 'text' or 'content' field" in err
+    assert "; files skipped: 1; records skipped: 1 → " in err  # the closing summary counts them
+    assert out.exists()
+
+    assert main(["assign", str(model_dir), str(folder), "-o", str(tmp_path / "strict.csv"), "--strict",
+                 "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"topics assign: error: {folder / 'empty.txt'}: empty file\n"
+    assert not (tmp_path / "strict.csv").exists()
 
 
 def test_model_trained_with_learned_collocations_is_refused(tmp_path, capsys):

@@ -1,7 +1,12 @@
+import os
 import subprocess
 import sys
 
-from topics.cli import main
+import pytest
+
+from topics.cli import BROKEN_PIPE, main
+from topics.errors import listed
+from topics.outputs import open_output
 
 
 def test_help_lists_commands(capsys):
@@ -42,3 +47,37 @@ def test_outputs_in_new_folders_are_created(tmp_path, sample_path):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert len(tokens.read_text(encoding="utf-8").splitlines()) == len(units.read_text(encoding="utf-8").splitlines())
+
+
+def test_output_into_a_pipe_nobody_reads_ends_quietly(tmp_path, sample_path):
+    # the reading end is closed before the command starts, as when `head -1` has gone: every write fails
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "topics", "ingest", str(sample_path), "-o", str(tmp_path / "u.jsonl")],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == BROKEN_PIPE == 141
+    assert proc.stderr == ""  # no traceback, no "Exception ignored" at exit
+    assert (tmp_path / "u.jsonl").exists()  # the work itself was done
+
+
+def test_listed_caps_lists_inside_messages():
+    assert listed(["a", "b"]) == "a, b"
+    assert listed(range(47)) == "0, 1, 2, 3, 4, 5, 6, 7, 8, 9, … and 37 more"
+    assert listed([], limit=3) == ""
+
+
+def test_an_output_is_replaced_whole_or_not_at_all(tmp_path):
+    path = tmp_path / "out.txt"
+    path.write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        with open_output(path) as out:
+            out.write("half of the new")
+            raise RuntimeError("the work failed midway")
+    assert path.read_text(encoding="utf-8") == "old"
+    with open_output(path) as out:
+        out.write("new")
+    assert path.read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]  # no temporary file left behind

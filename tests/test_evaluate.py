@@ -103,9 +103,10 @@ def test_every_saved_model_is_scored_against_the_gold_file(run_dir, gold_path):
     table = evaluate_run(run_dir, gold_path)
     labels = [*load_theme_lexicon(), OTHER]
     assert table["model"].tolist() == ["dictionary", "nmf", "seeded-lda"]
-    assert list(table.columns) == ["model", "units", "accuracy", "macro_f1", *[f"f1_{label}" for label in labels],
-                                   "nmi", "ari"]
+    assert list(table.columns) == ["model", "units", "no_vocabulary", "accuracy", "macro_f1",
+                                   *[f"f1_{label}" for label in labels], "nmi", "ari"]
     assert (table["units"] == len(HAND_LABELS)).all()
+    assert (table["no_vocabulary"] == 0).all()  # every hand-coded unit has words of the sample's vocabulary
     for column in ["accuracy", "macro_f1", *[f"f1_{label}" for label in labels], "nmi"]:
         assert table[column].between(0, 1).all(), column
     assert table["ari"].between(-1, 1).all()
@@ -140,6 +141,17 @@ def test_cli_writes_one_row_per_model(run_dir, gold_path, tmp_path, capsys):
     assert str(out) in capsys.readouterr().out
 
 
+def test_cli_says_how_many_gold_units_have_no_vocabulary_word(run_dir, gold_path, tmp_path, capsys):
+    gold = tmp_path / "gold.tsv"
+    # a unit of interjections: no word of any model's vocabulary, so every model gives it theme other, p 0
+    gold.write_text(gold_path.read_text(encoding="utf-8") + "extra\tu001\tother\t\t哈哈哈哈，嗯嗯。\n", encoding="utf-8")
+    assert main(["evaluate", str(run_dir), "--gold", str(gold), "-o", str(tmp_path / "scores.csv")]) == 0
+    out = capsys.readouterr().out
+    for model in ("dictionary", "nmf", "seeded-lda"):
+        assert f"{model}: 1 of {len(HAND_LABELS) + 1} gold units without any word of the model's vocabulary" in out
+    assert (pd.read_csv(tmp_path / "scores.csv")["no_vocabulary"] == 1).all()
+
+
 # (gold file text given the real rows, words the one-line message must contain)
 BAD_GOLD = {
     "missing column": (lambda rows: "doc\tunit\tlabel\theading\n" + "".join(r.rsplit("\t", 1)[0] + "\n" for r in rows),
@@ -171,6 +183,8 @@ def test_bad_gold_files_are_one_line_errors(run_dir, sample_path, tmp_path, caps
 def test_missing_gold_file_and_unfinished_or_missing_run_folders(run_dir, gold_path, tmp_path):
     with pytest.raises(InputError, match="no such gold file"):
         evaluate_run(run_dir, tmp_path / "absent.tsv")
+    with pytest.raises(InputError, match=rf"^{tmp_path}: is a folder, expected a gold file$"):
+        evaluate_run(run_dir, tmp_path)
     unfinished = tmp_path / "unfinished"
     shutil.copytree(run_dir, unfinished)
     (unfinished / DONE).unlink()

@@ -162,6 +162,36 @@ def test_command_strict_stops_at_a_bad_file(tmp_path, folder_with_bad_files):
     assert not (tmp_path / "units.jsonl").exists()
 
 
+def test_summary_counts_bad_records_apart_from_files_and_lists_warnings(tmp_path, folder_with_bad_files):
+    good = json.dumps({"id": "a", "text": "坚持生态优先、绿色发展。"}, ensure_ascii=False)
+    (folder_with_bad_files / "rows.jsonl").write_text(f"{good}\n{{broken\n", encoding="utf-8")
+    (folder_with_bad_files / "MANIFEST.tsv").write_text("file\tyear\n2024_西宁市城西区.txt\t2024\ngone.txt\t2020\n",
+                                                       encoding="utf-8")
+    summary = ingest_paths([folder_with_bad_files]).summary
+    assert (summary["files_skipped"], summary["records_skipped"]) == (3, 1)
+    text = format_summary(summary)
+    assert "files skipped: 3\n" in text
+    assert f"records skipped: 1 (bad rows of jsonl/csv files whose other rows were read)\n  " \
+           f"{folder_with_bad_files / 'rows.jsonl'}:2: not valid JSON" in text
+    assert "warnings: 2\n" in text and "MANIFEST.tsv:3: names 'gone.txt'" in text
+
+
+def test_command_checks_every_output_before_any_work(tmp_path, sample_path):
+    (tmp_path / "blocker").write_text("一个文件", encoding="utf-8")
+    proc = _topics("ingest", str(sample_path), "-o", "units.jsonl", "--removed", "blocker/removed.jsonl", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("topics ingest: error: blocker/removed.jsonl: blocker is a file, not a folder")
+    assert not (tmp_path / "units.jsonl").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]  # no temporary file left behind either
+
+
+def test_read_units_says_a_folder_is_not_a_file(tmp_path):
+    with pytest.raises(InputError, match=rf"^{tmp_path}: is a folder, expected a file$"):
+        read_units(tmp_path)
+    with pytest.raises(InputError, match=rf"^{tmp_path / 'none.jsonl'}: no such file$"):
+        read_units(tmp_path / "none.jsonl")
+
+
 def test_command_refuses_a_folder_as_output(tmp_path, sample_path):
     (tmp_path / "out").mkdir()
     proc = _topics("ingest", str(sample_path), "-o", "out", cwd=tmp_path)

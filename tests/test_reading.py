@@ -115,6 +115,20 @@ def test_any_chinese_text_round_trips(tmp_path, lines, encoding, newline):
     assert read_one(path).text == text
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_byte_order_mark(tmp_path, sample_text, encoding):
+    document = read_one(write(tmp_path / "report.txt", sample_text.encode(encoding)))
+    assert document.text == sample_text and document.meta["encoding"] == encoding
+
+
+def test_nul_bytes_that_are_not_utf16_are_still_binary(tmp_path):
+    # even length, NULs at odd offsets, but as UTF-16 it is private-use and Hangul soup: not text
+    data = ("中文" * 10).encode("utf-8").replace(b"\xb8", b"\x00")
+    path = write(tmp_path / "odd.txt", data + b"\x00" * (len(data) % 2))
+    with pytest.raises(InputError, match="binary file"):
+        read_documents([path])
+
+
 def test_decode_text_directly(sample_text):
     assert decode_text(sample_text.replace("\n", "\r\n").encode("gb18030"), "x.txt") == sample_text
     with pytest.raises(InputError, match=r"^x\.txt: empty file$"):
@@ -153,7 +167,7 @@ def test_jsonl_rows(tmp_path):
     first, second, third = result.documents
     assert (first.doc_id, first.title, first.year, first.region) == ("reports#sh", "上海市政府工作报告", 2024, "上海市")
     assert first.text == "各位代表：\n现在报告工作。"
-    assert first.meta["source_url"] == "u1"
+    assert first.meta["columns"]["source_url"] == "u1"  # extra fields are the document's metadata columns
     assert first.source == f"{path}:row 1"
     assert (second.doc_id, second.text, second.year) == ("reports#3", "加强生态文明建设。", 2023)  # line 3
     assert third.doc_id == "reports#7"
@@ -186,8 +200,18 @@ def test_bad_jsonl_line_is_skipped_or_strict_error(tmp_path, bad_line, reason):
     assert len(result.skipped) == 1
     assert result.skipped[0].path == f"{path}:3"
     assert reason in result.skipped[0].reason
+    assert result.skipped[0].record and result.files_skipped == [] and result.records_skipped == result.skipped
     with pytest.raises(InputError, match=rf"^{path}:3: .*{reason[:12]}"):
         read_documents([path], strict=True)
+
+
+def test_jsonl_lines_beyond_the_json_parsers_limits_are_bad_rows(tmp_path):
+    good = json.dumps({"text": "加快建设现代化产业体系。"}, ensure_ascii=False)
+    path = write(tmp_path / "rows.jsonl", "\n".join(['{"text": "中文", "year": ' + "9" * 5000 + "}", "[" * 100_000, good]))
+    result = read_documents([path])
+    assert [d.doc_id for d in result.documents] == ["rows#3"]
+    assert [(s.path, s.reason[:18]) for s in result.skipped] == [
+        (f"{path}:1", "not readable JSON "), (f"{path}:2", "not readable JSON ")]
 
 
 def _write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Path:
@@ -208,7 +232,7 @@ def test_csv_rows(tmp_path, encoding):
     first, second = result.documents
     assert (first.doc_id, first.region, first.year) == ("reports#bj", "北京市", 2026)
     assert first.text.startswith("各位代表：\n现在")
-    assert first.meta["note"] == "一,二"
+    assert first.meta["columns"]["note"] == "一,二"
     assert (second.doc_id, second.source) == ("reports#2", f"{path}:row 2")
 
 
@@ -234,6 +258,29 @@ def test_csv_bad_rows_name_their_line(tmp_path):
         (f"{path}:4", "empty 'text'"), (f"{path}:5", "3 fields but the header has 2")]
     with pytest.raises(InputError, match=rf"^{path}:4: empty 'text'$"):
         read_documents([path], strict=True)
+
+
+@pytest.mark.parametrize("rows, line, end", [
+    # the quote opened on line 2 is never closed: the rest of the file would be one field
+    ('id,text\n1,"坚持生态优先\n2,推进高质量发展\n3,保障民生\n', 2, 4),
+    # ... or it is closed by the next quote, three lines on, with text right after it
+    ('id,text\n1,坚持生态优先\n2,"推进高质量发展\n3,保障民生\n4,"加强社会治理"\n', 3, 5),
+])
+def test_csv_quote_left_open_is_a_bad_file_naming_its_line(tmp_path, rows, line, end):
+    path = write(tmp_path / "rows.csv", rows)
+    with pytest.raises(InputError, match=rf"^{path}:{line}: malformed CSV: a quoted field .* runs on to line {end}"):
+        read_documents([path])
+    write(tmp_path / "good.csv", "id,text\n1,保障民生\n")
+    result = read_documents([tmp_path])
+    assert [d.doc_id for d in result.documents] == [f"{tmp_path.name}/good#1"]
+    assert [(s.path, s.record) for s in result.skipped] == [(f"{path}:{line}", False)]
+
+
+def test_long_header_lists_are_capped_in_messages(tmp_path):
+    path = write(tmp_path / "wide.csv", ",".join(f"column{i}" for i in range(300)) + "\n" + "x," * 299 + "x\n")
+    with pytest.raises(InputError) as caught:
+        read_documents([path])
+    assert "column9, … and 290 more" in str(caught.value) and len(str(caught.value)) < 500
 
 
 def test_csv_without_text_column(tmp_path):
@@ -278,9 +325,9 @@ def test_real_manifest(shared_corpora):
         entry = manifest[Path(document.source).name]
         assert document.year == entry.year == int(Path(document.source).stem)
         assert document.region == "呼伦贝尔市海拉尔区"
-        assert document.meta["doc_type"] == "政府工作报告"
-        assert document.meta["source_repo"] == "derek-s/Python-GovWorkReportAnalyze"
-        assert int(document.meta["chars"]) == len(document.text)
+        assert document.meta["columns"]["doc_type"] == "政府工作报告"
+        assert document.meta["columns"]["source_repo"] == "derek-s/Python-GovWorkReportAnalyze"
+        assert int(document.meta["columns"]["chars"]) == len(document.text)
 
 
 def test_manifest_gives_title_and_extra_columns_and_wins_over_name(tmp_path):
@@ -294,11 +341,38 @@ def test_manifest_gives_title_and_extra_columns_and_wins_over_name(tmp_path):
     docs = {d.doc_id: d for d in read_documents([tmp_path / "c"]).documents}
     shanghai = docs["c/2024_上海市"]
     assert (shanghai.year, shanghai.region, shanghai.title) == (2023, "上海", "上海市政府工作报告")
-    assert shanghai.meta["doc_type"] == "政府工作报告"
-    assert (docs["c/other"].year, docs["c/other"].meta["doc_type"]) == (None, "新闻")
+    assert shanghai.meta["columns"]["doc_type"] == "政府工作报告"
+    assert (docs["c/other"].year, docs["c/other"].meta["columns"]["doc_type"]) == (None, "新闻")
     assert (docs["c/2019_北京市"].year, docs["c/2019_北京市"].region) == (2019, "北京市")  # from its name
     # a file given directly uses the manifest beside it too
     assert read_one(tmp_path / "c" / "2024_上海市.txt").title == "上海市政府工作报告"
+
+
+def test_manifest_rows_naming_missing_files_and_files_it_does_not_name(tmp_path):
+    manifest = write(tmp_path / "c" / "MANIFEST.tsv",
+                     "file\tyear\tregion\n2024_上海.txt\t2024\t上海市\ngone.txt\t2023\t北京市\n2019.txt\t2019\t\n")
+    write(tmp_path / "c" / "2024_上海市.txt", "上海市的报告")
+    write(tmp_path / "c" / "2019.txt", "一份报告")
+    write(tmp_path / "c" / "extra.txt", "另一份报告")
+    write(tmp_path / "c" / "README.md", "# 说明")  # documentation is not expected in the manifest
+    result = read_documents([tmp_path / "c"])
+    assert len(result.documents) == 3 and result.skipped == []
+    assert result.warnings == [
+        f"{manifest}:2: names '2024_上海.txt', which is not in {tmp_path / 'c'} (did you mean '2024_上海市.txt'?); "
+        "its year and region go to no file",
+        f"{manifest}:3: names 'gone.txt', which is not in {tmp_path / 'c'}; its year and region go to no file",
+        f"{manifest}: does not name 2 file(s) of its folder (2024_上海市.txt, extra.txt); "
+        "they take their year and region from their file names",
+    ]
+    with pytest.raises(InputError, match=rf"^{manifest}:2: names '2024_上海.txt'"):
+        read_documents([tmp_path / "c"], strict=True)
+
+
+def test_manifest_that_is_a_folder(tmp_path):
+    write(tmp_path / "c" / "MANIFEST.tsv" / "notes.txt", "说明")
+    write(tmp_path / "c" / "a.txt", "正文")
+    with pytest.raises(InputError, match=rf"^{tmp_path / 'c' / 'MANIFEST.tsv'}: is a folder, expected a file$"):
+        read_documents([tmp_path / "c"])
 
 
 def test_manifest_in_gbk(tmp_path):
@@ -311,6 +385,8 @@ def test_manifest_in_gbk(tmp_path):
     ("name\tyear\na.txt\t2020\n", 1, "no 'file' column"),
     ("file,year\na.txt,2020\n", 1, "no 'file' column"),
     ("file\tyear\na.txt\t2020\nb.txt\t二〇二一\n", 3, "year '二〇二一' is not a whole number"),
+    ("file\tyear\na.txt\t-5\n", 2, "year -5 is out of range (1800–2199)"),
+    ("file\tyear\na.txt\t" + "9" * 5000 + "\n", 2, "is out of range"),
     ("file\tyear\na.txt\t2020\na.txt\t2021\n", 3, "listed twice (first on line 2)"),
     ("file\tyear\na.txt\t2020\textra\n", 2, "3 fields but the header has 2"),
 ])
@@ -398,12 +474,13 @@ def test_what_a_folder_passes_over(tmp_path, sample_text):
     write(folder / "MANIFEST.tsv", "file\tyear\n2024.txt\t2024\n")
     write(folder / ".hidden.txt", "隐藏文件")
     write(folder / "__MACOSX" / "._2024.txt", b"\x00\x05\x16\x07")
-    write(folder / "report.docx", b"PK\x03\x04")
+    write(folder / "figures.xlsx", b"PK\x03\x04")
     result = read_documents([folder])
     assert [d.doc_id for d in result.documents] == ["c/2024"]
-    assert result.skipped == [SkippedFile(str(folder / "report.docx"),
-                                          "unsupported file type '.docx' (readable: .txt, .jsonl, .csv)")]
-    with pytest.raises(InputError, match=r"report\.docx: unsupported file type"):
+    assert [(s.path, s.record) for s in result.skipped] == [(str(folder / "figures.xlsx"), False)]
+    assert result.skipped[0].reason.startswith("unsupported file type '.xlsx' (readable: .txt, .jsonl, .csv")
+    assert result.warnings == []  # the manifest names the one document; README and hidden files need no row
+    with pytest.raises(InputError, match=r"figures\.xlsx: unsupported file type"):
         read_documents([folder], strict=True)
 
 
@@ -451,7 +528,7 @@ def test_progress_bar_goes_to_stderr(tmp_path, capsys):
 @pytest.mark.corpora
 def test_all_shared_corpora_read_without_error(shared_corpora):
     result = read_documents([shared_corpora])
-    assert result.skipped == []
+    assert result.skipped == [] and result.warnings == []  # every manifest names exactly the files beside it
     expected = {}
     for manifest in sorted(shared_corpora.glob("*/MANIFEST.tsv")):
         expected.update({f"{manifest.parent.name}/{name}": entry for name, entry in load_manifest(manifest).items()})
@@ -460,6 +537,6 @@ def test_all_shared_corpora_read_without_error(shared_corpora):
     for document in result.documents:
         entry = expected[Path(document.source).relative_to(shared_corpora).as_posix()]
         assert document.year == entry.year and document.region == entry.region
-        assert int(document.meta["chars"]) == len(document.text), document.doc_id  # exact decoding
+        assert int(document.meta["columns"]["chars"]) == len(document.text), document.doc_id  # exact decoding
     sources = [Path(d.source).relative_to(shared_corpora).parts for d in result.documents]
     assert sources == sorted(sources)

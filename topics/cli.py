@@ -1,11 +1,13 @@
 """The ``topics`` command: one subcommand per module in ``topics/commands``.
 
-User mistakes (InputError) end as one line on stderr and exit code 2, never a traceback."""
+User mistakes (InputError) end as one line on stderr and exit code 2, never a traceback. Output to a
+pipe that closes early (`topics assign … | head -1`) ends quietly with exit code 141, as for Unix tools."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from . import __version__
@@ -20,6 +22,7 @@ COMMANDS = {
     "assign": "Assign themes to new text with a saved model.",
     "evaluate": "Score every model of a run against hand-coded labels.",
     "report": "Re-render the report of a finished run without refitting.",
+    "remap": "Map a finished run's topics to themes again with other settings, without refitting.",
 }
 
 
@@ -52,19 +55,44 @@ def _command_module(name: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # the reader of our output went away (`topics assign … | head -1`): stop quietly, as Unix tools
+        # do, with 128 + SIGPIPE as the shell reports for them; stdout goes to devnull so that
+        # Python's flush at exit does not fail again
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is not a real file (captured, replaced): nothing to redirect
+            pass
+        return BROKEN_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
     except InputError as err:
-        print(f"topics {args.command}: error: {err}", file=sys.stderr)
+        print(f"topics {args.command}: error: {_one_line(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"topics {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+BROKEN_PIPE = 141  # 128 + SIGPIPE (13): the status `yes | head -1` leaves for `yes`
+MAX_MESSAGE = 1000  # characters: a longer error line is cut (its lists should already be capped)
+
+
+def _one_line(message: str) -> str:
+    message = " ".join(message.splitlines())
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ class Document:
     title: str = ""
     year: int | None = None
     region: str = ""
-    meta: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)  # meta["columns"]: the user's metadata columns (MANIFEST, jsonl/csv fields)
 
 
 @dataclass

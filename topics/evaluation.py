@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import OTHER
 from .documents import Unit
-from .errors import InputError
+from .errors import InputError, clipped, existing_file, listed
 from .metrics import label_agreement
 from .models import load_model
 from .themes import assignments
@@ -38,9 +38,7 @@ def gold_unit_id(doc: str, unit: str) -> str:
 
 def read_gold(path: str | Path, allowed_labels: list[str]) -> list[GoldUnit]:
     """Read GOLD.tsv; every error names the file and, where there is one, the line at fault."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such gold file")
+    path = existing_file(path, "gold file")
     rows: list[GoldUnit] = []
     seen: dict[str, int] = {}
     try:
@@ -52,7 +50,7 @@ def read_gold(path: str | Path, allowed_labels: list[str]) -> list[GoldUnit]:
             missing = [c for c in GOLD_COLUMNS if c not in header]
             if missing:
                 raise InputError(f"{path}:1: missing column(s) {', '.join(missing)}; need {', '.join(GOLD_COLUMNS)} "
-                                 "separated by tabs")
+                                 f"separated by tabs (found: {listed(clipped(name, 40) for name in header)})")
             reader.fieldnames = header
             for record in reader:
                 line = reader.line_num
@@ -63,17 +61,18 @@ def read_gold(path: str | Path, allowed_labels: list[str]) -> list[GoldUnit]:
                     raise InputError(f"{path}:{line}: fewer fields than the header's {len(header)}")
                 values = {c: (record[c] or "").strip() for c in GOLD_COLUMNS}
                 if not values["label"]:
-                    raise InputError(f"{path}:{line}: empty label; valid labels: {', '.join(allowed_labels)}")
+                    raise InputError(f"{path}:{line}: empty label; valid labels: {listed(allowed_labels, 20)}")
                 if values["label"] not in allowed_labels:
-                    raise InputError(f"{path}:{line}: unknown label {values['label']!r}; "
-                                     f"valid labels: {', '.join(allowed_labels)}")
+                    raise InputError(f"{path}:{line}: unknown label {clipped(repr(values['label']))}; "
+                                     f"valid labels: {listed(allowed_labels, 20)}")
                 if not values["text"]:
                     raise InputError(f"{path}:{line}: empty text")
                 if not values["doc"] or not values["unit"]:
                     raise InputError(f"{path}:{line}: empty {'doc' if not values['doc'] else 'unit'}")
                 unit_id = gold_unit_id(values["doc"], values["unit"])
                 if unit_id in seen:
-                    raise InputError(f"{path}:{line}: unit {unit_id} is labelled twice (first on line {seen[unit_id]})")
+                    raise InputError(f"{path}:{line}: unit {clipped(unit_id)} is labelled twice "
+                                     f"(first on line {seen[unit_id]})")
                 seen[unit_id] = line
                 unit = Unit(doc_id=values["doc"], unit_id=unit_id, kind="gold", heading=values["heading"],
                             text=values["text"])
@@ -96,15 +95,17 @@ def gold_labels_for(units: list[Unit], gold_path: str | Path, allowed_labels: li
     labels = [by_id.get(unit.unit_id, "") for unit in units]
     if not any(labels):
         example = next(iter(by_id))
-        raise InputError(f"{gold_path}: no gold unit is a unit of the corpus (e.g. {example}); the unit ids must be "
+        raise InputError(f"{gold_path}: no gold unit is a unit of the corpus (e.g. {clipped(example)}); the unit ids must be "
                          "those of assignments.csv")
     return labels
 
 
 def evaluate_run(run_dir: str | Path, gold_path: str | Path) -> pd.DataFrame:
-    """One row per saved model of a finished run: units, accuracy, macro_f1, f1_<label> per label, nmi, ari.
+    """One row per saved model of a finished run: units, no_vocabulary (gold units without any word of
+    the model's vocabulary: they get theme other with p 0), accuracy, macro_f1, f1_<label> per label, nmi, ari.
 
     Each model assigns the gold units' text afresh (tokenized with the settings saved with it)."""
+    existing_file(gold_path, "gold file")  # before the models are loaded
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise InputError(f"{run_dir}: no such run folder")
@@ -127,10 +128,10 @@ def evaluate_run(run_dir: str | Path, gold_path: str | Path) -> pd.DataFrame:
             tokens_by_settings[key] = Tokenizer(settings).tokenize(texts)
         token_lists = tokens_by_settings[key]
         doc_topic = model.transform(token_lists)
-        predicted = assignments(model.result_, units, doc_topic=doc_topic,
-                                known_tokens=model.known_tokens(token_lists))["theme"].tolist()
+        known = model.known_tokens(token_lists)
+        predicted = assignments(model.result_, units, doc_topic=doc_topic, known_tokens=known)["theme"].tolist()
         labels = list(model.themes_) + [OTHER]
         scores = label_agreement([row.label for row in gold], predicted, labels)
         scores.pop("confusion", None)
-        rows.append({"model": folder.name, "units": len(units), **scores})
+        rows.append({"model": folder.name, "units": len(units), "no_vocabulary": int((known == 0).sum()), **scores})
     return pd.DataFrame(rows)

@@ -17,7 +17,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .documents import Removal, Unit
-from .errors import InputError
+from .errors import InputError, existing_file
 from .outputs import write_jsonl
 from .layout import CleanDocument, count_chars, repair_layout
 from .reading import SkippedFile, read_documents
@@ -32,7 +32,8 @@ class IngestResult:
     documents: list[CleanDocument] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
-    skipped: list[SkippedFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)  # whole files and single jsonl/csv records
+    warnings: list[str] = field(default_factory=list)  # read anyway, e.g. a manifest row naming no file
     summary: dict = field(default_factory=dict)
 
 
@@ -45,7 +46,7 @@ def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
     read = read_documents(list(paths), strict=strict, progress=progress)
     if themes is None:
         themes = load_theme_lexicon()
-    result = IngestResult(skipped=list(read.skipped))
+    result = IngestResult(skipped=list(read.skipped), warnings=list(read.warnings))
     input_chars = 0
     sources: dict[str, str] = {}
     for document in tqdm(read.documents, desc="ingesting", unit="doc", file=sys.stderr, disable=not progress):
@@ -78,8 +79,10 @@ def summarise(n_read: int, result: IngestResult, input_chars: int) -> dict:
         "chars_kept": kept,
         "chars_removed": sum(removed_by_reason.values()),
         "removed_by_reason": dict(removed_by_reason.most_common()),
-        "files_skipped": len(result.skipped),
-        "skipped": [{"path": s.path, "reason": s.reason} for s in result.skipped],
+        "files_skipped": sum(1 for s in result.skipped if not s.record),
+        "records_skipped": sum(1 for s in result.skipped if s.record),
+        "skipped": [s.to_json() for s in result.skipped],
+        "warnings": list(result.warnings),
     }
 
 
@@ -96,10 +99,26 @@ def format_summary(summary: dict) -> str:
         f"characters: {summary['chars_input']:,} read = {summary['chars_kept']:,} kept + "
         f"{summary['chars_removed']:,} removed (whitespace, control and format characters not counted)",
         f"removed by reason: {listing(summary['removed_by_reason'])}",
-        f"files skipped: {summary['files_skipped']:,}",
+        *format_skipped(summary),
     ]
-    lines += [f"  {item['path']}: {item['reason']}" for item in summary["skipped"]]
     return "\n".join(lines)
+
+
+def format_skipped(summary: dict) -> list[str]:
+    """What reading passed over, as lines: the files skipped, the jsonl/csv records skipped (files whose
+    other records were read) and the warnings, each with its path and reason. Shared by every command
+    that reads report files, so they all say the same."""
+    files = [item for item in summary["skipped"] if not item.get("record")]
+    records = [item for item in summary["skipped"] if item.get("record")]
+    lines = [f"files skipped: {len(files):,}"]
+    lines += [f"  {item['path']}: {item['reason']}" for item in files]
+    if records:
+        lines.append(f"records skipped: {len(records):,} (bad rows of jsonl/csv files whose other rows were read)")
+        lines += [f"  {item['path']}: {item['reason']}" for item in records]
+    if summary.get("warnings"):
+        lines.append(f"warnings: {len(summary['warnings']):,}")
+        lines += [f"  {warning}" for warning in summary["warnings"]]
+    return lines
 
 
 # ---------------------------------------------------------------- files
@@ -117,9 +136,7 @@ def write_removals(removals: list[Removal], path: str | Path) -> Path:
 
 def read_units(path: str | Path) -> list[Unit]:
     """Read a units.jsonl file. Raises InputError naming file:line for a malformed line."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
+    path = existing_file(path)
     units = []
     seen: dict[str, int] = {}
     try:
@@ -167,14 +184,16 @@ def _parse_unit(line: str, where: str, seen: dict[str, int], number: int) -> Uni
 
 
 def units_from_inputs(inputs: list[str], *, themes: dict | None = None, strict: bool = False,
-                      progress: bool = False) -> list[Unit]:
-    """Units from one units.jsonl written by `topics ingest`, or from report files and folders."""
+                      progress: bool = False) -> IngestResult:
+    """Units from one units.jsonl written by `topics ingest`, or from report files and folders, with
+    what reading skipped (``format_skipped(result.summary)`` says it as `topics ingest` does)."""
     if len(inputs) == 1 and is_units_file(Path(inputs[0])):
-        return read_units(inputs[0])
+        units = read_units(inputs[0])
+        return IngestResult(units=units, summary={"skipped": [], "warnings": []})
     for path in inputs:
         if is_units_file(Path(path)):
             raise InputError(f"{path}: a units.jsonl must be the only INPUT (got {len(inputs)} inputs)")
-    return ingest_paths(inputs, strict=strict, progress=progress, themes=themes).units
+    return ingest_paths(inputs, strict=strict, progress=progress, themes=themes)
 
 
 def is_units_file(path: Path) -> bool:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, clipped
 
 LEXICON_DIR = Path(__file__).parent / "lexicons"
 BUNDLED = {
@@ -80,9 +80,9 @@ def load_user_dictionary(path: str | Path) -> UserDictionary:
         if rest:
             tag = rest.pop(0)
             if not _TAG.fullmatch(tag):
-                _bad(path, number, f"expected 'word [freq] [tag]' (freq a whole number, tag letters), got {' '.join(fields)!r}")
+                _bad(path, number, f"expected 'word [freq] [tag]' (freq a whole number, tag letters), got {clipped(repr(' '.join(fields)))}")
         if rest:
-            _bad(path, number, f"expected 'word [freq] [tag]', got {' '.join(fields)!r}")
+            _bad(path, number, f"expected 'word [freq] [tag]', got {clipped(repr(' '.join(fields)))}")
         entries.append(DictEntry(word, freq, tag))
     return UserDictionary(str(path), tuple(entries), hashlib.sha256(data).hexdigest())
 
@@ -99,7 +99,7 @@ def load_word_list(path: str | Path) -> WordList:
     entries = []
     for number, fields in _entry_lines(lines):
         if len(fields) > 1:
-            _bad(path, number, f"expected one word or phrase a line (no spaces inside), got {' '.join(fields)!r}")
+            _bad(path, number, f"expected one word or phrase a line (no spaces inside), got {clipped(repr(' '.join(fields)))}")
         _check_word(path, number, fields[0])
         entries.append(fields[0])
     return WordList(str(path), tuple(entries), version, hashlib.sha256(data).hexdigest())
@@ -107,9 +107,14 @@ def load_word_list(path: str | Path) -> WordList:
 
 def _read_lines(path: str | Path) -> tuple[bytes, list[str]]:
     file = Path(path)
+    if file.is_dir():
+        raise InputError(f"{path}: is a folder, expected a file")
     if not file.is_file():
         raise InputError(f"{path}: lexicon file not found")
-    data = file.read_bytes()
+    try:
+        data = file.read_bytes()
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.strerror})") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -128,7 +133,7 @@ def _entry_lines(lines: list[str]):
 
 def _check_word(path, number: int, word: str) -> None:
     if any(not ch.isprintable() for ch in word):
-        _bad(path, number, f"control character in entry {word!r}")
+        _bad(path, number, f"control character in entry {clipped(repr(word))}")
 
 
 def _bad(path, number: int, reason: str) -> None:

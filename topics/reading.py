@@ -15,12 +15,18 @@ Rules worth knowing:
 - In folders, hidden files and folders, ``__MACOSX``, ``MANIFEST.tsv`` and documentation (README,
   LICENSE, ``*.md``) are not documents and are passed over; any other file that is not .txt/.jsonl/.csv
   is reported as skipped ("unsupported file type"), so nothing in a corpus folder goes unnoticed.
+- A bad jsonl/csv row skips only that row (``SkippedFile.record``); a csv whose quote is left open is a
+  bad file, named at the line the row starts on (the csv module reads strictly for this).
+- A MANIFEST.tsv row naming a file that is not in its folder is a warning (``ReadResult.warnings``; an
+  InputError when strict), and so are files of the folder the manifest does not name.
+- UTF-16 without a byte-order mark is recognised by the NUL bytes of its ASCII characters.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
 import json
 import os
@@ -33,9 +39,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .documents import Document
-from .errors import InputError
+from .errors import InputError, clipped, listed
+from .formats import READERS as FORMAT_READERS, UnreadableFile, document_from  # PDF, Word, web pages
 
-READABLE = (".txt", ".jsonl", ".csv")
+READABLE = (".txt", ".jsonl", ".csv", *FORMAT_READERS)
 MANIFEST_NAME = "manifest.tsv"  # matched case-insensitively
 TEXT_FIELDS = ("text", "content")  # jsonl
 TEXT_COLUMNS = ("text", "content", "full_text")  # csv
@@ -46,6 +53,9 @@ _CHINESE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003
 # every line boundary str.splitlines() knows becomes "\n", so split("\n") and splitlines() agree
 _LINE_BREAK = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2[01]\d\d)(?!\d)")
+YEARS = range(1800, 2200)  # the years a file name can give (_YEAR); a manifest or row must give one of them too
+# C0 controls other than tab and the line breaks: text never holds them, misread binary data does
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f]")
 
 # (signature, what it is) — files researchers often drop into a corpus folder by mistake
 _BINARY_SIGNATURES = (
@@ -75,12 +85,25 @@ class SkippedFile:
 
     path: str
     reason: str
+    record: bool = False  # one bad row of a jsonl/csv file whose other rows were read
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "reason": self.reason, "record": self.record}
 
 
 @dataclass
 class ReadResult:
     documents: list[Document] = field(default_factory=list)
-    skipped: list[SkippedFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)  # whole files and single jsonl/csv records
+    warnings: list[str] = field(default_factory=list)  # read anyway, but worth a look (manifest mismatches)
+
+    @property
+    def files_skipped(self) -> list[SkippedFile]:
+        return [s for s in self.skipped if not s.record]
+
+    @property
+    def records_skipped(self) -> list[SkippedFile]:
+        return [s for s in self.skipped if s.record]
 
 
 class _Bad(Exception):
@@ -124,7 +147,10 @@ def _decode(data: bytes, *, need_chinese: bool = True) -> tuple[str, str]:
                            f"valid {encoding} (byte {err.start + len(bom)})") from None
             return _checked(text, encoding, need_chinese), encoding
     if b"\x00" in data:
-        raise _Bad("binary file (contains NUL bytes)")
+        utf16 = _utf16_without_bom(data)
+        if utf16 is None:
+            raise _Bad("binary file (contains NUL bytes)")
+        return _checked(utf16[0], utf16[1], need_chinese), utf16[1]
 
     errors: dict[str, UnicodeDecodeError] = {}
     without_chinese = None
@@ -159,6 +185,34 @@ def _checked(text: str, encoding: str, need_chinese: bool) -> str:
     if need_chinese and not _CHINESE.search(text):
         raise _Bad("no Chinese text")
     return _normalise_newlines(text)
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 saved without a byte-order mark. Its ASCII characters (line ends, digits, spaces) put a
+    NUL in every other byte: odd offsets for little-endian, even for big-endian. Taken only when the
+    bytes decode strictly to plausible text, so binary data with NULs is still refused."""
+    if len(data) % 2:
+        return None
+    odd, even = data[1::2].count(0), data[0::2].count(0)
+    for encoding in ("utf-16-le", "utf-16-be") if odd >= even else ("utf-16-be", "utf-16-le"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _plausible_text(text):
+            return text, encoding
+    return None
+
+
+def _plausible_text(text: str) -> bool:
+    """No control characters, and nearly all characters Han, ASCII or CJK punctuation and full-width
+    forms, as in any report; bytes read with the wrong encoding give Hangul, private-use and rare
+    symbols instead."""
+    if not text or _CONTROL.search(text):
+        return False
+    usual = sum(1 for ch in text if ch < "\x80" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
+    usual += len(_CHINESE.findall(text))
+    return usual >= 0.9 * len(text)
 
 
 def _normalise_newlines(text: str) -> str:
@@ -219,19 +273,29 @@ class FileMeta:
     region: str = ""
     title: str = ""
     extra: dict = field(default_factory=dict)
+    line: int = 0  # its line in the manifest (0: not from a manifest)
 
 
 def _parse_year(value) -> int | None:
     """A year given as int or digits; '' or None → None; anything else → ValueError."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    year = None
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)  # e.g. 2024.0 from a spreadsheet export
-    if isinstance(value, str) and value.strip().isdecimal():
-        return int(value.strip())
-    raise ValueError(f"year {value!r} is not a whole number")
+        year = value
+    elif isinstance(value, float) and value.is_integer():
+        year = int(value)  # e.g. 2024.0 from a spreadsheet export
+    elif isinstance(value, str):
+        digits = value.strip().removeprefix("-").removeprefix("+")
+        if digits.isdecimal():
+            if len(digits) > 9:  # out of range anyway; int() refuses runs of over 4,300 digits
+                raise ValueError(f"year {clipped(value.strip(), 20)} is out of range ({YEARS.start}–{YEARS.stop - 1})")
+            year = int(value.strip())
+    if year is None:
+        raise ValueError(f"year {clipped(repr(value))} is not a whole number")
+    if year not in YEARS:
+        raise ValueError(f"year {clipped(year)} is out of range ({YEARS.start}–{YEARS.stop - 1})")
+    return year
 
 
 def _manifest_key(name: str) -> str:
@@ -258,10 +322,10 @@ def load_manifest(path: Path) -> dict[str, FileMeta]:
     lower = [name.lower() for name in header]
     if "file" not in lower:
         raise InputError(f"{path}:{header_at + 1}: no 'file' column in the header "
-                         f"(found: {', '.join(header)}); the manifest must be tab-separated")
+                         f"(found: {listed(clipped(name, 40) for name in header)}); the manifest must be tab-separated")
     for name in set(lower):
         if name and lower.count(name) > 1:
-            raise InputError(f"{path}:{header_at + 1}: column '{name}' appears twice")
+            raise InputError(f"{path}:{header_at + 1}: column '{clipped(name)}' appears twice")
 
     entries: dict[str, FileMeta] = {}
     first_line: dict[str, int] = {}
@@ -279,13 +343,14 @@ def load_manifest(path: Path) -> dict[str, FileMeta]:
         if not key:
             raise InputError(f"{path}:{number}: empty 'file' field")
         if key in entries:
-            raise InputError(f"{path}:{number}: file '{key}' is listed twice (first on line {first_line[key]})")
+            raise InputError(f"{path}:{number}: file '{clipped(key)}' is listed twice (first on line {first_line[key]})")
         extra = {original: row[low] for original, low in zip(header, lower) if low not in ("file", "year", "region", "title")}
         try:
             year = _parse_year(row.get("year"))
         except ValueError as err:
             raise InputError(f"{path}:{number}: {err}") from None
-        entries[key] = FileMeta(year=year, region=row.get("region", ""), title=row.get("title", ""), extra=extra)
+        entries[key] = FileMeta(year=year, region=row.get("region", ""), title=row.get("title", ""), extra=extra,
+                                line=number)
         first_line[key] = number
     return entries
 
@@ -314,6 +379,52 @@ class _Source:
     path: Path  # as the user would write it (the folder given joined with the relative path)
     doc_id: str  # the file's id (rows of jsonl/csv add "#...")
     folder: str | None  # the folder given on the command line it was found in, or None
+
+
+class _Manifests:
+    """The MANIFEST.tsv of each folder, loaded once when a file of that folder is first read, and checked
+    against the folder: a row naming a file that is not there is a warning (an InputError when strict),
+    since the file it meant gets no year or region from it; files the manifest does not name are a
+    warning too (they take their year and region from their names)."""
+
+    def __init__(self, strict: bool, warnings: list[str]):
+        self.strict = strict
+        self.warnings = warnings
+        self.by_folder: dict[Path, dict[str, FileMeta]] = {}
+
+    def entry(self, path: Path) -> FileMeta:
+        folder = path.parent
+        if folder not in self.by_folder:
+            self.by_folder[folder] = self._load(folder)
+        return self.by_folder[folder].get(_manifest_key(path.name), FileMeta())
+
+    def _load(self, folder: Path) -> dict[str, FileMeta]:
+        found = sorted(p for p in folder.iterdir() if p.name.lower() == MANIFEST_NAME)
+        if not found:
+            return {}
+        if found[0].is_dir():
+            raise InputError(f"{found[0]}: is a folder, expected a file")
+        entries = load_manifest(found[0])
+        files = {_manifest_key(p.name): p.name for p in folder.iterdir() if p.is_file()}
+        for key, entry in entries.items():
+            if key not in files:
+                near = difflib.get_close_matches(key, list(files), n=1, cutoff=0.8)
+                hint = f" (did you mean '{files[near[0]]}'?)" if near else ""
+                message = (f"{found[0]}:{entry.line}: names '{clipped(key)}', which is not in {folder}{hint}; "
+                           "its year and region go to no file")
+                if self.strict:
+                    raise InputError(message)
+                self.warnings.append(message)
+        unnamed = [name for key, name in sorted(files.items()) if key not in entries and _is_corpus_file(name)]
+        if unnamed:
+            self.warnings.append(f"{found[0]}: does not name {len(unnamed)} file(s) of its folder ({listed(unnamed)}); "
+                                 "they take their year and region from their file names")
+        return entries
+
+
+def _is_corpus_file(name: str) -> bool:
+    """A file a folder reading would take as a document."""
+    return not name.startswith(".") and not _is_documentation(name) and Path(name).suffix.lower() in READABLE
 
 
 def _is_documentation(name: str) -> bool:
@@ -374,7 +485,7 @@ def read_documents(paths: list[str | Path], *, strict: bool = False, progress: b
 
     documents_of: dict[Path, int] = {}  # resolved path → documents it gave
     id_source: dict[str, str] = {}
-    manifests: dict[Path, dict[str, FileMeta]] = {}
+    manifests = _Manifests(strict, result.warnings)
     found_in: dict[str, int] = {folder: 0 for folder in folders}
     for source in tqdm(sources, desc="reading", unit="file", file=sys.stderr, disable=not progress):
         real = source.path.resolve()
@@ -440,19 +551,21 @@ def _read_file(source: _Source, manifests: dict) -> tuple[list[Document], list[S
         return _read_jsonl(source, data, defaults)
     if suffix == ".csv":
         return _read_csv(source, data, defaults)
+    if suffix in FORMAT_READERS:  # PDF, Word, web pages (topics.formats)
+        try:
+            return [document_from(source.path, source.doc_id, data, year=defaults.year, region=defaults.region,
+                                  title=defaults.title, extra=defaults.extra)], []
+        except UnreadableFile as err:
+            raise _Bad(err.reason) from None
     text, encoding = _decode(data)
     document = Document(doc_id=source.doc_id, text=text, source=str(source.path), title=defaults.title,
-                        year=defaults.year, region=defaults.region, meta={**defaults.extra, "encoding": encoding})
+                        year=defaults.year, region=defaults.region, meta={"columns": dict(defaults.extra), "encoding": encoding})
     return [document], []
 
 
-def _file_meta(path: Path, manifests: dict[Path, dict[str, FileMeta]]) -> FileMeta:
+def _file_meta(path: Path, manifests: _Manifests) -> FileMeta:
     """Manifest row for the file where there is one; the file name fills what it leaves empty."""
-    folder = path.parent
-    if folder not in manifests:
-        found = [p for p in folder.iterdir() if p.name.lower() == MANIFEST_NAME and p.is_file()]
-        manifests[folder] = load_manifest(min(found)) if found else {}
-    entry = manifests[folder].get(_manifest_key(path.name), FileMeta())
+    entry = manifests.entry(path)
     year, region = metadata_from_name(path.stem)
     return FileMeta(year=entry.year if entry.year is not None else year, region=entry.region or region,
                  title=entry.title, extra=dict(entry.extra))
@@ -472,7 +585,7 @@ def _row_document(source: _Source, row_number: int, line: int, record: dict, tex
     row_id = str(raw_id).strip() if raw_id is not None else ""
     row_id = row_id or str(row_number)
     if row_id in used_ids:
-        raise _Bad(f"id '{row_id}' is used twice (first on line {used_ids[row_id]})", line)
+        raise _Bad(f"id '{clipped(row_id)}' is used twice (first on line {used_ids[row_id]})", line)
     used_ids[row_id] = line
     try:
         year = _parse_year(record.get("year"))
@@ -486,7 +599,7 @@ def _row_document(source: _Source, row_number: int, line: int, record: dict, tex
         title=_text_field(record.get("title")) or defaults.title,
         year=year if year is not None else defaults.year,
         region=_text_field(record.get("region")) or defaults.region,
-        meta={**defaults.extra, **extra, "encoding": encoding},
+        meta={"columns": {**defaults.extra, **extra}, "encoding": encoding},
     )
 
 
@@ -506,14 +619,18 @@ def _read_jsonl(source: _Source, data: bytes, defaults: FileMeta) -> tuple[list[
                 record = json.loads(line)
             except json.JSONDecodeError as err:
                 raise _Bad(f"not valid JSON ({err.msg}, column {err.colno})", number) from None
+            except (ValueError, RecursionError) as err:  # a number of over 4,300 digits, arrays nested too deep
+                raise _Bad(f"not readable JSON ({clipped(err, 60) if isinstance(err, ValueError) else 'nested too deep'})",
+                           number) from None
             if not isinstance(record, dict):
                 raise _Bad(f"not a JSON object (got {type(record).__name__})", number)
             text_key = next((key for key in TEXT_FIELDS if key in record), None)
             if text_key is None:
-                raise _Bad(f"no 'text' or 'content' field (fields: {', '.join(map(str, record)) or 'none'})", number)
+                fields = listed(clipped(key, 40) for key in record) or "none"
+                raise _Bad(f"no 'text' or 'content' field (fields: {fields})", number)
             documents.append(_row_document(source, number, number, record, text_key, defaults, encoding, used_ids))
         except _Bad as bad:
-            bad_rows.append(SkippedFile(_where(str(source.path), bad.line), bad.reason))
+            bad_rows.append(SkippedFile(_where(str(source.path), bad.line), bad.reason, record=True))
     if not documents and not bad_rows:
         raise _Bad("empty file (no JSON lines)")
     return documents, bad_rows
@@ -523,7 +640,9 @@ def _read_csv(source: _Source, data: bytes, defaults: FileMeta) -> tuple[list[Do
     """Comma-separated with a header; the text column is text, content or full_text. Row number =
     data row (1 = first row after the header); messages name the line the row starts on."""
     text, encoding = _decode(data, need_chinese=False)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote left open makes the reader fail (at the end of the file or at the next quote)
+    # instead of folding every later row, ids and all, into one field
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     old_limit = csv.field_size_limit()
     csv.field_size_limit(2**31 - 1)  # a whole report in one cell is normal
     try:
@@ -535,21 +654,22 @@ def _read_csv(source: _Source, data: bytes, defaults: FileMeta) -> tuple[list[Do
 
 
 def _csv_rows(source: _Source, reader, defaults: FileMeta, encoding: str) -> tuple[list[Document], list[SkippedFile]]:
-    header = next(reader, None)
+    header = _next_row(reader, 1)
     if header is None:
         raise _Bad("empty file")
     header = [name.strip() for name in header]
     lower = [name.lower() for name in header]
     text_column = next((name for name in TEXT_COLUMNS if name in lower), None)
     if text_column is None:
-        raise _Bad(f"no text column (need one of {', '.join(TEXT_COLUMNS)}; found: {', '.join(header)})", 1)
+        found = listed(clipped(name, 40) for name in header)
+        raise _Bad(f"no text column (need one of {', '.join(TEXT_COLUMNS)}; found: {found})", 1)
     # known columns by their lower-case name; the rest keep the header's spelling
     keys = [low if low in (*TEXT_COLUMNS, *KNOWN_FIELDS) else name for name, low in zip(header, lower)]
     documents, bad_rows, used_ids = [], [], {}
     row_number = 0
     while True:
         start_line = reader.line_num + 1
-        cells = next(reader, None)
+        cells = _next_row(reader, start_line)
         if cells is None:
             break
         if not cells:
@@ -562,7 +682,18 @@ def _csv_rows(source: _Source, reader, defaults: FileMeta, encoding: str) -> tup
             documents.append(_row_document(source, row_number, start_line, record, text_column, defaults,
                                            encoding, used_ids))
         except _Bad as bad:
-            bad_rows.append(SkippedFile(_where(str(source.path), bad.line), bad.reason))
+            bad_rows.append(SkippedFile(_where(str(source.path), bad.line), bad.reason, record=True))
     if not documents and not bad_rows:
         raise _Bad("no rows after the header")
     return documents, bad_rows
+
+
+def _next_row(reader, start_line: int) -> list[str] | None:
+    """The next csv row; a malformed one is a bad file named at the line the row starts on."""
+    try:
+        return next(reader, None)
+    except csv.Error as err:
+        if reader.line_num > start_line:  # the row ran on over later lines: a quote left open
+            raise _Bad(f"malformed CSV: a quoted field in the row starting here runs on to line {reader.line_num} "
+                       f"({err}); close the quote, and double any quote inside a field (\"\")", start_line) from None
+        raise _Bad(f"malformed CSV ({err})", start_line) from None

@@ -27,7 +27,8 @@ Headings: ``Unit.heading`` is the unit's own lead — the heading line for a "he
 sentence of a point or section without its marker and final punctuation (一是着力在生态文明建设上创造高标准。
 → 着力在生态文明建设上创造高标准) — or, for a unit without one, the innermost enclosing section heading;
 "" when there is none. ``meta["section"]`` lists the enclosing section headings (outermost first) and
-``meta["marker"]`` the enumeration marker (一是, （七）…).
+``meta["marker"]`` the enumeration marker (一是, （七）…); ``meta["columns"]`` the document's metadata columns
+(MANIFEST.tsv, jsonl/csv fields) when it has any.
 
 Weak labels (weak_label): the theme a heading names, by substring match against the theme lexicon plus
 the lexicon's heading words (topics.lexicon). Overlapping matches keep the longest word; each match
@@ -275,6 +276,8 @@ def split_units(clean: CleanDocument, themes: Lexicon | dict[str, list[str]] | N
                 meta["marker"] = marker
             if len(spans) > 1:
                 meta.update(part=k + 1, parts=len(spans))
+            if clean.meta.get("columns"):  # the document's metadata columns travel with each unit
+                meta["columns"] = dict(clean.meta["columns"])
             position = len(units)
             units.append(Unit(doc_id=clean.doc_id, unit_id=f"{clean.doc_id}:u{position:03d}", kind=kind,
                               heading=heading, text=clean.text[start + a:start + b], weak_label=label,

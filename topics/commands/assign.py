@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from ..errors import InputError
+from ..errors import InputError, listed
 from ..outputs import open_output, writable_output
 
 
@@ -25,7 +25,7 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
-    from ..ingest import units_from_inputs
+    from ..ingest import format_skipped, units_from_inputs
     from ..models import load_model
     from ..themes import assignments
     from ..tokenize import Tokenizer, settings_for_new_text
@@ -34,12 +34,16 @@ def run(args) -> int:
     progress = not args.no_progress and sys.stderr.isatty()
     if args.output:
         writable_output(args.output)  # a bad output path fails before the work
-    units = units_from_inputs(args.inputs, themes=model.themes_, strict=args.strict, progress=progress)
+    read = units_from_inputs(args.inputs, themes=model.themes_, strict=args.strict, progress=progress)
+    units = read.units
+    skipped = format_skipped(read.summary)
+    if len(skipped) > 1:  # standard output holds the table: what reading passed over goes to stderr
+        print("\n".join(f"topics assign: {line}" for line in skipped), file=sys.stderr)
     headings = 0 if args.include_headings else sum(unit.kind == "heading" for unit in units)
     if headings:  # a heading is repeated in the heading field of the units under it
         units = [unit for unit in units if unit.kind != "heading"]
     if not units:
-        raise InputError(f"{', '.join(args.inputs)}: no units to assign")
+        raise InputError(f"{listed(args.inputs)}: no units to assign")
 
     if model.tokenizer_settings_ is None:
         print(f"topics assign: {args.model_dir} was saved without tokenizer settings; using the default tokenizer",
@@ -57,6 +61,10 @@ def run(args) -> int:
     unknown = int((known == 0).sum())
     note = f"; {unknown} without any word of the model's vocabulary (theme other, p 0)" if unknown else ""
     note += f"; {headings} heading units left out (--include-headings keeps them)" if headings else ""
+    files = sum(1 for item in read.summary["skipped"] if not item.get("record"))
+    records = len(read.summary["skipped"]) - files
+    note += f"; files skipped: {files}" if files else ""
+    note += f"; records skipped: {records}" if records else ""
     print(
         f"topics assign: {len(units)} units of {table['doc_id'].nunique()} documents assigned with "
         f"{model.name} ({model.result_.k} topics){note}" + (f" → {args.output}" if args.output else ""),

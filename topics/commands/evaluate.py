@@ -19,12 +19,15 @@ def run(args) -> int:
     from ..evaluation import evaluate_run
 
     output = args.output or args.run_dir / "gold_metrics.csv"
-    if args.output:
+    if args.output or args.run_dir.is_dir():  # (a missing run folder is reported as such, not created)
         writable_output(output)  # a bad output path fails before the models are loaded
     table = evaluate_run(args.run_dir, args.gold)
     with open_output(output, newline="") as out:
         table.to_csv(out, index=False)
-    shown = [c for c in ("model", "units", "accuracy", "macro_f1", "nmi", "ari") if c in table.columns]
+    shown = [c for c in ("model", "units", "no_vocabulary", "accuracy", "macro_f1", "nmi", "ari") if c in table.columns]
     print(table[shown].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    for model, count, units in zip(table["model"], table["no_vocabulary"], table["units"]):
+        if count:  # as `topics assign` says it: these units get no real assignment
+            print(f"{model}: {count} of {units} gold units without any word of the model's vocabulary (theme other, p 0)")
     print(f"scores: {output}")
     return 0

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import InputError
 from ..ingest import format_summary, ingest_paths, write_removals, write_units
+from ..outputs import writable_output
 from ..theme_words import load_theme_lexicon
 
 
@@ -21,6 +23,12 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
+    # every output path is checked before any work, so a bad one never leaves the others half done
+    writable_output(args.output)
+    if args.removed:
+        if Path(args.removed).resolve() == Path(args.output).resolve():
+            raise InputError(f"{args.removed}: --removed and -o name the same file")
+        writable_output(args.removed)
     themes = load_theme_lexicon(args.themes) if args.themes else None
     progress = any(Path(path).is_dir() for path in args.paths)
     result = ingest_paths(args.paths, strict=args.strict, progress=progress, themes=themes)

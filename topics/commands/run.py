@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 
@@ -17,9 +18,24 @@ def run(args) -> int:
     from ..runner import run_experiment
 
     run_dir = run_experiment(args.config, args.output, progress=False if args.no_progress else None)
+    for line in _skipped_lines(run_dir / "corpus_summary.json"):
+        print(line)
     print(f"run folder: {run_dir}")
     print(f"comparison: {run_dir / 'comparison.md'}")
     report = run_dir / "report.html"
     if report.exists():
         print(f"report: {report}")
     return 0
+
+
+def _skipped_lines(summary_path: Path) -> list[str]:
+    """What reading the corpus passed over, from the run's corpus_summary.json, said on the terminal
+    as `topics ingest` says it: a skipped file must not go unnoticed in a finished run."""
+    from ..ingest import format_skipped
+
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []  # a run folder without the summary: nothing to add
+    skipped = [item for item in summary.get("files_skipped") or [] if isinstance(item, dict)]
+    return format_skipped({"skipped": skipped, "warnings": summary.get("warnings") or []})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..errors import InputError
 from ..outputs import writable_output
-from ..ingest import units_from_inputs
+from ..ingest import format_skipped, units_from_inputs
 from ..slogans import find_slogan_candidates, raw_settings, write_candidates
 from ..theme_words import load_theme_lexicon
 from ..token_cache import default_cache_dir
@@ -22,6 +22,7 @@ def configure(parser) -> None:
     parser.add_argument("--segmenter", default="jieba", help=f"one of: {', '.join(SEGMENTERS)} (default jieba)")
     parser.add_argument("--themes", help="theme lexicon TOML (default: the bundled themes.toml)")
     parser.add_argument("--no-cache", action="store_true", help="do not read or store segmented text in the token cache")
+    parser.add_argument("--strict", action="store_true", help="stop at the first bad file instead of skipping it")
 
 
 def run(args) -> int:
@@ -33,7 +34,8 @@ def run(args) -> int:
     if args.output:
         writable_output(args.output)  # a bad output path fails before the counting
     themes = load_theme_lexicon(args.themes)
-    units = units_from_inputs(args.paths, themes=themes, progress=True)
+    read = units_from_inputs(args.paths, themes=themes, strict=args.strict, progress=True)
+    units = read.units
     tokenizer = Tokenizer(raw_settings(args.segmenter), cache_dir=default_cache_dir(), cache=not args.no_cache)
     candidates = find_slogan_candidates(
         units, tokenizer, themes=themes, min_docs=args.min_docs, max_words=args.max_words,
@@ -42,6 +44,7 @@ def run(args) -> int:
     documents = len({unit.doc_id for unit in units})
     print(f"{len(candidates):,} candidates from {len(units):,} units in {documents:,} documents "
           f"(phrases in at least {args.min_docs} documents); 'listed' = already in the slogan lexicon")
+    print("\n".join(format_skipped(read.summary)))
     print(f"{'rank':>4}  {'docs':>5}  {'count':>6}  {'entropy':>7}  {'shape':<8}  {'listed':<6}  phrase")
     for rank, candidate in enumerate(candidates[: args.show], start=1):
         entropy = "" if candidate.label_entropy is None else f"{candidate.label_entropy:.2f}"

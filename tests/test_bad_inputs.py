@@ -1,0 +1,270 @@
+"""Bad input, one row each: the files a user has, the command they type, and what must follow — the
+exit code, a fragment of what is printed, and which files must and must not exist afterwards.
+
+Every row runs through the real command line (``topics.cli.main`` in this process, or a subprocess
+where the row needs one, e.g. for a pipe closed early) in a fresh folder that is the working
+directory, so paths in a row are relative to it. To add a case, add a ``Case`` to ``CASES``; rows
+that need a saved model or a finished run write ``{model}`` or ``{run}`` in their command, and the
+fixtures below provide them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from topics.cli import BROKEN_PIPE, main
+
+PROJECT = Path(__file__).resolve().parent.parent
+SAMPLE_TEXT = (PROJECT / "corpora" / "xining_chengxi_2024.txt").read_text(encoding="utf-8")
+# one paragraph of the sample report, for rows that need a short document
+PARAGRAPH = "坚持生态优先、绿色发展，深入打好蓝天、碧水、净土保卫战，全面推进国土绿化，城市生态环境持续改善。"
+UNIT = {"doc_id": "d", "unit_id": "d:u000", "kind": "paragraph", "heading": "", "text": PARAGRAPH,
+        "weak_label": "", "year": None, "region": ""}
+CITY = PROJECT.parent / "shared" / "corpora" / "city_gwr_2024" / "2024_上海市.txt"
+
+SMALL_RUN = """
+[run]
+name = "bad_inputs"
+seeds = [1]
+progress = false
+[corpus]
+paths = ["corpus"]
+[vocabulary]
+no_below = 1
+no_above = 0.6
+[report]
+enabled = false
+[models.dictionary]
+"""
+
+
+@dataclass
+class Case:
+    id: str
+    files: dict[str, str | bytes | None]  # path → text (UTF-8), bytes, or None for an empty folder
+    argv: list[str]  # after `topics`; may hold {model} and {run}
+    code: int
+    message: str  # must appear in what the command prints (stdout and stderr together)
+    exists: list[str] = field(default_factory=list)  # must exist afterwards
+    absent: list[str] = field(default_factory=list)  # must not exist afterwards
+    not_message: str = "Traceback"  # must not appear
+    closed_stdout: bool = False  # run in a subprocess whose standard output is a pipe nobody reads
+
+
+def jsonl(*records: dict) -> str:
+    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+
+
+CASES = [
+    # -- assign and slogans say what they skipped, as ingest does, and stop on it with --strict
+    Case("assign-reports-skipped-file",
+         {"corpus/report.txt": SAMPLE_TEXT, "corpus/empty.txt": b""},
+         ["assign", "{model}", "corpus", "-o", "out.csv", "--no-progress"],
+         0, "corpus/empty.txt: empty file", exists=["out.csv"]),
+    Case("assign-counts-skipped-file",
+         {"corpus/report.txt": SAMPLE_TEXT, "corpus/empty.txt": b""},
+         ["assign", "{model}", "corpus", "-o", "out.csv", "--no-progress"],
+         0, "files skipped: 1", exists=["out.csv"]),
+    Case("assign-strict-stops-at-bad-file",
+         {"corpus/report.txt": SAMPLE_TEXT, "corpus/empty.txt": b""},
+         ["assign", "{model}", "corpus", "-o", "out.csv", "--strict", "--no-progress"],
+         2, "error: corpus/empty.txt: empty file", absent=["out.csv"]),
+    Case("assign-reports-bad-record",
+         {"rows.jsonl": jsonl({"id": "a", "text": SAMPLE_TEXT}, {"id": "b", "txt": PARAGRAPH})},
+         ["assign", "{model}", "rows.jsonl", "-o", "out.csv", "--no-progress"],
+         0, "rows.jsonl:2: no 'text' or 'content' field", exists=["out.csv"]),
+    Case("slogans-reports-skipped-file",
+         {"corpus/report.txt": SAMPLE_TEXT, "corpus/picture.txt": b"\x89PNG\r\n\x1a\n\x00\x00"},
+         ["slogans", "corpus", "--no-cache", "--min-docs", "1"],
+         0, "corpus/picture.txt: binary file (PNG image)"),
+    Case("slogans-strict-stops-at-bad-file",
+         {"corpus/report.txt": SAMPLE_TEXT, "corpus/picture.txt": b"\x89PNG\r\n\x1a\n\x00\x00"},
+         ["slogans", "corpus", "--no-cache", "--strict", "-o", "slogans.csv"],
+         2, "corpus/picture.txt: binary file", absent=["slogans.csv"]),
+    # -- a csv quote left open swallows the rows after it: the file is refused, naming the line
+    Case("csv-unclosed-quote",
+         {"corpus/report.txt": SAMPLE_TEXT,
+          "corpus/rows.csv": f'id,text\n1,"{PARAGRAPH}\n2,{PARAGRAPH}\n3,{PARAGRAPH}\n'},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         0, "corpus/rows.csv:2: malformed CSV", exists=["units.jsonl"]),
+    Case("csv-unclosed-quote-closed-by-a-later-quote",
+         {"rows.csv": f'id,text\n1,{PARAGRAPH}\n2,"{PARAGRAPH}\n3,{PARAGRAPH}\n4,"{PARAGRAPH}"\n'},
+         ["ingest", "rows.csv", "-o", "units.jsonl"],
+         2, "rows.csv:3: malformed CSV", absent=["units.jsonl"]),
+    # -- a manifest row naming a file that is not there, and files the manifest does not name
+    Case("manifest-row-without-file",
+         {"corpus/MANIFEST.tsv": "file\tyear\tregion\n2024_西宁.txt\t2024\t西宁市城西区\n",
+          "corpus/2024_西宁市.txt": SAMPLE_TEXT},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         0, "MANIFEST.tsv:2: names '2024_西宁.txt', which is not in corpus", exists=["units.jsonl"]),
+    Case("manifest-does-not-name-a-file",
+         {"corpus/MANIFEST.tsv": "file\tyear\tregion\n2024_西宁.txt\t2024\t西宁市城西区\n",
+          "corpus/2024_西宁市.txt": SAMPLE_TEXT},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         0, "does not name 1 file(s) of its folder (2024_西宁市.txt)", exists=["units.jsonl"]),
+    Case("manifest-row-without-file-strict",
+         {"corpus/MANIFEST.tsv": "file\tyear\n2024_西宁.txt\t2024\n", "corpus/2024_西宁市.txt": SAMPLE_TEXT},
+         ["ingest", "corpus", "-o", "units.jsonl", "--strict"],
+         2, "did you mean '2024_西宁市.txt'?", absent=["units.jsonl"]),
+    Case("manifest-year-out-of-range",
+         {"corpus/MANIFEST.tsv": "file\tyear\n2024.txt\t-5\n", "corpus/2024.txt": SAMPLE_TEXT},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         2, "MANIFEST.tsv:2: year -5 is out of range", absent=["units.jsonl"]),
+    Case("manifest-is-a-folder",
+         {"corpus/MANIFEST.tsv/notes.md": "# 说明", "corpus/2024.txt": SAMPLE_TEXT},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         2, "MANIFEST.tsv: is a folder, expected a file", absent=["units.jsonl"]),
+    # -- topics run says on the terminal which corpus files it skipped
+    Case("run-prints-skipped-files",
+         {"config.toml": SMALL_RUN, "corpus/report.txt": SAMPLE_TEXT, "corpus/empty.txt": b""},
+         ["run", "config.toml", "-o", "run", "--no-progress"],
+         0, "corpus/empty.txt: empty file", exists=["run/DONE"]),
+    # -- every output path is checked before any work; nothing is half written
+    Case("ingest-removed-unwritable",
+         {"report.txt": SAMPLE_TEXT, "blocker": "一个文件"},
+         ["ingest", "report.txt", "-o", "units.jsonl", "--removed", "blocker/removed.jsonl"],
+         2, "blocker/removed.jsonl: blocker is a file, not a folder", absent=["units.jsonl"]),
+    Case("ingest-removed-same-as-output",
+         {"report.txt": SAMPLE_TEXT},
+         ["ingest", "report.txt", "-o", "units.jsonl", "--removed", "units.jsonl"],
+         2, "--removed and -o name the same file", absent=["units.jsonl"]),
+    # -- output into a pipe nobody reads: a quiet stop with 128 + SIGPIPE, no traceback
+    Case("assign-into-closed-pipe",
+         {"report.txt": SAMPLE_TEXT},
+         ["assign", "{model}", "report.txt", "--no-progress"],
+         BROKEN_PIPE, "", closed_stdout=True),
+    Case("ingest-into-closed-pipe",
+         {"report.txt": SAMPLE_TEXT},
+         ["ingest", "report.txt", "-o", "units.jsonl"],
+         BROKEN_PIPE, "", exists=["units.jsonl"], not_message="Error", closed_stdout=True),
+    # -- messages that say what is wrong
+    Case("gold-is-a-folder",
+         {"gold.tsv/a.tsv": "doc\tunit\tlabel\theading\ttext\n"},
+         ["evaluate", "{run}", "--gold", "gold.tsv", "-o", "scores.csv"],
+         2, "gold.tsv: is a folder, expected a gold file", absent=["scores.csv"]),
+    Case("units-file-is-a-folder",
+         {"units.jsonl/part.jsonl": "{}\n"},
+         ["tokenize", "units.jsonl", "-o", "tokens.jsonl", "--no-cache"],
+         2, "units.jsonl: is a folder, expected a file", absent=["tokens.jsonl"]),
+    Case("lexicon-file-is-a-folder",
+         {"units.jsonl": jsonl(UNIT), "stopwords/words.txt": "的\n"},
+         ["tokenize", "units.jsonl", "-o", "tokens.jsonl", "--no-cache", "--stopwords", "stopwords"],
+         2, "stopwords: is a folder, expected a file", absent=["tokens.jsonl"], not_message="not found"),
+    Case("utf16-without-bom-is-read",
+         {"report.txt": SAMPLE_TEXT.encode("utf-16-le")},
+         ["ingest", "report.txt", "-o", "units.jsonl"],
+         0, "files skipped: 0", exists=["units.jsonl"], not_message="binary"),
+    Case("utf16-big-endian-without-bom-is-read",
+         {"corpus/report.txt": SAMPLE_TEXT.encode("utf-16-be"), "corpus/other.txt": PARAGRAPH},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         0, "files skipped: 0", exists=["units.jsonl"], not_message="binary"),
+    Case("bad-record-is-not-a-skipped-file",
+         {"rows.jsonl": jsonl({"id": "a", "text": SAMPLE_TEXT}) + "{broken\n"},
+         ["ingest", "rows.jsonl", "-o", "units.jsonl"],
+         0, "files skipped: 0\nrecords skipped: 1", exists=["units.jsonl"]),
+    Case("evaluate-counts-units-without-vocabulary",
+         {"gold.tsv": "doc\tunit\tlabel\theading\ttext\nx\tu1\tother\t\t哈哈哈哈\n"
+                      f"x\tu2\tecology\t\t{PARAGRAPH}\n"},
+         ["evaluate", "{run}", "--gold", "gold.tsv", "-o", "scores.csv"],
+         0, "dictionary: 1 of 2 gold units without any word of the model's vocabulary", exists=["scores.csv"]),
+    Case("long-list-in-a-message-is-capped",
+         {"wide.csv": ",".join(f"列{i}" for i in range(500)) + "\n" + ",".join(["正文"] * 500) + "\n"},
+         ["ingest", "wide.csv", "-o", "units.jsonl"],
+         2, "列9, … and 490 more", absent=["units.jsonl"]),
+    Case("assign-without-units-names-few-inputs",  # bylines only: layout repair removes all of it
+         {f"n{i:03}.txt": "（记者 张国静）" for i in range(40)},
+         ["assign", "{model}", *[f"n{i:03}.txt" for i in range(40)], "--no-progress"],
+         2, "n009.txt, … and 30 more: no units to assign"),
+]
+
+
+# ---------------------------------------------------------------- what rows can refer to
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> Path:
+    """A small finished run (dictionary model) on the sample report."""
+    folder = tmp_path_factory.mktemp("finished")
+    (folder / "corpus").mkdir()
+    (folder / "corpus" / "report.txt").write_text(SAMPLE_TEXT, encoding="utf-8")
+    (folder / "config.toml").write_text(SMALL_RUN, encoding="utf-8")
+    assert main(["run", str(folder / "config.toml"), "-o", str(folder / "run"), "--no-progress"]) == 0
+    return folder / "run"
+
+
+def _placeholders(argv: list[str], request) -> list[str]:
+    values = {}
+    if any("{run}" in arg for arg in argv):
+        values["run"] = str(request.getfixturevalue("finished_run"))
+    if any("{model}" in arg for arg in argv):
+        values["model"] = str(request.getfixturevalue("finished_run") / "models" / "dictionary")
+    return [arg.format(**values) if values else arg for arg in argv]
+
+
+def _make_files(folder: Path, files: dict) -> None:
+    for name, content in files.items():
+        path = folder / name
+        if content is None:
+            path.mkdir(parents=True, exist_ok=True)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+
+
+def _run_with_closed_stdout(argv: list[str], cwd: Path) -> tuple[int, str]:
+    """The command with its standard output a pipe whose reading end is closed before it starts,
+    as when `head -1` has already gone: every write to it fails."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "topics", *argv], cwd=cwd, stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=600)
+    finally:
+        os.close(write_end)
+    return proc.returncode, proc.stderr
+
+
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.id) for case in CASES])
+def test_bad_input(case: Case, tmp_path, monkeypatch, capsys, request):
+    _make_files(tmp_path, case.files)
+    argv = _placeholders(case.argv, request)
+    if case.closed_stdout:
+        code, printed = _run_with_closed_stdout(argv, tmp_path)
+    else:
+        monkeypatch.chdir(tmp_path)
+        code = main(argv)
+        captured = capsys.readouterr()
+        printed = captured.out + captured.err
+    assert code == case.code, printed
+    assert case.message in printed, printed
+    assert case.not_message not in printed, printed
+    if code == 2:  # a user mistake is one line
+        errors = [line for line in printed.splitlines() if ": error: " in line]
+        assert len(errors) == 1 and len(errors[0]) < 1000, printed
+    for name in case.exists:
+        assert (tmp_path / name).exists(), f"{name} should exist"
+    for name in case.absent:
+        assert not (tmp_path / name).exists(), f"{name} should not exist"
+    # outputs are written whole through a temporary file that never stays behind
+    assert not [p for p in tmp_path.rglob("*.partial")], "temporary output left behind"
+
+
+def test_real_report_in_utf16_without_bom_reads_as_utf8(shared_corpora, tmp_path, capsys, monkeypatch):
+    """A real city report saved as UTF-16 without a byte-order mark gives the same units as in UTF-8."""
+    text = CITY.read_text(encoding="utf-8")
+    (tmp_path / "le").mkdir()
+    (tmp_path / "utf8").mkdir()
+    (tmp_path / "le" / CITY.name).write_bytes(text.encode("utf-16-le"))
+    (tmp_path / "utf8" / CITY.name).write_bytes(codecs.BOM_UTF8 + text.encode("utf-8"))
+    monkeypatch.chdir(tmp_path)
+    for name in ("le", "utf8"):
+        assert main(["ingest", f"{name}/{CITY.name}", "-o", f"{name}.jsonl"]) == 0
+    assert (tmp_path / "le.jsonl").read_bytes() == (tmp_path / "utf8.jsonl").read_bytes()

@@ -33,7 +33,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from topics.config import load_config, to_toml
+from topics.config import load_config
+from topics.tomlfile import to_toml
 from topics.errors import InputError
 from topics.versions import package_versions
 

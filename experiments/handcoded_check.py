@@ -33,7 +33,7 @@ from topics import OTHER
 from topics.documents import Unit
 from topics.ingest import ingest_paths
 from topics.models import MODEL_NAMES, make_model
-from topics.theme_words import lexicon_words, load_other_words, load_theme_facets, load_theme_lexicon
+from topics.lexicon import Lexicon
 from topics.assignment import assignments
 from topics.mapping import apply_mapping
 from topics.tokenize import Tokenizer, TokenizerSettings
@@ -55,7 +55,7 @@ def main() -> int:
         print(f"needs the real corpora at {CORPORA}", file=sys.stderr)
         return 2
     warnings.simplefilter("ignore")  # seed words missing from the vocabulary: expected
-    themes, other_words, facets = load_theme_lexicon(), load_other_words(), load_theme_facets()
+    themes, other_words, facets = Lexicon.load().themes, Lexicon.load().other_words, Lexicon.load().facets
     labels = [*themes, OTHER]
     tokenizer = Tokenizer(TokenizerSettings())
     sets = {name: labelled_units(path) for name, path in LABELLED_SETS.items()}
@@ -68,7 +68,7 @@ def main() -> int:
     train_units = [u for u in ingest_paths([str(SAMPLE), str(CORPORA / "city_gwr_2024")], themes=themes).units
                    if u.kind != "heading"]
     corpus = build_corpus(tokenizer.tokenize([u.text for u in train_units]), no_below=5, no_above=0.3,
-                          keep_words=lexicon_words(themes, other_words))  # kept, as `topics run` does
+                          keep_words=Lexicon.load().words())  # kept, as `topics run` does
 
     rows = []
     for name in args.models:

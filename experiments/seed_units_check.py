@@ -40,7 +40,7 @@ from sklearn.metrics import f1_score
 from topics import OTHER
 from topics.ingest import ingest_paths
 from topics.models import MODEL_NAMES, make_model
-from topics.theme_words import lexicon_words, load_other_words, load_theme_facets, load_theme_lexicon
+from topics.lexicon import Lexicon
 from topics.assignment import assignments
 from topics.mapping import apply_mapping
 from topics.tokenize import Tokenizer, TokenizerSettings
@@ -65,12 +65,12 @@ def main() -> int:
         print(f"needs the real corpora at {CORPORA}", file=sys.stderr)
         return 2
     warnings.simplefilter("ignore")  # seed words missing from the vocabulary: expected, listed elsewhere
-    themes = load_theme_lexicon()
-    other_words = load_other_words()
-    facets = load_theme_facets()
+    themes = Lexicon.load().themes
+    other_words = Lexicon.load().other_words
+    facets = Lexicon.load().facets
     tokenizer = Tokenizer(TokenizerSettings())
     vocabulary = {"no_below": args.no_below, "no_above": args.no_above,
-                  "keep_words": lexicon_words(themes, other_words)}  # as `topics run`
+                  "keep_words": Lexicon.load().words()}  # as `topics run`
 
     print("reading and tokenizing …", file=sys.stderr)
     train_units, train_tokens = prepare([SAMPLE, CORPORA / "city_gwr_2024"], themes, tokenizer)

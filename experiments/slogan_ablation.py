@@ -17,10 +17,10 @@ import pandas as pd
 
 from topics.config import resolve_config
 from topics.errors import InputError
-from topics.lexicons import bundled_path, load_word_list
+from topics.word_lists import bundled_path, load_word_list
 from topics.result import TopicResult
 from topics.runner import run_config
-from topics.theme_words import load_theme_lexicon
+from topics.lexicon import Lexicon
 
 HERE = Path(__file__).resolve().parent
 CONFIG = HERE / "slogan_ablation.toml"
@@ -46,7 +46,7 @@ def _resolve(raw: dict, output: Path) -> dict:
 def filler_words() -> set[str]:
     """The shipped filler list (which holds the standalone words of the formulas: 习近平, 新时代, 思想 …),
     minus every theme word."""
-    theme_words = {word for words in load_theme_lexicon().values() for word in words}
+    theme_words = {word for words in Lexicon.load().themes.values() for word in words}
     return set(load_word_list(bundled_path("fillers")).entries) - theme_words
 
 

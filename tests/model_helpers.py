@@ -8,7 +8,7 @@ from pathlib import Path
 
 from topics.documents import Unit
 from topics.ingest import ingest_paths
-from topics.theme_words import load_theme_lexicon
+from topics.lexicon import Lexicon
 from topics.tokenize import Tokenizer, TokenizerSettings
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ FAST_PARAMS = {
 
 
 def load_units(paths: list[Path]) -> list[Unit]:
-    return ingest_paths([str(p) for p in paths], themes=load_theme_lexicon()).units
+    return ingest_paths([str(p) for p in paths], themes=Lexicon.load().themes).units
 
 
 @lru_cache(maxsize=1)

@@ -25,7 +25,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 
 from conftest import SAMPLE, SHARED_CORPORA
 from topics.result import TopicResult
-from topics.theme_words import load_theme_lexicon
+from topics.lexicon import Lexicon
 
 jieba.setLogLevel(60)
 
@@ -141,7 +141,7 @@ def fit_nmf(counts: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarr
 
 def build_run_folder(run_dir: Path, *, with_corpora: bool, ks=(5, 8), seeds=(0, 1, 2)) -> dict:
     """Write a finished run folder (every file the report reads) and return what was fitted."""
-    themes = load_theme_lexicon()
+    themes = Lexicon.load().themes
     units = fixture_units(with_corpora)
     dictionary = Dictionary(u.tokens for u in units)
     dictionary.filter_extremes(no_below=2, no_above=0.5, keep_n=None)

@@ -13,9 +13,9 @@ from model_helpers import FAST_PARAMS, SAMPLE, sample_units_and_tokens
 from topics.cli import main
 from topics.ingest import write_units
 from topics.models import load_model, make_model
-from topics.theme_words import load_theme_lexicon
+from topics.lexicon import Lexicon
 from topics.mapping import apply_mapping
-from topics.themes import ASSIGNMENT_COLUMNS, assignments
+from topics.assignment import ASSIGNMENT_COLUMNS, assignments
 from topics.vectorize import build_corpus
 
 
@@ -24,7 +24,7 @@ def saved_model(folder, name="seeded-nmf", tokenizer_settings=None):
     corpus = build_corpus(tokens, no_below=1, no_above=0.9)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = make_model(name, **FAST_PARAMS[name]).fit(corpus, load_theme_lexicon())
+        model = make_model(name, **FAST_PARAMS[name]).fit(corpus, Lexicon.load().themes)
     apply_mapping(model.result_, model.lexicon_)  # the stage after fitting, as `topics run` does
     model.save(folder, tokenizer_settings=tokenizer_settings if tokenizer_settings is not None else {})
     return model
@@ -60,7 +60,7 @@ def test_assign_units_jsonl_to_stdout(model_dir, tmp_path, capsys):
     printed = capsys.readouterr()
     table = pd.read_csv(io.StringIO(printed.out), keep_default_na=False)
     assert table["unit_id"].tolist() == [u.unit_id for u in units]
-    assert set(table["theme"]) <= set(load_theme_lexicon()) | {"other"}
+    assert set(table["theme"]) <= set(Lexicon.load().themes) | {"other"}
 
     assert main(["assign", str(model_dir), str(SAMPLE), "-o", str(tmp_path / "raw.csv"), "--no-progress"]) == 0
     raw = pd.read_csv(tmp_path / "raw.csv", keep_default_na=False)

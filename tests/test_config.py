@@ -12,7 +12,8 @@ import pytest
 
 from tests.conftest import PROJECT
 from topics.cli import main
-from topics.config import load_config, to_toml
+from topics.config import load_config
+from topics.tomlfile import to_toml
 from topics.errors import InputError
 from topics.models import model_params
 

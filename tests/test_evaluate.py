@@ -16,7 +16,7 @@ from topics.errors import InputError
 from topics.evaluation import evaluate_run, read_gold
 from topics.ingest import ingest_paths
 from topics.runner import DONE, run_experiment
-from topics.theme_words import load_theme_lexicon
+from topics.lexicon import Lexicon
 
 # Labelled by reading each unit of the sample: the ten enumerated theme units of its two articles
 # by what they are about, and three opening/closing paragraphs that praise the report or pledge
@@ -101,7 +101,7 @@ def run_dir(tmp_path_factory, sample_path):
 
 def test_every_saved_model_is_scored_against_the_gold_file(run_dir, gold_path):
     table = evaluate_run(run_dir, gold_path)
-    labels = [*load_theme_lexicon(), OTHER]
+    labels = [*Lexicon.load().themes, OTHER]
     assert table["model"].tolist() == ["dictionary", "nmf", "seeded-lda"]
     assert list(table.columns) == ["model", "units", "no_vocabulary", "accuracy", "macro_f1",
                                    *[f"f1_{label}" for label in labels], "nmi", "ari"]
@@ -199,7 +199,7 @@ def test_read_gold_accepts_short_and_full_unit_ids(sample_path, tmp_path):
     short = gold_lines(sample_path, {"xining_chengxi_2024#1:u002": "ecology"})
     full = gold_lines(sample_path, {"xining_chengxi_2024#1:u003": "industry"}, short_unit_ids=False)
     path.write_text(HEADER + short[0] + full[0], encoding="utf-8")
-    rows = read_gold(path, [*load_theme_lexicon(), OTHER])
+    rows = read_gold(path, [*Lexicon.load().themes, OTHER])
     assert [row.unit.unit_id for row in rows] == ["xining_chengxi_2024#1:u002", "xining_chengxi_2024#1:u003"]
     assert [row.line for row in rows] == [2, 3]
 

@@ -6,13 +6,13 @@ import jieba
 import pytest
 
 from topics.errors import InputError
-from topics.lexicons import BUNDLED, bundled_path, load_user_dictionary, load_word_list
-from topics.theme_words import load_other_words, load_theme_facets, load_theme_lexicon
+from topics.word_lists import BUNDLED, bundled_path, load_user_dictionary, load_word_list
+from topics.lexicon import Lexicon
 
-THEME_WORDS = sorted({word for words in load_theme_lexicon().values() for word in words})
+THEME_WORDS = sorted({word for words in Lexicon.load().themes.values() for word in words})
 # with the [other] words, which must reach the models whole too (slogans may contain them: they are
 # there for the wording around and outside the slogans)
-LEXICON_WORDS = sorted(set(THEME_WORDS) | set(load_other_words()))
+LEXICON_WORDS = sorted(set(THEME_WORDS) | set(Lexicon.load().other_words))
 WORD_LISTS = ("stopwords", "fillers", "slogans")
 
 
@@ -158,35 +158,35 @@ def test_digest_follows_content(tmp_path):
 
 
 def test_other_words_are_read_and_are_no_theme_word():
-    other = load_other_words()
+    other = Lexicon.load().other_words
     assert len(other) >= 30 and "列席" in other and "预期" in other
-    theme_words = {word for words in load_theme_lexicon().values() for word in words}
+    theme_words = {word for words in Lexicon.load().themes.values() for word in words}
     assert sorted(set(other) & theme_words) == []
 
 
 def test_a_lexicon_without_other_words_and_a_bad_other_table(tmp_path):
     path = tmp_path / "themes.toml"
     path.write_text('[themes.ecology]\nwords = ["生态"]\n', encoding="utf-8")
-    assert load_other_words(path) == [] and load_theme_lexicon(path) == {"ecology": ["生态"]}
+    assert Lexicon.load(path).other_words == [] and Lexicon.load(path).themes == {"ecology": ["生态"]}
     bad = tmp_path / "bad.toml"
     bad.write_text('[themes.ecology]\nwords = ["生态"]\n[other]\nwords = "列席"\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"bad\.toml: other\.words must be a non-empty list of words"):
-        load_other_words(bad)
+        Lexicon.load(bad).other_words
     reserved = tmp_path / "reserved.toml"
     reserved.write_text('[themes.other]\nwords = ["列席"]\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"themes\.other: 'other' is reserved .* put words of passages about no theme in an \[other\] table"):
-        load_theme_lexicon(reserved)
+        Lexicon.load(reserved).themes
 
 
 # -- facets: groups of a theme's words that seeded models give a topic of their own -------------------
 
 
 def test_facet_words_are_read_and_belong_to_their_theme():
-    facets = load_theme_facets()
+    facets = Lexicon.load().facets
     assert list(facets) == ["industry"] and list(facets["industry"]) == ["agriculture"]
     agriculture = facets["industry"]["agriculture"]
     assert "农业" in agriculture and "粮食" in agriculture
-    industry = load_theme_lexicon()["industry"]
+    industry = Lexicon.load().themes["industry"]
     assert set(agriculture) <= set(industry) and len(industry) == len(set(industry))
 
 
@@ -194,15 +194,15 @@ def test_a_lexicon_without_facets_and_bad_facet_tables(tmp_path):
     path = tmp_path / "themes.toml"
     path.write_text('[themes.industry]\nwords = ["产业"]\n[themes.industry.facets]\nfarms = ["农业", "产业"]\n',
                     encoding="utf-8")
-    assert load_theme_facets(path) == {"industry": {"farms": ["农业", "产业"]}}
-    assert load_theme_lexicon(path) == {"industry": ["产业", "农业"]}  # facet words join their theme once
+    assert Lexicon.load(path).facets == {"industry": {"farms": ["农业", "产业"]}}
+    assert Lexicon.load(path).themes == {"industry": ["产业", "农业"]}  # facet words join their theme once
     plain = tmp_path / "plain.toml"
     plain.write_text('[themes.ecology]\nwords = ["生态"]\n', encoding="utf-8")
-    assert load_theme_facets(plain) == {}
+    assert Lexicon.load(plain).facets == {}
     for n, (body, key) in enumerate([('facets = "农业"\n', r"themes\.industry\.facets must be a table"),
                                      ('[themes.industry.facets]\nfarms = []\n',
                                       r"themes\.industry\.facets\.farms must be a non-empty list")]):
         bad = tmp_path / f"bad{n}.toml"  # one file each: lexicons are cached by path
         bad.write_text('[themes.industry]\nwords = ["产业"]\n' + body, encoding="utf-8")
         with pytest.raises(InputError, match=key):
-            load_theme_lexicon(bad)
+            Lexicon.load(bad).themes

@@ -240,7 +240,7 @@ def test_unknown_metric_and_bad_parameters_are_input_errors():
         compute_metrics(TWO_TOPICS, MetricContext(TEXTS), ["npmi"])
     with pytest.raises(InputError, match="coherence_npmi: unknown parameter 'window'"):
         METRICS["coherence_npmi"].with_params(window=5)
-    with pytest.raises(InputError, match="inverted_rbo: p must be a number between 0 and 1"):
+    with pytest.raises(InputError, match="inverted_rbo: p must be a number > 0 and < 1"):
         METRICS["inverted_rbo"].with_params(p=1.5)
     with pytest.raises(InputError, match="top_n must be an integer >= 2"):
         METRICS["topic_diversity"].with_params(top_n=0)

@@ -15,9 +15,8 @@ from model_helpers import FAST_PARAMS, sample_units_and_tokens, seed_theme_rows,
 from topics import OTHER
 from topics.errors import InputError
 from topics.models import MODEL_NAMES, load_model, make_model, model_params
-from topics.theme_words import lexicon_words, load_other_words, load_theme_facets, load_theme_lexicon
-from topics.assignment import assignments
 from topics.lexicon import Lexicon
+from topics.assignment import assignments
 from topics.mapping import apply_mapping
 from topics.vectorize import build_corpus
 
@@ -29,7 +28,7 @@ SEEDED = ("seeded-lda", "seeded-nmf", "dictionary")
 def sample():
     units, tokens = sample_units_and_tokens()
     corpus = build_corpus(tokens, no_below=1, no_above=0.9)
-    return units, tokens, corpus, load_theme_lexicon()
+    return units, tokens, corpus, Lexicon.load().themes
 
 
 def mapped(model):
@@ -132,8 +131,8 @@ def test_save_and_load_give_the_same_model(sample, name, tmp_path):
 def sample_with_lexicon(sample):
     """The sample's vocabulary with every lexicon word kept, as `topics run` builds it."""
     units, tokens, _, themes = sample
-    other_words = load_other_words()
-    corpus = build_corpus(tokens, no_below=1, no_above=0.9, keep_words=lexicon_words(themes, other_words))
+    other_words = Lexicon.load().other_words
+    corpus = build_corpus(tokens, no_below=1, no_above=0.9, keep_words=Lexicon.load().words())
     return units, tokens, corpus, themes, other_words
 
 
@@ -239,13 +238,13 @@ def provinces(shared_corpora):
     units, tokens = units_and_tokens(tuple(files))
     keep = [i for i, unit in enumerate(units) if unit.kind != "heading"]
     units, tokens = [units[i] for i in keep], [tokens[i] for i in keep]
-    return units, tokens, build_corpus(tokens, no_below=3, no_above=0.3), load_theme_lexicon()
+    return units, tokens, build_corpus(tokens, no_below=3, no_above=0.3), Lexicon.load().themes
 
 
 @pytest.mark.parametrize("name", ["seeded-lda", "seeded-nmf"])
 def test_seeded_models_give_the_other_words_a_topic_of_their_own(provinces, name):
     units, tokens, corpus, themes = provinces
-    other_words = load_other_words()
+    other_words = Lexicon.load().other_words
     model = mapped(make_model(name, **FAST_PARAMS[name]).fit(corpus, themes, other_words))
     result = model.result_
     assert result.topic_themes[: len(themes) + 1] == [*themes, OTHER]
@@ -266,19 +265,19 @@ def test_seeded_k_must_leave_a_topic_for_other(provinces, name, tmp_path):
     units, tokens, corpus, themes = provinces
     with pytest.raises(InputError, match=r"k=5 is too small; k must be >= 6, the number of themes \(ecology, .*\) plus one topic "
                                          r"for the lexicon's \[other\] words \(or set other_topic = false\)"):
-        mapped(make_model(name, **{**FAST_PARAMS[name], "k": 5}).fit(corpus, themes, load_other_words()))
-    model = mapped(make_model(name, **{**FAST_PARAMS[name], "k": 5, "other_topic": False}).fit(corpus, themes, load_other_words()))
+        mapped(make_model(name, **{**FAST_PARAMS[name], "k": 5}).fit(corpus, themes, Lexicon.load().other_words))
+    model = mapped(make_model(name, **{**FAST_PARAMS[name], "k": 5, "other_topic": False}).fit(corpus, themes, Lexicon.load().other_words))
     assert model.result_.topic_themes == list(themes)
     model.save(tmp_path / name)
     loaded = load_model(tmp_path / name)
-    assert loaded.other_words_ == load_other_words()
+    assert loaded.other_words_ == Lexicon.load().other_words
     assert np.array_equal(loaded.transform(tokens[:20]), model.transform(tokens[:20]))
 
 
 @pytest.mark.parametrize("name", ["seeded-lda", "seeded-nmf"])
 def test_a_facet_gets_a_seeded_topic_of_its_own_under_its_theme(provinces, name, tmp_path):
     units, tokens, corpus, themes = provinces
-    other_words, facets = load_other_words(), load_theme_facets()
+    other_words, facets = Lexicon.load().other_words, Lexicon.load().facets
     model = mapped(make_model(name, **{**FAST_PARAMS[name], "k": 7}).fit(corpus, themes, other_words, facets))
     result = model.result_
     assert result.topic_themes == ["ecology", "industry", "industry", "livelihood", "governance", "safety", OTHER]
@@ -334,17 +333,17 @@ def test_unknown_model_and_parameter_list_the_valid_ones():
 @pytest.mark.parametrize(
     "name, params, message",
     [
-        ("lda", {"k": 0}, r"k=0 is not allowed; k must be an integer >= 1"),
-        ("lda", {"alpha": "sometimes"}, r"alpha='sometimes' is not allowed; alpha must be one of 'symmetric'"),
-        ("lda", {"passes": 2.5}, r"passes=2.5 is not allowed"),
-        ("sklearn-lda", {"doc_topic_prior": -1}, r"doc_topic_prior=-1 is not allowed; .* unset \(None\) or a number > 0"),
-        ("nmf", {"solver": "fast"}, r"solver='fast' is not allowed; solver must be one of 'cd', 'mu'"),
+        ("lda", {"k": 0}, r"parameter k must be an integer >= 1"),
+        ("lda", {"alpha": "sometimes"}, r"parameter alpha must be one of 'symmetric'"),
+        ("lda", {"passes": 2.5}, r"parameter passes must be .*, got 2.5"),
+        ("sklearn-lda", {"doc_topic_prior": -1}, r"parameter doc_topic_prior must be .* unset \(None\) or a number > 0"),
+        ("nmf", {"solver": "fast"}, r"parameter solver must be one of 'cd', 'mu'"),
         ("nmf", {"beta_loss": "kullback-leibler"}, r"needs solver='mu'"),
         ("seeded-lda", {"k": 3}, r"k=3 is too small; k must be >= 5, the number of themes"),
-        ("seeded-lda", {"seed_boost": -1}, r"seed_boost=-1 is not allowed"),
+        ("seeded-lda", {"seed_boost": -1}, r"parameter seed_boost must be .*, got -1"),
         ("seeded-nmf", {"k": 4}, r"k=4 is too small; k must be >= 5, the number of themes"),
-        ("dictionary", {"min_share": 2}, r"min_share=2 is not allowed; min_share must be a number >= 0 and <= 1"),
-        ("lda", {"random_state": None}, r"random_state=None is not allowed"),
+        ("dictionary", {"min_share": 2}, r"parameter min_share must be a number >= 0 and <= 1"),
+        ("lda", {"random_state": None}, r"parameter random_state must be .*, got None"),
     ],
 )
 def test_bad_parameter_values_say_what_is_allowed(sample, name, params, message):
@@ -400,8 +399,8 @@ def test_seeded_models_put_the_seed_theme_units_under_their_themes(shared_corpor
 
     cities = sorted((shared_corpora / "city_gwr_2024").glob("*.txt"))[:20]
     units, tokens = units_and_tokens((SAMPLE, *cities))
-    themes, other_words, facets = load_theme_lexicon(), load_other_words(), load_theme_facets()
-    corpus = build_corpus(tokens, keep_words=lexicon_words(themes, other_words))  # as `topics run` builds it
+    themes, other_words, facets = Lexicon.load().themes, Lexicon.load().other_words, Lexicon.load().facets
+    corpus = build_corpus(tokens, keep_words=Lexicon.load().words())  # as `topics run` builds it
     model = make_model(name, random_state=0)  # the defaults: one topic per theme and facet, one for other
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

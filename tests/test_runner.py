@@ -16,7 +16,7 @@ from topics.metrics import METRICS
 from topics.result import TopicResult
 from topics.run_folder import DONE, fit_folder
 from topics.runner import run_experiment
-from topics.theme_words import load_theme_lexicon
+from topics.lexicon import Lexicon
 
 TIMING_COLUMNS = ["fit_seconds", "peak_mb"]
 SMALL_MODELS = """
@@ -109,7 +109,7 @@ def test_same_config_twice_gives_identical_results(runs):
 
 def test_metrics_table_has_a_row_per_model_k_seed_with_every_metric(runs):
     _, a, _ = runs
-    themes = load_theme_lexicon()
+    themes = Lexicon.load().themes
     metrics = read(a, "metrics.csv")
     assert list(metrics.columns[:3]) == ["model", "k", "seed"]
     assert list(metrics.columns[-2:]) == TIMING_COLUMNS
@@ -144,7 +144,7 @@ def test_every_unit_is_assigned_by_every_model_and_shares_add_up(runs):
     assert assigned["model"].unique().tolist() == models
     for _, rows in assigned.groupby("model"):
         assert len(rows) == summary["units"] and rows["unit_id"].is_unique
-    assert set(assigned["theme"]) <= set(load_theme_lexicon()) | {OTHER}
+    assert set(assigned["theme"]) <= set(Lexicon.load().themes) | {OTHER}
 
     shares = read(a, "theme_shares.csv")
     assert list(shares.columns) == ["model", "k", "seed", "doc_id", "year", "region", "theme", "units", "share"]

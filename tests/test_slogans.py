@@ -10,9 +10,9 @@ import pytest
 from tokenize_helpers import load_units
 from topics.cli import main
 from topics.documents import Unit
-from topics.lexicons import bundled_path, load_word_list
+from topics.word_lists import bundled_path, load_word_list
 from topics.slogans import CSV_COLUMNS, find_slogan_candidates, raw_settings, shape_of
-from topics.theme_words import load_theme_lexicon
+from topics.lexicon import Lexicon
 from topics.tokenize import Tokenizer
 
 
@@ -53,7 +53,7 @@ def test_spread_over_themes_ranks_boilerplate_above_theme_phrases(raw_tokenizer)
                 text += "持续打好蓝天保卫战，改善空气质量。"
             units.append(Unit(doc_id=f"d{doc}", unit_id=f"d{doc}:{label}", kind="section", heading=label,
                               text=text, weak_label=label))
-    found = {c.phrase: c for c in find_slogan_candidates(units, raw_tokenizer, themes=load_theme_lexicon(), min_docs=3)}
+    found = {c.phrase: c for c in find_slogan_candidates(units, raw_tokenizer, themes=Lexicon.load().themes, min_docs=3)}
     boilerplate = found["坚持稳中求进工作总基调"]
     theme_phrase = found["持续打好蓝天保卫战"]
     assert boilerplate.label_entropy == pytest.approx(1.0)
@@ -66,7 +66,7 @@ def test_spread_over_themes_ranks_boilerplate_above_theme_phrases(raw_tokenizer)
 
 
 def test_candidates_on_real_reports(city_units, raw_tokenizer):
-    candidates = find_slogan_candidates(city_units, raw_tokenizer, themes=load_theme_lexicon(), min_docs=3, top=None)
+    candidates = find_slogan_candidates(city_units, raw_tokenizer, themes=Lexicon.load().themes, min_docs=3, top=None)
     phrases = [c.phrase for c in candidates]
     top = set(phrases[:150])
     assert {"两个确立", "两个维护"} <= top

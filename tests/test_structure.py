@@ -10,9 +10,9 @@ from topics.documents import Document
 from topics.layout import CleanDocument, repair_layout
 from topics.reading import read_documents
 from topics.structure import MAX_UNIT_CHARS, split_units, weak_label
-from topics.theme_words import load_theme_lexicon
+from topics.lexicon import Lexicon
 
-THEMES = load_theme_lexicon()
+THEMES = Lexicon.load().themes
 
 
 def _clean(text: str, doc_id: str = "doc", year: int | None = 2024, region: str = "某市") -> CleanDocument:

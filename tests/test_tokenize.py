@@ -18,8 +18,7 @@ from topics.cli import main
 from topics.documents import Unit
 from topics.errors import InputError
 from topics.lexicon import Lexicon
-from topics.lexicons import load_user_dictionary
-from topics.theme_words import load_theme_lexicon
+from topics.word_lists import load_user_dictionary
 from topics.token_cache import default_cache_dir
 from topics.tokenize import ADAPTERS, POS_TAGS, SEGMENTERS, Tokenizer, TokenizerSettings, read_tokens, write_tokens
 
@@ -63,7 +62,7 @@ def test_seed_slogan_hits_are_counted(seed_units, cache_dir):
 
 # -- theme words survive tokenizing whole ---------------------------------------------------------------
 
-THEME_WORDS = sorted({w for ws in load_theme_lexicon().values() for w in ws})
+THEME_WORDS = sorted({w for ws in Lexicon.load().themes.values() for w in ws})
 
 
 @pytest.mark.parametrize("segmenter", SEGMENTERS)

@@ -36,22 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"topics {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, summary in COMMANDS.items():
-        module = _command_module(name)
-        if module is None:
-            continue
+        module = importlib.import_module(f"topics.commands.{name}")
         command_parser = sub.add_parser(name, help=summary, description=summary)
         module.configure(command_parser)
         command_parser.set_defaults(handler=module.run)
     return parser
-
-
-def _command_module(name: str):
-    try:
-        return importlib.import_module(f"topics.commands.{name}")
-    except ModuleNotFoundError as err:
-        if err.name == f"topics.commands.{name}":
-            return None  # command not built yet
-        raise
 
 
 def main(argv: list[str] | None = None) -> int:

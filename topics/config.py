@@ -13,7 +13,9 @@ from . import OTHER
 from .errors import InputError
 from .lexicon import DEFAULT_LEXICON_PATH, Lexicon
 from .mapping import DEFAULT_MIN_LIFT, MappingSettings
-from .tomlfile import read_toml, to_toml  # noqa: F401  (to_toml: writing a resolved config back)
+from .rules import Rule, boolean, check, check_all
+from .tomlfile import read_toml
+from .vectorize import FILTER_RULES
 
 # Every section and key a config may hold, with its default. None means "required".
 DEFAULTS: dict[str, dict] = {
@@ -107,8 +109,8 @@ def _is_number(value) -> bool:
 
 
 def _expect(ok: bool, source: str, key: str, allowed: str, given) -> None:
-    if not ok:
-        raise InputError(f"{source}: {key} must be {allowed}, got {given!r}")
+    """A check that ties values together or reads files, with the message every rule gives (topics.rules)."""
+    check(given, Rule(lambda _: ok, allowed), key, source)
 
 
 def _resolve(path: str, base_dir: Path) -> Path:
@@ -169,12 +171,8 @@ def _resolve_tokenizer(given: dict, source: str, base_dir: Path) -> dict:
 
 
 def _check_vocabulary(vocabulary: dict, source: str) -> None:
-    no_below, no_above, keep_n = vocabulary["no_below"], vocabulary["no_above"], vocabulary["keep_n"]
-    _expect(_is_int(no_below) and no_below >= 1, source, "vocabulary.no_below", "an integer >= 1", no_below)
-    _expect(_is_number(no_above) and 0 < no_above <= 1, source, "vocabulary.no_above", "a fraction in (0, 1]", no_above)
-    _expect(_is_int(keep_n) and keep_n >= 1, source, "vocabulary.keep_n", "an integer >= 1", keep_n)
-    keep_lexicon = vocabulary["keep_lexicon"]
-    _expect(isinstance(keep_lexicon, bool), source, "vocabulary.keep_lexicon", "true or false", keep_lexicon)
+    # the filters' own rules (topics.vectorize), so the config and build_corpus allow the same values
+    check_all(vocabulary, {**FILTER_RULES, "keep_lexicon": boolean()}, source, prefix="vocabulary.")
 
 
 def _check_themes(themes: dict, source: str, base_dir: Path) -> Lexicon:
@@ -233,10 +231,8 @@ def _check_models(models: dict, source: str, lexicon: Lexicon) -> None:
             resolved["k"] = list(ks)
         resolved.update({key: value for key, value in defaults.items() if key not in ("k", "random_state")})
         resolved.update({key: value for key, value in params.items() if key != "k"})
-        rules = model.param_rules
-        for key, value in resolved.items():
-            if key != "k" and key in rules and not rules[key].check(value):
-                raise InputError(f"{source}: models.{name}.{key} must be {rules[key].allowed}, got {value!r}")
+        check_all({key: value for key, value in resolved.items() if key != "k"}, model.param_rules, source,
+                  prefix=f"models.{name}.")
         _check_combination(name, resolved, source)
         models[name] = resolved
 

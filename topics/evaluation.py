@@ -18,7 +18,7 @@ from .documents import Unit
 from .errors import InputError, clipped, existing_file, listed
 from .metrics import label_agreement
 from .models import load_model
-from .themes import assignments
+from .assignment import assignments
 from .tokenize import Tokenizer, settings_for_new_text
 
 GOLD_COLUMNS = ("doc", "unit", "label", "heading", "text")
@@ -123,9 +123,10 @@ def evaluate_run(run_dir: str | Path, gold_path: str | Path) -> pd.DataFrame:
     tokens_by_settings: dict[str, list[list[str]]] = {}
     for folder, model in zip(model_dirs, models):
         settings = settings_for_new_text(model.tokenizer_settings_, f"{folder}: tokenizer")
-        key = repr(sorted(settings.to_dict().items()))
+        words = model.lexicon_.words()
+        key = repr((sorted(settings.to_dict().items()), words))
         if key not in tokens_by_settings:  # models of one run share their tokenizer: tokenize once
-            tokens_by_settings[key] = Tokenizer(settings).tokenize(texts)
+            tokens_by_settings[key] = Tokenizer(settings, lexicon_words=words).tokenize(texts)
         token_lists = tokens_by_settings[key]
         doc_topic = model.transform(token_lists)
         known = model.known_tokens(token_lists)

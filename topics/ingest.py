@@ -22,7 +22,7 @@ from .outputs import write_jsonl
 from .layout import CleanDocument, count_chars, repair_layout
 from .reading import SkippedFile, read_documents
 from .structure import split_units
-from .theme_words import load_theme_lexicon
+from .lexicon import Lexicon
 
 REQUIRED_FIELDS = ("doc_id", "unit_id", "kind", "heading", "text", "weak_label", "year", "region")
 
@@ -38,14 +38,14 @@ class IngestResult:
 
 
 def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
-                 themes: dict[str, list[str]] | None = None) -> IngestResult:
+                 themes: Lexicon | dict[str, list[str]] | None = None) -> IngestResult:
     """Read, repair and cut files and folders into units. Bad files are skipped (InputError when
     ``strict``); a missing path raises InputError."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     read = read_documents(list(paths), strict=strict, progress=progress)
     if themes is None:
-        themes = load_theme_lexicon()
+        themes = Lexicon.load()
     result = IngestResult(skipped=list(read.skipped), warnings=list(read.warnings))
     input_chars = 0
     sources: dict[str, str] = {}
@@ -183,7 +183,7 @@ def _parse_unit(line: str, where: str, seen: dict[str, int], number: int) -> Uni
         raise InputError(f"{where}: {err}") from None
 
 
-def units_from_inputs(inputs: list[str], *, themes: dict | None = None, strict: bool = False,
+def units_from_inputs(inputs: list[str], *, themes: Lexicon | dict | None = None, strict: bool = False,
                       progress: bool = False) -> IngestResult:
     """Units from one units.jsonl written by `topics ingest`, or from report files and folders, with
     what reading skipped (``format_skipped(result.summary)`` says it as `topics ingest` does)."""

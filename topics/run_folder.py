@@ -9,19 +9,26 @@ from __future__ import annotations
 
 import copy
 import fcntl
+import json
 import os
 import tomllib
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from .documents import Unit
 from .errors import InputError
+from .result import TopicResult
 from .tomlfile import to_toml
 
 DONE = "DONE"
 LOCK_FILE = ".lock"
 INPUTS_FILE = "inputs.sha256"
+UNITS_FILE = "units.jsonl"  # every unit of the run with its label and its row among the fitted units
+UNIT_SHARES_FILE = "units.npz"  # per fit: every unit's topic shares and how many of its tokens the model knows
 
 
 @contextmanager
@@ -128,3 +135,51 @@ def mark_done(run_dir: Path) -> None:
 
 def mark_unfinished(run_dir: Path) -> None:
     (run_dir / DONE).unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- reading what a run wrote
+
+
+@dataclass
+class RunUnits:
+    """The run's units as the mapping stage reads them back from units.jsonl."""
+
+    units: list[Unit]
+    labels: list[str]
+    fitted_rows: list[int | None]  # each unit's row among the fitted units (None: not fitted on)
+
+    @property
+    def train_index(self) -> list[int]:
+        """Unit indices in the order of the fitted rows."""
+        rows = {row: i for i, row in enumerate(self.fitted_rows) if row is not None}
+        return [rows[row] for row in sorted(rows)]
+
+
+def read_run_units(run_dir: Path) -> RunUnits:
+    """Read units.jsonl back; InputError naming the file when it is missing or damaged."""
+    path = Path(run_dir) / UNITS_FILE
+    if not path.is_file():
+        raise InputError(f"{path}: missing; this run folder was made by an older version of the package — "
+                         "run its config again")
+    units, labels, rows = [], [], []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            record = json.loads(line)
+            labels.append(str(record.pop("label")))
+            rows.append(record.pop("fitted_row"))
+            units.append(Unit.from_json(record))
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise InputError(f"{path}:{number}: damaged unit record ({err})") from None
+    return RunUnits(units, labels, rows)
+
+
+def read_fit(fit_dir: Path) -> tuple[TopicResult, np.ndarray, np.ndarray, dict]:
+    """A finished fit's result, every unit's topic shares and known tokens, and its metrics row."""
+    try:
+        result = TopicResult.load(fit_dir)
+        with np.load(fit_dir / UNIT_SHARES_FILE) as arrays:
+            doc_topic, known = arrays["doc_topic"], arrays["known"]
+        row = json.loads((fit_dir / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, KeyError, ValueError) as err:
+        raise InputError(f"{fit_dir}: fit is missing or damaged ({err}); delete it and run the config again") from None
+    return result, doc_topic, known, row

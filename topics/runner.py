@@ -26,7 +26,6 @@ from tqdm import tqdm
 from .assignment import assignments, theme_shares
 from .comparison import comparison_markdown
 from .config import load_config
-from .documents import Unit
 from .errors import InputError
 from .evaluation import gold_labels_for
 from .ingest import ingest_paths
@@ -35,15 +34,13 @@ from .mapping import MappingSettings, apply_mapping
 from .metrics import MetricContext, compute_metrics, measure, stability
 from .models import MODELS, make_model
 from .result import TopicResult
-from .run_folder import (DONE, check_inputs_unchanged, claim, create_folder, fit_folder, locked, mark_done,
-                         mark_unfinished, write_csv, write_text)
+from .run_folder import (DONE, UNIT_SHARES_FILE, UNITS_FILE, RunUnits, check_inputs_unchanged, claim, create_folder,
+                         fit_folder, locked, mark_done, mark_unfinished, read_fit, read_run_units, write_csv, write_text)
 from .tokenize import Tokenizer, TokenizerSettings
 from .tomlfile import read_toml, to_toml
 from .vectorize import build_corpus
 from .versions import package_versions
 
-UNITS_FILE = "units.jsonl"  # every unit of the run with its label and its row among the fitted units
-UNIT_SHARES_FILE = "units.npz"  # per fit: every unit's topic shares and how many of its tokens the model knows
 
 
 @dataclass
@@ -72,21 +69,6 @@ class PreparedCorpus:
         for unit, tokens in zip(self.units, self.token_lists):
             digest.update(json.dumps([unit.unit_id, tokens], ensure_ascii=False).encode("utf-8"))
         return digest.hexdigest()
-
-
-@dataclass
-class RunUnits:
-    """The run's units as the mapping stage reads them back from units.jsonl."""
-
-    units: list[Unit]
-    labels: list[str]
-    fitted_rows: list[int | None]  # each unit's row among the fitted units (None: not fitted on)
-
-    @property
-    def train_index(self) -> list[int]:
-        """Unit indices in the order of the fitted rows."""
-        rows = {row: i for i, row in enumerate(self.fitted_rows) if row is not None}
-        return [rows[row] for row in sorted(rows)]
 
 
 def run_experiment(config_path: str | Path, run_dir: str | Path | None = None, *, progress: bool | None = None) -> Path:
@@ -238,24 +220,6 @@ def write_run_units(run_dir: Path, prepared: PreparedCorpus) -> None:
     write_text(run_dir / UNITS_FILE, "\n".join(lines) + "\n")
 
 
-def read_run_units(run_dir: Path) -> RunUnits:
-    """Read units.jsonl back; InputError naming the file when it is missing or damaged."""
-    path = Path(run_dir) / UNITS_FILE
-    if not path.is_file():
-        raise InputError(f"{path}: missing; this run folder was made by an older version of the package — "
-                         "run its config again")
-    units, labels, rows = [], [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        try:
-            record = json.loads(line)
-            labels.append(str(record.pop("label")))
-            rows.append(record.pop("fitted_row"))
-            units.append(Unit.from_json(record))
-        except (ValueError, KeyError, TypeError, AttributeError) as err:
-            raise InputError(f"{path}:{number}: damaged unit record ({err})") from None
-    return RunUnits(units, labels, rows)
-
-
 # ---------------------------------------------------------------- fitting
 
 
@@ -384,7 +348,7 @@ def write_tables(run_dir: Path, config: dict, lexicon: Lexicon, *, clock: Stopwa
     rows, shares, results, primary = [], [], {}, {}
     for name, k, seed in fit_jobs(config, lexicon):
         fit_dir = fit_folder(run_dir, name, k, seed)
-        result, doc_topic, known, row = _read_fit(fit_dir)
+        result, doc_topic, known, row = read_fit(fit_dir)
         with clock("tables:mapping"):
             apply_mapping(result, lexicon, settings)
             write_text(fit_dir / "result.json", json.dumps(result.meta(), ensure_ascii=False, indent=1))
@@ -431,18 +395,6 @@ def remap_run(run_dir: str | Path, *, min_lift: float | None = None, progress: b
             write_report(run_dir, progress=progress)
         mark_done(run_dir)
     return run_dir
-
-
-def _read_fit(fit_dir: Path) -> tuple[TopicResult, np.ndarray, np.ndarray, dict]:
-    """A finished fit's result, every unit's topic shares and known tokens, and its metrics row."""
-    try:
-        result = TopicResult.load(fit_dir)
-        with np.load(fit_dir / UNIT_SHARES_FILE) as arrays:
-            doc_topic, known = arrays["doc_topic"], arrays["known"]
-        row = json.loads((fit_dir / "metrics.json").read_text(encoding="utf-8"))
-    except (OSError, KeyError, ValueError) as err:
-        raise InputError(f"{fit_dir}: fit is missing or damaged ({err}); delete it and run the config again") from None
-    return result, doc_topic, known, row
 
 
 def _label_scores(result: TopicResult, run_units: RunUnits, train_index: list[int], names: list[str],

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .documents import Unit
-from .lexicons import BUNDLED, load_word_list
+from .word_lists import BUNDLED, load_word_list
 from .outputs import open_output
 from .tokenize import Tokenizer, TokenizerSettings
 

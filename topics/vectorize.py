@@ -12,7 +12,16 @@ from gensim.corpora import Dictionary
 from scipy import sparse
 
 from .errors import InputError
+from .rules import check_all, integer, number
 
+
+
+# The vocabulary filters (gensim Dictionary.filter_extremes), checked here and by the config.
+FILTER_RULES = {
+    "no_below": integer(1),  # keep terms found in at least this many units
+    "no_above": number(0, 1, low_open=True),  # drop terms found in more than this fraction of units
+    "keep_n": integer(1, optional=True),  # then keep at most this many most frequent terms
+}
 
 @dataclass
 class Corpus:
@@ -168,9 +177,5 @@ def _bow_to_csr(bow: list[list[tuple[int, int]]], n_terms: int) -> sparse.csr_ma
 
 
 def _check_filters(no_below, no_above, keep_n) -> None:
-    if isinstance(no_below, bool) or not isinstance(no_below, int) or no_below < 1:
-        raise InputError(f"vocabulary.no_below must be an integer >= 1, got {no_below!r}")
-    if isinstance(no_above, bool) or not isinstance(no_above, (int, float)) or not 0 < no_above <= 1:
-        raise InputError(f"vocabulary.no_above must be a fraction in (0, 1], got {no_above!r}")
-    if keep_n is not None and (isinstance(keep_n, bool) or not isinstance(keep_n, int) or keep_n < 1):
-        raise InputError(f"vocabulary.keep_n must be an integer >= 1 or None, got {keep_n!r}")
+    check_all({"no_below": no_below, "no_above": no_above, "keep_n": keep_n}, FILTER_RULES, "vocabulary",
+              prefix="vocabulary.")

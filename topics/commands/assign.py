@@ -27,14 +27,14 @@ def configure(parser) -> None:
 def run(args) -> int:
     from ..ingest import format_skipped, units_from_inputs
     from ..models import load_model
-    from ..themes import assignments
+    from ..assignment import assignments
     from ..tokenize import Tokenizer, settings_for_new_text
 
     model = load_model(args.model_dir)
     progress = not args.no_progress and sys.stderr.isatty()
     if args.output:
         writable_output(args.output)  # a bad output path fails before the work
-    read = units_from_inputs(args.inputs, themes=model.themes_, strict=args.strict, progress=progress)
+    read = units_from_inputs(args.inputs, themes=model.lexicon_, strict=args.strict, progress=progress)
     units = read.units
     skipped = format_skipped(read.summary)
     if len(skipped) > 1:  # standard output holds the table: what reading passed over goes to stderr
@@ -48,7 +48,9 @@ def run(args) -> int:
     if model.tokenizer_settings_ is None:
         print(f"topics assign: {args.model_dir} was saved without tokenizer settings; using the default tokenizer",
               file=sys.stderr)
-    tokenizer = Tokenizer(settings_for_new_text(model.tokenizer_settings_, f"{args.model_dir}: tokenizer_settings"))
+    # cut as the training text was: the same settings, the same lexicon words in the dictionary
+    tokenizer = Tokenizer(settings_for_new_text(model.tokenizer_settings_, f"{args.model_dir}: tokenizer_settings"),
+                          lexicon_words=model.lexicon_.words())
     token_lists = tokenizer.tokenize([unit.text for unit in units], progress=progress)
     known = model.known_tokens(token_lists)
     table = assignments(model.result_, units, doc_topic=model.transform(token_lists), known_tokens=known)

@@ -7,7 +7,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..ingest import format_summary, ingest_paths, write_removals, write_units
 from ..outputs import writable_output
-from ..theme_words import load_theme_lexicon
+from ..lexicon import Lexicon
 
 
 def configure(parser) -> None:
@@ -29,7 +29,7 @@ def run(args) -> int:
         if Path(args.removed).resolve() == Path(args.output).resolve():
             raise InputError(f"{args.removed}: --removed and -o name the same file")
         writable_output(args.removed)
-    themes = load_theme_lexicon(args.themes) if args.themes else None
+    themes = Lexicon.load(args.themes) if args.themes else None
     progress = any(Path(path).is_dir() for path in args.paths)
     result = ingest_paths(args.paths, strict=args.strict, progress=progress, themes=themes)
     written = [f"{write_units(result.units, args.output)} ({len(result.units):,} units)"]

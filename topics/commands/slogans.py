@@ -7,7 +7,7 @@ from ..errors import InputError
 from ..outputs import writable_output
 from ..ingest import format_skipped, units_from_inputs
 from ..slogans import find_slogan_candidates, raw_settings, write_candidates
-from ..theme_words import load_theme_lexicon
+from ..lexicon import Lexicon
 from ..token_cache import default_cache_dir
 from ..tokenize import SEGMENTERS, Tokenizer
 
@@ -33,7 +33,7 @@ def run(args) -> int:
         raise InputError("--top and --show must be >= 0")
     if args.output:
         writable_output(args.output)  # a bad output path fails before the counting
-    themes = load_theme_lexicon(args.themes)
+    themes = Lexicon.load(args.themes).themes
     read = units_from_inputs(args.paths, themes=themes, strict=args.strict, progress=True)
     units = read.units
     tokenizer = Tokenizer(raw_settings(args.segmenter), cache_dir=default_cache_dir(), cache=not args.no_cache)

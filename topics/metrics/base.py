@@ -9,6 +9,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import InputError
+from ..rules import check, integer, number
 from ..result import TopicResult
 
 
@@ -69,19 +70,18 @@ class Metric:
         return replace(self, params={**self.params, **params})
 
 
-# What each parameter name may hold, shared by all metrics: (test, wording for the error message).
-_PARAM_RULES = {
-    "top_n": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 2, "an integer >= 2"),
-    "window_size": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 2, "an integer >= 2"),
-    "p": (lambda v: isinstance(v, (int, float)) and 0 < v < 1, "a number between 0 and 1 (exclusive)"),
-    "weight": (lambda v: isinstance(v, (int, float)) and 0 <= v <= 1, "a number between 0 and 1"),
+# What each parameter name may hold, shared by all metrics (topics.rules).
+PARAM_RULES = {
+    "top_n": integer(2),
+    "window_size": integer(2),
+    "p": number(0, 1, low_open=True, high_open=True),
+    "weight": number(0, 1),
 }
 
 
 def check_param(metric: str, key: str, value) -> None:
-    rule = _PARAM_RULES.get(key)
-    if rule and not rule[0](value):
-        raise InputError(f"metric {metric}: {key} must be {rule[1]}, got {value!r}")
+    if key in PARAM_RULES:
+        check(value, PARAM_RULES[key], key, f"metric {metric}")
 
 
 def top_word_ids(result: TopicResult, n: int) -> list[np.ndarray]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from scipy import sparse
@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator
 
 from .. import OTHER
 from ..errors import InputError
+from ..rules import Rule, check
 from ..result import TopicResult
 from ..lexicon import LEXICON_FILE, Lexicon, as_lexicon
 from ..vectorize import Corpus, count_matrix
@@ -30,43 +31,6 @@ MODEL_FILE = "model.json"
 PROBABILITY_FLOOR = 1e-12
 
 
-class ParamRule:
-    """A check for one parameter and the words that say what is allowed."""
-
-    def __init__(self, check: Callable[[object], bool], allowed: str):
-        self.check = check
-        self.allowed = allowed
-
-
-def integer(minimum: int) -> ParamRule:
-    return ParamRule(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum,
-                     f"an integer >= {minimum}")
-
-
-def number(low: float, high: float | None = None, *, low_open: bool = False) -> ParamRule:
-    def check(v) -> bool:
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not np.isfinite(v):
-            return False
-        above = v > low if low_open else v >= low
-        return above and (high is None or v <= high)
-
-    bound = f"> {low}" if low_open else f">= {low}"
-    return ParamRule(check, f"a number {bound}" + (f" and <= {high}" if high is not None else ""))
-
-
-def choice(*options, also: ParamRule | None = None) -> ParamRule:
-    """One of the given strings (None in options means "may be left unset"), or what ``also`` allows."""
-    listed = ", ".join("unset (None)" if o is None else repr(o) for o in options)
-    return ParamRule(
-        lambda v: ((v is None or isinstance(v, str)) and v in options) or (also is not None and also.check(v)),
-        f"one of {listed}" + (f" or {also.allowed}" if also else ""),
-    )
-
-
-def boolean() -> ParamRule:
-    return ParamRule(lambda v: isinstance(v, bool), "true or false")
-
-
 class TopicModel(BaseEstimator):
     """Base of every model. Subclasses set ``name`` and ``param_rules``, declare what they are
     (the capabilities below), and implement ``_fit(corpus, themes) -> TopicResult`` and
@@ -74,7 +38,7 @@ class TopicModel(BaseEstimator):
     never test a model's name."""
 
     name: ClassVar[str] = ""
-    param_rules: ClassVar[dict[str, ParamRule]] = {}
+    param_rules: ClassVar[dict[str, Rule]] = {}
     # Whether lexicon words the training corpus never uses mean anything to the model (the
     # dictionary's word lists, seeded LDA's prior); the other models are fitted without them.
     reads_unseen_words: ClassVar[bool] = False
@@ -178,8 +142,7 @@ class TopicModel(BaseEstimator):
     def _check_params(self) -> None:
         for key, rule in self.param_rules.items():
             value = getattr(self, key)
-            if not rule.check(value):
-                raise InputError(f"{self.name}: parameter {key}={value!r} is not allowed; {key} must be {rule.allowed}")
+            check(value, rule, f"parameter {key}", self.name)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "result_"):

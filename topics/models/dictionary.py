@@ -16,7 +16,8 @@ from scipy import sparse
 from .. import OTHER
 from ..result import TopicResult
 from ..vectorize import Corpus
-from .base import TopicModel, distributions, number, seed_word_ids
+from ..rules import number
+from .base import TopicModel, distributions, seed_word_ids
 
 
 class DictionaryModel(TopicModel):

@@ -16,7 +16,8 @@ from scipy.special import gammaln, logsumexp
 from ..errors import InputError
 from ..result import TopicResult
 from ..vectorize import Corpus, count_matrix, csr_to_bow
-from .base import SeededTopics, TopicModel, boolean, choice, distributions, integer, number, seed_word_ids, seeded_topic_words
+from ..rules import boolean, choice, integer, number
+from .base import SeededTopics, TopicModel, distributions, seed_word_ids, seeded_topic_words
 
 STATE_FILE = "lda.gensim"
 

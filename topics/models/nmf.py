@@ -18,7 +18,8 @@ from sklearn.exceptions import ConvergenceWarning
 from ..errors import InputError
 from ..result import TopicResult
 from ..vectorize import Corpus
-from .base import SeededTopics, TopicModel, boolean, choice, distributions, integer, number, seed_word_ids, seeded_topic_words
+from ..rules import boolean, choice, integer, number
+from .base import SeededTopics, TopicModel, distributions, seed_word_ids, seeded_topic_words
 
 STATE_FILE = "nmf.npz"
 

@@ -14,7 +14,8 @@ from sklearn.decomposition import LatentDirichletAllocation
 from ..errors import InputError
 from ..result import TopicResult
 from ..vectorize import Corpus, count_matrix
-from .base import TopicModel, choice, distributions, integer, number
+from ..rules import choice, integer, number
+from .base import TopicModel, distributions
 
 STATE_FILE = "sklearn_lda.pkl"
 

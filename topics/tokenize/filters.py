@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..lexicons import BUNDLED, UserDictionary, WordList, load_user_dictionary, load_word_list
+from ..word_lists import BUNDLED, UserDictionary, WordList, load_user_dictionary, load_word_list
 from .segmenters import ADAPTERS
 from .settings import TokenizerSettings
 

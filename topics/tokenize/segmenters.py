@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..lexicons import UserDictionary
+from ..word_lists import UserDictionary
 
 NEW_WORD_TAG = "nz"  # the tag of a dictionary word given without one (jieba's "other proper noun")
 

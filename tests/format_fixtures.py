@@ -1,0 +1,362 @@
+"""Builders of PDF, Word and web-page files from real report text, made the way such files are made:
+reportlab with a CJK TrueType font for PDFs (justified lines, indented paragraphs, running headers,
+footers and page numbers; or a two-column newspaper page), python-docx with heading styles and
+automatic 一、 numbering, and saved government-portal pages with their chrome (navigation, breadcrumb,
+相关链接, 打印本页, 责任编辑, footer), optionally in GBK. Files are written to a test's tmp_path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+FONT = "WQYMicroHei"
+
+_HEADING = re.compile(r"^([一二三四五六七八九十]{1,3})、(.{2,40})$")
+_NUMERALS = "一二三四五六七八九十"
+
+
+def paragraphs_of(text: str) -> list[str]:
+    """A report's paragraphs: its non-empty lines, without their indent."""
+    return [line.strip(" \u3000\t") for line in text.split("\n") if line.strip(" \u3000\t")]
+
+
+def _font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if not FONT_PATH.is_file():
+        raise FileNotFoundError(f"{FONT_PATH}: the PDF fixtures need this CJK TrueType font "
+                                "(apt-get install fonts-wqy-microhei)")
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH), subfontIndex=0))
+    return FONT
+
+
+def _wrap(text: str, width: float, size: float, first_indent: float = 0.0) -> list[str]:
+    """Greedy line breaking by measured width (CJK breaks anywhere)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines, current, room = [], "", width - first_indent
+    for char in text:
+        if current and stringWidth(current + char, FONT, size) > room:
+            # a Latin word is not broken: it moves to the next line whole
+            word = re.search(r"[A-Za-z]+$", current) if char.isascii() and char.isalpha() else None
+            carry = word.group() if word and word.start() > 0 else ""
+            lines.append(current[:len(current) - len(carry)])
+            current, room = carry, width
+        current += char
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _draw_justified(canvas, x: float, y: float, text: str, width: float, size: float, last: bool,
+                    drop_last: bool = False) -> None:
+    """Draw a line filling ``width`` exactly, as Chinese typesetting does (each glyph placed, as most
+    producers write them); a paragraph's last line is set solid."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    widths = [stringWidth(char, FONT, size) for char in text]
+    spacing = (width - sum(widths)) / (len(text) - 1) if not last and len(text) > 1 else 0.0
+    line = canvas.beginText()
+    line.setFont(FONT, size)
+    for index, (char, advance) in enumerate(zip(text, widths)):
+        if not (drop_last and index == len(text) - 1):
+            line.setTextOrigin(x, y)
+            line.textOut(char)
+        x += advance + spacing
+    canvas.drawText(line)
+
+
+# ---------------------------------------------------------------- single-column official PDF
+
+
+def official_pdf(path: Path, paragraphs: list[str], *, header: str = "", footer: str = "",
+                 title_lines: int = 0, drop_line_ends: int = 0, encrypt: str | None = None,
+                 info_title: str = "", title_tracking: float = 0.0, indent_chars: bool = False) -> Path:
+    """An A4 report: the first ``title_lines`` paragraphs centred (the first large), the rest justified
+    with a two-character indent; from page 2 a running ``header``, on every page ``footer`` and the
+    page number "— n —". ``drop_line_ends`` = n drops the last character of every n-th full line, as a
+    faulty producer does; ``title_tracking`` spaces the title's characters that many ems apart;
+    ``indent_chars`` types the indent as two ideographic spaces instead of moving the first line."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas as pdfcanvas
+
+    _font()
+    page_w, page_h = A4
+    margin, size, leading = 72, 12, 20
+    width = page_w - 2 * margin
+    canvas = pdfcanvas.Canvas(str(path), pagesize=A4, encrypt=encrypt, invariant=1)
+    if info_title:
+        canvas.setTitle(info_title)
+    page = 1
+    y = page_h - margin
+    full_lines = 0
+
+    def page_furniture():
+        if header and page > 1:
+            canvas.setFont(FONT, 9)
+            canvas.drawCentredString(page_w / 2, page_h - 44, header)
+            canvas.line(margin, page_h - 50, page_w - margin, page_h - 50)
+        canvas.setFont(FONT, 9)
+        if footer:
+            canvas.drawString(margin, 40, footer)
+        canvas.drawCentredString(page_w / 2, 28, f"— {page} —")
+
+    page_furniture()
+    for index, paragraph in enumerate(paragraphs):
+        centred = index < title_lines
+        psize = 20 if index == 0 and title_lines else size
+        if indent_chars and not centred:  # the indent typed as two ideographic spaces, as Word users do
+            lines = _wrap("\u3000\u3000" + paragraph, width, psize)
+        else:
+            lines = _wrap(paragraph, width, psize, 0 if centred else 2 * size)
+        for k, line in enumerate(lines):
+            if y < margin:
+                canvas.showPage()
+                page += 1
+                y = page_h - margin
+                page_furniture()
+            canvas.setFont(FONT, psize)
+            last = k == len(lines) - 1
+            if centred and index == 0 and title_tracking:
+                # a title set with wide letter spacing, each character placed on its own
+                step = psize * (1 + title_tracking)
+                x = page_w / 2 - step * (len(line) - 1) / 2 - psize / 2
+                for char in line:
+                    canvas.drawString(x, y, char)
+                    x += step
+            elif centred:
+                canvas.drawCentredString(page_w / 2, y, line)
+            else:
+                x = margin + (2 * size if k == 0 and not indent_chars else 0)
+                if not last:
+                    full_lines += 1
+                    if drop_line_ends and full_lines % drop_line_ends == 0:
+                        # the line is set for all its characters, but the producer loses the last one
+                        _draw_justified(canvas, x, y, line, width - (x - margin), psize, last, drop_last=True)
+                        y -= leading if psize == size else psize * 1.6
+                        continue
+                _draw_justified(canvas, x, y, line, width - (x - margin), psize, last)
+            y -= leading if psize == size else psize * 1.6
+        if centred:
+            y -= leading / 2
+    canvas.showPage()
+    canvas.save()
+    return path
+
+
+# ---------------------------------------------------------------- two-column newspaper page
+
+
+@dataclass
+class Article:
+    headline: str
+    author: str
+    paragraphs: list[str]
+    byline: str
+
+
+def newspaper_pdf(path: Path, articles: list[Article], *, masthead: str = "西宁晚报　2024年1月26日　星期五　A3版　要闻",
+                  chars_per_line: int = 14, columns: int = 2) -> Path:
+    """One e-paper page: a masthead, then each article as a band — headline across the columns,
+    author line, body flowing down the left column and on down the next, byline at its end."""
+    from reportlab.pdfgen import canvas as pdfcanvas
+
+    _font()
+    size, leading, gutter, margin = 10.0, 15.0, 24.0, 36.0
+    column = size * chars_per_line
+    page_w = 2 * margin + columns * column + (columns - 1) * gutter
+    bands = []
+    for article in articles:
+        lines: list[tuple[str, bool, bool]] = []  # (text, indented, last line of its paragraph)
+        for paragraph in article.paragraphs + [article.byline]:
+            wrapped = _wrap(paragraph, column, size, 2 * size)
+            lines += [(text, k == 0, k == len(wrapped) - 1) for k, text in enumerate(wrapped)]
+        per_column = -(-len(lines) // columns)
+        bands.append((article, lines, per_column))
+    page_h = margin * 2 + 30 + sum(70 + per_column * leading + 30 for _, _, per_column in bands)
+    canvas = pdfcanvas.Canvas(str(path), pagesize=(page_w, page_h), invariant=1)
+    y = page_h - margin
+    canvas.setFont(FONT, 9)
+    canvas.drawString(margin, y, masthead)
+    canvas.line(margin, y - 6, page_w - margin, y - 6)
+    y -= 40
+    for article, lines, per_column in bands:
+        canvas.setFont(FONT, 18)
+        canvas.drawCentredString(page_w / 2, y, article.headline)
+        y -= 26
+        canvas.setFont(FONT, 10.5)
+        canvas.drawCentredString(page_w / 2, y, article.author)
+        y -= 34
+        canvas.setFont(FONT, size)
+        for index, (text, indented, last) in enumerate(lines):
+            col, row = divmod(index, per_column)
+            x = margin + col * (column + gutter) + (2 * size if indented else 0)
+            _draw_justified(canvas, x, y - row * leading, text, column - (2 * size if indented else 0), size, last)
+        y -= per_column * leading + 30
+    canvas.showPage()
+    canvas.save()
+    return path
+
+
+# ---------------------------------------------------------------- bad PDFs
+
+
+def scanned_pdf(path: Path, text: str = "政府工作报告") -> Path:
+    """A page that is only a picture of text, as a scanner makes it."""
+    from PIL import Image, ImageDraw, ImageFont
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas as pdfcanvas
+
+    image = Image.new("L", (600, 200), 255)
+    ImageDraw.Draw(image).text((20, 80), text, fill=0, font=ImageFont.truetype(str(FONT_PATH), 40))
+    canvas = pdfcanvas.Canvas(str(path), pagesize=A4, invariant=1)
+    canvas.drawImage(ImageReader(image), 72, 500, width=450, height=150)
+    canvas.showPage()
+    canvas.save()
+    return path
+
+
+def blank_pdf(path: Path) -> Path:
+    from reportlab.pdfgen import canvas as pdfcanvas
+
+    canvas = pdfcanvas.Canvas(str(path), invariant=1)
+    canvas.showPage()
+    canvas.save()
+    return path
+
+
+# ---------------------------------------------------------------- Word
+
+
+def _chinese_numbering(document) -> int:
+    """Add a numbering definition '一、' (chineseCounting) to the document; return its numId."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    numbering = document.part.numbering_part.element
+    abstract_id, num_id = 90, 90
+    abstract = parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract_id}">'
+        '<w:multiLevelType w:val="hybridMultilevel"/>'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+        '<w:lvlText w:val="%1、"/><w:lvlJc w:val="left"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+        '<w:lvlText w:val="（%2）"/><w:lvlJc w:val="left"/></w:lvl>'
+        '</w:abstractNum>')
+    numbering.insert(0, abstract)  # abstractNum elements come before num elements
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="{abstract_id}"/></w:num>'))
+    return num_id
+
+
+def _number(paragraph, num_id: int, level: int = 0) -> None:
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    paragraph._p.get_or_add_pPr().append(parse_xml(
+        f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+
+
+def report_docx(path: Path, paragraphs: list[str], *, title_lines: int = 0, numbered_headings: bool = True,
+                table: list[list[str]] | None = None, core_title: str = "", header: str = "",
+                footer: str = "") -> Path:
+    """A Word report: the title in the Title style, centred lines, level-1 headings (一、…) in Heading 1
+    with automatic Chinese numbering (so the numeral is not in the paragraph's text), body paragraphs
+    with a first-line indent, optionally a table at the end and a page header and footer."""
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    document = docx.Document()
+    if core_title:
+        document.core_properties.title = core_title
+    if header:
+        document.sections[0].header.paragraphs[0].text = header
+    if footer:
+        document.sections[0].footer.paragraphs[0].text = footer
+    headings = [_HEADING.match(p) for p in paragraphs]
+    numerals = [m.group(1) for m in headings if m]
+    in_order = numerals == [_NUMERALS[i] if i < 10 else "十" + _NUMERALS[i - 10] for i in range(len(numerals))]
+    num_id = _chinese_numbering(document) if numbered_headings and in_order and numerals else None
+    for index, text in enumerate(paragraphs):
+        match = headings[index]
+        if index < title_lines:
+            paragraph = document.add_paragraph(text, style="Title" if index == 0 else None)
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif match and num_id is not None:
+            paragraph = document.add_heading(match.group(2), level=1)
+            _number(paragraph, num_id)
+        elif match:
+            document.add_heading(text, level=1)
+        else:
+            paragraph = document.add_paragraph(text)
+            paragraph.paragraph_format.first_line_indent = Pt(24)
+    if table:
+        grid = document.add_table(rows=len(table), cols=len(table[0]))
+        for r, row in enumerate(table):
+            for c, cell in enumerate(row):
+                grid.cell(r, c).text = cell
+    document.save(str(path))
+    return path
+
+
+def broken_docx(path: Path) -> Path:
+    """A .docx that is not a whole zip (a download cut short)."""
+    path.write_bytes(b"PK\x03\x04" + b"\x14\x00\x06\x00" + bytes(range(256)) * 4)
+    return path
+
+
+# ---------------------------------------------------------------- saved portal pages
+
+
+def portal_html(path: Path, title: str, paragraphs: list[str], *, encoding: str = "utf-8",
+                declare: bool = True, site: str = "西宁市人民政府", old_style: bool = False) -> Path:
+    """A government-portal article page as a browser saves it: header and navigation, breadcrumb,
+    title, info line (发布时间 / 来源 / 字号 / 打印本页), the article's paragraphs, 责任编辑, share and
+    QR-code blocks, 相关链接 and the site footer. ``old_style``: the article is one table cell whose
+    paragraphs are separated by <br> and indented with &nbsp; (as older GBK portals publish)."""
+    charset = {"gbk": "gb2312", "gb18030": "gb18030"}.get(encoding, encoding)
+    meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if declare else ""
+    if old_style:
+        body = ('<table width="100%"><tr><td class="content" style="font-size:14px;line-height:28px">'
+                + "<br>\n".join(f"&nbsp;&nbsp;&nbsp;&nbsp;{escape(p)}" for p in paragraphs) + "</td></tr></table>")
+    else:
+        body = "\n".join(f'<p style="text-indent:2em;">{escape(p)}</p>' for p in paragraphs)
+    page = f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html><head>{meta}
+<title>{escape(title)}_政府工作报告_{site}</title>
+<link rel="stylesheet" href="../css/style.css"><script src="../js/jquery.min.js"></script>
+</head><body>
+<div class="top"><div class="w1200"><span>欢迎访问{site}门户网站</span>
+<a href="#">无障碍浏览</a> | <a href="#">长者模式</a> | <a href="#">English</a></div></div>
+<div class="header"><img src="../images/logo.png" alt="{site}"><div class="search"><input type="text" value="请输入关键字"><button>搜索</button></div></div>
+<div class="nav"><ul><li><a href="/">首页</a></li><li><a href="#">走进{site[:3]}</a></li><li><a href="#">政务公开</a></li>
+<li><a href="#">政务服务</a></li><li><a href="#">互动交流</a></li><li><a href="#">专题专栏</a></li></ul></div>
+<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="#">政务公开</a> &gt; <a href="#">政府工作报告</a></div>
+<div class="main"><div class="article">
+<h1 class="title">{escape(title)}</h1>
+<div class="info">发布时间：2024-01-30 09:15　来源：{site}办公室　浏览次数：3261　字号：<a href="#">【大</a> <a href="#">中</a> <a href="#">小】</a>　<a href="javascript:window.print()">打印本页</a></div>
+<div class="content" id="zoom">
+{body}
+</div>
+<div class="editor">责任编辑：李明</div>
+<div class="share">分享到：<a href="#">微信</a> <a href="#">微博</a> <a href="#">QQ空间</a>
+<div class="qr"><img src="../images/qr.png" alt="二维码">扫一扫在手机打开当前页</div></div>
+<div class="print"><a href="javascript:window.print()">【打印本页】</a> <a href="javascript:window.close()">【关闭窗口】</a></div>
+</div>
+<div class="related"><h3>相关链接</h3><ul>
+<li><a href="#">2023年{site[:3]}政府工作报告</a></li><li><a href="#">图解：2024年政府工作报告</a></li>
+<li><a href="#">市政府召开常务会议</a></li></ul></div></div>
+<div class="footer"><p><a href="#">网站地图</a> | <a href="#">联系我们</a> | <a href="#">隐私声明</a></p>
+<p>主办单位：{site}办公室　承办单位：{site}信息中心</p>
+<p>网站标识码：6301000001　青ICP备05000001号　青公网安备 63010002000123号</p></div>
+</body></html>
+"""
+    path.write_bytes(page.encode(encoding))
+    return path

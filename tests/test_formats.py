@@ -1,0 +1,416 @@
+"""PDF, Word and web-page input: reading order, what is removed and recorded, damage, encodings, titles,
+bad files, duplicates, and the same report giving the same units through every format."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from format_fixtures import (Article, blank_pdf, broken_docx, newspaper_pdf, official_pdf, paragraphs_of,
+                             portal_html, report_docx, scanned_pdf)
+from topics.documents import Document
+from topics.duplicates import find_duplicates
+from topics.errors import InputError
+from topics.formats import (READERS, UnreadableFile, document_from, read_extracted, removals, year_region_from_dateline,
+                            year_region_from_title)
+from topics.ingest import ingest_paths
+from topics.layout import repair_layout
+from topics.reading import read_documents
+
+# the three real reports of the format-equivalence test: a district, a city and a provincial report
+REPORTS = ["hailar_district_gwr/2016.txt", "city_gwr_2024/2024_东营市.txt", "province_gwr_2026/2026_上海市.txt"]
+FORMATS = ["pdf", "docx", "html", "htm"]
+
+
+@pytest.fixture(scope="module")
+def sample_pieces(sample_path):
+    """The two articles of the bundled newspaper page, as layout repair finds them in the .txt."""
+    text = sample_path.read_text(encoding="utf-8")
+    pieces = repair_layout(Document("sample", text, str(sample_path)))
+    return [Article(piece.title, piece.meta.get("author", ""), piece.text.split("\n"),
+                    next(r.text for r in piece.removals if r.reason == "byline")) for piece in pieces]
+
+
+@pytest.fixture(scope="module")
+def hailar(shared_corpora) -> Path:
+    return shared_corpora / "hailar_district_gwr" / "2016.txt"
+
+
+@pytest.fixture(scope="module")
+def hailar_pdf(hailar, tmp_path_factory) -> Path:
+    paragraphs = paragraphs_of(hailar.read_text(encoding="utf-8"))
+    return official_pdf(tmp_path_factory.mktemp("pdf") / "hailar.pdf", paragraphs, header="海拉尔区2016年政府工作报告",
+                        footer="海拉尔区人民政府办公室", title_lines=3)
+
+
+def one_line(message: str) -> bool:
+    return "\n" not in message and len(message) < 300
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def test_official_pdf_gives_the_report_paragraphs(hailar, hailar_pdf):
+    extracted = read_extracted(hailar_pdf)
+    assert extracted.text.split("\n\n") == paragraphs_of(hailar.read_text(encoding="utf-8"))
+    assert extracted.meta["pages"] >= 10
+    assert extracted.meta["damage_ratio"] == 0.0
+    assert extracted.title == "政 府 工 作 报 告"  # the largest type on page 1
+
+
+def test_running_headers_footers_and_page_numbers_are_removed_and_recorded(hailar_pdf):
+    extracted = read_extracted(hailar_pdf)
+    pages = extracted.meta["pages"]
+    by_reason: dict[str, list[dict]] = {}
+    for item in extracted.removed:
+        by_reason.setdefault(item["reason"], []).append(item)
+    assert [item["text"] for item in by_reason["page-number"]] == [f"— {n} —" for n in range(1, pages + 1)]
+    assert {item["text"] for item in by_reason["running-header"]} == {"海拉尔区2016年政府工作报告"}
+    assert [item["page"] for item in by_reason["running-header"]] == list(range(2, pages + 1))  # not on page 1
+    assert len(by_reason["running-footer"]) == pages
+    for item in extracted.removed:
+        assert item["text"] not in extracted.text
+    document = document_from(hailar_pdf, "hailar")
+    assert [(r.doc_id, r.reason, r.text) for r in removals(document)] == \
+        [("hailar", item["reason"], item["text"]) for item in extracted.removed]
+
+
+@pytest.mark.parametrize("columns, chars_per_line", [(2, 14), (3, 10), (4, 9)])
+def test_newspaper_page_is_read_column_by_column(sample_pieces, tmp_path, columns, chars_per_line):
+    path = newspaper_pdf(tmp_path / "page.pdf", sample_pieces, columns=columns, chars_per_line=chars_per_line)
+    extracted = read_extracted(path)
+    expected = [text for article in sample_pieces
+                for text in (article.headline, article.author, *article.paragraphs, article.byline)]
+    assert extracted.text.split("\n\n") == expected
+    assert [item["reason"] for item in extracted.removed] == ["running-header"]  # the masthead
+    assert "A3版" in extracted.removed[0]["text"]
+    assert extracted.title == sample_pieces[0].headline
+
+
+def test_newspaper_pdf_through_layout_repair_gives_both_articles(sample_pieces, tmp_path):
+    path = newspaper_pdf(tmp_path / "page.pdf", sample_pieces)
+    pieces = repair_layout(document_from(path, "page"))
+    assert [piece.doc_id for piece in pieces] == ["page#1", "page#2"]
+    for piece, article in zip(pieces, sample_pieces):
+        for paragraph in article.paragraphs:
+            assert paragraph in piece.text.split("\n")
+        assert any(r.reason == "byline" and r.text == article.byline for r in piece.removals)
+
+
+def test_lines_are_joined_without_spaces_and_latin_words_keep_theirs(sample_pieces, tmp_path):
+    text = read_extracted(newspaper_pdf(tmp_path / "page.pdf", sample_pieces, chars_per_line=11)).text
+    joined = "".join(text.split("\n\n"))
+    for article in sample_pieces:
+        for paragraph in article.paragraphs:
+            assert paragraph in joined
+    assert "延伸 First 青年" in text  # the sample's own space before a Latin word survives the line break
+
+
+def test_widely_letter_spaced_title_is_one_line(tmp_path, sample_pieces):
+    paragraphs = ["政府工作报告"] + sample_pieces[0].paragraphs[:3]
+    path = official_pdf(tmp_path / "report.pdf", paragraphs, title_lines=1, title_tracking=2.0)
+    extracted = read_extracted(path)
+    assert extracted.text.split("\n\n") == paragraphs
+    assert extracted.title == "政府工作报告"
+
+
+def test_indent_typed_as_ideographic_spaces_starts_a_paragraph(tmp_path, sample_pieces):
+    paragraphs = [p for article in sample_pieces for p in article.paragraphs]
+    extracted = read_extracted(official_pdf(tmp_path / "report.pdf", paragraphs, indent_chars=True))
+    assert extracted.text.split("\n\n") == paragraphs
+
+
+def test_damage_from_dropped_line_end_characters_is_measured_not_repaired(hailar, tmp_path):
+    paragraphs = paragraphs_of(hailar.read_text(encoding="utf-8"))
+    path = official_pdf(tmp_path / "damaged.pdf", paragraphs, title_lines=3, drop_line_ends=5)
+    extracted = read_extracted(path)
+    assert 0.15 <= extracted.meta["damage_ratio"] <= 0.25  # every 5th full line lost its last character
+    assert extracted.meta["damage"]["lines_short"] > 50
+    assert len(extracted.meta["damage"]["examples"]) == 5
+    got = extracted.text.split("\n\n")
+    assert len(got) == len(paragraphs)  # short lines are joined, not taken for paragraph ends
+    lost = sum(len(want) - len(have) for want, have in zip(paragraphs, got))  # nothing guessed: just missing
+    short = extracted.meta["damage"]["lines_short"]
+    assert short <= lost <= 1.1 * short  # a line that lost its last character but ends a sentence is not counted
+    for want, have in zip(paragraphs, got):
+        assert len(have) <= len(want)
+
+
+BAD_PDFS = [
+    ("encrypted", lambda p, text: official_pdf(p, [text], encrypt="secret"), "encrypted PDF"),
+    ("scan", lambda p, text: scanned_pdf(p), "without a text layer"),
+    ("blank", lambda p, text: blank_pdf(p), "without any text"),
+    ("truncated", lambda p, text: p.write_bytes(official_pdf(p, [text]).read_bytes()[:400]) and p, "broken or not a PDF"),
+    ("not a pdf", lambda p, text: p.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 8) and p, "broken or not a PDF"),
+]
+
+
+@pytest.mark.parametrize("kind, make, fragment", BAD_PDFS, ids=[row[0] for row in BAD_PDFS])
+def test_bad_pdf_is_one_line_naming_the_file(tmp_path, sample_path, kind, make, fragment):
+    path = make(tmp_path / "report.pdf", sample_path.read_text(encoding="utf-8")[:300])
+    with pytest.raises(InputError) as error:
+        read_extracted(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: ") and fragment in message and one_line(message)
+
+
+# ---------------------------------------------------------------- Word
+
+
+def test_docx_headings_numbering_tables_and_page_furniture(hailar, tmp_path):
+    paragraphs = paragraphs_of(hailar.read_text(encoding="utf-8"))
+    table = [["指标", "2015年", "增长"], ["地区生产总值", "287.9亿元", "8.9%"]]
+    path = report_docx(tmp_path / "hailar.docx", paragraphs, title_lines=1, table=table,
+                       header="海拉尔区人民政府文件", footer="海拉尔区人民政府办公室印发")
+    extracted = read_extracted(path)
+    got = extracted.text.split("\n\n")
+    assert got[:len(paragraphs)] == paragraphs  # 一、 二、 三、 come back from Word's automatic numbering
+    assert got[len(paragraphs):] == ["指标\t2015年\t增长", "地区生产总值\t287.9亿元\t8.9%"]
+    assert extracted.meta["tables"] == [{"paragraphs": [len(paragraphs), len(paragraphs) + 1], "rows": 2, "columns": 3}]
+    headings = {text: level for _, level, text in extracted.meta["headings"]}
+    assert headings["政 府 工 作 报 告"] == 0
+    assert headings["一、“十二五”时期和2015年工作回顾"] == 1
+    assert headings["三、2016年工作安排"] == 1
+    assert extracted.removed == [{"reason": "running-header", "text": "海拉尔区人民政府文件"},
+                                 {"reason": "running-footer", "text": "海拉尔区人民政府办公室印发"}]
+
+
+def test_broken_docx_and_old_doc_are_one_line(tmp_path):
+    broken = broken_docx(tmp_path / "broken.docx")
+    old = tmp_path / "old.doc"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
+    renamed = tmp_path / "renamed.docx"
+    renamed.write_bytes(old.read_bytes())
+    for path, fragment in ((broken, "broken"), (old, "save it as .docx"), (renamed, "save it as .docx")):
+        with pytest.raises(InputError) as error:
+            read_extracted(path)
+        assert str(error.value).startswith(f"{path}: ") and fragment in str(error.value)
+        assert one_line(str(error.value))
+
+
+def test_doc_that_is_really_docx_is_read(tmp_path, sample_path):
+    paragraphs = paragraphs_of(sample_path.read_text(encoding="utf-8"))[:5]
+    docx_path = report_docx(tmp_path / "a.docx", paragraphs)
+    doc_path = tmp_path / "a.doc"
+    doc_path.write_bytes(docx_path.read_bytes())
+    assert read_extracted(doc_path).text.split("\n\n") == paragraphs
+
+
+# ---------------------------------------------------------------- web pages
+
+
+@pytest.mark.parametrize("old_style", [False, True], ids=["p-paragraphs", "table-and-br"])
+def test_portal_page_gives_the_article_and_records_the_chrome(hailar, tmp_path, old_style):
+    paragraphs = paragraphs_of(hailar.read_text(encoding="utf-8"))
+    path = portal_html(tmp_path / "page.html", "2016年海拉尔区政府工作报告", paragraphs, encoding="gbk",
+                       old_style=old_style)
+    extracted = read_extracted(path)
+    got = extracted.text.split("\n\n")
+    want = [" ".join(p.split()) for p in paragraphs]  # markup whitespace: runs of spaces become one
+    assert [p for p in got if p != "责任编辑：李明"] == want  # 责任编辑 is left to layout repair when it hugs the article
+    assert extracted.meta["encoding"] == "gb18030" and extracted.meta["encoding_from"] == "declared"
+    assert extracted.title == "2016年海拉尔区政府工作报告"
+    chrome = " ".join(item["text"] for item in extracted.removed if item["reason"] == "web-chrome")
+    for fragment in ("当前位置", "相关链接", "打印本页", "扫一扫", "来源", "主办单位", "网站标识码", "政务公开"):
+        assert fragment in chrome
+    for item in extracted.removed:
+        assert item["text"] not in got
+
+
+def test_page_encoding_is_detected_when_not_declared(tmp_path, sample_path):
+    paragraphs = paragraphs_of(sample_path.read_text(encoding="utf-8"))
+    path = portal_html(tmp_path / "page.htm", "城西区", paragraphs, encoding="gbk", declare=False)
+    extracted = read_extracted(path)
+    assert extracted.meta["encoding"] == "gb18030" and extracted.meta["encoding_from"] == "detected"
+    assert "森 林 防 火" in extracted.text or "森林防火" in extracted.text
+
+
+def test_page_without_an_article_is_one_line(tmp_path):
+    path = tmp_path / "empty.html"
+    path.write_text("<html><head><title>首页</title></head><body><div class='nav'><a href='/'>首页</a></div></body></html>",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        read_extracted(path)
+    assert str(error.value).startswith(f"{path}: ") and one_line(str(error.value))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=2000), suffix=st.sampled_from(sorted(READERS)))
+def test_random_bytes_give_a_document_or_one_clean_error(tmp_path, data, suffix):
+    path = tmp_path / f"random{suffix}"
+    try:
+        extracted = read_extracted(path, data)
+    except UnreadableFile as err:
+        assert str(err).startswith(f"{path}: ") and one_line(str(err))
+    else:
+        assert extracted.text
+
+
+# ---------------------------------------------------------------- year and region from the title
+
+TITLES = [
+    ("2024年西宁市政府工作报告", 2024, "西宁市"),
+    ("西宁市2024年政府工作报告", 2024, "西宁市"),
+    ("2026年内蒙古自治区人民政府工作报告", 2026, "内蒙古自治区"),
+    ("海拉尔区人民政府2016年政府工作报告", 2016, "海拉尔区"),
+    ("凉山彝族自治州政府工作报告（2024年）", 2024, "凉山彝族自治州"),
+    ("2024年政府工作报告", 2024, ""),
+    ("政 府 工 作 报 告", None, ""),
+    ("关于2023年全市国民经济和社会发展计划执行情况的报告", None, ""),
+]
+
+
+@pytest.mark.parametrize("title, year, region", TITLES)
+def test_year_and_region_from_a_report_title(title, year, region):
+    assert year_region_from_title(title) == (year, region)
+
+
+DATELINES = [
+    ("——2016年2月19日在海拉尔区第十四届人民代表大会第五次会议上", 2016, "海拉尔区"),
+    ("——2019年3月4日在呼伦贝尔市海拉尔区第十五届人民代表大会第三次会议上", 2019, "呼伦贝尔市海拉尔区"),
+    ("——2024年3月5日在第十四届全国人民代表大会第二次会议上", 2024, ""),
+    ("——在2023年度“万家民营企业评营商环境”中继续保持全国前列", None, ""),
+]
+
+
+@pytest.mark.parametrize("line, year, region", DATELINES)
+def test_year_and_region_from_a_dateline(line, year, region):
+    assert year_region_from_dateline(line) == (year, region)
+
+
+def test_dateline_of_the_title_block_when_the_title_names_neither(hailar_pdf, tmp_path):
+    renamed = tmp_path / "report.pdf"
+    renamed.write_bytes(hailar_pdf.read_bytes())
+    document, = read_documents([renamed]).documents
+    assert (document.year, document.region) == (2016, "海拉尔区")
+    assert "2016年2月19日在海拉尔区" in document.meta["inferred"]["region"]
+    named = tmp_path / "2015.pdf"  # the file name's year stands; the region comes from the dateline
+    named.write_bytes(hailar_pdf.read_bytes())
+    document, = read_documents([named]).documents
+    assert (document.year, document.region) == (2015, "海拉尔区") and set(document.meta["inferred"]) == {"region"}
+
+
+def test_title_fills_what_manifest_and_file_name_leave_empty(tmp_path, sample_path):
+    paragraphs = ["2024年西宁市政府工作报告"] + paragraphs_of(sample_path.read_text(encoding="utf-8"))[:6]
+    official_pdf(tmp_path / "report.pdf", paragraphs, title_lines=1)
+    named = tmp_path / "named"
+    named.mkdir()
+    official_pdf(named / "2023_海东市.pdf", paragraphs, title_lines=1)
+    inferred, = read_documents([tmp_path / "report.pdf"]).documents
+    assert (inferred.year, inferred.region) == (2024, "西宁市")
+    assert set(inferred.meta["inferred"]) == {"year", "region"}
+    assert "2024年西宁市政府工作报告" in inferred.meta["inferred"]["year"]  # the words it was read from
+    from_name, = read_documents([named / "2023_海东市.pdf"]).documents
+    assert (from_name.year, from_name.region) == (2023, "海东市") and "inferred" not in from_name.meta
+
+
+# ---------------------------------------------------------------- folders
+
+
+def test_folder_reads_every_format_and_skips_bad_files_with_reasons(tmp_path, sample_path, sample_pieces):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    paragraphs = paragraphs_of(sample_path.read_text(encoding="utf-8"))
+    (folder / "a.txt").write_text(sample_path.read_text(encoding="utf-8"), encoding="utf-8")
+    newspaper_pdf(folder / "b.pdf", sample_pieces)
+    report_docx(folder / "c.docx", paragraphs)
+    portal_html(folder / "d.html", "城西区", paragraphs, encoding="gbk")
+    official_pdf(folder / "e_locked.pdf", paragraphs[:3], encrypt="secret")
+    scanned_pdf(folder / "f_scan.pdf")
+    broken_docx(folder / "g_broken.docx")
+    (folder / "h_old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
+    blank_pdf(folder / "i_blank.pdf")
+    result = read_documents([folder])
+    assert [d.doc_id for d in result.documents] == ["corpus/a", "corpus/b", "corpus/c", "corpus/d"]
+    assert [d.meta.get("format") for d in result.documents] == [None, "pdf", "docx", "html"]
+    reasons = {Path(s.path).name: s.reason for s in result.skipped}
+    assert set(reasons) == {"e_locked.pdf", "f_scan.pdf", "g_broken.docx", "h_old.doc", "i_blank.pdf"}
+    assert "encrypted" in reasons["e_locked.pdf"] and "OCR" in reasons["f_scan.pdf"]
+    assert ".docx" in reasons["h_old.doc"] and "broken" in reasons["g_broken.docx"]
+    assert all(one_line(reason) for reason in reasons.values())
+    with pytest.raises(InputError, match="e_locked.pdf: encrypted"):
+        read_documents([folder], strict=True)
+
+
+# ---------------------------------------------------------------- the same report through every format
+
+
+def _units_of(path: Path) -> list[str]:
+    result = ingest_paths([path])
+    assert result.skipped == []
+    return [unit.text for unit in result.units]
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+@pytest.mark.parametrize("report", REPORTS)
+def test_same_report_gives_the_same_units_through_every_format(shared_corpora, tmp_path, report):
+    source = shared_corpora / report
+    paragraphs = paragraphs_of(source.read_text(encoding="utf-8"))
+    stem = source.stem  # the same file name, so the same year and region
+    makers = {
+        "pdf": lambda p: official_pdf(p, paragraphs, header=f"{stem} 政府工作报告", footer="人民政府办公室", title_lines=1),
+        "docx": lambda p: report_docx(p, paragraphs, title_lines=1),
+        "html": lambda p: portal_html(p, f"{stem}政府工作报告", paragraphs, encoding="gbk"),
+        "htm": lambda p: portal_html(p, f"{stem}政府工作报告", paragraphs, encoding="gbk", old_style=True),
+    }
+    expected = _units_of(source)
+    failures = []
+    for suffix in FORMATS:
+        folder = tmp_path / suffix
+        folder.mkdir()
+        got = _units_of(makers[suffix](folder / f"{stem}.{suffix}"))
+        matcher = difflib.SequenceMatcher(None, expected, got, autojunk=False)
+        same = sum(block.size for block in matcher.get_matching_blocks())
+        if same < 0.99 * max(len(expected), len(got)):
+            differing = [(op, expected[a:b], got[c:d]) for op, a, b, c, d in matcher.get_opcodes() if op != "equal"]
+            failures.append(f".{suffix}: {same}/{len(expected)} units identical; differing: {differing}")
+    assert not failures, "\n".join(failures)
+
+
+# ---------------------------------------------------------------- duplicates
+
+
+EDITIONS = [("national_gwr_hprc", "national_gwr_wikisource"), ("hailar_district_gwr", "hailar_district_gwr_raw")]
+
+
+@pytest.mark.corpora
+def test_two_editions_of_each_report_are_found_as_duplicates_and_nothing_else(shared_corpora):
+    folders = [folder for pair in EDITIONS for folder in pair] + ["city_gwr_2024", "province_gwr_2026"]
+    documents = read_documents([shared_corpora / folder for folder in folders]).documents
+    groups = find_duplicates(documents, threshold=0.8)
+    for group in groups:  # each group is one year's report in its two editions
+        assert len(group.doc_ids) == 2
+        first, second = (doc_id.split("/") for doc_id in group.doc_ids)
+        assert (first[0], second[0]) in EDITIONS and first[1] == second[1]
+        assert group.similarity >= 0.8 and group.pairs[0][2] == group.similarity
+    found = {tuple(group.doc_ids) for group in groups}
+    for one, other in EDITIONS:
+        years = {d.doc_id.split("/")[1] for d in documents if d.doc_id.startswith(one + "/")} & \
+                {d.doc_id.split("/")[1] for d in documents if d.doc_id.startswith(other + "/")}
+        paired = [year for year in years if (f"{one}/{year}", f"{other}/{year}") in found]
+        assert len(paired) >= 0.8 * len(years), f"{one} / {other}: only {sorted(paired)} of {sorted(years)}"
+    hailar = [group for group in groups if group.doc_ids[0].startswith("hailar")]
+    assert len(hailar) == 7 and all(group.similarity == 1.0 for group in hailar)  # GBK copy = UTF-8 copy
+
+
+def test_a_report_and_its_pdf_are_duplicates_other_reports_are_not(sample_path, sample_pieces, tmp_path):
+    text = sample_path.read_text(encoding="utf-8")
+    pdf_text = read_extracted(newspaper_pdf(tmp_path / "page.pdf", sample_pieces)).text
+    other = "".join(reversed(text))  # the same characters in another order share almost no shingles
+    documents = [Document("txt", text, "a"), ("pdf", pdf_text), ("other", other)]
+    groups = find_duplicates(documents)
+    assert [group.doc_ids for group in groups] == [["txt", "pdf"]]
+    assert groups[0].similarity > 0.9
+    assert find_duplicates({"txt": text, "other": other}) == []
+
+
+def test_duplicate_search_checks_its_arguments():
+    with pytest.raises(ValueError, match="threshold"):
+        find_duplicates({"a": "政府工作报告"}, threshold=0)
+    with pytest.raises(ValueError, match="given twice"):
+        find_duplicates([("a", "政府工作报告"), ("a", "政府工作报告")])

@@ -1,0 +1,406 @@
+"""PDF with a text layer → paragraphs in reading order (pdfminer.six).
+
+pdfminer gives the text lines of each page with their boxes; the rest is done here, on the boxes:
+
+1. Line text is rebuilt from the glyphs: Chinese characters join without spaces (justified CJK text is
+   letter-spaced, and pdfminer would put a space into every wider gap); a space stays only between two
+   Latin words. Glyphs without a Unicode mapping become U+FFFD and are counted.
+2. Running headers and footers: a line in the top two or bottom two rows of a page is removed when
+   the same text (digits ignored) stands there on at least half the pages (two at least); one that is
+   only a page number (3, — 3 —, 第3页, 3/20) is removed on any page, and on a one-page document a
+   short one naming an edition or weekday (A3版, 星期五) is a masthead. Every removed line is recorded
+   with its reason and page.
+3. Reading order: recursive XY cut. A region splits first at vertical gutters into columns (left to
+   right), else at horizontal gaps wider than one em (headlines, articles, top to bottom); horizontal
+   first when a "column" would be a single row and such a gap exists. What cannot be split is one
+   column block, read top to bottom, its rows joined into lines (a title set with wide letter spacing
+   comes in pieces). A two-column newspaper page is thus read headline, left column, right column,
+   then the next article.
+4. Paragraphs: a line starts a new paragraph when it is indented, set in another size, or follows a line
+   that ends short of its column's right edge after a sentence end (or well short of it: a heading).
+   Lines of one paragraph join without spaces, across columns and pages.
+5. Damage: producers that drop the character at a line end (or split it off onto the next line) leave
+   a line that ends about one character short of the right edge of a justified column although the
+   sentence goes on. Among the lines of justified column blocks (most lines reach the right edge) that
+   do not end a paragraph, the share that ends 0.3-1.6 em short without a sentence end or a word space
+   is the document's damage ratio (meta["damage_ratio"]; meta["damage"] has the counts, examples and
+   the number of glyphs without a Unicode mapping). The text is never guessed: such lines are joined
+   as they are. Ragged-right text is not assessed.
+
+A PDF without text (a scan), an encrypted or a broken one raises UnreadableFile with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pdfminer.high_level import extract_pages
+from pdfminer.layout import LAParams, LTChar, LTImage, LTTextLine
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+from . import Extracted, UnreadableFile
+
+# char_margin 1.0: columns a little more than one character apart stay apart; boxes_flow None: the
+# reading order is worked out below, pdfminer's own box ordering is not needed
+LAPARAMS = LAParams(char_margin=1.0, line_margin=0.5, boxes_flow=None, all_texts=True)
+
+_HAN = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_TERMINAL = "。！？!?；;：:"
+_CLOSERS = "”’」』）)》】"
+_PAGE_NUMBER = re.compile(r"[—–－\-─\s]*(?:第\s*)?\d{1,4}\s*(?:页)?[—–－\-─\s]*|\d{1,4}\s*/\s*\d{1,4}|"
+                          r"第\s*\d{1,4}\s*页\s*[，,]?\s*共\s*\d{1,4}\s*页")
+_MASTHEAD = re.compile(r"[A-Z]?\d{1,2}\s*版|星期[一二三四五六日天]|周[一二三四五六日]")
+
+logging.getLogger("pdfminer").setLevel(logging.ERROR)  # pdfminer warns about every odd font
+
+
+@dataclass
+class _Line:
+    page: int
+    x0: float
+    x1: float
+    top: float  # distance from the top of the page
+    bottom: float
+    size: float  # median glyph size
+    text: str
+    unmapped: int = 0
+    space_after: bool = False  # the line ends with a space glyph (kept when lines are joined)
+
+
+@dataclass
+class _Leaf:
+    """A column block: lines read top to bottom, with its left and right edges."""
+
+    lines: list[_Line]
+    left: float = 0.0
+    right: float = 0.0
+    justified: bool = False
+
+
+@dataclass
+class _Damage:
+    checked: int = 0
+    damaged: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+def read_pdf(path: Path, data: bytes) -> Extracted:
+    pages, info_title, images = _pages(path, data)
+    if not any(pages):
+        if images:
+            raise UnreadableFile(path, "PDF without a text layer (a scan?): run OCR on it first, or give its text as .txt")
+        raise UnreadableFile(path, "PDF without any text (empty pages)")
+    removed = _remove_running_lines(pages)
+    leaves = [leaf for page in pages for leaf in _column_blocks(page)]
+    damage = _Damage()
+    paragraphs = _paragraphs(leaves, damage)
+    text = "\n\n".join(paragraphs)
+    unmapped = sum(line.unmapped for page in pages for line in page)
+    meta = {
+        "format": "pdf",
+        "pages": len(pages),
+        "damage_ratio": round(damage.damaged / damage.checked, 4) if damage.checked else 0.0,
+        "damage": {"lines_checked": damage.checked, "lines_short": damage.damaged,
+                   "examples": damage.examples[:5], "unmapped_glyphs": unmapped},
+    }
+    return Extracted(text=text, title=info_title or _largest_lines(pages), removed=removed, meta=meta)
+
+
+# ---------------------------------------------------------------- pdfminer
+
+
+def _pages(path: Path, data: bytes) -> tuple[list[list[_Line]], str, bool]:
+    """Text lines of every page (top to bottom), the document-information title, and whether any page
+    holds an image."""
+    pages: list[list[_Line]] = []
+    images = False
+    try:
+        for number, page in enumerate(extract_pages(io.BytesIO(data), laparams=LAPARAMS), 1):
+            lines: list[_Line] = []
+            for obj in _walk(page):
+                if isinstance(obj, LTTextLine):
+                    line = _make_line(obj, number, page.height)
+                    if line is not None:
+                        lines.append(line)
+                elif isinstance(obj, LTImage):
+                    images = True
+            pages.append(sorted(lines, key=lambda l: (l.top, l.x0)))
+        title = _info_title(data)
+    except PDFPasswordIncorrect:
+        raise UnreadableFile(path, "encrypted PDF (needs a password): save an unprotected copy") from None
+    except PDFEncryptionError as err:
+        raise UnreadableFile(path, f"encrypted PDF that cannot be opened ({err})") from None
+    except UnreadableFile:
+        raise
+    except Exception as err:  # pdfminer raises many kinds of errors on broken files; all mean the same to a user
+        reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
+        raise UnreadableFile(path, f"broken or not a PDF ({reason})") from None
+    return pages, title, images
+
+
+def _walk(obj):
+    yield obj
+    if not isinstance(obj, (LTTextLine, LTChar)) and hasattr(obj, "__iter__"):
+        for child in obj:
+            yield from _walk(child)
+
+
+def _make_line(obj: LTTextLine, page: int, height: float) -> _Line | None:
+    glyphs = [c for c in obj if isinstance(c, LTChar)]
+    parts: list[str] = []
+    kept: list[LTChar] = []
+    unmapped = 0
+    sizes = [c.size for c in glyphs if not c.get_text().isspace()] or [1.0]
+    em = statistics.median(sizes)
+    # justified lines spread every gap alike: a word space is a gap wider than the line's usual one
+    gaps = [b.x0 - a.x1 for a, b in zip(glyphs, glyphs[1:])]
+    usual = max(0.0, statistics.median(gaps)) if gaps else 0.0
+    previous = None
+    for glyph in glyphs:
+        char = glyph.get_text()
+        if char.startswith("(cid:") or char == "\ufffd":
+            char, unmapped = "\ufffd", unmapped + 1
+        if char.isspace() and char != "\u3000":
+            if parts and parts[-1] != " ":
+                parts.append(" ")
+            continue
+        if previous is not None and parts and parts[-1] != " " and glyph.x0 - previous.x1 > usual + 0.2 * em \
+                and not (_HAN.match(parts[-1][-1]) or _HAN.match(char[0])):
+            parts.append(" ")  # a gap between two Latin words that the producer drew without a space
+        parts.append(char)
+        kept.append(glyph)
+        previous = glyph
+    text = "".join(parts)
+    if not text.strip("\u3000 "):
+        return None
+    visible = [g for g in kept if not g.get_text().isspace()]
+    x0 = visible[0].x0 if visible else obj.x0  # a leading ideographic space is an indent, not text
+    return _Line(page, x0, max(g.x1 for g in kept), height - obj.y1, height - obj.y0, em,
+                 text.strip("\u3000 "), unmapped, space_after=bool(parts) and parts[-1] == " ")
+
+
+def _info_title(data: bytes) -> str:
+    """The title in the document information, when it is Chinese text (not "Microsoft Word - 1.doc")."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import resolve1
+
+    document = PDFDocument(PDFParser(io.BytesIO(data)))
+    for info in document.info:
+        value = resolve1(info.get("Title"))
+        if isinstance(value, bytes):
+            value = value.decode("utf-16") if value.startswith((b"\xfe\xff", b"\xff\xfe")) else value.decode("latin-1")
+        if isinstance(value, str) and _HAN.search(value) and not re.search(r"\.(?:docx?|wps|pdf)\b|Word", value):
+            return value.strip()
+    return ""
+
+
+# ---------------------------------------------------------------- running headers and footers
+
+
+def _rows(page: list[_Line]) -> tuple[list[_Line], list[_Line]]:
+    """Candidate header and footer lines: those of the top two and the bottom two rows of a page (a
+    row: lines whose tops lie within half an em of each other)."""
+    rows: list[list[_Line]] = []
+    for line in sorted(page, key=lambda l: l.top):
+        if rows and line.top - rows[-1][0].top <= 0.5 * rows[-1][0].size:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    top = [line for row in rows[:2] for line in row]
+    bottom = [line for row in rows[2:][-2:] for line in row]
+    return top, bottom
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def _remove_running_lines(pages: list[list[_Line]]) -> list[dict]:
+    """Take running headers, footers and page numbers off the pages; return what was removed."""
+    rows = [_rows(page) for page in pages]
+    counts = {"running-header": {}, "running-footer": {}}
+    for top, bottom in rows:
+        for reason, row in (("running-header", top), ("running-footer", bottom)):
+            for key in {_key(line.text) for line in row}:
+                counts[reason][key] = counts[reason].get(key, 0) + 1
+    with_text = sum(1 for page in pages if page)
+    needed = max(2, (with_text + 1) // 2)
+    removed: list[dict] = []
+    for page, (top, bottom) in zip(pages, rows):
+        for reason, row in (("running-header", top), ("running-footer", bottom)):
+            for line in row:
+                if _PAGE_NUMBER.fullmatch(line.text):
+                    why = "page-number"
+                elif counts[reason].get(_key(line.text), 0) >= needed:
+                    why = reason
+                elif with_text == 1 and len(line.text) <= 40 and _MASTHEAD.search(line.text):
+                    why = "running-header"
+                else:
+                    continue
+                page.remove(line)
+                removed.append({"reason": why, "text": line.text, "page": line.page})
+    return removed
+
+
+# ---------------------------------------------------------------- reading order
+
+
+def _split(lines: list[_Line], span, min_gap: float) -> list[list[_Line]]:
+    """Groups of lines separated by a gap of at least ``min_gap`` along one axis, in order."""
+    ordered = sorted(lines, key=lambda l: span(l)[0])
+    groups = [[ordered[0]]]
+    end = span(ordered[0])[1]
+    for line in ordered[1:]:
+        start, stop = span(line)
+        if start - end >= min_gap:
+            groups.append([line])
+        else:
+            groups[-1].append(line)
+        end = max(end, stop)
+    return groups
+
+
+def _rows_of(lines: list[_Line]) -> list[list[_Line]]:
+    """Lines grouped into rows: a line joins the row whose first line it overlaps by half its height."""
+    rows: list[list[_Line]] = []
+    for line in sorted(lines, key=lambda l: (l.top, l.x0)):
+        if rows:
+            first = rows[-1][0]
+            overlap = min(first.bottom, line.bottom) - max(first.top, line.top)
+            if overlap >= 0.5 * min(first.bottom - first.top, line.bottom - line.top):
+                rows[-1].append(line)
+                continue
+        rows.append([line])
+    return rows
+
+
+def _merge_row(row: list[_Line]) -> _Line:
+    """Pieces of one row as one line: a title set with wide letter spacing comes in pieces."""
+    row = sorted(row, key=lambda l: l.x0)
+    if len(row) == 1:
+        return row[0]
+    text = row[0].text
+    for a, b in zip(row, row[1:]):
+        far = b.x0 - a.x1 > 3 * a.size  # cells of a table row, not letter spacing
+        if far or a.space_after or not (_HAN.match(text[-1]) or _HAN.match(b.text[0])):
+            text += " "
+        text += b.text
+    return _Line(row[0].page, row[0].x0, max(l.x1 for l in row), min(l.top for l in row),
+                 max(l.bottom for l in row), statistics.median(l.size for l in row), text,
+                 sum(l.unmapped for l in row), space_after=row[-1].space_after)
+
+
+def _xy_cut(lines: list[_Line], em: float) -> list[list[_Line]]:
+    if len(lines) < 2:
+        return [lines] if lines else []
+    columns = _split(lines, lambda l: (l.x0, l.x1), 0.8 * em)
+    if len(_rows_of(lines)) == 1:
+        # one row: pieces of a few characters are a title set with wide letter spacing; longer pieces
+        # are the last lines of columns
+        if len(columns) > 1 and all(sum(len(l.text) for l in column) >= 4 for column in columns):
+            return columns
+        return [lines]
+    bands = _split(lines, lambda l: (l.top, l.bottom), 1.0 * em)
+    # a "column" of one row beside short lines (the end of a spaced-out title, a signature) is cut off
+    # by a horizontal gap first
+    if len(columns) > 1 and (len(bands) == 1 or all(len(_rows_of(column)) > 1 for column in columns)):
+        return [leaf for column in columns for leaf in _xy_cut(column, em)]
+    if len(bands) > 1:
+        return [leaf for band in bands for leaf in _xy_cut(band, em)]
+    return [sorted(lines, key=lambda l: (l.top, l.x0))]
+
+
+def _column_blocks(page: list[_Line]) -> list[_Leaf]:
+    if not page:
+        return []
+    em = statistics.median(line.size for line in page)
+    leaves = []
+    for block in _xy_cut(page, em):
+        lines = [_merge_row(row) for row in _rows_of(block)]
+        leaf = _Leaf(lines, min(l.x0 for l in lines), max(l.x1 for l in lines))
+        full = [l for l in lines[:-1] if leaf.right - l.x1 <= 0.3 * l.size]
+        leaf.justified = len(lines) >= 3 and len(full) >= 0.6 * (len(lines) - 1)
+        leaves.append(leaf)
+    return leaves
+
+
+# ---------------------------------------------------------------- paragraphs
+
+
+def _ends_sentence(text: str) -> bool:
+    end = text.rstrip(_CLOSERS)
+    return bool(end) and end[-1] in _TERMINAL
+
+
+def _paragraphs(leaves: list[_Leaf], damage: _Damage) -> list[str]:
+    paragraphs: list[list[_Line]] = []
+    previous: tuple[_Line, _Leaf] | None = None
+    for leaf in leaves:
+        for line in leaf.lines:
+            if previous is None or _breaks(previous, (line, leaf), damage):
+                paragraphs.append([])
+            paragraphs[-1].append(line)
+            previous = (line, leaf)
+    return [_join(lines) for lines in paragraphs]
+
+
+def _breaks(a_at: tuple[_Line, _Leaf], b_at: tuple[_Line, _Leaf], damage: _Damage) -> bool:
+    """Does line b start a new paragraph after line a? Counts a's shortfall as damage when it is one."""
+    (a, a_leaf), (b, b_leaf) = a_at, b_at
+    em = a.size
+    indented = b.x0 - b_leaf.left >= 0.8 * b.size
+    shortfall = (a_leaf.right - a.x1) / em if len(a_leaf.lines) > 1 else 0.0
+    suspicious = 0.3 < shortfall < 1.6 and not _ends_sentence(a.text) and not a.space_after
+    if a_leaf.justified and (suspicious or shortfall <= 0.3):  # lines that should run to the right edge
+        damage.checked += 1
+        if suspicious:
+            damage.damaged += 1
+            damage.examples.append(f"page {a.page}: …{a.text[-12:]}")
+    if abs(a.size - b.size) > 0.15 * em:
+        return True
+    if a_leaf is not b_leaf:
+        if abs((a_leaf.right - a_leaf.left) - (b_leaf.right - b_leaf.left)) > em and len(b_leaf.lines) > 1:
+            return True  # the next block is not a continuation column (a headline, a box)
+        if len(a_leaf.lines) == 1 or len(b_leaf.lines) == 1:
+            return True  # a line standing alone between gaps: title, headline, author line
+    elif b.top - a.bottom > 1.0 * em:
+        return True
+    if indented:
+        return True
+    if shortfall <= 0.3 or (a.space_after and not _ends_sentence(a.text)):
+        return False  # a full line, or one whose last Latin word went to the next line
+    return not suspicious
+
+
+def _join(lines: list[_Line]) -> str:
+    text = lines[0].text
+    for before, line in zip(lines, lines[1:]):
+        if before.space_after or (text[-1].isascii() and text[-1].isalpha() and line.text[0].isascii()
+                                  and line.text[0].isalpha()):
+            text += " "  # a space drawn at the line end, or two Latin words; Chinese joins without one
+        text += line.text
+    return text
+
+
+def _largest_lines(pages: list[list[_Line]]) -> str:
+    """The title on the first page with text: its run of lines in the largest type, if larger than the body."""
+    page = next((p for p in pages if p), [])
+    if not page:
+        return ""
+    body = statistics.median(line.size for line in page)
+    largest = max(line.size for line in page)
+    if largest < 1.2 * body:
+        return ""
+    run: list[_Line] = []
+    for line in (_merge_row(row) for row in _rows_of(page)):  # top to bottom: the first run in the largest type
+        if line.size >= 0.95 * largest and len(line.text) <= 40 and len(run) < 3:
+            run.append(line)
+        elif run:
+            break
+    return "".join(line.text for line in run)

@@ -118,3 +118,53 @@ def test_manifest_with_header_and_random_rows(rows):
     manifest = b"file\tyear\tregion\n2024.txt\t2024\t\xe8\xa5\xbf\xe5\xae\x81\n" + rows
     outcome = read_folder({"c/MANIFEST.tsv": manifest, "c/2024.txt": GOOD_TEXT.encode()}, ["c"])
     check(outcome)
+
+
+# ---------------------------------------------------------------- config and lexicon loaders
+
+TOML_KEYS = st.sampled_from(["run", "name", "seeds", "corpus", "paths", "themes", "lexicon", "min_lift", "models",
+                             "lda", "k", "dictionary", "words", "facets", "heading_words", "other", "label",
+                             "ecology", "vocabulary", "no_below", "evaluation", "metrics", "report", "enabled", "生态"])
+TOML_SCALARS = st.one_of(st.integers(-3, 2**40), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+                         st.text(max_size=12), st.lists(st.one_of(st.text(max_size=6), st.integers(-2, 9)), max_size=4))
+TOML_TABLES = st.recursive(TOML_SCALARS, lambda inner: st.dictionaries(TOML_KEYS, inner, max_size=5), max_leaves=25)
+
+
+def toml_text(data) -> str:
+    from topics.tomlfile import to_toml
+
+    try:
+        return to_toml(data if isinstance(data, dict) else {"value": data})
+    except TypeError:  # a value TOML cannot hold (e.g. a list of tables): write nothing for it
+        return ""
+
+
+def load_from_text(loader, text: str | bytes):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "file.toml"
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        try:
+            return loader(path)
+        except InputError as err:
+            assert "\n" not in str(err), str(err)
+            return err
+
+
+@FUZZ
+@given(st.one_of(TOML_TABLES.map(toml_text), st.binary(max_size=300)))
+def test_random_toml_to_the_config_loader(text):
+    from topics.config import load_config
+
+    load_from_text(load_config, text)
+
+
+@FUZZ
+@given(st.one_of(TOML_TABLES.map(toml_text), st.binary(max_size=300),
+                 st.dictionaries(st.sampled_from(["ecology", "其他", "other", ""]),
+                                 st.dictionaries(st.sampled_from(["words", "facets", "label", "heading_words", "x"]),
+                                                 TOML_SCALARS, max_size=4), max_size=3).map(
+                     lambda themes: toml_text({"themes": themes}))))
+def test_random_toml_to_the_lexicon_loader(text):
+    from topics.lexicon import Lexicon
+
+    load_from_text(Lexicon.load, text)

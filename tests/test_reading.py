@@ -454,16 +454,16 @@ def test_missing_path_is_always_an_error(tmp_path, sample_path):
 def test_folder_without_text_files(tmp_path):
     write(tmp_path / "c" / "README.md", "# 说明")
     write(tmp_path / "c" / "figure.png", b"\x89PNG\r\n")
-    with pytest.raises(InputError, match=rf"^{tmp_path / 'c'}: no readable text files"):
+    with pytest.raises(InputError, match=rf"^{tmp_path / 'c'}: no readable report files"):
         read_documents([tmp_path / "c"])
     (tmp_path / "empty").mkdir()
-    with pytest.raises(InputError, match=rf"^{tmp_path / 'empty'}: no readable text files"):
+    with pytest.raises(InputError, match=rf"^{tmp_path / 'empty'}: no readable report files"):
         read_documents([tmp_path / "empty"])
 
 
 def test_folder_of_only_bad_files(tmp_path):
     write(tmp_path / "c" / "a.txt", b"")
-    with pytest.raises(InputError, match=rf"^{tmp_path / 'c'}: no readable text files.*a\.txt: empty file"):
+    with pytest.raises(InputError, match=rf"^{tmp_path / 'c'}: no readable report files.*a\.txt: empty file"):
         read_documents([tmp_path / "c"])
 
 
@@ -478,7 +478,7 @@ def test_what_a_folder_passes_over(tmp_path, sample_text):
     result = read_documents([folder])
     assert [d.doc_id for d in result.documents] == ["c/2024"]
     assert [(s.path, s.record) for s in result.skipped] == [(str(folder / "figures.xlsx"), False)]
-    assert result.skipped[0].reason.startswith("unsupported file type '.xlsx' (readable: .txt, .jsonl, .csv")
+    assert result.skipped[0].reason.startswith("unsupported file type '.xlsx' (readable: .csv, .doc, .docx")
     assert result.warnings == []  # the manifest names the one document; README and hidden files need no row
     with pytest.raises(InputError, match=r"figures\.xlsx: unsupported file type"):
         read_documents([folder], strict=True)

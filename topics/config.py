@@ -28,6 +28,7 @@ DEFAULTS: dict[str, dict] = {
     "corpus": {
         "paths": None,  # files or folders, relative to the config file
         "strict": False,
+        "dedupe": False,  # keep only the first of each group of near-duplicate documents (all are reported)
         "skip_kinds": ["heading"],  # unit kinds not fitted: a heading is repeated in its units' heading field
     },
     "tokenizer": {},  # passed to TokenizerSettings.from_dict, which validates its own keys
@@ -149,7 +150,7 @@ def _check_corpus(corpus: dict, source: str, base_dir: Path) -> None:
         if not Path(resolved).exists():
             looked = "" if given == resolved else f" (looked for {resolved})"
             raise InputError(f"{source}: corpus.paths: {given}: no such file or folder{looked}")
-    _expect(isinstance(corpus["strict"], bool), source, "corpus.strict", "true or false", corpus["strict"])
+    check_all(corpus, {"strict": boolean(), "dedupe": boolean()}, source, prefix="corpus.")
     kinds = corpus["skip_kinds"]
     _expect(isinstance(kinds, list) and all(isinstance(k, str) for k in kinds), source, "corpus.skip_kinds",
             "a list of unit kinds (paragraph, point, section, heading …)", kinds)

@@ -17,7 +17,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .documents import Removal, Unit
+from .duplicates import find_duplicates
 from .errors import InputError, existing_file
+from .formats import removals
 from .outputs import write_jsonl
 from .layout import CleanDocument, count_chars, repair_layout
 from .reading import SkippedFile, read_documents
@@ -38,19 +40,28 @@ class IngestResult:
 
 
 def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
-                 themes: Lexicon | dict[str, list[str]] | None = None) -> IngestResult:
+                 themes: Lexicon | dict[str, list[str]] | None = None, dedupe: bool = False) -> IngestResult:
     """Read, repair and cut files and folders into units. Bad files are skipped (InputError when
-    ``strict``); a missing path raises InputError."""
+    ``strict``); a missing path raises InputError. Near-duplicate documents (the same report read
+    twice) are reported in the summary; with ``dedupe`` only the first of each group is kept, and
+    the others are recorded as removed ("duplicate"), so nothing read goes unaccounted."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     read = read_documents(list(paths), strict=strict, progress=progress)
     if themes is None:
         themes = Lexicon.load()
     result = IngestResult(skipped=list(read.skipped), warnings=list(read.warnings))
+    groups = find_duplicates(read.documents) if len(read.documents) > 1 else []
+    duplicate_of = {doc_id: group.doc_ids[0] for group in groups for doc_id in group.doc_ids[1:]} if dedupe else {}
     input_chars = 0
     sources: dict[str, str] = {}
     for document in tqdm(read.documents, desc="ingesting", unit="doc", file=sys.stderr, disable=not progress):
-        input_chars += count_chars(document.text)
+        before = removals(document)  # what a PDF, Word or web-page reader took out (headers, portal chrome …)
+        result.removals += before
+        input_chars += count_chars(document.text) + sum(count_chars(r.text) for r in before)
+        if document.doc_id in duplicate_of:
+            result.removals.append(Removal(document.doc_id, "duplicate", document.text))
+            continue
         for clean in repair_layout(document):
             # a page split into pieces (x#1, x#2) can meet another input's id (x.csv row 1 → x#1)
             if clean.doc_id in sources:
@@ -61,6 +72,8 @@ def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
             result.removals += clean.removals
             result.units += split_units(clean, themes)
     result.summary = summarise(len(read.documents), result, input_chars)
+    result.summary["duplicates"] = [{"doc_ids": group.doc_ids, "similarity": round(group.similarity, 3),
+                                     "kept": group.doc_ids[0] if dedupe else None} for group in groups]
     return result
 
 
@@ -100,8 +113,25 @@ def format_summary(summary: dict) -> str:
         f"{summary['chars_removed']:,} removed (whitespace, control and format characters not counted)",
         f"removed by reason: {listing(summary['removed_by_reason'])}",
         *format_skipped(summary),
+        *format_duplicates(summary),
     ]
     return "\n".join(lines)
+
+
+def format_duplicates(summary: dict, limit: int = 10) -> list[str]:
+    """The near-duplicate documents found, a line per group (the first ``limit`` groups)."""
+    groups = summary.get("duplicates") or []
+    if not groups:
+        return []
+    dropped = sum(len(group["doc_ids"]) - 1 for group in groups if group.get("kept"))
+    lines = [f"near-duplicate documents: {len(groups):,} group(s)" +
+             (f", {dropped:,} dropped (--dedupe keeps the first of each)" if dropped else
+              " (all kept; --dedupe keeps the first of each)")]
+    for group in groups[:limit]:
+        lines.append(f"  {' = '.join(group['doc_ids'])} (similarity {group['similarity']:.2f})")
+    if len(groups) > limit:
+        lines.append(f"  … and {len(groups) - limit:,} more")
+    return lines
 
 
 def format_skipped(summary: dict) -> list[str]:

@@ -449,7 +449,7 @@ def _folder_sources(folder: Path, skipped: list[SkippedFile]) -> list[_Source]:
             continue
         if rel.suffix.lower() not in READABLE:
             skipped.append(SkippedFile(str(folder / rel), f"unsupported file type '{rel.suffix or rel.name}' "
-                                                          f"(readable: .txt, .jsonl, .csv)"))
+                                                          f"(readable: {', '.join(sorted(READABLE))})"))
             continue
         sources.append(_Source(folder / rel, f"{name}/{rel.with_suffix('').as_posix()}", str(folder)))
     return sources
@@ -519,7 +519,7 @@ def read_documents(paths: list[str | Path], *, strict: bool = False, progress: b
 
     for folder, count in found_in.items():
         if count == 0:
-            raise InputError(f"{folder}: no readable text files (.txt, .jsonl, .csv){_skip_hint(result.skipped, folder)}")
+            raise InputError(f"{folder}: no readable report files ({', '.join(sorted(READABLE))}){_skip_hint(result.skipped, folder)}")
     if not result.documents:
         if not result.skipped:
             raise InputError(f"{paths[0]}: no documents found")

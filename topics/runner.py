@@ -32,7 +32,7 @@ from .ingest import ingest_paths
 from .lexicon import LEXICON_FILE, Lexicon
 from .mapping import MappingSettings, apply_mapping
 from .metrics import MetricContext, compute_metrics, measure, stability
-from .models import MODELS, make_model
+from .models import MODELS, load_model, make_model
 from .result import TopicResult
 from .run_folder import (DONE, UNIT_SHARES_FILE, UNITS_FILE, RunUnits, check_inputs_unchanged, claim, create_folder,
                          fit_folder, locked, mark_done, mark_unfinished, read_fit, read_run_units, write_csv, write_text)
@@ -107,7 +107,7 @@ def _run_locked(run_dir: Path, config: dict, lexicon: Lexicon, progress: bool) -
 
     with clock("fit"):
         jobs = fit_jobs(config, lexicon)
-        if resumed and progress:
+        if resumed:
             kept = sum(1 for job in jobs if (fit_folder(run_dir, *job) / "metrics.json").is_file())
             tqdm.write(f"resuming {run_dir}: {kept} of {len(jobs)} fits kept", file=sys.stderr)
         warned: set[str] = set()
@@ -155,7 +155,7 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
     clock = clock or Stopwatch()
     with clock("ingest"):
         ingested = ingest_paths(config["corpus"]["paths"], strict=config["corpus"]["strict"], progress=progress,
-                                themes=lexicon)
+                                themes=lexicon, dedupe=config["corpus"]["dedupe"])
     skip = set(config["corpus"]["skip_kinds"])
     units = [unit for unit in ingested.units if unit.kind not in skip]
     if not units:
@@ -181,7 +181,12 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
     with clock("vocabulary"):
         filters = {key: value for key, value in config["vocabulary"].items() if key != "keep_lexicon"}
         keep = lexicon.words() if config["vocabulary"]["keep_lexicon"] else ()
-        corpus = build_corpus([token_lists[i] for i in train], **filters, keep_words=keep)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            corpus = build_corpus([token_lists[i] for i in train], **filters, keep_words=keep)
+    vocabulary_warnings = [str(w.message) for w in caught]
+    for message in vocabulary_warnings:
+        tqdm.write(f"warning: {message}", file=sys.stderr)
     train = [train[j] for j in corpus.kept]
     summary = {
         "documents": len(ingested.documents),
@@ -195,9 +200,11 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
         "labels": source,
         "vocabulary": len(corpus.vocab),
         "vocabulary_lexicon_only": corpus.unseen,
+        "vocabulary_warnings": vocabulary_warnings,
         "tokens": int(sum(len(tokens) for tokens in token_lists)),
         "files_skipped": [s.to_json() for s in ingested.skipped],
         "warnings": list(ingested.warnings),
+        "duplicates": ingested.summary.get("duplicates", []),
         "tokenizer": tokenizer.fingerprint(),
         "lexicon_words_unsplittable": unsplittable,
     }
@@ -246,7 +253,12 @@ def _fit_unless_kept(run_dir: Path, config: dict, prepared: PreparedCorpus, lexi
     fit_dir = fit_folder(run_dir, name, k, seed)
     row_file = fit_dir / "metrics.json"
     if row_file.exists():
-        return
+        try:  # kept from an earlier start: reused only when every file of it still reads
+            read_fit(fit_dir)
+            load_model(fit_dir)
+            return
+        except InputError as err:
+            tqdm.write(f"warning: {fit_dir}: damaged, fitted again ({err})", file=sys.stderr)
     if fit_dir.exists():
         shutil.rmtree(fit_dir)  # an interrupted fit: start it again
     params = {key: value for key, value in config["models"][name].items() if key != "k"}

@@ -4,6 +4,7 @@ from the same term ids, so LDA (gensim) and NMF (scikit-learn) see exactly the s
 from __future__ import annotations
 
 import copy
+import warnings
 from dataclasses import dataclass, replace
 from typing import Iterable
 
@@ -114,6 +115,7 @@ def build_corpus(
     bows = [dictionary.doc2bow(token_lists[i]) for i in nonempty]
     kept = [i for i, bow in zip(nonempty, bows) if bow]
     bow = [b for b in bows if b]
+    _warn_if_filtered_too_hard(vocab[:seen], set(keep_words), len(nonempty), len(kept), no_below, no_above)
     return Corpus(
         dictionary=dictionary,
         bow=bow,
@@ -124,6 +126,22 @@ def build_corpus(
         excluded_out_of_vocabulary=len(nonempty) - len(kept),
         unseen=len(vocab) - seen,
     )
+
+
+# Below these, filtering has left too little for a topic model to learn from: said, not silently fitted.
+FEW_CORPUS_WORDS = 20
+MOST_UNITS = 0.5
+
+
+def _warn_if_filtered_too_hard(vocab: list[str], lexicon: set[str], n_units: int, n_kept: int, no_below, no_above) -> None:
+    own = sum(1 for term in vocab if term not in lexicon)
+    if own < FEW_CORPUS_WORDS:
+        warnings.warn(f"vocabulary: filtering (no_below={no_below}, no_above={no_above}) leaves only {own} words "
+                      f"beyond the lexicon's; topics will hardly differ — lower vocabulary.no_below or raise "
+                      f"vocabulary.no_above", stacklevel=3)
+    if n_units and n_units - n_kept > MOST_UNITS * n_units:
+        warnings.warn(f"vocabulary: {n_units - n_kept} of {n_units} units keep no vocabulary word after filtering "
+                      f"(no_below={no_below}, no_above={no_above}); they are assigned 'other'", stacklevel=3)
 
 
 def _add_unseen(dictionary: Dictionary, words: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""topics ingest PATH... -o units.jsonl [--removed removed.jsonl] [--strict] [--themes THEMES.toml]"""
+"""topics ingest PATH... -o units.jsonl [--removed removed.jsonl] [--strict] [--dedupe] [--themes THEMES.toml]"""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from ..lexicon import Lexicon
 
 def configure(parser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH",
-                        help="report files (.txt in any common Chinese encoding, .jsonl, .csv) or folders of them")
+                        help="report files (.txt in any common Chinese encoding, .pdf, .docx, .html/.htm, .jsonl, .csv) or folders of them")
     parser.add_argument("-o", "--output", required=True, metavar="UNITS.jsonl", help="where to write the units")
     parser.add_argument("--removed", metavar="REMOVED.jsonl",
                         help="also write everything layout repair removed, with the reason, one record per line")
     parser.add_argument("--strict", action="store_true",
                         help="stop at the first bad file instead of skipping it")
+    parser.add_argument("--dedupe", action="store_true",
+                        help="keep only the first of each group of near-duplicate documents (the others are recorded "
+                             "as removed, reason 'duplicate')")
     parser.add_argument("--themes", metavar="THEMES.toml",
                         help="theme lexicon for the weak labels (default: the package's themes.toml)")
 
@@ -31,7 +34,7 @@ def run(args) -> int:
         writable_output(args.removed)
     themes = Lexicon.load(args.themes) if args.themes else None
     progress = any(Path(path).is_dir() for path in args.paths)
-    result = ingest_paths(args.paths, strict=args.strict, progress=progress, themes=themes)
+    result = ingest_paths(args.paths, strict=args.strict, progress=progress, themes=themes, dedupe=args.dedupe)
     written = [f"{write_units(result.units, args.output)} ({len(result.units):,} units)"]
     if args.removed:
         written.append(f"{write_removals(result.removals, args.removed)} ({len(result.removals):,} removals)")

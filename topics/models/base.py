@@ -249,7 +249,14 @@ def load_saved(folder: str | Path, registry: dict[str, type]) -> TopicModel:
         raise InputError(f"{folder}: saved result is missing or damaged ({err})") from None
     model.vocab_ = list(model.result_.vocab) + list(meta.get("unseen_words", []))
     model.saved_versions_ = meta.get("versions", {})
-    model._load_state(folder)
+    try:
+        model._load_state(folder)
+    except InputError:
+        raise
+    except Exception as err:  # a damaged state file: zip, pickle and numpy each fail their own way
+        reason = str(err).splitlines()[0][:200] if str(err) else ""
+        raise InputError(f"{folder}: saved model state is missing or damaged ({type(err).__name__}: {reason}); "
+                         "save or fit the model again") from None
     return model
 
 

@@ -23,7 +23,7 @@ from ..result import TopicResult
 from .ldavis import CJK_FONT_STACK, theme_display_names, write_ldavis
 from .tables import (
     ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, distinct, document_shares, main_fit,
-    model_order, read_config, read_table, run_lexicon, theme_order,
+    model_order, read_config, read_json, read_table, remove_old_output, run_lexicon, theme_order,
 )
 
 TOP_WORDS = 10
@@ -41,6 +41,8 @@ def write_report(run_dir: str | Path, *, progress: bool = False) -> Path:
     if not run_dir.is_dir():
         raise InputError(f"{run_dir}: no such run folder")
     config = read_config(run_dir)
+    for name in ("versions.json", "corpus_summary.json"):  # damaged run files stop the report before it writes
+        read_json(run_dir / name)
     names = theme_display_names(run_lexicon(run_dir))
     metrics = read_table(run_dir, "metrics.csv", METRICS_COLUMNS)
     assigned = read_table(run_dir, "assignments.csv", ASSIGNMENT_COLUMNS)
@@ -51,7 +53,7 @@ def write_report(run_dir: str | Path, *, progress: bool = False) -> Path:
     ldavis_dir = run_dir / "ldavis"
     ldavis_dir.mkdir(exist_ok=True)
     for old in ldavis_dir.glob("*.html"):  # a re-render must not leave pages of models no longer in the run
-        old.unlink()
+        remove_old_output(old)
     pages = {}
     for name, result in tqdm(results.items(), desc="LDAvis pages", unit="page", disable=not progress):
         pages[name] = write_ldavis(result, ldavis_dir / ldavis_file(name), theme_names=names, back_link="../report.html")

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from .. import OTHER
 from .tables import (
     ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, confusion, distinct, document_shares,
-    main_fit, model_order, read_table, run_labels, theme_order,
+    main_fit, model_order, read_table, remove_old_output, run_labels, theme_order,
 )
 
 # Fonts with Chinese glyphs, best first; the first one installed is used.
@@ -49,7 +49,7 @@ def write_plots(run_dir: str | Path) -> list[Path]:
     out = run_dir / "plots"
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.png"):  # a re-render must not leave plots of models no longer in the run
-        old.unlink()
+        remove_old_output(old)
     metrics = read_table(run_dir, "metrics.csv", METRICS_COLUMNS)
     assigned = read_table(run_dir, "assignments.csv", ASSIGNMENT_COLUMNS)
     shares = read_table(run_dir, "theme_shares.csv", SHARE_COLUMNS)

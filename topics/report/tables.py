@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -56,9 +57,27 @@ def _check_complete(path: Path, table: pd.DataFrame) -> None:
                 raise InputError(f"{path}:{row}: damaged table (no {column}); run the config again")
 
 
+def remove_old_output(path: Path) -> None:
+    """Delete a page or plot of an earlier rendering; InputError naming it when that is not allowed."""
+    try:
+        path.unlink()
+    except OSError as err:
+        raise InputError(f"{path}: cannot replace this file of an earlier report ({err.strerror or err})") from None
+
+
 def read_config(run_dir: Path) -> dict:
     """The run's config.toml as run; InputError naming the file when it is missing or damaged."""
     return read_toml(Path(run_dir) / "config.toml", "run config")
+
+
+def read_json(path: Path) -> dict | None:
+    """A JSON file of the run folder (None when absent); InputError naming it when it is damaged."""
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: damaged JSON ({str(err).splitlines()[0]}); run the config again") from None
 
 
 def run_lexicon(run_dir: Path) -> Lexicon:

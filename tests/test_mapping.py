@@ -14,7 +14,8 @@ from topics.models import make_model
 from topics.result import TopicResult
 from topics.assignment import ASSIGNMENT_COLUMNS, SHARE_COLUMNS, assignments, theme_shares, unit_themes
 from topics.lexicon import Lexicon
-from topics.mapping import MappingSettings, apply_mapping, map_topics, topic_lifts
+from topics import UNMAPPED
+from topics.mapping import MappingSettings, apply_mapping, map_topics, mapping_evidence, topic_lifts
 from topics.vectorize import build_corpus
 
 VOCAB = ["a", "b", "c", "d", "e", "f"]
@@ -31,8 +32,10 @@ def result_with(topic_word, doc_topic=None, topic_themes=None) -> TopicResult:
                        doc_lengths=np.ones(len(doc_topic)), term_frequency=TERM_FREQUENCY, topic_themes=topic_themes)
 
 
-def map_topics_to_themes(result, themes, *, min_lift=2.0, other_words=()):
-    return map_topics(result, Lexicon.from_parts(themes, other_words), MappingSettings(min_lift=min_lift))
+def map_topics_to_themes(result, themes, *, min_lift=2.0, other_words=(), min_margin=1.0):
+    """Mapping with plain themes; no margin unless asked (the margin rule has tests of its own)."""
+    settings = MappingSettings(min_lift=min_lift, min_margin=min_margin)
+    return map_topics(result, Lexicon.from_parts(themes, other_words), settings)
 
 
 def theme_lifts(result, themes):
@@ -151,7 +154,7 @@ def test_one_to_one_on_a_real_fit_when_topics_equal_themes():
     mapped = apply_mapping(model.result_, lexicon).topic_themes
     named = [t for t in mapped if t != "other"]
     assert len(named) == len(set(named)) >= 3  # one-to-one: no theme twice
-    assert model.result_.mapping == {"min_lift": 2.0}
+    assert model.result_.mapping == {"min_lift": 2.0, "min_margin": 1.25}
     table = assignments(model.result_, [units[i] for i in corpus.kept])
     assert set(table["theme"]) <= set(themes) | {"other"}
     assert isinstance(table, pd.DataFrame) and len(table) == len(corpus.kept)
@@ -173,3 +176,19 @@ def test_mapping_settings_are_checked():
         MappingSettings(min_lift=-1)
     with pytest.raises(InputError, match="themes.min_lift"):
         MappingSettings(min_lift="high")
+
+
+def test_a_topic_without_a_clear_margin_is_unmapped():
+    result = result_with([[0.145, 0.145, 0.14, 0.14, 0.215, 0.215],   # x 2.9, y 2.8: no theme stands out
+                          [0.4, 0.4, 0.02, 0.02, 0.08, 0.08],         # x 8, y 0.4: clearly x
+                          [0.11, 0.11, 0.02, 0.02, 0.37, 0.37]])      # x 2.2: over min_lift 2, under 2 × 1.25
+    assert map_topics_to_themes(result, THEMES, min_margin=1.25) == [UNMAPPED, "x", UNMAPPED]
+    assert map_topics_to_themes(result, THEMES, min_margin=1.0) == ["y", "x", "x"]
+    evidence = mapping_evidence(result, Lexicon.from_parts(THEMES), MappingSettings(min_margin=1.25))
+    assert evidence["decided"].tolist() == ["unmapped", "mapped", "unmapped"]
+    assert evidence["margin"].tolist() == pytest.approx([2.9 / 2.8, 8.0 / 2.0, 2.2 / 2.0], rel=1e-6)
+    assert evidence["lift_x"].tolist() == pytest.approx([2.9, 8.0, 2.2])
+    # an unmapped topic's units are reported as such, not folded into a theme
+    result.topic_themes = [UNMAPPED, "x", UNMAPPED]
+    theme, p, _ = unit_themes(np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]]), result.topic_themes)
+    assert theme == [UNMAPPED, "x"] and p == pytest.approx([0.8, 0.8])

@@ -9,7 +9,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from topics import OTHER
+from topics import OTHER, UNMAPPED
 from topics.cli import main
 from topics.errors import InputError
 from topics.metrics import METRICS
@@ -144,7 +144,7 @@ def test_every_unit_is_assigned_by_every_model_and_shares_add_up(runs):
     assert assigned["model"].unique().tolist() == models
     for _, rows in assigned.groupby("model"):
         assert len(rows) == summary["units"] and rows["unit_id"].is_unique
-    assert set(assigned["theme"]) <= set(Lexicon.load().themes) | {OTHER}
+    assert set(assigned["theme"]) <= set(Lexicon.load().themes) | {UNMAPPED, OTHER}
 
     shares = read(a, "theme_shares.csv")
     assert list(shares.columns) == ["model", "k", "seed", "doc_id", "year", "region", "theme", "units", "share"]

@@ -14,10 +14,11 @@ __version__ = "0.1.0"
 
 THEMES = ("ecology", "industry", "livelihood", "governance", "safety")
 OTHER = "other"
+UNMAPPED = "unmapped"  # a free topic whose lifts name no theme clearly: its units are not folded into a theme
 
 _API = {"read_corpus", "fit", "load", "run", "FittedModel", "RunTables"}
 
-__all__ = ["OTHER", "THEMES", "Lexicon", "__version__", *sorted(_API)]
+__all__ = ["OTHER", "THEMES", "UNMAPPED", "Lexicon", "__version__", *sorted(_API)]
 
 
 def __getattr__(name: str):

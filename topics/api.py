@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import OTHER, UNMAPPED
 from .assignment import assignments, theme_probabilities
 from .documents import Document, Unit
 from .errors import InputError
@@ -59,6 +60,7 @@ def read_corpus(source, *, lexicon: Lexicon | str | Path | None = None, text_col
 
 def fit(units: pd.DataFrame, model: str = "seeded-lda", *, k: int | None = None, seed: int = 1,
         lexicon: Lexicon | str | Path | None = None, min_lift: float = MappingSettings.min_lift,
+        min_margin: float = MappingSettings.min_margin,
         tokenizer: dict | None = None, no_below: int = 2, no_above: float = 0.5, **params) -> "FittedModel":
     """Fit one model on units (a DataFrame from ``read_corpus``) and map its topics to themes.
 
@@ -76,7 +78,7 @@ def fit(units: pd.DataFrame, model: str = "seeded-lda", *, k: int | None = None,
     if "random_state" in estimator.param_rules:
         estimator.set_params(random_state=seed)
     estimator.fit(corpus, lexicon)
-    apply_mapping(estimator.result_, lexicon, MappingSettings(min_lift=min_lift))
+    apply_mapping(estimator.result_, lexicon, MappingSettings(min_lift=min_lift, min_margin=min_margin))
     estimator.tokenizer_settings_ = settings.to_dict()
     return FittedModel(estimator, units.reset_index(drop=True), token_lists, corpus.kept)
 
@@ -150,7 +152,7 @@ class FittedModel:
         if missing:
             raise InputError(f"no column {', '.join(missing)} in the units; columns: {', '.join(table.columns)}")
         counts = table.groupby(by + ["theme"], dropna=False).size().rename("units").reset_index()
-        themes = [*self.lexicon.names, "other"]
+        themes = [*self.lexicon.names, UNMAPPED, OTHER]
         full = counts.pivot_table(index=by, columns="theme", values="units", fill_value=0).reindex(columns=themes,
                                                                                                      fill_value=0)
         long = full.astype(int).stack().rename("units").reset_index()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import OTHER
+from . import OTHER, UNMAPPED
 from .result import TopicResult
 
 ASSIGNMENT_COLUMNS = ["doc_id", "unit_id", "year", "region", "heading", "text", "model", "theme", "p", "runner_up",
@@ -16,9 +16,10 @@ SHARE_COLUMNS = ["doc_id", "year", "region", "theme", "units", "share"]
 
 
 def assignable_themes(topic_themes: list[str]) -> list[str]:
-    """The themes a result can assign: its topics' themes in first-seen order, then ``other``."""
-    names = list(dict.fromkeys(t for t in topic_themes if t != OTHER))
-    return names + [OTHER]
+    """The themes a result can assign: its topics' themes in first-seen order, then ``unmapped`` (when a
+    topic is), then ``other``."""
+    names = [t for t in dict.fromkeys(topic_themes) if t not in (OTHER, UNMAPPED)]
+    return names + ([UNMAPPED] if UNMAPPED in topic_themes else []) + [OTHER]
 
 
 def theme_probabilities(doc_topic: np.ndarray, topic_themes: list[str]) -> tuple[list[str], np.ndarray]:
@@ -102,7 +103,9 @@ def theme_shares(
     table = assignments(result, units, doc_topic, known_tokens)
     names = assignable_themes(result.topic_themes)
     if all_themes is not None:
-        names = [name for name in all_themes if name != OTHER] + [OTHER]
+        names = [name for name in all_themes if name not in (OTHER, UNMAPPED)]
+        names += [UNMAPPED] if UNMAPPED in all_themes or UNMAPPED in result.topic_themes else []
+        names += [OTHER]
     rows = []
     for doc_id, group in table.groupby("doc_id", sort=False):
         counts = group["theme"].value_counts()

@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from . import OTHER
+from . import OTHER, UNMAPPED
 from .metrics import METRICS, higher_is_better
 from .models import MODELS
 
@@ -84,8 +84,10 @@ def comparison_markdown(metrics: pd.DataFrame, config: dict, summary: dict, them
         shown = ", ".join(f"{key}={value}" for key, value in params.items()) or "no parameters"
         lines.append(f"- `{name}`: {shown}")
     lines.append(f"- tokenizer ({summary['tokenizer']}): {json.dumps(config['tokenizer'], ensure_ascii=False)}")
-    lines.append(f"- theme mapping: min_lift={config['themes']['min_lift']} (free topics below it are '{OTHER}'; "
-                 "`topics remap` maps again without refitting)")
+    lines.append(f"- theme mapping: min_lift={config['themes']['min_lift']}, "
+                 f"min_margin={config['themes'].get('min_margin', 1.0)} (free topics below min_lift are '{OTHER}', "
+                 f"those that clear it without the margin over their rivals are '{UNMAPPED}'; `topics remap` maps "
+                 "again without refitting)")
     lines.append(f"- evaluation: heldout_fraction={config['evaluation']['heldout_fraction']}, labels={labels}")
     lines += ["", "## Metrics", ""]
     for name in columns:

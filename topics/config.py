@@ -12,7 +12,7 @@ from pathlib import Path
 from . import OTHER
 from .errors import InputError
 from .lexicon import DEFAULT_LEXICON_PATH, Lexicon
-from .mapping import DEFAULT_MIN_LIFT, MappingSettings
+from .mapping import DEFAULT_MIN_LIFT, DEFAULT_MIN_MARGIN, MappingSettings
 from .rules import Rule, boolean, check, check_all
 from .tomlfile import read_toml
 from .vectorize import FILTER_RULES
@@ -41,6 +41,7 @@ DEFAULTS: dict[str, dict] = {
     "themes": {
         "lexicon": "",  # a theme lexicon TOML; "" means the package's own (the resolved config names the file)
         "min_lift": DEFAULT_MIN_LIFT,  # theme mapping: a free topic below this lift for its theme is 'other'
+        "min_margin": DEFAULT_MIN_MARGIN,  # ... and 'unmapped' unless its lift clears its rivals by this factor
     },
     "models": {},  # name -> {k = int | [ints], <model parameters>}
     "evaluation": {
@@ -189,7 +190,7 @@ def _check_themes(themes: dict, source: str, base_dir: Path) -> Lexicon:
         raise InputError(f"{source}: themes.lexicon: {lexicon}: no such file{looked}")
     themes["lexicon"] = str(path)
     try:
-        MappingSettings(min_lift=themes["min_lift"])
+        MappingSettings(min_lift=themes["min_lift"], min_margin=themes["min_margin"])
     except InputError as err:
         raise InputError(f"{source}: {err}") from None
     return Lexicon.load(path)

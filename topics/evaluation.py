@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import OTHER
+from . import OTHER, UNMAPPED
 from .documents import Unit
 from .errors import InputError, clipped, existing_file, listed
 from .metrics import label_agreement
@@ -131,8 +131,9 @@ def evaluate_run(run_dir: str | Path, gold_path: str | Path) -> pd.DataFrame:
         doc_topic = model.transform(token_lists)
         known = model.known_tokens(token_lists)
         predicted = assignments(model.result_, units, doc_topic=doc_topic, known_tokens=known)["theme"].tolist()
-        labels = list(model.themes_) + [OTHER]
+        labels = list(model.themes_) + [UNMAPPED, OTHER]  # an unmapped topic's units count against their gold label
         scores = label_agreement([row.label for row in gold], predicted, labels)
         scores.pop("confusion", None)
+        scores.pop(f"f1_{UNMAPPED}", None)  # never a gold label: its units count against the labels they have
         rows.append({"model": folder.name, "units": len(units), "no_vocabulary": int((known == 0).sum()), **scores})
     return pd.DataFrame(rows)

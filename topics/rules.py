@@ -66,10 +66,10 @@ def boolean() -> Rule:
     return Rule(lambda v: isinstance(v, bool), "true or false")
 
 
-def check(value, rule: Rule, key: str, where: str) -> None:
+def check(value, rule: Rule, key: str, where: str = "") -> None:
     """InputError ``<where>: <key> must be <allowed>, got <value>`` unless the rule allows the value."""
     if not rule.check(value):
-        raise InputError(f"{where}: {key} must be {rule.allowed}, got {value!r}")
+        raise InputError(f"{where + ': ' if where else ''}{key} must be {rule.allowed}, got {value!r}")
 
 
 def check_all(values: dict, rules: dict[str, Rule], where: str, prefix: str = "") -> None:

@@ -30,6 +30,7 @@ from .errors import InputError
 from .evaluation import gold_labels_for
 from .ingest import ingest_paths
 from .lexicon import LEXICON_FILE, Lexicon
+from . import UNMAPPED
 from .mapping import MappingSettings, apply_mapping
 from .metrics import MetricContext, compute_metrics, measure, stability
 from .models import MODELS, load_model, make_model
@@ -353,11 +354,11 @@ def write_tables(run_dir: Path, config: dict, lexicon: Lexicon, *, clock: Stopwa
     mapped to themes, label scores, metrics.csv, theme_shares.csv, the saved models, assignments.csv
     and comparison.md."""
     clock = clock or Stopwatch()
-    settings = MappingSettings(min_lift=config["themes"]["min_lift"])
+    settings = mapping_settings(config)
     run_units = read_run_units(run_dir)
     train_index = run_units.train_index
     label_names = [m for m in config["evaluation"]["metrics"] if is_label_metric(m)]
-    rows, shares, results, primary = [], [], {}, {}
+    rows, fits, results, primary = [], {}, {}, {}
     for name, k, seed in fit_jobs(config, lexicon):
         fit_dir = fit_folder(run_dir, name, k, seed)
         result, doc_topic, known, row = read_fit(fit_dir)
@@ -367,8 +368,16 @@ def write_tables(run_dir: Path, config: dict, lexicon: Lexicon, *, clock: Stopwa
         row.update(_label_scores(result, run_units, train_index, label_names, fit_dir))
         rows.append(row)
         results[(name, k, seed)] = result
+        fits[(name, k, seed)] = (fit_dir, doc_topic, known)
+    # every fit of a model lists the same themes (with 'unmapped' when any of its fits has such a topic),
+    # so shares averaged over its seeds still sum to 1
+    unmapped = {name for (name, _, _), result in results.items() if UNMAPPED in result.topic_themes}
+    shares = []
+    for (name, k, seed), (fit_dir, doc_topic, known) in fits.items():
+        result = results[(name, k, seed)]
+        listed = lexicon.names + ([UNMAPPED] if name in unmapped else [])
         shares.append(theme_shares(result, run_units.units, doc_topic=doc_topic, known_tokens=known,
-                                   all_themes=lexicon.names).assign(model=name, k=k, seed=seed))
+                                   all_themes=listed).assign(model=name, k=k, seed=seed))
         if (name, k, seed) == _primary_fit(name, config, lexicon):
             primary[name] = assignments(result, run_units.units, doc_topic=doc_topic, known_tokens=known,
                                         labels=run_units.labels)
@@ -383,7 +392,14 @@ def write_tables(run_dir: Path, config: dict, lexicon: Lexicon, *, clock: Stopwa
     write_text(run_dir / "comparison.md", comparison_markdown(metrics, config, summary, lexicon.names))
 
 
-def remap_run(run_dir: str | Path, *, min_lift: float | None = None, progress: bool = False) -> Path:
+def mapping_settings(config: dict) -> MappingSettings:
+    """The config's [themes] mapping settings (a run made before min_margin existed maps without a margin)."""
+    themes = config["themes"]
+    return MappingSettings(min_lift=themes["min_lift"], min_margin=themes.get("min_margin", 1.0))
+
+
+def remap_run(run_dir: str | Path, *, min_lift: float | None = None, min_margin: float | None = None,
+              progress: bool = False) -> Path:
     """Map a finished run's topics to themes again with other mapping settings, without refitting:
     rewrites the tables, the saved models' topic themes, config.toml's [themes] and the report."""
     run_dir = Path(run_dir)
@@ -395,8 +411,10 @@ def remap_run(run_dir: str | Path, *, min_lift: float | None = None, progress: b
         config = read_toml(run_dir / "config.toml", "run config")
         lexicon = Lexicon.load(run_dir / LEXICON_FILE)
         if min_lift is not None:
-            MappingSettings(min_lift=min_lift)  # checked before anything is rewritten
             config["themes"]["min_lift"] = min_lift
+        if min_margin is not None:
+            config["themes"]["min_margin"] = min_margin
+        mapping_settings(config)  # checked before anything is rewritten
         mark_unfinished(run_dir)
         write_text(run_dir / "config.toml", to_toml(config))
         write_tables(run_dir, config, lexicon)

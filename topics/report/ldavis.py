@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..result import TopicResult
+from .. import UNMAPPED
 from ..lexicon import Lexicon
 
 PROBABILITY_FLOOR = 1e-12  # replaces exact zeros; far below any probability a model really estimates
@@ -195,6 +196,8 @@ def topic_labels(result: TopicResult, theme_names: dict[str, str]) -> list[dict[
     for topic_id, theme in zip(result.topic_ids, themes):
         short = f"T{topic_id}"
         name = theme_names.get(theme, theme) if theme else ""
+        if theme == UNMAPPED:  # named by its words: it stands for no theme
+            name = f"{UNMAPPED}: " + " ".join(result.top_words(4)[result.topic_ids.index(topic_id)])
         labels.append({"short": short, "long": f"{short} · {name}" if name else short})
     return labels
 

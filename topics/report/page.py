@@ -25,6 +25,7 @@ from .tables import (
     ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, distinct, document_shares, main_fit,
     model_order, read_config, read_json, read_table, remove_old_output, run_lexicon, theme_order,
 )
+from .validation import examples_section, flags_section
 
 TOP_WORDS = 10
 
@@ -73,6 +74,8 @@ def write_report(run_dir: str | Path, *, progress: bool = False) -> Path:
         sections.append(("years", "Theme attention over years", attention_section(shares, models, names, plot, "year", years)))
     if len(regions) >= 2:
         sections.append(("regions", "Theme attention by region", attention_section(shares, models, names, plot, "region", regions)))
+    sections.append(("flags", "Validity flags", flags_section(run_dir)))
+    sections.append(("examples", "Representative units", examples_section(run_dir)))
     sections.append(("run", "Run details", run_section(run_dir, cjk_font())))
 
     path = run_dir / "report.html"

@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 
-from .. import OTHER
+from .. import OTHER, UNMAPPED
 from .tables import (
     ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, confusion, distinct, document_shares,
     main_fit, model_order, read_table, remove_old_output, run_labels, theme_order,
@@ -24,7 +24,7 @@ from .tables import (
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
              "Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "SimHei", "Noto Sans CJK JP", "AR PL UMing CN")
 THEME_COLOURS = {"ecology": "#2ca02c", "industry": "#1f77b4", "livelihood": "#ff7f0e", "governance": "#9467bd",
-                 "safety": "#d62728", OTHER: "#b0b0b0"}
+                 "safety": "#d62728", UNMAPPED: "#e0e0e0", OTHER: "#b0b0b0"}
 EXTRA_COLOURS = ("#8c564b", "#e377c2", "#bcbd22", "#17becf", "#7f7f7f", "#aec7e8", "#98df8a", "#ffbb78")
 MODEL_MARKERS = "osD^v<>ph*"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import OTHER, THEMES
+from .. import OTHER, THEMES, UNMAPPED
 from ..errors import InputError
 from ..lexicon import LEXICON_FILE, Lexicon
 from ..tomlfile import read_toml
@@ -90,8 +90,8 @@ def theme_order(names) -> list[str]:
     """The package's five themes first, then other themes as first seen, ``other`` last."""
     names = [n for n in dict.fromkeys(names) if isinstance(n, str) and n]
     known = [t for t in THEMES if t in names]
-    rest = [n for n in names if n not in THEMES and n != OTHER]
-    return known + rest + ([OTHER] if OTHER in names else [])
+    rest = [n for n in names if n not in THEMES and n not in (OTHER, UNMAPPED)]
+    return known + rest + [n for n in (UNMAPPED, OTHER) if n in names]
 
 
 def model_order(*tables: pd.DataFrame | None, extra=()) -> list[str]:

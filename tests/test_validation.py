@@ -1,0 +1,355 @@
+"""Validation of a finished run: representative units, validity flags, the human-validation kit and
+the scoring of coders' answers — on a real run of the bundled sample, and on answers with known results."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import html
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from test_runner import write_config
+from topics.commands import examples as examples_command
+from topics.commands import validate as validate_command
+from topics.errors import InputError
+from topics.evaluation import evaluate_run, read_gold
+from topics.runner import run_experiment
+from topics.validation.examples import run_examples
+from topics.validation.flags import FLAG_COLUMNS, fit_flags, run_flags, topic_evidence
+from topics.validation.kit import KitSettings, read_key, write_kit
+from topics.validation.run_data import read_run
+from topics.validation.scoring import agreement, read_answers, score_answers, score_kit, write_scores
+
+MODELS = """
+[models.dictionary]
+
+[models.nmf]
+k = 5
+max_iter = 100
+
+[models.seeded-lda]
+k = 7
+passes = 3
+iterations = 20
+"""
+MODEL_NAMES = ["dictionary", "nmf", "seeded-lda"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, sample_path):
+    folder = tmp_path_factory.mktemp("validation")
+    return run_experiment(write_config(folder, sample_path, models=MODELS), folder / "run")
+
+
+@pytest.fixture(scope="module")
+def kit(run_dir, tmp_path_factory):
+    return write_kit(read_run(run_dir), tmp_path_factory.mktemp("kits") / "kit", settings=KitSettings(n_coding=12))
+
+
+def command(module, argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    module.configure(parser)
+    return module.run(parser.parse_args(argv))
+
+
+def write_answers(path, key: dict, coder: str, choose) -> None:
+    """An answers file as the coding page writes it; ``choose(task)`` gives the answer ("" = none)."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+        writer.writerow(["kit", "coder", "task", "kind", "answer"])
+        for task in key["tasks"]:
+            writer.writerow([key["kit"]["id"], coder, task["task"], task["kind"], choose(task)])
+
+
+# ---------------------------------------------------------------- representative units
+
+
+@pytest.mark.parametrize("model", MODEL_NAMES)
+def test_examples_command_for_every_model(run_dir, tmp_path, model, capsys):
+    out = tmp_path / "examples.csv"
+    assert command(examples_command, [str(run_dir), "--model", model, "-n", "3", "-o", str(out)]) == 0
+    table = pd.read_csv(out)
+    fit = read_run(run_dir).fits(model)[0]
+    assert set(table["model"]) == {model}
+    assert set(table.loc[table["kind"] == "topic", "target"]) == {f"T{i}" for i in fit.result.topic_ids}
+    assert set(table.loc[table["kind"] == "theme", "target"]) <= set(fit.result.topic_themes) | {"other"}
+    for _, group in table.groupby(["kind", "target"]):
+        assert len(group) <= 3 and list(group["rank"]) == list(range(1, len(group) + 1))
+        assert list(group["probability"]) == sorted(group["probability"], reverse=True)
+        assert group["text"].is_unique  # no paragraph twice
+    assert command(examples_command, [str(run_dir), "--model", model, "--topic", "T0", "-n", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert model in printed and "T0" in printed
+
+
+def test_examples_of_a_theme_and_the_typical_ranking(run_dir):
+    run = read_run(run_dir)
+    table = run_examples(run, theme="industry", n=4)
+    assert set(table["target"]) == {"industry"} and set(table["model"]) <= set(MODEL_NAMES)
+    typical = run_examples(run, "seeded-lda", n=2, ranking="typical")
+    assert set(typical["assigned"][typical["kind"] == "theme"]) <= set(typical["target"][typical["kind"] == "theme"])
+    with pytest.raises(InputError, match="no model 'lda'"):
+        run_examples(run, "lda")
+    with pytest.raises(InputError, match="--theme farming: not a theme"):
+        run_examples(run, theme="farming")
+    with pytest.raises(InputError, match="--topic 99"):
+        run_examples(run, "nmf", topic=99)
+    last = run_examples(run, topic=6)  # seeded-lda has T6, the dictionary and nmf (K=5) have not
+    assert set(last["model"]) == {"seeded-lda"} and set(last["target"]) == {"T6"}
+
+
+def test_examples_refuse_an_unfinished_run(tmp_path):
+    with pytest.raises(InputError, match="no such run folder"):
+        read_run(tmp_path / "missing")
+    with pytest.raises(InputError, match="not a finished run"):
+        read_run(tmp_path)
+
+
+# ---------------------------------------------------------------- flags
+
+
+def test_flags_table_and_evidence_for_every_fit(run_dir):
+    run = read_run(run_dir)
+    flags = run_flags(run)
+    assert list(flags.columns[: len(FLAG_COLUMNS)]) == FLAG_COLUMNS
+    for fit in run.fits(primary_only=False):
+        evidence = topic_evidence(fit, run.lexicon, run.min_lift)
+        assert list(evidence["topic"]) == [f"T{i}" for i in fit.result.topic_ids]
+        assert {f"lift_{theme}" for theme in run.lexicon.names} | {"lift_other", "margin"} <= set(evidence.columns)
+        difference = evidence["best_lift"] - evidence["runner_up_lift"]  # each rounded to 3 places
+        assert ((evidence["margin"] - difference).abs() <= 0.002).all()
+
+
+def test_a_seeded_topic_made_of_another_themes_words_is_flagged(run_dir):
+    run = read_run(run_dir)
+    fit = run.fits("seeded-lda")[0]
+    result = fit.result
+    safety = result.topic_themes.index("safety")
+    industry_words = [w for w in run.lexicon.themes["industry"] if w in result.vocab][:8]
+    row = np.full(len(result.vocab), 1e-6)
+    row[[result.vocab.index(w) for w in industry_words]] = 1.0
+    result.topic_word[safety] = row / row.sum()
+    flags = fit_flags(fit, run.lexicon, run.min_lift)
+    hit = flags[(flags["topic"] == f"T{result.topic_ids[safety]}") & (flags["flag"] == "another_theme")]
+    assert len(hit) == 1 and set(hit.iloc[0]["words"].split()) == set(industry_words)
+    assert "industry words hold 100%" in hit.iloc[0]["detail"]
+
+
+def test_an_unseeded_topic_between_two_themes_has_a_thin_margin(run_dir):
+    run = read_run(run_dir)
+    fit = run.fits("nmf")[0]
+    result = fit.result
+    words = {theme: [w for w in run.lexicon.themes[theme] if w in result.vocab][:5] for theme in ("ecology", "livelihood")}
+    row = np.full(len(result.vocab), 1e-9)
+    for group in words.values():
+        row[[result.vocab.index(w) for w in group]] = 1.0
+    result.topic_word[0] = row / row.sum()
+    evidence = topic_evidence(fit, run.lexicon, run.min_lift)
+    first = evidence.iloc[0]
+    assert {first["best_theme"], first["runner_up"]} == {"ecology", "livelihood"}
+    flags = fit_flags(fit, run.lexicon, run.min_lift)
+    assert "thin_margin" in set(flags.loc[flags["topic"] == f"T{result.topic_ids[0]}", "flag"])
+
+
+# ---------------------------------------------------------------- the kit
+
+
+def test_kit_files_and_what_coders_see(kit, run_dir):
+    assert {p.name for p in kit.iterdir()} == {"coding.html", "tasks.tsv", "guide.md", "key"}
+    key = read_key(kit)
+    tasks = key["tasks"]
+    kinds = [t["kind"] for t in tasks]
+    assert kinds == sorted(kinds, key=["word", "theme", "code"].index)  # one kind after the other
+    assert {t["model"] for t in tasks if t["kind"] == "word"} == set(MODEL_NAMES)
+    for task in tasks:
+        values = [o["value"] for o in task["options"]]
+        if task["kind"] == "word":
+            assert len(values) == 6 and task["answer"] in values and len(set(values)) == 6
+        elif task["kind"] == "theme":
+            assert len(values) == 4 and task["answer"] in values and "other" not in values
+            assert task["p"][task["answer"]] < min(p for v, p in task["p"].items() if v != task["answer"])
+        else:
+            assert values == ["ecology", "industry", "livelihood", "governance", "safety", "other"]
+    coded = [t for t in tasks if t["kind"] == "code"]
+    assert len(coded) == 12 and len({t["unit_id"] for t in coded}) == 12
+    assert len({t["theme"] for t in coded}) >= 3  # stratified by theme
+    page = (kit / "coding.html").read_text(encoding="utf-8")
+    data = page.split('id="kit-data">', 1)[1].split("</script>", 1)[0]
+    shown = json.loads(data)
+    assert {"answer", "model", "p"}.isdisjoint(shown["tasks"][0]) and "seeded-lda" not in data
+    assert "http://" not in page and "https://" not in page
+    rows = list(csv.DictReader((kit / "tasks.tsv").open(encoding="utf-8"), delimiter="\t"))
+    assert [r["task"] for r in rows] == [t["task"] for t in tasks] and not any(r["answer"] for r in rows)
+    assert "livelihood" in (kit / "guide.md").read_text(encoding="utf-8")
+
+
+def test_one_seed_gives_the_same_kit(run_dir, tmp_path):
+    run = read_run(run_dir)
+    paths = [write_kit(run, tmp_path / name, settings=KitSettings(seed=seed)) for name, seed in
+             (("a", 7), ("b", 7), ("c", 8))]
+    files = ["coding.html", "tasks.tsv", "guide.md", "key/key.json", "key/key.tsv"]
+    assert all((paths[0] / f).read_bytes() == (paths[1] / f).read_bytes() for f in files)
+    assert (paths[0] / "key/key.json").read_bytes() != (paths[2] / "key/key.json").read_bytes()
+
+
+def test_kit_without_seed_words(run_dir, tmp_path):
+    run = read_run(run_dir)
+    key = read_key(write_kit(run, tmp_path / "kit", settings=KitSettings(exclude_seed_words=True, n_units=0,
+                                                                           n_coding=0)))
+    seed_words = set(run.lexicon.words())
+    words = [o["value"] for t in key["tasks"] for o in t["options"]]
+    assert words and not seed_words & set(words)
+    # the dictionary's theme topics are nothing but seed words: only its other topic is left
+    assert {t["theme"] for t in key["tasks"] if t["model"] == "dictionary"} <= {"other"}
+
+
+def test_kit_refuses_a_folder_in_use(run_dir, kit):
+    with pytest.raises(InputError, match="not an empty folder"):
+        write_kit(read_run(run_dir), kit)
+    with pytest.raises(InputError, match="--coders must be at least 1"):
+        KitSettings(coders=0)
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def test_a_perfect_coder_scores_one_and_the_sample_becomes_gold(kit, run_dir, tmp_path):
+    key = read_key(kit)
+    for coder in ("ann", "bo"):
+        write_answers(tmp_path / f"{coder}.csv", key, coder, lambda t: t["answer"] or t["theme"])
+    scores = score_kit(kit, [tmp_path / "ann.csv", tmp_path / "bo.csv"])
+    assert (scores.word_topics["precision"] == 1).all() and (scores.word_models["precision"] == 1).all()
+    assert (scores.theme_models["accuracy"] == 1).all() and (scores.theme_models["log_odds"] == 0).all()
+    assert (scores.coders[["word_accuracy", "theme_accuracy"]] == 1).all().all()
+    alpha = scores.agreement[scores.agreement["measure"] == "krippendorff_alpha"]
+    assert set(alpha["kind"]) == {"word", "theme", "code"} and (alpha["value"] == 1).all()
+
+    written = write_scores(scores, tmp_path / "scores")
+    gold = read_gold(written["gold"], ["ecology", "industry", "livelihood", "governance", "safety", "other"])
+    coded = [t for t in key["tasks"] if t["kind"] == "code"]
+    assert len(gold) == len(coded)
+    assert {g.unit.unit_id: g.label for g in gold} == {t["unit_id"]: t["theme"] for t in coded}
+    table = evaluate_run(run_dir, written["gold"])  # `topics evaluate` reads it
+    assert set(table["model"]) == set(MODEL_NAMES) and (table["units"] == len(coded)).all()
+    dictionary = table.set_index("model").loc["dictionary"]  # the sample's reference model is the first
+    assert dictionary["accuracy"] > 0.9
+
+
+def test_a_random_coder_scores_near_chance():
+    rng = np.random.default_rng(0)
+    tasks = [{"task": f"w{i:04d}", "kind": "word", "model": "m", "k": 5, "seed": 1, "topic": f"T{i % 5}", "theme": "",
+              "answer": "f", "p": {}, "unit_id": "", "doc_id": "", "heading": "", "text": "",
+              "options": [{"value": v, "label": v} for v in "abcdef"]} for i in range(3000)]
+    answers = pd.DataFrame({"coder": "r", "task": [t["task"] for t in tasks], "kind": "word",
+                            "answer": rng.choice(list("abcdef"), size=len(tasks))})
+    scores = score_answers({"kit": {"id": "x"}, "tasks": tasks}, answers)
+    assert scores.word_models["precision"].iloc[0] == pytest.approx(1 / 6, abs=0.02)
+    assert scores.coders["word_accuracy"].iloc[0] == pytest.approx(1 / 6, abs=0.02)
+
+
+def test_kappa_and_alpha_match_hand_computed_values():
+    # coder a: x x y y; coder b: x y y y. Observed agreement 3/4; chance (2/4·1/4 + 2/4·3/4) = 1/2,
+    # so κ = (3/4 − 1/2) / (1 − 1/2) = 1/2. Krippendorff: n = 8 values (3 x, 5 y), observed disagreement
+    # 2/8, expected 2·3·5/(8·7) = 30/56, so α = 1 − (1/4)/(30/56) = 8/15.
+    answers = pd.DataFrame({"coder": ["a"] * 4 + ["b"] * 4, "task": ["c1", "c2", "c3", "c4"] * 2, "kind": "code",
+                            "answer": list("xxyy") + list("xyyy")})
+    table = agreement(answers, ["a", "b"]).set_index("measure")["value"]
+    assert table["percent_agreement"] == pytest.approx(0.75)
+    assert table["cohen_kappa"] == pytest.approx(0.5)
+    assert table["krippendorff_alpha"] == pytest.approx(8 / 15)
+
+
+def test_bad_answers_files_name_the_line(kit, tmp_path):
+    key = read_key(kit)
+    first = key["tasks"][0]
+
+    def answers(name, rows, header=("kit", "coder", "task", "kind", "answer")):
+        path = tmp_path / name
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+        return path
+
+    kit_id = key["kit"]["id"]
+    cases = [
+        (answers("cols.csv", [], header=("coder", "task")), "cols.csv:1: missing column"),
+        (answers("kit.csv", [["other", "a", first["task"], "word", ""]]), "kit.csv:2: answers to kit 'other'"),
+        (answers("task.csv", [[kit_id, "a", "zz9", "word", "x"]]), "task.csv:2: unknown task 'zz9'"),
+        (answers("opt.csv", [[kit_id, "a", first["task"], "word", "不是选项"]]), "opt.csv:2: answer '不是选项' is not an option"),
+        (answers("twice.csv", [[kit_id, "a", first["task"], "word", ""]] * 2), "twice.csv:3: task .* answered twice"),
+        (answers("empty.csv", [[kit_id, "a", first["task"], "word", ""]]), "no answers"),
+    ]
+    for path, message in cases:
+        with pytest.raises(InputError, match=message):
+            read_answers([path], key)
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_validate_command_writes_and_scores_a_kit(run_dir, tmp_path, capsys):
+    kit = tmp_path / "kit"
+    assert command(validate_command, [str(run_dir), "-o", str(kit), "--model", "seeded-lda", "--coders", "3",
+                                      "--n-words", "4", "--n-units", "5", "--n-coding", "12", "--seed", "3"]) == 0
+    key = read_key(kit)
+    assert key["kit"]["coders"] == ["coder1", "coder2", "coder3"] and key["kit"]["models"] == ["seeded-lda"]
+    assert all(len(t["options"]) == 5 for t in key["tasks"] if t["kind"] == "word")
+    assert sum(t["kind"] == "code" for t in key["tasks"]) == 12
+    write_answers(tmp_path / "a.csv", key, "coder1", lambda t: t["answer"] or "other")
+    write_answers(tmp_path / "b.csv", key, "coder2", lambda t: t["options"][0]["value"])
+    assert command(validate_command, ["--score", str(kit), str(tmp_path / "a.csv"), str(tmp_path / "b.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert "model precision" in printed and "krippendorff_alpha" in printed and "cohen_kappa" in printed
+    assert (kit / "scores" / "GOLD.tsv").is_file() and (kit / "scores" / "word_topics.csv").is_file()
+    with pytest.raises(InputError, match="-o KIT_DIR is required"):
+        command(validate_command, [str(run_dir)])
+
+
+# ---------------------------------------------------------------- report sections
+
+
+def test_report_sections(run_dir, tmp_path):
+    from html.parser import HTMLParser
+
+    from topics.report.validation import examples_section, flags_section
+
+    unfinished = tmp_path / "run"
+    shutil.copytree(run_dir, unfinished)
+    (unfinished / "DONE").unlink()  # the runner writes the report before DONE
+    flags = flags_section(unfinished)
+    examples = examples_section(unfinished)
+    for fragment in (flags, examples):
+        HTMLParser().feed(fragment)
+        assert "<script" not in fragment and "not available" not in fragment
+    assert all(f"<h3>{model}</h3>" in flags for model in MODEL_NAMES)
+    assert flags.count("comes from mapping by lift") == 1  # nmf, the one model without seeds
+    assert examples.count("<details>") == len(MODEL_NAMES)
+    shown = run_examples(read_run(run_dir), n=3)
+    assert all(html.escape(text[:30]) in examples for text in shown["text"])
+    (unfinished / "units.jsonl").unlink()
+    assert "not available" in flags_section(unfinished) and "units.jsonl" in examples_section(unfinished)
+
+
+@pytest.mark.parametrize("module, argv, message", [
+    (examples_command, ["{run}", "--model", "lda"], "no model 'lda' in this run"),
+    (examples_command, ["{tmp}/nowhere"], "nowhere: no such run folder"),
+    (examples_command, ["{run}", "--topic", "x"], "--topic x: expected a topic id"),
+    (examples_command, ["{run}", "-n", "0"], "-n must be at least 1"),
+    (validate_command, ["{run}", "-o", "{tmp}/file/kit"], "file is a file, not a folder"),
+    (validate_command, ["{run}", "-o", "{tmp}/kit", "--coders", "10"], "--coders must be at most 9"),
+    (validate_command, ["{run}", "{run}", "-o", "{tmp}/kit"], "give one RUN_DIR"),
+    (validate_command, ["--score", "{run}", "{tmp}/a.csv"], "key.json: missing"),
+    (validate_command, ["--score", "{tmp}/nokit", "{tmp}/a.csv"], "nokit: no such kit folder"),
+])
+def test_bad_inputs_are_one_line_errors(run_dir, tmp_path, module, argv, message):
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    argv = [a.format(run=run_dir, tmp=tmp_path) for a in argv]
+    with pytest.raises(InputError, match=message) as caught:
+        command(module, argv)
+    assert "\n" not in str(caught.value)

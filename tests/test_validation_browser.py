@@ -1,0 +1,179 @@
+"""The coding page of a validation kit in real headless Chromium, network off: a coder answers every
+task with the mouse and the keyboard, reloads and goes on, saves the CSV; scoring that file gives the
+figures its answers imply. Hostile text in a task shows as text and runs nothing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT
+from test_runner import write_config
+from topics.runner import run_experiment
+from topics.validation.coding_page import coding_page_html
+from topics.validation.kit import KitSettings, read_key, write_kit
+from topics.validation.run_data import read_run
+from topics.validation.scoring import score_kit, write_scores
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+SCREENSHOTS = PROJECT / "tests" / "screenshots"
+MODELS = """
+[models.dictionary]
+
+[models.seeded-lda]
+k = 7
+passes = 3
+iterations = 20
+"""
+LABELS = ["ecology", "industry", "livelihood", "governance", "safety", "other"]
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory, sample_path):
+    folder = tmp_path_factory.mktemp("validation-browser")
+    run_dir = run_experiment(write_config(folder, sample_path, models=MODELS, seeds=(1,)), folder / "run")
+    return write_kit(read_run(run_dir), folder / "kit", settings=KitSettings(n_units=4, n_coding=8))
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    profile = tmp_path_factory.mktemp("chromium-profile")  # a fresh user-data-dir
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True, accept_downloads=True,
+            viewport={"width": 1100, "height": 900}, service_workers="block")
+        yield context
+        context.close()
+
+
+class Visit:
+    """A page with the network off, recording requests, console errors, page errors and dialogs."""
+
+    def __init__(self, context, path: Path):
+        self.problems: list[str] = []
+        self.page = context.new_page()
+        self.page.route("**/*", self._only_files)
+        self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"), d.dismiss()))
+        self.page.goto(path.as_uri())
+
+    def _only_files(self, route):
+        if route.request.url.startswith(("file:", "blob:")):
+            route.continue_()
+        else:
+            self.problems.append(f"network: {route.request.url}")
+            route.abort()
+
+
+def answer(task: dict) -> str:
+    """What our coder answers: the intruder of intrusion tasks, except the first word task (the first
+    option, so one answer is known to be wrong unless the intruder was listed first); the reference
+    model's theme for coding tasks."""
+    if task["kind"] == "code":
+        return task["theme"]
+    if task["task"] == "w001":
+        return task["options"][0]["value"]
+    return task["answer"]
+
+
+def test_a_coder_answers_everything_stops_goes_on_and_saves(kit, browser, tmp_path):
+    tasks = read_key(kit)["tasks"]
+    visit = Visit(browser, kit / "coding.html")
+    page = visit.page
+    page.locator("button.coder", has_text="coder1").click()
+    half = len(tasks) // 2
+    for n, task in enumerate(tasks):
+        assert page.locator("#counter").text_content().startswith(f"Task {n + 1} of {len(tasks)}")
+        values = [o["value"] for o in task["options"]]
+        assert page.locator("#options button").count() == len(values)
+        wanted = values.index(answer(task))
+        if n % 2:  # every other task by keyboard: the option's number
+            page.keyboard.press(str(wanted + 1))
+        else:
+            page.locator("#options button").nth(wanted).click()
+        if n == half:  # stop here: close the page, open it again, go on where we left off
+            SCREENSHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=SCREENSHOTS / "validation_coding_page.png")
+            page.reload()
+            assert page.locator("button.coder", has_text=f"{n + 1} of {len(tasks)} answered").count() == 1
+            page.keyboard.press("1")  # coder1 by key
+            assert page.locator("#counter").text_content().startswith(f"Task {n + 2} of {len(tasks)}")
+    assert page.locator("#done").is_visible()
+    assert page.locator("#counter").text_content().endswith(f"{len(tasks)} answered")
+
+    # going back shows the answer given, and changing nothing keeps it
+    page.keyboard.press("ArrowLeft")
+    assert page.locator("#options button.chosen").get_attribute("data-value") == answer(tasks[-2])
+    with page.expect_download() as download:
+        page.locator("#save").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "answers-coder1.csv"
+    assert visit.problems == []
+
+    scores = score_kit(kit, [saved])
+    words = scores.word_topics.set_index(["model", "topic"])["precision"]
+    first = tasks[0]
+    expected_first = 1.0 if first["options"][0]["value"] == first["answer"] else 0.0
+    assert words[(first["model"], first["topic"])] == expected_first
+    assert words.drop((first["model"], first["topic"])).eq(1.0).all()
+    n_word = sum(t["kind"] == "word" for t in tasks)
+    assert scores.coders.iloc[0]["word_accuracy"] == pytest.approx((n_word - 1 + expected_first) / n_word)
+    assert scores.coders.iloc[0]["theme_accuracy"] == 1.0
+    gold = write_scores(scores, tmp_path / "scores")["gold"]
+    coded = {t["unit_id"]: t["theme"] for t in tasks if t["kind"] == "code"}
+    lines = gold.read_text(encoding="utf-8").splitlines()[1:]
+    assert {line.split("\t")[1]: line.split("\t")[2] for line in lines} == coded
+
+
+def test_a_second_coder_keeps_answers_apart(kit, browser, tmp_path):
+    tasks = read_key(kit)["tasks"]
+    visit = Visit(browser, kit / "coding.html")
+    page = visit.page
+    page.keyboard.press("2")  # coder2
+    assert page.locator("#coder-name").text_content() == "coder2"
+    for _ in tasks:
+        page.keyboard.press("1")  # always the first option
+    page.locator("#switch").click()
+    assert page.locator("button.coder", has_text="coder2").text_content().endswith(f"{len(tasks)} of {len(tasks)} answered")
+    page.locator("button.coder", has_text="coder2").click()
+    page.locator("#first-open").click()  # nothing open: stays put
+    with page.expect_download() as download:
+        page.locator("#save").click()
+    saved = tmp_path / "coder2.csv"
+    download.value.save_as(saved)
+    assert visit.problems == []
+    scores = score_kit(kit, [saved])
+    expected = [t["options"][0]["value"] == t["answer"] for t in tasks if t["kind"] == "word"]
+    assert scores.coders.iloc[0]["word_accuracy"] == pytest.approx(sum(expected) / len(expected))
+    assert set(scores.gold["label"]) == {LABELS[0]}
+
+
+def test_hostile_text_shows_as_text_and_runs_nothing(browser, tmp_path):
+    hostile = ["</script><script>window.__pwned=1</script>", "<!--", '<img src=x onerror="window.__pwned=2">', "&amp;"]
+    tasks = [{"id": "w001", "kind": "word", "heading": "", "text": "",
+              "options": [{"value": v, "label": v} for v in hostile]},
+             {"id": "c001", "kind": "code", "heading": hostile[2], "text": " ".join(hostile),
+              "options": [{"value": v, "label": v} for v in LABELS]}]
+    kit = {"id": "hostile</title><script>window.__pwned=3</script>", "title": "<b>kit</b></title>", "coders": ["<i>a</i>"]}
+    path = tmp_path / "hostile.html"
+    path.write_text(coding_page_html(kit, tasks, "<p>guide</p>"), encoding="utf-8")
+    visit = Visit(browser, path)
+    page = visit.page
+    assert page.title() == "<b>kit</b></title>"
+    page.locator("button.coder").click()
+    assert page.locator("#options button").all_text_contents() == [f"{i + 1}{v}" for i, v in enumerate(hostile)]
+    page.keyboard.press("1")
+    assert page.locator("#heading").text_content() == "Heading: " + hostile[2]
+    assert page.locator("#text").text_content() == " ".join(hostile)
+    assert page.evaluate("window.__pwned") is None
+    assert visit.problems == []

@@ -1,0 +1,204 @@
+"""The offline coding page of a validation kit: one HTML file, its CSS and script inline, no network.
+
+A coder opens it from disk (file://), picks who they are, and answers the tasks one at a time with the
+mouse or the keyboard (1–9 pick an option, ← → move between tasks). Answers are kept in the
+browser's localStorage under the kit's id and the coder, so a coder can close the page and go on
+later; "Save answers" downloads them as CSV (kit, coder, task, kind, answer) for
+``topics validate --score``.
+
+Every string from the run is escaped: static text with html.escape, task data as JSON inside a
+<script type="application/json"> with every "<" written as \\u003c (so "</script>" and "<!--" cannot
+end or confuse the block); the script puts text into the page with textContent only."""
+
+from __future__ import annotations
+
+import html
+import json
+
+PROMPTS = {
+    "word": "Which word does not belong with the others?",
+    "theme": "Which theme is this passage NOT about? The other options are themes the model found in it.",
+    "code": "Which label fits this passage best? (See the coding guide.)",
+}
+
+
+def script_json(data) -> str:
+    """JSON safe inside a <script> element: no "<", ">" or "&" appears literally."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def coding_page_html(kit: dict, tasks: list[dict], guide_html: str) -> str:
+    """The page. ``kit``: id, title, coders; ``tasks``: id, kind, heading, text, options [{value, label}];
+    ``guide_html``: the coding guide, already escaped HTML."""
+    data = {"kit": kit["id"], "coders": kit["coders"], "prompts": PROMPTS, "tasks": tasks}
+    title = html.escape(kit["title"])
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<h1>{title}</h1>
+<section id="start">
+<p>Choose who you are. Your answers stay in this browser until you save them; you can stop at any time and
+go on later from where you left off.</p>
+<div id="coders"></div>
+</section>
+<section id="work" hidden>
+<div class="bar"><div id="progress-fill"></div></div>
+<p id="counter" aria-live="polite"></p>
+<p id="prompt"></p>
+<p id="heading"></p>
+<blockquote id="text"></blockquote>
+<div id="options" role="group"></div>
+<p class="nav">
+<button type="button" id="prev">← Previous</button>
+<button type="button" id="next">Next →</button>
+<button type="button" id="first-open">First unanswered</button>
+<button type="button" id="save">Save answers (CSV)</button>
+<button type="button" id="switch">Change coder</button>
+</p>
+<p id="done" hidden>All tasks are answered. Save your answers and send the CSV file back.</p>
+<p class="help">Keys: 1–9 choose an option · ← → previous / next task. Coder: <span id="coder-name"></span></p>
+<details id="guide"><summary>Coding guide</summary>{guide_html}</details>
+</section>
+<script type="application/json" id="kit-data">{script_json(data)}</script>
+<script>{SCRIPT}</script>
+</body>
+</html>
+"""
+
+
+CSS = """
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC",
+  "Hiragino Sans GB", "SimHei", sans-serif; max-width: 60em; margin: 0 auto; padding: 1em 1.5em; color: #222; line-height: 1.6; }
+button { font: inherit; margin: 0.2em; padding: 0.35em 0.8em; cursor: pointer; }
+#options button { display: block; width: 100%; text-align: left; margin: 0.3em 0; padding: 0.5em 0.8em;
+  border: 1px solid #bbb; background: #fafafa; border-radius: 4px; }
+#options button.chosen { background: #cde3ff; border-color: #2a6ebb; font-weight: bold; }
+#options .key { display: inline-block; width: 1.6em; color: #666; }
+.bar { height: 0.6em; background: #eee; border-radius: 3px; overflow: hidden; }
+#progress-fill { height: 100%; width: 0; background: #2a6ebb; }
+#prompt { font-weight: bold; }
+#heading { color: #555; }
+blockquote { margin: 0.5em 0; padding: 0.6em 1em; background: #f7f7f7; border-left: 4px solid #ccc; }
+blockquote:empty, #heading:empty { display: none; }
+.help { color: #666; font-size: 0.9em; }
+"""
+
+SCRIPT = r"""
+"use strict";
+const KIT = JSON.parse(document.getElementById("kit-data").textContent);
+const $ = (id) => document.getElementById(id);
+let coder = null, answers = {}, position = 0;
+
+function storageKey(name) { return "topics-kit:" + KIT.kit + ":" + name; }
+function load(name) {
+  try { return JSON.parse(localStorage.getItem(storageKey(name))) || {answers: {}, position: 0}; }
+  catch (error) { return {answers: {}, position: 0}; }
+}
+function store() {
+  try { localStorage.setItem(storageKey(coder), JSON.stringify({answers: answers, position: position})); }
+  catch (error) { /* storage full or off: answers live until the page closes; saving still works */ }
+}
+function answeredCount() { return KIT.tasks.filter((task) => task.id in answers).length; }
+
+function showStart() {
+  coder = null;
+  $("work").hidden = true; $("start").hidden = false;
+  const box = $("coders"); box.textContent = "";
+  KIT.coders.forEach((name, i) => {
+    const saved = load(name), done = KIT.tasks.filter((task) => task.id in saved.answers).length;
+    const button = document.createElement("button");
+    button.type = "button"; button.className = "coder"; button.dataset.coder = name;
+    button.textContent = (i + 1) + "  " + name + " — " + done + " of " + KIT.tasks.length + " answered";
+    button.addEventListener("click", () => begin(name));
+    box.appendChild(button);
+  });
+}
+
+function begin(name) {
+  coder = name;
+  const saved = load(name);
+  answers = saved.answers; position = Math.min(saved.position || 0, KIT.tasks.length - 1);
+  $("start").hidden = true; $("work").hidden = false;
+  $("coder-name").textContent = name;
+  show();
+}
+
+function show() {
+  const task = KIT.tasks[position], done = answeredCount();
+  $("counter").textContent = "Task " + (position + 1) + " of " + KIT.tasks.length + " · " + done + " answered";
+  $("progress-fill").style.width = (100 * done / KIT.tasks.length) + "%";
+  $("prompt").textContent = KIT.prompts[task.kind];
+  $("heading").textContent = task.heading ? "Heading: " + task.heading : "";
+  $("text").textContent = task.text || "";
+  const box = $("options"); box.textContent = "";
+  task.options.forEach((option, i) => {
+    const button = document.createElement("button");
+    button.type = "button"; button.dataset.value = option.value;
+    if (answers[task.id] === option.value) button.classList.add("chosen");
+    const key = document.createElement("span"); key.className = "key"; key.textContent = String(i + 1);
+    button.appendChild(key); button.appendChild(document.createTextNode(option.label));
+    button.addEventListener("click", () => choose(i));
+    box.appendChild(button);
+  });
+  $("prev").disabled = position === 0;
+  $("next").disabled = position === KIT.tasks.length - 1;
+  $("done").hidden = done < KIT.tasks.length;
+}
+
+function choose(i) {
+  const task = KIT.tasks[position];
+  if (i < 0 || i >= task.options.length) return;
+  answers[task.id] = task.options[i].value;
+  if (position < KIT.tasks.length - 1) position += 1;
+  store(); show();
+}
+
+function move(step) {
+  position = Math.max(0, Math.min(KIT.tasks.length - 1, position + step));
+  store(); show();
+}
+
+function firstOpen() {
+  const open = KIT.tasks.findIndex((task) => !(task.id in answers));
+  if (open >= 0) { position = open; store(); show(); }
+}
+
+function csvField(value) { return '"' + String(value).replace(/"/g, '""') + '"'; }
+
+function save() {
+  const rows = [["kit", "coder", "task", "kind", "answer"]];
+  KIT.tasks.forEach((task) => rows.push([KIT.kit, coder, task.id, task.kind, answers[task.id] || ""]));
+  const text = rows.map((row) => row.map(csvField).join(",")).join("\r\n") + "\r\n";
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob(["\ufeff" + text], {type: "text/csv;charset=utf-8"}));
+  link.download = "answers-" + coder.replace(/[^A-Za-z0-9_-]/g, "_") + ".csv";
+  document.body.appendChild(link); link.click(); link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.altKey || event.ctrlKey || event.metaKey) return;
+  if (coder === null) {
+    const i = parseInt(event.key, 10) - 1;
+    if (i >= 0 && i < KIT.coders.length) begin(KIT.coders[i]);
+    return;
+  }
+  if (/^[1-9]$/.test(event.key)) { choose(parseInt(event.key, 10) - 1); event.preventDefault(); }
+  else if (event.key === "ArrowRight") { move(1); event.preventDefault(); }
+  else if (event.key === "ArrowLeft") { move(-1); event.preventDefault(); }
+});
+$("prev").addEventListener("click", () => move(-1));
+$("next").addEventListener("click", () => move(1));
+$("first-open").addEventListener("click", firstOpen);
+$("save").addEventListener("click", save);
+$("switch").addEventListener("click", showStart);
+showStart();
+"""

@@ -1,0 +1,166 @@
+"""Validity flags: topics whose theme a reviewer should doubt, with the evidence.
+
+Each topic's theme is either given by construction (a seeded topic, a dictionary topic) or found by the
+mapping stage from lifts. Both can be wrong in ways the topic's top words show. For every topic we look
+at the probability mass of its ``n_words`` most probable words and at who lists each word: a theme of
+the lexicon (facet words count for their theme), the ``[other]`` words, or no list at all ("unlisted").
+
+Flags:
+
+- ``another_theme``: another theme's words hold more of the top-word mass than the topic's own
+  theme's words (for a topic that stands for ``other``: more than the ``[other]`` words), and at least
+  ``min_share`` of it — e.g. a topic of investment and consumption words mapped to ecology;
+- ``other_words``: the ``[other]`` words outweigh the theme's own words (at least ``min_share``);
+- ``unlisted_words``: words of no list hold most of the top-word mass and the theme's own words less
+  than half — the topic is about something the lexicon does not name (e.g. a "safety" topic of
+  defence and fiscal-policy words). Not raised for topics that stand for ``other``;
+- ``thin_margin`` (unseeded topics, whose theme comes from lift alone): the best theme's lift, at least
+  ``min_lift``, exceeds the runner-up (the next theme or the ``[other]`` words) by less than ``min_margin``;
+- ``near_min_lift`` (unseeded topics): the best theme's lift is at least ``min_lift`` but less than
+  ``lift_slack`` above it.
+
+- ``theme_without_topic`` (per fit): a theme of the lexicon that no topic stands for, so the fit never
+  assigns it.
+
+The lift flags read the lifts, not the mapping's decision, so they stay the same whatever the mapping
+does with a doubtful topic (map it, send it to ``other`` or leave it unmapped).
+
+The mapping evidence of every topic — its lift for each theme and for the ``[other]`` words, the
+runner-up and the margin — comes with the flags, so a reviewer sees why a topic has its theme."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..lexicon import Lexicon
+from ..mapping import topic_lifts
+from .run_data import Fit, RunData
+
+UNLISTED = "unlisted"
+OTHER_WORDS = "[other]"
+FLAG_COLUMNS = ["model", "k", "seed", "topic", "theme", "seeded", "flag", "words", "detail"]
+
+
+@dataclass(frozen=True)
+class FlagSettings:
+    n_words: int = 20  # top words examined
+    min_share: float = 0.25  # of the top-word mass, for another_theme and other_words
+    min_margin: float = 1.5  # lift, for thin_margin
+    lift_slack: float = 1.0  # lift above min_lift, for near_min_lift
+
+
+def word_owners(lexicon: Lexicon) -> dict[str, list[str]]:
+    """word → the groups that list it: themes, then "[other]"."""
+    owners: dict[str, list[str]] = {}
+    for theme, words in lexicon.themes.items():
+        for word in words:
+            owners.setdefault(word, []).append(theme)
+    for word in lexicon.other_words:
+        owners.setdefault(word, []).append(OTHER_WORDS)
+    return owners
+
+
+def topic_evidence(fit: Fit, lexicon: Lexicon, min_lift: float, settings: FlagSettings = FlagSettings()) -> pd.DataFrame:
+    """One row per topic: model, k, seed, topic, theme, seeded, lift_<theme> … lift_other, best_theme,
+    best_lift, runner_up, runner_up_lift, margin, own_share, unlisted_share, top_words, flags."""
+    flags = fit_flags(fit, lexicon, min_lift, settings)
+    rows = []
+    for t, facts in enumerate(_topic_facts(fit, lexicon, settings)):
+        topic = f"T{fit.result.topic_ids[t]}"
+        rows.append({**facts["row"], "flags": " ".join(flags.loc[flags["topic"] == topic, "flag"])})
+    return pd.DataFrame(rows)
+
+
+def fit_flags(fit: Fit, lexicon: Lexicon, min_lift: float, settings: FlagSettings = FlagSettings()) -> pd.DataFrame:
+    """The flags of one fit's topics (columns FLAG_COLUMNS, then the topic's lifts and margin)."""
+    rows = []
+    for facts in _topic_facts(fit, lexicon, settings):
+        row, shares, words = facts["row"], facts["shares"], facts["words"]
+        is_theme = row["theme"] in lexicon.names  # not other (nor a topic the mapping left unmapped)
+        own_group = row["theme"] if is_theme else OTHER_WORDS
+        own = shares.get(own_group, 0.0)
+        base = {key: row[key] for key in FLAG_COLUMNS if key in row}
+        evidence = {key: value for key, value in row.items() if key not in base}
+
+        def flag(name: str, group_words: list[str], detail: str) -> None:
+            rows.append({**base, "flag": name, "words": " ".join(group_words), "detail": detail, **evidence})
+
+        themes = [(shares.get(theme, 0.0), theme) for theme in lexicon.names if theme != row["theme"]]
+        share, rival = max(themes) if themes else (0.0, "")
+        if rival and share > own and share >= settings.min_share:
+            flag("another_theme", words[rival], f"{rival} words hold {share:.0%} of the top-{settings.n_words} word "
+                 f"mass, its own {own_group} words {own:.0%}")
+        if is_theme:
+            other = shares.get(OTHER_WORDS, 0.0)
+            if other > own and other >= settings.min_share:
+                flag("other_words", words[OTHER_WORDS], f"[other] words hold {other:.0%} of the top-word mass, "
+                     f"{row['theme']} words {own:.0%}")
+            unlisted = shares.get(UNLISTED, 0.0)
+            if unlisted > 0.5 and own < 0.5:
+                flag("unlisted_words", words[UNLISTED], f"words of no list hold {unlisted:.0%} of the top-word mass, "
+                     f"{row['theme']} words {own:.0%}")
+        if not row["seeded"] and row["best_lift"] >= min_lift:
+            if row["margin"] < settings.min_margin:
+                flag("thin_margin", [], f"lift {row['best_lift']:.2f} for {row['best_theme']} against "
+                     f"{row['runner_up_lift']:.2f} for {row['runner_up']} (margin {row['margin']:.2f} < "
+                     f"{settings.min_margin:g})")
+            if row["best_lift"] < min_lift + settings.lift_slack:
+                flag("near_min_lift", [], f"lift {row['best_lift']:.2f} for {row['best_theme']}, "
+                     f"just over min_lift {min_lift:g}")
+    for theme in lexicon.names:  # a theme no topic stands for is never assigned by this fit
+        if theme not in fit.result.topic_themes:
+            rows.append({"model": fit.model, "k": fit.k, "seed": fit.seed, "topic": "", "theme": theme, "seeded": False,
+                         "flag": "theme_without_topic", "words": "",
+                         "detail": f"no topic is mapped to {theme}: this fit never assigns it"})
+    columns = list(dict.fromkeys([*FLAG_COLUMNS, *(key for row in rows for key in row)]))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def run_flags(run: RunData, model: str | None = None, *, primary_only: bool = False,
+              settings: FlagSettings = FlagSettings()) -> pd.DataFrame:
+    """The flags of every fit of the run (every k and seed unless ``primary_only``)."""
+    tables = [fit_flags(fit, run.lexicon, run.min_lift, settings)
+              for fit in run.fits(model, primary_only=primary_only)]
+    return pd.concat([t for t in tables if not t.empty] or [pd.DataFrame(columns=FLAG_COLUMNS)], ignore_index=True)
+
+
+def _topic_facts(fit: Fit, lexicon: Lexicon, settings: FlagSettings) -> list[dict]:
+    """Per topic: its evidence row, the share of top-word mass of each group, and the group's words."""
+    result = fit.result
+    owners = word_owners(lexicon)
+    lifts = topic_lifts(result, lexicon)
+    names = lexicon.names
+    columns = [f"lift_{name}" for name in names] + ["lift_other"]
+    topic_word = result.topic_word / np.maximum(result.topic_word.sum(axis=1, keepdims=True), 1e-300)
+    order = np.argsort(-topic_word, axis=1, kind="stable")[:, : settings.n_words]
+    facts = []
+    for t in range(result.k):
+        theme = result.topic_themes[t]
+        seeded = t < fit.seeded_topics
+        # evidence from lifts alone, whatever the mapping made of it: the best theme against the runner-up
+        # (the next theme or the [other] words)
+        ranked = sorted(((float(lifts[t, j]), names[j]) for j in range(len(names))), reverse=True)
+        best_lift, best = ranked[0]
+        runner_lift, runner = max(ranked[1:] + [(float(lifts[t, -1]), OTHER_WORDS)])
+        row = {"model": fit.model, "k": fit.k, "seed": fit.seed, "topic": f"T{result.topic_ids[t]}", "theme": theme,
+               "seeded": seeded, **{c: round(float(v), 3) for c, v in zip(columns, lifts[t])},
+               "best_theme": best, "best_lift": round(best_lift, 3), "runner_up": runner,
+               "runner_up_lift": round(runner_lift, 3), "margin": round(best_lift - runner_lift, 3)}
+        mass = topic_word[t, order[t]]
+        total = mass.sum() or 1.0
+        shares: dict[str, float] = {}
+        words: dict[str, list[str]] = {name: [] for name in [*names, OTHER_WORDS, UNLISTED]}
+        for j, weight in zip(order[t], mass):
+            word = result.vocab[j]
+            groups = owners.get(word, [UNLISTED])
+            for group in groups:  # a word two lists share counts for both
+                shares[group] = shares.get(group, 0.0) + weight / total
+                words[group].append(word)
+        own_group = theme if theme in names else OTHER_WORDS
+        row.update({"own_share": round(shares.get(own_group, 0.0), 3), "unlisted_share": round(shares.get(UNLISTED, 0.0), 3),
+                    "top_words": " ".join(result.vocab[j] for j in order[t])})
+        facts.append({"row": row, "shares": shares, "words": words})
+    return facts

@@ -1,0 +1,247 @@
+"""Scoring coders' answers to a validation kit.
+
+- word intrusion: *model precision* per topic (Chang et al. 2009) — the share of coders who picked the
+  intruder — and its mean per model;
+- theme intrusion: accuracy per model (share of answers that picked the intruder) and the mean *theme
+  log odds*, log p(intruder) − log p(chosen) (0 when the intruder was found, more negative the more
+  probable the wrongly chosen theme was);
+- per coder: tasks answered and accuracy on each kind of intrusion task;
+- agreement between coders on every kind of task: Cohen's κ for each pair (scikit-learn) and
+  Krippendorff's α (nominal) over all coders (the ``krippendorff`` package);
+- the coding sample as GOLD.tsv for ``topics evaluate``: each unit with the label most coders gave it
+  (more than half of those who coded it); units without such a majority go to disagreements.tsv.
+
+Answers files are CSV with the columns kit, coder, task and answer (the coding page writes kind too);
+an empty answer is a task not answered."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, clipped, existing_file, listed
+from ..outputs import open_output
+from .kit import read_key
+
+ANSWER_COLUMNS = ("kit", "coder", "task", "answer")
+GOLD_HEADER = ("doc", "unit", "label", "heading", "text", "coders", "agreement")
+
+
+@dataclass
+class Scores:
+    word_topics: pd.DataFrame  # model, k, seed, topic, theme, coders, found, precision
+    word_models: pd.DataFrame  # model, topics, precision
+    theme_models: pd.DataFrame  # model, tasks, answers, accuracy, log_odds
+    coders: pd.DataFrame  # coder, word_answers, word_accuracy, theme_answers, theme_accuracy, code_answers
+    agreement: pd.DataFrame  # kind, measure, coders, units, value
+    gold: pd.DataFrame  # GOLD_HEADER
+    disagreements: pd.DataFrame  # doc, unit, heading, text, one column per coder
+
+
+def read_answers(paths: list[str | Path], key: dict) -> pd.DataFrame:
+    """Every answer of every file (coder, task, answer), checked against the kit's key."""
+    tasks = {task["task"]: task for task in key["tasks"]}
+    kit_id = key["kit"]["id"]
+    rows, owner = [], {}
+    for path in paths:
+        path = existing_file(path, "answers file")
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                reader = csv.DictReader(handle)
+                header = [name.strip() for name in reader.fieldnames or []]
+                missing = [c for c in ANSWER_COLUMNS if c not in header]
+                if missing:
+                    raise InputError(f"{path}:1: missing column(s) {', '.join(missing)}; need {', '.join(ANSWER_COLUMNS)}")
+                reader.fieldnames = header
+                seen = set()
+                for record in reader:
+                    line = reader.line_num
+                    values = {c: (record.get(c) or "").strip() for c in ANSWER_COLUMNS}
+                    if values["kit"] != kit_id:
+                        raise InputError(f"{path}:{line}: answers to kit {clipped(values['kit'])!r}, "
+                                         f"this kit is {kit_id!r}")
+                    task = tasks.get(values["task"])
+                    if task is None:
+                        raise InputError(f"{path}:{line}: unknown task {clipped(values['task'])!r}")
+                    coder = values["coder"]
+                    if not coder:
+                        raise InputError(f"{path}:{line}: empty coder")
+                    if owner.setdefault(coder, path) != path:
+                        raise InputError(f"{path}:{line}: coder {clipped(coder)!r} also answers in {owner[coder]}; "
+                                         "give each coder's answers once")
+                    if (coder, values["task"]) in seen:
+                        raise InputError(f"{path}:{line}: task {values['task']} answered twice by {clipped(coder)!r}")
+                    seen.add((coder, values["task"]))
+                    if not values["answer"]:
+                        continue  # not answered
+                    allowed = [option["value"] for option in task["options"]]
+                    if values["answer"] not in allowed:
+                        raise InputError(f"{path}:{line}: answer {clipped(values['answer'])!r} is not an option of "
+                                         f"task {values['task']} ({listed(allowed)})")
+                    rows.append({"coder": coder, "task": values["task"], "kind": task["kind"], "answer": values["answer"]})
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: answers file is not UTF-8 text") from None
+        except csv.Error as err:
+            raise InputError(f"{path}: not a readable CSV file ({err})") from None
+    if not rows:
+        raise InputError(f"{listed(paths)}: no answers")
+    return pd.DataFrame(rows, columns=["coder", "task", "kind", "answer"])
+
+
+def score_answers(key: dict, answers: pd.DataFrame) -> Scores:
+    """The figures of the answers (see the module docstring)."""
+    tasks = pd.DataFrame(key["tasks"]).rename(columns={"answer": "key"}).drop(columns=["kind"])
+    table = answers.merge(tasks, on="task", how="left")
+    table["correct"] = table["answer"] == table["key"]
+    coders = sorted(answers["coder"].unique())
+    gold, disputed = _gold(table)
+    return Scores(word_topics=_word_topics(table), word_models=_word_models(table), theme_models=_theme_models(table),
+                  coders=_coder_table(table, coders), agreement=agreement(answers, coders), gold=gold,
+                  disagreements=disputed)
+
+
+def score_kit(kit_dir: str | Path, answer_paths: list[str | Path]) -> Scores:
+    key = read_key(kit_dir)
+    return score_answers(key, read_answers(answer_paths, key))
+
+
+def _word_topics(table: pd.DataFrame) -> pd.DataFrame:
+    words = table[table["kind"] == "word"]
+    columns = ["model", "k", "seed", "topic", "theme", "coders", "found", "precision"]
+    if words.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = words.groupby(["model", "k", "seed", "topic", "theme"], sort=False)["correct"]
+    frame = grouped.agg(coders="size", found="sum").reset_index()
+    frame["precision"] = frame["found"] / frame["coders"]
+    return frame[columns]
+
+
+def _word_models(table: pd.DataFrame) -> pd.DataFrame:
+    topics = _word_topics(table)
+    if topics.empty:
+        return pd.DataFrame(columns=["model", "topics", "precision"])
+    grouped = topics.groupby("model", sort=False)["precision"]
+    return grouped.agg(topics="size", precision="mean").reset_index()
+
+
+def _theme_models(table: pd.DataFrame) -> pd.DataFrame:
+    themes = table[table["kind"] == "theme"]
+    columns = ["model", "tasks", "answers", "accuracy", "log_odds"]
+    if themes.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for model, group in themes.groupby("model", sort=False):
+        odds = [math.log(max(p[key], 1e-12)) - math.log(max(p[answer], 1e-12))
+                for p, key, answer in zip(group["p"], group["key"], group["answer"])]
+        rows.append({"model": model, "tasks": group["task"].nunique(), "answers": len(group),
+                     "accuracy": float(group["correct"].mean()), "log_odds": float(np.mean(odds))})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _coder_table(table: pd.DataFrame, coders: list[str]) -> pd.DataFrame:
+    rows = []
+    for coder in coders:
+        mine = table[table["coder"] == coder]
+        row = {"coder": coder}
+        for kind in ("word", "theme"):
+            answered = mine[mine["kind"] == kind]
+            row[f"{kind}_answers"] = len(answered)
+            row[f"{kind}_accuracy"] = float(answered["correct"].mean()) if len(answered) else float("nan")
+        row["code_answers"] = int((mine["kind"] == "code").sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def agreement(answers: pd.DataFrame, coders: list[str]) -> pd.DataFrame:
+    """Per kind of task: percent agreement and Cohen's κ for each pair of coders (on the tasks both
+    answered), Krippendorff's α (nominal) over all coders (every task at least two coders answered)."""
+    rows = []
+    for kind in ("word", "theme", "code"):
+        wide = answers[answers["kind"] == kind].pivot(index="task", columns="coder", values="answer")
+        for a, b in itertools.combinations([c for c in coders if c in wide.columns], 2):
+            both = wide[[a, b]].dropna()
+            if both.empty:
+                continue
+            rows.append({"kind": kind, "measure": "percent_agreement", "coders": f"{a} {b}", "units": len(both),
+                         "value": float((both[a] == both[b]).mean())})
+            rows.append({"kind": kind, "measure": "cohen_kappa", "coders": f"{a} {b}", "units": len(both),
+                         "value": cohen_kappa(both[a].tolist(), both[b].tolist())})
+        if wide.shape[1] >= 2:
+            paired = wide[wide.notna().sum(axis=1) >= 2]
+            if len(paired):
+                rows.append({"kind": kind, "measure": "krippendorff_alpha", "coders": " ".join(wide.columns),
+                             "units": len(paired), "value": krippendorff_alpha(paired)})
+    return pd.DataFrame(rows, columns=["kind", "measure", "coders", "units", "value"])
+
+
+def cohen_kappa(a: list[str], b: list[str]) -> float:
+    """Cohen's κ of two coders' labels; NaN when it is undefined (both gave one and the same label throughout)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # undefined κ warns and returns NaN: NaN says it
+        return float(cohen_kappa_score(a, b))
+
+
+def krippendorff_alpha(wide: pd.DataFrame) -> float:
+    """Krippendorff's α (nominal) of a task × coder table of answers (missing: not answered)."""
+    import krippendorff
+
+    values = sorted({v for v in wide.to_numpy().ravel() if isinstance(v, str)})
+    codes = {value: i for i, value in enumerate(values)}
+    data = np.array([[codes[v] if isinstance(v, str) else np.nan for v in wide[c]] for c in wide.columns], dtype=float)
+    if len(values) < 2:
+        return 1.0 if len(values) == 1 else float("nan")  # every coder gave the same single answer
+    return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+
+
+def _gold(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    coded = table[table["kind"] == "code"]
+    gold, disputed = [], []
+    for task, group in coded.groupby("task", sort=True):
+        first = group.iloc[0]
+        counts = group["answer"].value_counts()
+        label, votes = counts.index[0], int(counts.iloc[0])
+        unit = first["unit_id"]
+        if votes * 2 > len(group):
+            gold.append({"doc": first["doc_id"], "unit": unit, "label": label, "heading": first["heading"],
+                         "text": first["text"], "coders": len(group), "agreement": round(votes / len(group), 3)})
+        else:
+            disputed.append({"task": task, "doc": first["doc_id"], "unit": unit, "heading": first["heading"],
+                             "text": first["text"], **dict(zip(group["coder"], group["answer"]))})
+    base = ["task", "doc", "unit", "heading", "text"]
+    return pd.DataFrame(gold, columns=list(GOLD_HEADER)), pd.DataFrame(disputed, columns=base if not disputed else None)
+
+
+def write_scores(scores: Scores, out_dir: str | Path) -> dict[str, Path]:
+    """The tables as CSV, GOLD.tsv and disagreements.tsv in ``out_dir``; returns name → path."""
+    out_dir = Path(out_dir)
+    written = {}
+    for name in ("word_topics", "word_models", "theme_models", "coders", "agreement"):
+        written[name] = _write_text(getattr(scores, name).to_csv(index=False), out_dir / f"{name}.csv")
+    written["gold"] = _write_tsv(scores.gold, out_dir / "GOLD.tsv")
+    written["disagreements"] = _write_tsv(scores.disagreements, out_dir / "disagreements.tsv")
+    return written
+
+
+def _write_text(text: str, path: Path) -> Path:
+    with open_output(path, newline="") as out:  # whole or not at all; a bad path is a one-line error
+        out.write(text)
+    return path
+
+
+def _write_tsv(table: pd.DataFrame, path: Path) -> Path:
+    """Tab-separated, one unit a line: tabs and line breaks inside a field become spaces (GOLD.tsv is
+    read without quoting)."""
+    def cell(value) -> str:
+        return " ".join(str("" if value is None or (isinstance(value, float) and math.isnan(value)) else value).split())
+
+    lines = ["\t".join(table.columns)] + ["\t".join(cell(v) for v in row) for row in table.itertuples(index=False)]
+    return _write_text("\n".join(lines) + "\n", path)

@@ -52,6 +52,13 @@ class MappingSettings:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_config(cls, config: dict) -> "MappingSettings":
+        """The settings of a resolved config's [themes] table (a run made before min_margin existed was
+        mapped without a margin)."""
+        themes = config.get("themes", {})
+        return cls(min_lift=themes.get("min_lift", DEFAULT_MIN_LIFT), min_margin=themes.get("min_margin", 1.0))
+
 
 def word_lifts(result: TopicResult, word_lists: list[list[str]]) -> np.ndarray:
     """K×L lift of every topic for each word list (0 for a list with no word in the vocabulary)."""

@@ -354,7 +354,7 @@ def write_tables(run_dir: Path, config: dict, lexicon: Lexicon, *, clock: Stopwa
     mapped to themes, label scores, metrics.csv, theme_shares.csv, the saved models, assignments.csv
     and comparison.md."""
     clock = clock or Stopwatch()
-    settings = mapping_settings(config)
+    settings = MappingSettings.from_config(config)
     run_units = read_run_units(run_dir)
     train_index = run_units.train_index
     label_names = [m for m in config["evaluation"]["metrics"] if is_label_metric(m)]
@@ -392,12 +392,6 @@ def write_tables(run_dir: Path, config: dict, lexicon: Lexicon, *, clock: Stopwa
     write_text(run_dir / "comparison.md", comparison_markdown(metrics, config, summary, lexicon.names))
 
 
-def mapping_settings(config: dict) -> MappingSettings:
-    """The config's [themes] mapping settings (a run made before min_margin existed maps without a margin)."""
-    themes = config["themes"]
-    return MappingSettings(min_lift=themes["min_lift"], min_margin=themes.get("min_margin", 1.0))
-
-
 def remap_run(run_dir: str | Path, *, min_lift: float | None = None, min_margin: float | None = None,
               progress: bool = False) -> Path:
     """Map a finished run's topics to themes again with other mapping settings, without refitting:
@@ -414,7 +408,7 @@ def remap_run(run_dir: str | Path, *, min_lift: float | None = None, min_margin:
             config["themes"]["min_lift"] = min_lift
         if min_margin is not None:
             config["themes"]["min_margin"] = min_margin
-        mapping_settings(config)  # checked before anything is rewritten
+        MappingSettings.from_config(config)  # checked before anything is rewritten
         mark_unfinished(run_dir)
         write_text(run_dir / "config.toml", to_toml(config))
         write_tables(run_dir, config, lexicon)

@@ -97,18 +97,20 @@ _SCRIPT_PATCHES = [
 
 
 def write_ldavis(result: TopicResult, path: str | Path, *, theme_names: dict[str, str] | None = None,
-                 back_link: str | None = None) -> Path:
+                 back_link: str | None = None, evidence: pd.DataFrame | None = None) -> Path:
     """Write an offline LDAvis page for ``result`` to ``path`` and return the path.
 
     ``theme_names`` maps a theme to the name shown (default: the name plus its Chinese label
     from the package's theme lexicon, e.g. "ecology 生态"); ``back_link`` is a relative link
-    shown at the top (the report page links its LDAvis pages back to itself).
+    shown at the top (the report page links its LDAvis pages back to itself); ``evidence``: the mapping
+    evidence of each topic (topics.mapping.mapping_evidence), shown in a table under the chart.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     prepared = prepare_ldavis(result)
     labels = topic_labels(result, theme_names if theme_names is not None else theme_display_names())
-    path.write_text(ldavis_html(result, prepared.to_dict(), labels, back_link=back_link), encoding="utf-8")
+    path.write_text(ldavis_html(result, prepared.to_dict(), labels, back_link=back_link, evidence=evidence),
+                    encoding="utf-8")
     return path
 
 
@@ -231,7 +233,8 @@ def ldavis_script() -> str:
     return script
 
 
-def ldavis_html(result: TopicResult, data: dict, labels: list[dict[str, str]], *, back_link: str | None = None) -> str:
+def ldavis_html(result: TopicResult, data: dict, labels: list[dict[str, str]], *, back_link: str | None = None,
+                evidence: pd.DataFrame | None = None) -> str:
     from pyLDAvis import urls
 
     d3 = Path(urls.D3_LOCAL).read_text(encoding="utf-8")
@@ -253,6 +256,9 @@ body {{ font-family: {CJK_FONT_STACK}; margin: 1em; }}
 #ldavis-topic {{ display: none; }}  /* LDAvis' numeric position box: the model's ids show instead */
 #ldavis-topic-value {{ font-weight: bold; margin-right: 0.5em; }}
 header p {{ margin: 0.3em 0; color: #444; font-size: 14px; }}
+.evidence {{ max-width: 60em; font-size: 14px; }}
+.evidence th, .evidence td {{ padding: 2px 10px; border-bottom: 1px solid #ddd; text-align: right; }}
+.evidence th:nth-child(-n+3), .evidence td:nth-child(-n+3) {{ text-align: left; }}
 </style>
 </head>
 <body>
@@ -263,6 +269,7 @@ the slider λ re-ranks its terms (λ = 1: most probable in the topic; λ → 0: 
 <p>Topics: {html.escape(themes)}</p>
 </header>
 <div id="ldavis"></div>
+{evidence_table(evidence)}
 <script type="application/json" id="ldavis-data">{payload}</script>
 <script>{inline_script(d3)}</script>
 <script>{inline_script(ldavis_script())}</script>
@@ -279,6 +286,28 @@ the slider λ re-ranks its terms (λ = 1: most probable in the topic; λ → 0: 
 </body>
 </html>
 """
+
+
+def evidence_table(evidence: pd.DataFrame | None) -> str:
+    """The mapping evidence of every topic as an HTML table (every cell escaped); "" without evidence."""
+    if evidence is None or evidence.empty:
+        return ""
+    lifts = [c for c in evidence.columns if c.startswith("lift_")]
+    head = "".join(f"<th>{html.escape(c.removeprefix('lift_'))}</th>" for c in lifts)
+    rows = []
+    for row in evidence.itertuples(index=False):
+        row = row._asdict()
+        cells = "".join(f"<td>{row[c]:.2f}</td>" for c in lifts)
+        margin = "" if pd.isna(row["margin"]) else f"{row['margin']:.2f}"
+        rows.append(f"<tr><td>T{html.escape(str(row['topic']))}</td><td>{html.escape(str(row['theme']))}</td>"
+                    f"<td>{html.escape(str(row['decided']))}</td>{cells}<td>{margin}</td></tr>")
+    return ('<section class="evidence"><h2 style="font-size: 16px">How each topic got its theme</h2>'
+            "<p>Lift of each topic for each theme's words and for the [other] words (1 = no more than the corpus "
+            "uses them). A seeded topic keeps the theme it was seeded with; any other topic is named after its "
+            "best theme only when that lift clears min_lift, its other themes and the [other] words by the margin "
+            "(best lift ÷ the largest of those); otherwise it is unmapped or other.</p>"
+            f'<table style="border-collapse: collapse; font-size: 13px"><thead><tr><th>topic</th><th>theme</th>'
+            f"<th>decided</th>{head}<th>margin</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>")
 
 
 def _plain(value):

@@ -18,6 +18,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..errors import InputError
+from ..mapping import MappingSettings, mapping_evidence
 from ..models import MODELS
 from ..result import TopicResult
 from .ldavis import CJK_FONT_STACK, theme_display_names, write_ldavis
@@ -44,7 +45,8 @@ def write_report(run_dir: str | Path, *, progress: bool = False) -> Path:
     config = read_config(run_dir)
     for name in ("versions.json", "corpus_summary.json"):  # damaged run files stop the report before it writes
         read_json(run_dir / name)
-    names = theme_display_names(run_lexicon(run_dir))
+    lexicon = run_lexicon(run_dir)
+    names = theme_display_names(lexicon)
     metrics = read_table(run_dir, "metrics.csv", METRICS_COLUMNS)
     assigned = read_table(run_dir, "assignments.csv", ASSIGNMENT_COLUMNS)
     shares = read_table(run_dir, "theme_shares.csv", SHARE_COLUMNS)
@@ -57,7 +59,9 @@ def write_report(run_dir: str | Path, *, progress: bool = False) -> Path:
         remove_old_output(old)
     pages = {}
     for name, result in tqdm(results.items(), desc="LDAvis pages", unit="page", disable=not progress):
-        pages[name] = write_ldavis(result, ldavis_dir / ldavis_file(name), theme_names=names, back_link="../report.html")
+        evidence = mapping_evidence(result, lexicon, MappingSettings.from_config(config))
+        pages[name] = write_ldavis(result, ldavis_dir / ldavis_file(name), theme_names=names, back_link="../report.html",
+                                   evidence=evidence)
 
     models = model_order(metrics, assigned, shares, extra=results)
     plot = _PlotLinks(run_dir, plot_file)

@@ -61,7 +61,8 @@ def flags_section(run_dir, settings: FlagSettings = FlagSettings()) -> str:
              f"from: <b>another_theme</b> (another theme's words outweigh its own, at least "
              f"{settings.min_share:.0%}), <b>other_words</b> (the [other] words do), <b>unlisted_words</b> (words of "
              "no list hold most of the mass, its own under half), <b>thin_margin</b> (best lift less than "
-             f"{settings.min_margin:g} above the runner-up), <b>near_min_lift</b> (best lift less than "
+             f"{settings.min_margin:g} times the larger of the runner-up and min_lift; under the mapping's own "
+             "min_margin a topic is left unmapped), <b>near_min_lift</b> (best lift less than "
              f"{settings.lift_slack:g} above min_lift = {run.min_lift:g}), <b>theme_without_topic</b> (no topic "
              "stands for a theme, so it is never assigned). A flag asks for a look, not a verdict.</p>"]
     for model in run.models:
@@ -91,7 +92,7 @@ def flags_section(run_dir, settings: FlagSettings = FlagSettings()) -> str:
         for column in ("own_share", "unlisted_share"):
             shown[column] = [f"{v:.0%}" for v in shown[column]]
         parts.append(f"<details><summary>Mapping evidence of {_esc(primary.label())}: lift of each topic for each "
-                     "theme and for the [other] words, margin of the best theme over the runner-up, share of "
+                     "theme and for the [other] words, margin (best lift ÷ the larger of the runner-up and min_lift), share of "
                      "the top-word mass of its own list and of no list</summary>"
                      f"{_table(shown, 'words')}</details>")
     return "\n".join(parts)

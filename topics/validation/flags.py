@@ -15,7 +15,9 @@ Flags:
   than half — the topic is about something the lexicon does not name (e.g. a "safety" topic of
   defence and fiscal-policy words). Not raised for topics that stand for ``other``;
 - ``thin_margin`` (unseeded topics, whose theme comes from lift alone): the best theme's lift, at least
-  ``min_lift``, exceeds the runner-up (the next theme or the ``[other]`` words) by less than ``min_margin``;
+  ``min_lift``, is less than ``min_margin`` times the larger of ``min_lift`` and the runner-up (the next
+  theme or the ``[other]`` words) — the margin as the mapping stage measures it (topics.mapping), where a
+  topic under the mapping's own ``min_margin`` is left unmapped;
 - ``near_min_lift`` (unseeded topics): the best theme's lift is at least ``min_lift`` but less than
   ``lift_slack`` above it.
 
@@ -48,7 +50,7 @@ FLAG_COLUMNS = ["model", "k", "seed", "topic", "theme", "seeded", "flag", "words
 class FlagSettings:
     n_words: int = 20  # top words examined
     min_share: float = 0.25  # of the top-word mass, for another_theme and other_words
-    min_margin: float = 1.5  # lift, for thin_margin
+    min_margin: float = 1.5  # ratio of lifts, for thin_margin (the mapping leaves topics under its own 1.25 unmapped)
     lift_slack: float = 1.0  # lift above min_lift, for near_min_lift
 
 
@@ -68,7 +70,7 @@ def topic_evidence(fit: Fit, lexicon: Lexicon, min_lift: float, settings: FlagSe
     best_lift, runner_up, runner_up_lift, margin, own_share, unlisted_share, top_words, flags."""
     flags = fit_flags(fit, lexicon, min_lift, settings)
     rows = []
-    for t, facts in enumerate(_topic_facts(fit, lexicon, settings)):
+    for t, facts in enumerate(_topic_facts(fit, lexicon, settings, min_lift)):
         topic = f"T{fit.result.topic_ids[t]}"
         rows.append({**facts["row"], "flags": " ".join(flags.loc[flags["topic"] == topic, "flag"])})
     return pd.DataFrame(rows)
@@ -77,7 +79,7 @@ def topic_evidence(fit: Fit, lexicon: Lexicon, min_lift: float, settings: FlagSe
 def fit_flags(fit: Fit, lexicon: Lexicon, min_lift: float, settings: FlagSettings = FlagSettings()) -> pd.DataFrame:
     """The flags of one fit's topics (columns FLAG_COLUMNS, then the topic's lifts and margin)."""
     rows = []
-    for facts in _topic_facts(fit, lexicon, settings):
+    for facts in _topic_facts(fit, lexicon, settings, min_lift):
         row, shares, words = facts["row"], facts["shares"], facts["words"]
         is_theme = row["theme"] in lexicon.names  # not other (nor a topic the mapping left unmapped)
         own_group = row["theme"] if is_theme else OTHER_WORDS
@@ -105,8 +107,8 @@ def fit_flags(fit: Fit, lexicon: Lexicon, min_lift: float, settings: FlagSetting
         if not row["seeded"] and row["best_lift"] >= min_lift:
             if row["margin"] < settings.min_margin:
                 flag("thin_margin", [], f"lift {row['best_lift']:.2f} for {row['best_theme']} against "
-                     f"{row['runner_up_lift']:.2f} for {row['runner_up']} (margin {row['margin']:.2f} < "
-                     f"{settings.min_margin:g})")
+                     f"{row['runner_up_lift']:.2f} for {row['runner_up']} and min_lift {min_lift:g} "
+                     f"(margin {row['margin']:.2f} < {settings.min_margin:g})")
             if row["best_lift"] < min_lift + settings.lift_slack:
                 flag("near_min_lift", [], f"lift {row['best_lift']:.2f} for {row['best_theme']}, "
                      f"just over min_lift {min_lift:g}")
@@ -127,7 +129,7 @@ def run_flags(run: RunData, model: str | None = None, *, primary_only: bool = Fa
     return pd.concat([t for t in tables if not t.empty] or [pd.DataFrame(columns=FLAG_COLUMNS)], ignore_index=True)
 
 
-def _topic_facts(fit: Fit, lexicon: Lexicon, settings: FlagSettings) -> list[dict]:
+def _topic_facts(fit: Fit, lexicon: Lexicon, settings: FlagSettings, min_lift: float) -> list[dict]:
     """Per topic: its evidence row, the share of top-word mass of each group, and the group's words."""
     result = fit.result
     owners = word_owners(lexicon)
@@ -148,7 +150,9 @@ def _topic_facts(fit: Fit, lexicon: Lexicon, settings: FlagSettings) -> list[dic
         row = {"model": fit.model, "k": fit.k, "seed": fit.seed, "topic": f"T{result.topic_ids[t]}", "theme": theme,
                "seeded": seeded, **{c: round(float(v), 3) for c, v in zip(columns, lifts[t])},
                "best_theme": best, "best_lift": round(best_lift, 3), "runner_up": runner,
-               "runner_up_lift": round(runner_lift, 3), "margin": round(best_lift - runner_lift, 3)}
+               "runner_up_lift": round(runner_lift, 3),
+               # as the mapping measures it: the best lift over what it must clear
+               "margin": round(best_lift / max(min_lift, runner_lift, 1e-12), 3)}
         mass = topic_word[t, order[t]]
         total = mass.sum() or 1.0
         shares: dict[str, float] = {}

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from model_helpers import FAST_PARAMS, sample_units_and_tokens, seed_theme_rows, units_and_tokens
-from topics import OTHER
+from topics import OTHER, UNMAPPED
 from topics.errors import InputError
 from topics.models import MODEL_NAMES, load_model, make_model, model_params
 from topics.lexicon import Lexicon
@@ -56,7 +56,7 @@ def test_result_has_the_shared_shape(sample, name):
         assert np.allclose(matrix.sum(axis=1), 1.0)
         assert (matrix > 0).all()  # LDAvis takes logs: no exact zeros
     assert result.topic_ids == list(range(k))
-    assert len(result.topic_themes) == k and set(result.topic_themes) <= set(themes) | {OTHER}
+    assert len(result.topic_themes) == k and set(result.topic_themes) <= set(themes) | {UNMAPPED, OTHER}
     assert np.array_equal(result.doc_lengths, corpus.doc_lengths)
     assert np.array_equal(result.term_frequency, corpus.term_frequency)
     assert result.params == model.get_params()

@@ -11,7 +11,8 @@ from .metrics import METRICS, higher_is_better
 from .models import MODELS
 
 
-def comparison_markdown(metrics: pd.DataFrame, config: dict, summary: dict, themes: dict) -> str:
+def comparison_markdown(metrics: pd.DataFrame, config: dict, summary: dict, themes: list[str],
+                        flags: pd.DataFrame | None = None) -> str:
     """Mean ± sd of every metric per model and k, the best of each column in bold, every parameter stated."""
     columns = [c for c in metrics.columns if c not in ("model", "k", "seed")]
     directions = {name: higher_is_better(name) for name in columns}
@@ -79,6 +80,13 @@ def comparison_markdown(metrics: pd.DataFrame, config: dict, summary: dict, them
             text = f"{mean:.3f}" if pd.isna(sd) else f"{mean:.3f} ± {sd:.3f}"
             cells.append(f"**{text}**" if best.get(column) == key else text)
         lines.append("| " + " | ".join(cells) + " |")
+    if flags is not None and not flags.empty:
+        lines += ["", "## Validity flags", "",
+                  "Topics of each model's first fit whose theme a reviewer should check (the report's Validity flags "
+                  "section explains each flag and gives every fit):", ""]
+        for row in flags.itertuples():
+            words = f" — {row.words}" if row.words else ""
+            lines.append(f"- `{row.model}` {row.topic or '(no topic)'} ({row.theme}): **{row.flag}**{words}")
     lines += ["", "## Parameters", ""]
     for name, params in config["models"].items():
         shown = ", ".join(f"{key}={value}" for key, value in params.items()) or "no parameters"

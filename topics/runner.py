@@ -38,6 +38,8 @@ from .result import TopicResult
 from .run_folder import (DONE, UNIT_SHARES_FILE, UNITS_FILE, RunUnits, check_inputs_unchanged, claim, create_folder,
                          fit_folder, locked, mark_done, mark_unfinished, read_fit, read_run_units, write_csv, write_text)
 from .tokenize import Tokenizer, TokenizerSettings
+from .validation.flags import run_flags
+from .validation.run_data import read_run
 from .tomlfile import read_toml, to_toml
 from .vectorize import build_corpus
 from .versions import package_versions
@@ -389,7 +391,8 @@ def write_tables(run_dir: Path, config: dict, lexicon: Lexicon, *, clock: Stopwa
               run_dir / "theme_shares.csv")
     write_csv(pd.concat(primary.values(), ignore_index=True), run_dir / "assignments.csv")
     summary = json.loads((run_dir / "corpus_summary.json").read_text(encoding="utf-8"))
-    write_text(run_dir / "comparison.md", comparison_markdown(metrics, config, summary, lexicon.names))
+    flags = run_flags(read_run(run_dir, finished=False), primary_only=True)
+    write_text(run_dir / "comparison.md", comparison_markdown(metrics, config, summary, lexicon.names, flags))
 
 
 def remap_run(run_dir: str | Path, *, min_lift: float | None = None, min_margin: float | None = None,

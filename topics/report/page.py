@@ -26,6 +26,8 @@ from .tables import (
     ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, distinct, document_shares, main_fit,
     model_order, read_config, read_json, read_table, remove_old_output, run_lexicon, theme_order,
 )
+from ..validation.flags import run_flags
+from ..validation.run_data import read_run
 from .validation import examples_section, flags_section
 
 TOP_WORDS = 10
@@ -65,19 +67,20 @@ def write_report(run_dir: str | Path, *, progress: bool = False) -> Path:
 
     models = model_order(metrics, assigned, shares, extra=results)
     plot = _PlotLinks(run_dir, plot_file)
+    caveat = ModelCaveats(metrics, primary_flags(run_dir), config, names)
     title = f"Topic report: {config.get('run', {}).get('name') or run_dir.resolve().name}"
     sections = [
         ("ldavis", "LDAvis pages", ldavis_section(results, pages, names)),
         ("comparison", "Model comparison", comparison_section(run_dir, metrics, gold, plot)),
         ("topics", "Topics of each model", topics_section(results, names)),
-        ("assignment", "Themes assigned to units", assignment_section(assigned, models, names, plot)),
-        ("documents", "Theme shares per document", documents_section(shares, models, names, plot)),
+        ("assignment", "Themes assigned to units", assignment_section(assigned, models, names, plot, caveat)),
+        ("documents", "Theme shares per document", documents_section(shares, models, names, plot, caveat)),
     ]
     years, regions = distinct(shares, "year"), distinct(shares, "region")
     if len(years) >= 2:
-        sections.append(("years", "Theme attention over years", attention_section(shares, models, names, plot, "year", years)))
+        sections.append(("years", "Theme attention over years", attention_section(shares, models, names, plot, "year", years, caveat)))
     if len(regions) >= 2:
-        sections.append(("regions", "Theme attention by region", attention_section(shares, models, names, plot, "region", regions)))
+        sections.append(("regions", "Theme attention by region", attention_section(shares, models, names, plot, "region", regions, caveat)))
     sections.append(("flags", "Validity flags", flags_section(run_dir)))
     sections.append(("examples", "Representative units", examples_section(run_dir)))
     sections.append(("run", "Run details", run_section(run_dir, cjk_font())))
@@ -190,7 +193,8 @@ def topics_section(results: dict[str, TopicResult], names: dict[str, str]) -> st
     return "\n".join(parts)
 
 
-def assignment_section(assigned: pd.DataFrame | None, models: list[str], names: dict[str, str], plot) -> str:
+def assignment_section(assigned: pd.DataFrame | None, models: list[str], names: dict[str, str], plot,
+                       caveat=lambda model: "") -> str:
     if assigned is None or assigned.empty:
         return "<p>This run has no assignments.csv.</p>"
     parts = ["<p>Each unit (paragraph, point or section) of the primary fit of each model (first K, first seed) "
@@ -209,12 +213,14 @@ def assignment_section(assigned: pd.DataFrame | None, models: list[str], names: 
             "mean p": [f"{p:.3f}" for p in counts["mean"]],
         })
         parts.append(f"<h3>{esc(model)}: {len(rows)} units</h3>")
+        parts.append(caveat(model))
         parts.append(table_html(table))
         parts.append(plot("confusion", model, f"{model}: assigned theme against weak label"))
     return "\n".join(parts)
 
 
-def documents_section(shares: pd.DataFrame | None, models: list[str], names: dict[str, str], plot) -> str:
+def documents_section(shares: pd.DataFrame | None, models: list[str], names: dict[str, str], plot,
+                      caveat=lambda model: "") -> str:
     if shares is None or shares.empty:
         return "<p>This run has no theme_shares.csv.</p>"
     parts = ["<p>Share of each document's units per theme, at each model's first K, mean over its seeds.</p>"]
@@ -227,12 +233,14 @@ def documents_section(shares: pd.DataFrame | None, models: list[str], names: dic
         for theme in table.columns:
             shown[names.get(theme, theme)] = [f"{v:.0%}" for v in table[theme]]
         parts.append(f"<h3>{esc(model)} (K={k}, {len(seeds)} seed{'s' * (len(seeds) > 1)})</h3>")
+        parts.append(caveat(model))
         parts.append(plot("shares", model, f"{model}: theme shares per document"))
         parts.append(f"<details><summary>Table: {len(table)} documents</summary>{table_html(shown)}</details>")
     return "\n".join(parts)
 
 
-def attention_section(shares: pd.DataFrame, models: list[str], names: dict[str, str], plot, by: str, values: list) -> str:
+def attention_section(shares: pd.DataFrame, models: list[str], names: dict[str, str], plot, by: str, values: list,
+                      caveat=lambda model: "") -> str:
     kind = "years" if by == "year" else "regions"
     span = f"{values[0]}–{values[-1]}" if by == "year" else f"{len(values)} regions"
     parts = [f"<p>Share of units per theme in each {by} ({span}): for every seed, the units of a theme in all "
@@ -249,9 +257,55 @@ def attention_section(shares: pd.DataFrame, models: list[str], names: dict[str, 
             wide[names.get(theme, theme)] = [
                 _spread(rows.loc[value]) if value in rows.index else "" for value in wide[by]]
         parts.append(f"<h3>{esc(model)} (K={k}, {len(seeds)} seed{'s' * (len(seeds) > 1)})</h3>")
+        parts.append(caveat(model))
         parts.append(plot(kind, model, f"{model}: theme attention by {by}"))
         parts.append(f"<details><summary>Table: {len(wide)} {kind}</summary>{table_html(wide)}</details>")
     return "\n".join(parts)
+
+
+class ModelCaveats:
+    """What a reader must know next to a model's theme tables and plots: that an unseeded model's themes
+    come from mapping by lift, which of its topics are flagged, and (with hand-coded labels) how well each
+    theme agrees with them."""
+
+    def __init__(self, metrics: pd.DataFrame | None, flags: pd.DataFrame, config: dict, names: dict[str, str]):
+        self.metrics, self.flags, self.names = metrics, flags, names
+        self.gold = (config.get("evaluation") or {}).get("labels", "weak") != "weak"
+
+    def __call__(self, model: str) -> str:
+        notes = []
+        cls = MODELS.get(model)
+        if cls is not None and not cls.seeded:
+            notes.append("Its themes come from mapping its topics by lift, not from seeds: check the "
+                         f'<a href="ldavis/{esc(quote(ldavis_file(model)))}">mapping evidence</a> and the flags.')
+        mine = self.flags[self.flags["model"] == model] if not self.flags.empty else self.flags
+        if not mine.empty:
+            listed = "; ".join(f"{row.topic or row.theme} ({row.theme}): {row.flag}" for row in mine.itertuples())
+            notes.append(f'<a href="#flags">Validity flags</a> on its first fit: {esc(listed)}.')
+        agreement = self._agreement(model)
+        if agreement:
+            notes.append(f"Agreement with the hand-coded labels (F1 per theme, mean over seeds): {esc(agreement)}.")
+        return f'<p class="caveat">{" ".join(notes)}</p>' if notes else ""
+
+    def _agreement(self, model: str) -> str:
+        if not self.gold or self.metrics is None:
+            return ""
+        rows = self.metrics[self.metrics["model"] == model]
+        columns = [c for c in rows.columns if c.startswith("label_f1_")]
+        if rows.empty or not columns:
+            return ""
+        k = rows["k"].iloc[0]
+        means = rows[rows["k"] == k][columns].apply(pd.to_numeric, errors="coerce").mean()
+        return ", ".join(f"{self.names.get(c.removeprefix('label_f1_'), c.removeprefix('label_f1_'))} {v:.2f}"
+                         for c, v in means.items() if pd.notna(v))
+
+
+def primary_flags(run_dir: Path) -> pd.DataFrame:
+    """The validity flags of each model's primary fit (an empty table when the run cannot give them)."""
+    try:
+        return run_flags(read_run(run_dir, finished=False), primary_only=True)
+    except InputError:
+        return pd.DataFrame(columns=["model", "topic", "theme", "flag"])
 
 
 def run_section(run_dir: Path, plot_font: str | None) -> str:
@@ -383,6 +437,7 @@ PAGE_CSS = f"""
 body {{ font-family: {CJK_FONT_STACK}; margin: 0 auto; max-width: 1200px; padding: 1em 1.5em; color: #222; line-height: 1.45; }}
 h1 {{ font-size: 1.6em; }} h2 {{ border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 1.8em; }}
 h3 {{ font-size: 1.1em; margin-top: 1.4em; }}
+p.caveat {{ background: #fff7e0; border-left: 4px solid #e0a800; padding: 0.4em 0.8em; }}
 nav ul {{ columns: 2; }}
 table {{ border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; }}
 div.wide {{ overflow-x: auto; }}  /* a wide table scrolls inside the page instead of widening it */

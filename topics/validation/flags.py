@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import UNMAPPED
 from ..lexicon import Lexicon
 from ..mapping import topic_lifts
 from .run_data import Fit, RunData
@@ -104,7 +105,7 @@ def fit_flags(fit: Fit, lexicon: Lexicon, min_lift: float, settings: FlagSetting
             if unlisted > 0.5 and own < 0.5:
                 flag("unlisted_words", words[UNLISTED], f"words of no list hold {unlisted:.0%} of the top-word mass, "
                      f"{row['theme']} words {own:.0%}")
-        if not row["seeded"] and row["best_lift"] >= min_lift:
+        if not row["seeded"] and row["best_lift"] >= min_lift and row["theme"] != UNMAPPED:  # unmapped says it already
             if row["margin"] < settings.min_margin:
                 flag("thin_margin", [], f"lift {row['best_lift']:.2f} for {row['best_theme']} against "
                      f"{row['runner_up_lift']:.2f} for {row['runner_up']} and min_lift {min_lift:g} "

@@ -4,8 +4,12 @@ bad files, duplicates, and the same report giving the same units through every f
 from __future__ import annotations
 
 import difflib
+import json
+import re
+import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -414,3 +418,44 @@ def test_duplicate_search_checks_its_arguments():
         find_duplicates({"a": "政府工作报告"}, threshold=0)
     with pytest.raises(ValueError, match="given twice"):
         find_duplicates([("a", "政府工作报告"), ("a", "政府工作报告")])
+
+
+# ---------------------------------------------------------------- through the commands
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_every_format_through_ingest_run_and_assign_with_the_accounting(shared_corpora, tmp_path, capsys):
+    """A folder holding one report in each format goes through `topics ingest` (read = kept + removed,
+    the readers' removals recorded), `topics run` and `topics assign` with the saved model."""
+    from topics.cli import main
+
+    reports = sorted((shared_corpora / "city_gwr_2024").glob("*.txt"))[:4]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    texts = [paragraphs_of(path.read_text(encoding="utf-8")) for path in reports]
+    shutil.copy(reports[0], corpus / reports[0].name)
+    official_pdf(corpus / f"{reports[1].stem}.pdf", texts[1], header=f"{reports[1].stem} 政府工作报告", footer="办公室")
+    report_docx(corpus / f"{reports[2].stem}.docx", texts[2])
+    portal_html(corpus / f"{reports[3].stem}.html", f"{reports[3].stem}政府工作报告", texts[3], encoding="gbk")
+
+    assert main(["ingest", str(corpus), "-o", str(tmp_path / "units.jsonl"), "--removed", str(tmp_path / "removed.jsonl")]) == 0
+    printed = capsys.readouterr().out
+    read, kept, removed = (int(n.replace(",", "")) for n in
+                           re.search(r"characters: ([\d,]+) read = ([\d,]+) kept \+ ([\d,]+) removed", printed).groups())
+    assert read == kept + removed and "files skipped: 0" in printed
+    reasons = {json.loads(line)["reason"] for line in (tmp_path / "removed.jsonl").read_text(encoding="utf-8").splitlines()}
+    assert {"running-header", "web-chrome"} <= reasons, reasons
+    units = [json.loads(line) for line in (tmp_path / "units.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {unit["doc_id"].split("/")[-1] for unit in units} == {path.stem for path in reports}
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'[run]\nname = "formats"\nseeds = [1]\nprogress = false\n[corpus]\npaths = ["{corpus}"]\n'
+                      "[report]\nenabled = false\n[models.dictionary]\n", encoding="utf-8")
+    assert main(["run", str(config), "-o", str(tmp_path / "run")]) == 0
+    summary = json.loads((tmp_path / "run" / "corpus_summary.json").read_text(encoding="utf-8"))
+    assert summary["documents"] == 4 and summary["files_skipped"] == []
+    assert main(["assign", str(tmp_path / "run" / "models" / "dictionary"), str(corpus), "-o", str(tmp_path / "out.csv"),
+                 "--no-progress"]) == 0
+    assigned = pd.read_csv(tmp_path / "out.csv")
+    assert assigned["doc_id"].str.split("/").str[-1].nunique() == 4

@@ -208,3 +208,27 @@ def test_command_on_a_real_corpus_folder(tmp_path, shared_corpora):
                            .replace("kept", "").replace("removed", "").split("+"))
     assert read == kept + removed and removed > 0
     assert "ingesting" in proc.stderr  # the progress bar on a folder
+
+
+@pytest.mark.corpora
+def test_a_report_in_traditional_script_is_read_in_simplified_with_the_original_kept(shared_corpora, tmp_path):
+    """The 1954 State Council report on Wikisource is in traditional characters; the newspaper edition
+    of the same report is simplified. Read both: the first is converted and its original kept, the
+    second is left as it is, and their words now meet."""
+    from topics.ingest import ingest_paths, write_removals
+
+    traditional = ingest_paths([shared_corpora / "national_gwr_wikisource" / "1954.txt"])
+    simplified = ingest_paths([shared_corpora / "national_gwr_hprc" / "1954.txt"])
+    assert traditional.summary["converted_to_simplified"] == ["1954"]
+    assert simplified.summary["converted_to_simplified"] == [] and simplified.changes == []
+    text = "".join(unit.text for unit in traditional.units)
+    assert "經濟" not in text and "经济" in text and "國家" not in text
+    change = traditional.changes[0]
+    assert "經濟" in change.original and change.chars_changed > 0.2 * len(change.original)
+    # the two editions now share their vocabulary of the economy
+    assert text.count("经济") >= 0.8 * "".join(unit.text for unit in simplified.units).count("经济")
+    summary = traditional.summary
+    assert summary["chars_input"] == summary["chars_kept"] + summary["chars_removed"]
+    written = [json.loads(line) for line in write_removals(traditional.removals, tmp_path / "removed.jsonl",
+                                                            traditional.changes).read_text(encoding="utf-8").splitlines()]
+    assert written[-1]["change"] == "traditional-to-simplified" and written[-1]["original"] == change.original

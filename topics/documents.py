@@ -63,3 +63,17 @@ class Removal:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class Change:
+    """A document's text that reading changed as a whole (e.g. traditional to simplified script), with
+    the original kept: nothing the user gave is lost."""
+
+    doc_id: str
+    change: str  # "traditional-to-simplified"
+    original: str
+    chars_changed: int
+
+    def to_json(self) -> dict:
+        return asdict(self)

@@ -11,18 +11,19 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
 
-from .documents import Removal, Unit
+from .documents import Change, Removal, Unit
 from .duplicates import find_duplicates
-from .errors import InputError, existing_file
+from .errors import InputError, existing_file, listed
 from .formats import removals
 from .outputs import write_jsonl
 from .layout import CleanDocument, count_chars, repair_layout
 from .reading import SkippedFile, read_documents
+from .script import simplified
 from .structure import split_units
 from .lexicon import Lexicon
 
@@ -34,6 +35,7 @@ class IngestResult:
     documents: list[CleanDocument] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)  # whole texts changed in reading, originals kept
     skipped: list[SkippedFile] = field(default_factory=list)  # whole files and single jsonl/csv records
     warnings: list[str] = field(default_factory=list)  # read anyway, e.g. a manifest row naming no file
     summary: dict = field(default_factory=dict)
@@ -56,6 +58,10 @@ def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
     input_chars = 0
     sources: dict[str, str] = {}
     for document in tqdm(read.documents, desc="ingesting", unit="doc", file=sys.stderr, disable=not progress):
+        text, changed = simplified(document.text)
+        if changed:  # traditional script: converted, the original kept in the change record
+            result.changes.append(Change(document.doc_id, "traditional-to-simplified", document.text, changed))
+            document = replace(document, text=text, meta={**document.meta, "converted": "traditional-to-simplified"})
         before = removals(document)  # what a PDF, Word or web-page reader took out (headers, portal chrome …)
         result.removals += before
         input_chars += count_chars(document.text) + sum(count_chars(r.text) for r in before)
@@ -96,6 +102,7 @@ def summarise(n_read: int, result: IngestResult, input_chars: int) -> dict:
         "records_skipped": sum(1 for s in result.skipped if s.record),
         "skipped": [s.to_json() for s in result.skipped],
         "warnings": list(result.warnings),
+        "converted_to_simplified": [change.doc_id for change in result.changes],
     }
 
 
@@ -114,6 +121,8 @@ def format_summary(summary: dict) -> str:
         f"removed by reason: {listing(summary['removed_by_reason'])}",
         *format_skipped(summary),
         *format_duplicates(summary),
+        *([f"converted from traditional to simplified script (originals in the --removed record): "
+           f"{listed(summary['converted_to_simplified'])}"] if summary.get("converted_to_simplified") else []),
     ]
     return "\n".join(lines)
 
@@ -159,9 +168,11 @@ def write_units(units: list[Unit], path: str | Path) -> Path:
     return write_jsonl((unit.to_json() for unit in units), path)
 
 
-def write_removals(removals: list[Removal], path: str | Path) -> Path:
-    """Write the removal record as JSONL: doc_id, reason, text, line."""
-    return write_jsonl((removal.to_json() for removal in removals), path)
+def write_removals(removals: list[Removal], path: str | Path, changes: list[Change] = ()) -> Path:
+    """Write what cleaning took out or changed as JSONL: one record per removal (doc_id, reason, text, line),
+    then one per whole-text change (doc_id, change, original, chars_changed)."""
+    records = [removal.to_json() for removal in removals] + [change.to_json() for change in changes]
+    return write_jsonl(records, path)
 
 
 def read_units(path: str | Path) -> list[Unit]:

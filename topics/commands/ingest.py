@@ -37,7 +37,8 @@ def run(args) -> int:
     result = ingest_paths(args.paths, strict=args.strict, progress=progress, themes=themes, dedupe=args.dedupe)
     written = [f"{write_units(result.units, args.output)} ({len(result.units):,} units)"]
     if args.removed:
-        written.append(f"{write_removals(result.removals, args.removed)} ({len(result.removals):,} removals)")
+        written.append(f"{write_removals(result.removals, args.removed, result.changes)} ({len(result.removals):,} "
+                       f"removals, {len(result.changes):,} whole-text changes)")
     print(format_summary(result.summary))
     print("wrote " + "; ".join(written))
     return 0

@@ -18,6 +18,7 @@ COMMANDS = {
     "ingest": "Read report files, repair their layout and split them into units (units.jsonl).",
     "tokenize": "Segment units with jieba and the policy lexicon; filter stopwords and slogans.",
     "slogans": "Rank candidate boilerplate slogans for review.",
+    "suggest": "Suggest theme words from the corpus for review, or add the accepted ones to a lexicon (--apply).",
     "run": "Run an experiment config: fit, evaluate, and write the run folder with its report.",
     "assign": "Assign themes to new text with a saved model.",
     "evaluate": "Score every model of a run against hand-coded labels.",

@@ -18,7 +18,7 @@ PACKAGE = PROJECT / "topics"
 STAGES = {
     "topics": 0, "topics.errors": 0, "topics.rules": 0, "topics.documents": 0, "topics.result": 0, "topics.versions": 0,
     "topics.tomlfile": 0, "topics.outputs": 0,
-    "topics.reading": 1, "topics.formats": 1,
+    "topics.reading": 1, "topics.formats": 1, "topics.script": 1,
     "topics.layout": 2,
     "topics.lexicon": 3, "topics.word_lists": 3,
     "topics.structure": 4,
@@ -32,7 +32,7 @@ STAGES = {
     "topics.evaluation": 12,
     "topics.config": 13, "topics.run_folder": 13,
     "topics.comparison": 14, "topics.report": 14, "topics.inference": 14, "topics.validation": 14,
-    "topics.runner": 15,
+    "topics.runner": 15, "topics.execution": 15,
     "topics.api": 16,
     "topics.commands": 17, "topics.cli": 17, "topics.__main__": 17,
 }

@@ -2,7 +2,10 @@
 
 Every model is fitted with its default parameters on the bundled sample together with
 ../shared/corpora/city_gwr_2024 (as `topics run` would), then assigns the hand-coded units afresh
-(as `topics assign` does) and is scored by macro-F1 over the six labels, on each labelled set:
+(as `topics assign` does) and is scored by macro-F1 over the six labels, on each labelled set.
+A model that needs labels (supervised, seeded-supervised) is scored on each set after training on
+the other two: their units join the training corpus with their labels (as a run with
+`[evaluation] labels = GOLD.tsv` gives them), the scored set's units keep none.
 
   dev   experiments/dev_labels_province_2026.tsv  150 provincial units, one coder; consulted for defaults
   a     experiments/handcoded_a.tsv               300 city, district and State Council units; consulted
@@ -32,7 +35,7 @@ from sklearn.metrics import f1_score
 from topics import OTHER
 from topics.documents import Unit
 from topics.ingest import ingest_paths
-from topics.models import MODEL_NAMES, make_model
+from topics.models import MODEL_NAMES, MODELS, make_model
 from topics.lexicon import Lexicon
 from topics.assignment import assignments
 from topics.mapping import apply_mapping
@@ -67,17 +70,26 @@ def main() -> int:
     print("reading and tokenizing the training corpus …", file=sys.stderr)
     train_units = [u for u in ingest_paths([str(SAMPLE), str(CORPORA / "city_gwr_2024")], themes=themes).units
                    if u.kind != "heading"]
-    corpus = build_corpus(tokenizer.tokenize([u.text for u in train_units]), no_below=5, no_above=0.3,
+    train_tokens = tokenizer.tokenize([u.text for u in train_units])
+    corpus = build_corpus(train_tokens, no_below=5, no_above=0.3,
                           keep_words=Lexicon.load().words())  # kept, as `topics run` does
 
     rows = []
     for name in args.models:
         for seed in args.seeds:
-            model = make_model(name, **({} if name == "dictionary" else {"random_state": seed}))
-            model.fit(corpus, themes, other_words, facets)
-            apply_mapping(model.result_, model.lexicon_)
             row = {"model": name, "seed": seed}
+            params = {"random_state": seed} if "random_state" in MODELS[name].param_rules else {}
+            if not MODELS[name].needs_labels:
+                model = make_model(name, **params)
+                model.fit(corpus, themes, other_words, facets)
+                apply_mapping(model.result_, model.lexicon_)
             for set_name, (units, gold) in sets.items():
+                if MODELS[name].needs_labels:  # trained on the other sets' units and labels
+                    others = [(unit, tokens, label) for other in sets if other != set_name
+                              for unit, tokens, label in zip(sets[other][0], set_tokens[other], sets[other][1])]
+                    set_corpus, set_labels = labelled_corpus(train_units, train_tokens, others)
+                    model = make_model(name, **params).fit(set_corpus, Lexicon.load(), labels=set_labels)
+                    apply_mapping(model.result_, model.lexicon_)
                 tokens = set_tokens[set_name]
                 predicted = assignments(model.result_, units, doc_topic=model.transform(tokens),
                                         known_tokens=model.known_tokens(tokens))["theme"].tolist()
@@ -88,8 +100,8 @@ def main() -> int:
             rows.append(row)
             print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
                   file=sys.stderr, flush=True)
-            if name == "dictionary":
-                break  # no randomness: one fit stands for every seed
+            if MODELS[name].deterministic:
+                break  # one fit stands for every seed
     table = pd.DataFrame(rows)
     if args.output:
         table.to_csv(args.output, index=False)
@@ -129,6 +141,19 @@ def labelled_units(path: Path) -> tuple[list[Unit], list[str]]:
         print(f"warning: {path.name}: {len(lost)} unit(s) are no longer cut the same way by ingest and are left out "
               f"(e.g. {lost[0]})", file=sys.stderr)
     return units, labels
+
+
+def labelled_corpus(units: list[Unit], tokens: list[list[str]],
+                    labelled: list[tuple[Unit, list[str], str]]) -> tuple:
+    """The training corpus (as main builds it) with the labelled units added (a unit already in it keeps
+    its place), and each corpus row's label ("" for unlabelled units): what a supervised model trains on."""
+    label_of = {unit.unit_id: label for unit, _, label in labelled}
+    known = {unit.unit_id for unit in units}
+    extra = [(unit, unit_tokens) for unit, unit_tokens, _ in labelled if unit.unit_id not in known]
+    all_units = list(units) + [unit for unit, _ in extra]
+    corpus = build_corpus(list(tokens) + [unit_tokens for _, unit_tokens in extra], no_below=5, no_above=0.3,
+                          keep_words=Lexicon.load().words())
+    return corpus, [label_of.get(all_units[i].unit_id, "") for i in corpus.kept]
 
 
 def write_gold(units: list[Unit], labels: list[str], path: Path) -> Path:

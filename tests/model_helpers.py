@@ -36,6 +36,8 @@ FAST_PARAMS = {
     "seeded-lda": {"k": 6, "passes": 3, "iterations": 20},
     "seeded-nmf": {"k": 6, "max_iter": 100},
     "dictionary": {},
+    "supervised": {},
+    "seeded-supervised": {"passes": 3, "iterations": 20},
 }
 
 

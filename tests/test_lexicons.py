@@ -206,3 +206,31 @@ def test_a_lexicon_without_facets_and_bad_facet_tables(tmp_path):
         bad.write_text('[themes.industry]\nwords = ["产业"]\n' + body, encoding="utf-8")
         with pytest.raises(InputError, match=key):
             Lexicon.load(bad).themes
+
+
+# -- the codebook's decisions (../shared/codebook.md) for a few anchor words ---------------------------
+
+
+def _theme_of(word: str) -> set[str]:
+    lexicon = Lexicon.load()
+    found = {theme for theme, words in lexicon.themes.items() if word in words}
+    return found | ({"other"} if word in lexicon.other_words else set())
+
+
+@pytest.mark.parametrize("word, theme", [
+    ("公安", "governance"), ("扫黑除恶", "governance"), ("犯罪", "governance"), ("治安", "governance"),
+    ("电信网络诈骗", "governance"), ("平安建设", "governance"),                      # public order is 平安建设
+    ("老旧小区", "livelihood"), ("城市更新", "livelihood"), ("棚户区", "livelihood"),  # urban renewal
+    ("债务", "safety"), ("金融风险", "safety"), ("安全生产", "safety"),               # risk stays safety
+    ("营商环境", "industry"), ("政务服务", "governance"),
+])
+def test_lexicon_follows_the_codebook(word, theme):
+    assert _theme_of(word) == {theme}, f"{word}: {sorted(_theme_of(word))}, codebook says {theme}"
+
+
+@pytest.mark.parametrize("word", ["国防", "军队", "双拥"])
+def test_defence_words_are_no_theme_word(word):
+    """Defence is `other` in the codebook: its words may be [other] words, never a theme's (a seeded safety
+    topic must not turn into a defence topic on State Council text)."""
+    assert _theme_of(word) <= {"other"}
+    assert word not in Lexicon.load().themes["safety"]

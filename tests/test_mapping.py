@@ -12,7 +12,7 @@ from topics.documents import Unit
 from topics.errors import InputError
 from topics.models import make_model
 from topics.result import TopicResult
-from topics.assignment import ASSIGNMENT_COLUMNS, SHARE_COLUMNS, assignments, theme_shares, unit_themes
+from topics.assignment import ASSIGNMENT_COLUMNS, SHARE_COLUMNS, assignments, in_context, theme_shares, unit_themes
 from topics.lexicon import Lexicon
 from topics import UNMAPPED
 from topics.mapping import MappingSettings, apply_mapping, map_topics, mapping_evidence, topic_lifts
@@ -154,7 +154,7 @@ def test_one_to_one_on_a_real_fit_when_topics_equal_themes():
     mapped = apply_mapping(model.result_, lexicon).topic_themes
     named = [t for t in mapped if t != "other"]
     assert len(named) == len(set(named)) >= 3  # one-to-one: no theme twice
-    assert model.result_.mapping == {"min_lift": 2.0, "min_margin": 1.25}
+    assert model.result_.mapping == {"min_lift": 2.0, "min_margin": 1.25, "section_weight": 0.2, "heading_bonus": 0.2}
     table = assignments(model.result_, [units[i] for i in corpus.kept])
     assert set(table["theme"]) <= set(themes) | {"other"}
     assert isinstance(table, pd.DataFrame) and len(table) == len(corpus.kept)
@@ -192,3 +192,21 @@ def test_a_topic_without_a_clear_margin_is_unmapped():
     result.topic_themes = [UNMAPPED, "x", UNMAPPED]
     theme, p, _ = unit_themes(np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]]), result.topic_themes)
     assert theme == [UNMAPPED, "x"] and p == pytest.approx([0.8, 0.8])
+
+
+def test_a_units_section_and_heading_count_as_evidence():
+    units = [Unit("d", f"d:u{i}", "paragraph", heading, "……", weak_label=label, meta={"section": ["（一）生态"]})
+             for i, (heading, label) in enumerate([("生态", "x"), ("", ""), ("", "")])]
+    units.append(Unit("e", "e:u0", "paragraph", "", "……"))  # new text given alone: no section, no heading
+    probs = np.array([[0.6, 0.4], [0.45, 0.55], [0.9, 0.1], [0.45, 0.55]])
+    plain = in_context(probs, ["x", "y"], units)
+    assert np.array_equal(plain, probs)
+    mixed = in_context(probs, ["x", "y"], units, section_weight=0.5)
+    section = probs[:3].mean(axis=0)
+    assert mixed[1] == pytest.approx(0.5 * probs[1] + 0.5 * section)  # pulled toward its section: now x
+    assert mixed[3] == pytest.approx(probs[3])  # no section recorded: left alone
+    bonus = in_context(probs, ["x", "y"], units, heading_bonus=0.5)
+    assert bonus[0] == pytest.approx([1.1 / 1.5, 0.4 / 1.5]) and bonus[1] == pytest.approx(probs[1])
+    assert np.allclose(bonus.sum(axis=1), 1)
+    theme, _, _ = unit_themes(probs, ["x", "y"], units=units, structure={"section_weight": 0.5})
+    assert theme == ["x", "x", "x", "y"]

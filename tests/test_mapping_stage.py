@@ -53,7 +53,7 @@ def test_remap_changes_the_mapping_without_refitting(finished_run):
     assert main(["remap", str(finished_run), "--min-lift", "1000", "--no-progress"]) == 0
     assert all(path.stat().st_mtime_ns == mtime for path, mtime in fitted.items())  # no fit was redone
     lda = json.loads((finished_run / "models" / "lda" / "result.json").read_text(encoding="utf-8"))
-    assert lda["topic_themes"] == ["other"] * 6 and lda["mapping"] == {"min_lift": 1000.0, "min_margin": 1.25}
+    assert lda["topic_themes"] == ["other"] * 6 and lda["mapping"] == {"min_lift": 1000.0, "min_margin": 1.25, "section_weight": 0.2, "heading_bonus": 0.2}
     seeded = json.loads((finished_run / "models" / "seeded-lda" / "result.json").read_text(encoding="utf-8"))
     assert seeded["topic_themes"][:5] == ["ecology", "industry", "industry", "livelihood", "governance"]  # seeds keep theirs
     assigned = pd.read_csv(finished_run / "assignments.csv")

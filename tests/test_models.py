@@ -14,7 +14,7 @@ import pytest
 from model_helpers import FAST_PARAMS, sample_units_and_tokens, seed_theme_rows, units_and_tokens
 from topics import OTHER, UNMAPPED
 from topics.errors import InputError
-from topics.models import MODEL_NAMES, load_model, make_model, model_params
+from topics.models import MODEL_NAMES, MODELS, load_model, make_model, model_params
 from topics.lexicon import Lexicon
 from topics.assignment import assignments
 from topics.mapping import apply_mapping
@@ -37,10 +37,17 @@ def mapped(model):
     return model
 
 
+def sample_labels(corpus):
+    """The weak labels of a corpus of the sample's units, one per row (for models that need labels)."""
+    units = sample_units_and_tokens()[0]
+    return [units[i].weak_label for i in corpus.kept]
+
+
 def fit(name, corpus, themes, **params):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # seed words missing from a small sample's vocabulary
-        return mapped(make_model(name, **{**FAST_PARAMS[name], **params}).fit(corpus, themes))
+        return mapped(make_model(name, **{**FAST_PARAMS[name], **params}).fit(corpus, themes,
+                                                                              labels=sample_labels(corpus)))
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -60,7 +67,7 @@ def test_result_has_the_shared_shape(sample, name):
     assert np.array_equal(result.doc_lengths, corpus.doc_lengths)
     assert np.array_equal(result.term_frequency, corpus.term_frequency)
     assert result.params == model.get_params()
-    if name != "dictionary":
+    if "k" in FAST_PARAMS[name]:
         assert k == FAST_PARAMS[name]["k"]
 
 
@@ -78,7 +85,7 @@ def test_same_seed_gives_identical_topics_and_assignments(sample, name):
         pd.testing.assert_frame_equal(assignments(other.result_, kept), assignments(first, kept))
 
 
-@pytest.mark.parametrize("name", [n for n in MODEL_NAMES if n != "dictionary"])
+@pytest.mark.parametrize("name", [n for n in MODEL_NAMES if not MODELS[n].deterministic])
 def test_another_seed_gives_other_topics(sample, name):
     units, tokens, corpus, themes = sample
     a, b = fit(name, corpus, themes, random_state=1), fit(name, corpus, themes, random_state=2)
@@ -143,7 +150,7 @@ def test_lexicon_words_the_corpus_never_uses_stay_out_of_the_result_but_survive_
     assert corpus.unseen > 100  # a one-page sample uses few of the lexicon's words
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = mapped(make_model(name, **FAST_PARAMS[name]).fit(corpus, themes, other_words))
+        model = mapped(make_model(name, **FAST_PARAMS[name]).fit(corpus, themes, other_words, labels=sample_labels(corpus)))
     assert model.result_.vocab == corpus.vocab[:corpus.seen]  # topics show only words of the corpus
     assert model.result_.topic_word.shape[1] == corpus.seen and (model.result_.term_frequency > 0).all()
     loaded = load_model(model.save(tmp_path / name))
@@ -151,7 +158,7 @@ def test_lexicon_words_the_corpus_never_uses_stay_out_of_the_result_but_survive_
     assert np.allclose(loaded.transform(unseen_text), model.transform(unseen_text))
     # only the dictionary and seeded LDA (through its prior) know what such words mean; the other
     # models are fitted without them, exactly as without keep_words
-    assert model.reads_unseen_words == (name in ("dictionary", "seeded-lda"))
+    assert model.reads_unseen_words == (name in ("dictionary", "seeded-lda", "seeded-supervised"))
     if model.reads_unseen_words:
         assert model.vocab_ == loaded.vocab_ == corpus.vocab
         assert loaded.known_tokens(unseen_text).tolist() == [40]
@@ -160,7 +167,8 @@ def test_lexicon_words_the_corpus_never_uses_stay_out_of_the_result_but_survive_
         assert loaded.known_tokens(unseen_text).tolist() == [0]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            plain = mapped(make_model(name, **FAST_PARAMS[name]).fit(sample[2], themes, other_words))
+            plain = mapped(make_model(name, **FAST_PARAMS[name]).fit(sample[2], themes, other_words,
+                                                                      labels=sample_labels(sample[2])))
         assert np.array_equal(plain.result_.topic_word, model.result_.topic_word)
 
 
@@ -315,7 +323,7 @@ def test_dictionary_assigns_the_theme_with_most_lexicon_words(sample):
 # ---- bad input ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [n for n in MODEL_NAMES if n != "dictionary"])
+@pytest.mark.parametrize("name", [n for n in MODEL_NAMES if MODELS[n].has_k()])
 def test_more_topics_than_units(sample, name):
     units, tokens, corpus, themes = sample
     n = corpus.matrix.shape[0]
@@ -382,7 +390,7 @@ def test_every_model_lists_its_parameters_with_defaults():
     for name in MODEL_NAMES:
         params = model_params(name)
         assert params == make_model(name).get_params()
-        if name != "dictionary":
+        if MODELS[name].has_k():
             assert "k" in params and params["random_state"] == 0
 
 

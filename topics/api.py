@@ -60,7 +60,8 @@ def read_corpus(source, *, lexicon: Lexicon | str | Path | None = None, text_col
 
 def fit(units: pd.DataFrame, model: str = "seeded-lda", *, k: int | None = None, seed: int = 1,
         lexicon: Lexicon | str | Path | None = None, min_lift: float = MappingSettings.min_lift,
-        min_margin: float = MappingSettings.min_margin,
+        min_margin: float = MappingSettings.min_margin, section_weight: float = MappingSettings.section_weight,
+        heading_bonus: float = MappingSettings.heading_bonus,
         tokenizer: dict | None = None, no_below: int = 2, no_above: float = 0.5, **params) -> "FittedModel":
     """Fit one model on units (a DataFrame from ``read_corpus``) and map its topics to themes.
 
@@ -78,7 +79,8 @@ def fit(units: pd.DataFrame, model: str = "seeded-lda", *, k: int | None = None,
     if "random_state" in estimator.param_rules:
         estimator.set_params(random_state=seed)
     estimator.fit(corpus, lexicon)
-    apply_mapping(estimator.result_, lexicon, MappingSettings(min_lift=min_lift, min_margin=min_margin))
+    apply_mapping(estimator.result_, lexicon, MappingSettings(min_lift=min_lift, min_margin=min_margin,
+                                                              section_weight=section_weight, heading_bonus=heading_bonus))
     estimator.tokenizer_settings_ = settings.to_dict()
     return FittedModel(estimator, units.reset_index(drop=True), token_lists, corpus.kept)
 

@@ -31,15 +31,51 @@ def theme_probabilities(doc_topic: np.ndarray, topic_themes: list[str]) -> tuple
     return names, np.asarray(doc_topic, dtype=float) @ membership
 
 
+def in_context(probs: np.ndarray, names: list[str], units: list, section_weight: float = 0.0,
+               heading_bonus: float = 0.0) -> np.ndarray:
+    """Theme probabilities with each unit's place in its report as evidence, its own words still decisive.
+
+    A unit's probabilities are mixed with the mean of the units under the same section heading of its
+    document (``section_weight``), then the theme its heading names (its weak label) gets
+    ``heading_bonus`` more before the row is normalised again. Units without a recorded section (new
+    text given unit by unit) are not mixed. Measured on the consulted hand-coded sets (seeded LDA,
+    experiments/structure_prior.py): weight 0.2 and bonus 0.2 raised macro-F1 by 0.01 (dev), 0.015 (A)
+    and 0.03 (B); more of either helped less or hurt."""
+    probs = np.asarray(probs, dtype=float)
+    if section_weight > 0:
+        groups: dict[tuple, list[int]] = {}
+        for i, unit in enumerate(units):
+            if "section" in unit.meta:
+                groups.setdefault((unit.doc_id, tuple(unit.meta["section"])), []).append(i)
+        mixed = probs.copy()
+        for members in groups.values():
+            mixed[members] = (1 - section_weight) * probs[members] + section_weight * probs[members].mean(axis=0)
+        probs = mixed
+    if heading_bonus > 0:
+        column = {name: j for j, name in enumerate(names)}
+        probs = probs.copy()
+        for i, unit in enumerate(units):
+            if unit.weak_label in column:
+                probs[i, column[unit.weak_label]] += heading_bonus
+        probs /= probs.sum(axis=1, keepdims=True)
+    return probs
+
+
 def unit_themes(
-    doc_topic: np.ndarray, topic_themes: list[str], known_tokens: np.ndarray | None = None
+    doc_topic: np.ndarray, topic_themes: list[str], known_tokens: np.ndarray | None = None,
+    units: list | None = None, structure: dict | None = None,
 ) -> tuple[list[str], np.ndarray, list[str]]:
     """Theme, its probability p and the runner-up theme of every unit.
 
     Ties go to the theme listed first. Units with ``known_tokens`` == 0 (no word of the
-    model's vocabulary) get ``other`` with p = 0: there is no evidence for any theme.
+    model's vocabulary) get ``other`` with p = 0: there is no evidence for any theme. With ``units``
+    and ``structure`` ({"section_weight", "heading_bonus"}, see in_context) the units' places in their
+    reports count as evidence too.
     """
     names, probs = theme_probabilities(doc_topic, topic_themes)
+    if units is not None and structure:
+        probs = in_context(probs, names, units, structure.get("section_weight", 0.0),
+                           structure.get("heading_bonus", 0.0))
     order = np.argsort(-probs, axis=1, kind="stable")
     best = order[:, 0]
     theme = [names[j] for j in best]
@@ -66,7 +102,8 @@ def assignments(
     """
     doc_topic = result.doc_topic if doc_topic is None else np.asarray(doc_topic, dtype=float)
     _check_aligned(result, units, doc_topic)
-    theme, p, runner_up = unit_themes(doc_topic, result.topic_themes, known_tokens)
+    # the mapping settings saved with the result say how much a unit's place in its report counts
+    theme, p, runner_up = unit_themes(doc_topic, result.topic_themes, known_tokens, units, result.mapping)
     frame = pd.DataFrame(
         {
             "doc_id": [u.doc_id for u in units],

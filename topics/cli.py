@@ -24,6 +24,8 @@ COMMANDS = {
     "evaluate": "Score every model of a run against hand-coded labels.",
     "report": "Re-render the report of a finished run without refitting.",
     "remap": "Map a finished run's topics to themes again with other settings, without refitting.",
+    "shares": "Theme shares per document or group of documents, with bootstrap intervals.",
+    "effects": "Effects of document metadata on theme shares, with intervals (fractional logit).",
     "examples": "Show the units that express each topic and theme most, per model.",
     "validate": "Write a human-validation kit for a finished run, or score coders' answers to one (--score).",
 }

@@ -55,7 +55,9 @@ def comparison_markdown(metrics: pd.DataFrame, config: dict, summary: dict, them
             f"Label scores compare each fitted unit's theme with the theme its heading names (weak labels; "
             f"{summary['units_labelled']} of {summary['units']} units have one). The headings are matched with the "
             "same theme lexicon that the dictionary baseline and the seeded models use, so those models are "
-            "favoured: read their label scores as agreement with the lexicon, not as accuracy.")
+            "favoured: read their label scores as agreement with the lexicon, not as accuracy. The heading bonus "
+            f"(themes.heading_bonus = {config['themes'].get('heading_bonus', 0)}) adds weight to the theme a unit's "
+            "heading names, which favours every model on these labels further.")
     else:
         lines.append(f"Label scores compare each fitted unit's theme with its hand-coded label in {labels} "
                      f"({summary['units_labelled']} of {summary['units']} units labelled).")

@@ -12,8 +12,9 @@ from pathlib import Path
 from . import OTHER
 from .errors import InputError
 from .lexicon import DEFAULT_LEXICON_PATH, Lexicon
-from .mapping import DEFAULT_MIN_LIFT, DEFAULT_MIN_MARGIN, MappingSettings
-from .rules import Rule, boolean, check, check_all
+from .mapping import (DEFAULT_HEADING_BONUS, DEFAULT_MIN_LIFT, DEFAULT_MIN_MARGIN, DEFAULT_SECTION_WEIGHT,
+                      MappingSettings)
+from .rules import Rule, boolean, check, check_all, integer
 from .tomlfile import read_toml
 from .vectorize import FILTER_RULES
 
@@ -24,6 +25,8 @@ DEFAULTS: dict[str, dict] = {
         "output": "",  # run folder, relative to the config file; default runs/<name> in the current folder
         "seeds": [1, 2, 3, 4, 5],
         "progress": True,
+        "scheduler": "serial",  # where fits and segmentation run: "serial", "local" (a Dask cluster here) or "tcp://host:port"
+        "workers": 2,  # worker processes of a "local" cluster
     },
     "corpus": {
         "paths": None,  # files or folders, relative to the config file
@@ -42,6 +45,8 @@ DEFAULTS: dict[str, dict] = {
         "lexicon": "",  # a theme lexicon TOML; "" means the package's own (the resolved config names the file)
         "min_lift": DEFAULT_MIN_LIFT,  # theme mapping: a free topic below this lift for its theme is 'other'
         "min_margin": DEFAULT_MIN_MARGIN,  # ... and 'unmapped' unless its lift clears its rivals by this factor
+        "section_weight": DEFAULT_SECTION_WEIGHT,  # a unit's theme: mixed with its section's units by this weight
+        "heading_bonus": DEFAULT_HEADING_BONUS,  # ... and this much more for the theme its heading names
     },
     "models": {},  # name -> {k = int | [ints], <model parameters>}
     "evaluation": {
@@ -123,6 +128,12 @@ def _resolve(path: str, base_dir: Path) -> Path:
 # a run name becomes a folder name under runs/: no separators, no "..", no control characters
 _RUN_NAME = re.compile(r"[^/\\\x00-\x1f]+")
 MAX_SEED = 2**32 - 1  # numpy's and gensim's random states take seeds below 2**32
+# where fits and segmentation run (topics.execution): here, a Dask cluster started for the run, or a running one
+SCHEDULERS = ("serial", "local")
+_SCHEDULER_ADDRESS = re.compile(r"(tcp|tls)://\S+:\d+")
+SCHEDULER = Rule(lambda v: isinstance(v, str) and (v in SCHEDULERS or bool(_SCHEDULER_ADDRESS.fullmatch(v))),
+                 '"serial", "local" or the address of a running Dask scheduler ("tcp://host:port")')
+WORKERS = integer(1, 1024)
 
 
 def _check_run(run: dict, source: str) -> None:
@@ -138,6 +149,7 @@ def _check_run(run: dict, source: str) -> None:
     _expect(len(set(seeds)) == len(seeds), source, "run.seeds", "a list without repeats", seeds)
     _expect(isinstance(run["output"], str), source, "run.output", "a folder path", run["output"])
     _expect(isinstance(run["progress"], bool), source, "run.progress", "true or false", run["progress"])
+    check_all(run, {"scheduler": SCHEDULER, "workers": WORKERS}, source, prefix="run.")
 
 
 def _check_corpus(corpus: dict, source: str, base_dir: Path) -> None:
@@ -190,7 +202,7 @@ def _check_themes(themes: dict, source: str, base_dir: Path) -> Lexicon:
         raise InputError(f"{source}: themes.lexicon: {lexicon}: no such file{looked}")
     themes["lexicon"] = str(path)
     try:
-        MappingSettings(min_lift=themes["min_lift"], min_margin=themes["min_margin"])
+        MappingSettings.from_config({"themes": themes})
     except InputError as err:
         raise InputError(f"{source}: {err}") from None
     return Lexicon.load(path)

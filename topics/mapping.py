@@ -36,6 +36,8 @@ from .rules import check, number
 
 DEFAULT_MIN_LIFT = 2.0
 DEFAULT_MIN_MARGIN = 1.25
+DEFAULT_SECTION_WEIGHT = 0.2
+DEFAULT_HEADING_BONUS = 0.2
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,15 @@ class MappingSettings:
 
     min_lift: float = DEFAULT_MIN_LIFT
     min_margin: float = DEFAULT_MIN_MARGIN  # 1: no margin asked, every topic over min_lift is mapped
+    # how much a unit's place in its report counts when its theme is chosen (topics.assignment.in_context)
+    section_weight: float = DEFAULT_SECTION_WEIGHT
+    heading_bonus: float = DEFAULT_HEADING_BONUS
 
     def __post_init__(self) -> None:
         check(self.min_lift, number(0), "themes.min_lift")
         check(self.min_margin, number(1), "themes.min_margin")
+        check(self.section_weight, number(0, 1, high_open=True), "themes.section_weight")
+        check(self.heading_bonus, number(0), "themes.heading_bonus")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -56,8 +63,9 @@ class MappingSettings:
     def from_config(cls, config: dict) -> "MappingSettings":
         """The settings of a resolved config's [themes] table (a run made before min_margin existed was
         mapped without a margin)."""
-        themes = config.get("themes", {})
-        return cls(min_lift=themes.get("min_lift", DEFAULT_MIN_LIFT), min_margin=themes.get("min_margin", 1.0))
+        themes = config.get("themes", {})  # runs made before a setting existed did without it
+        return cls(min_lift=themes.get("min_lift", DEFAULT_MIN_LIFT), min_margin=themes.get("min_margin", 1.0),
+                   section_weight=themes.get("section_weight", 0.0), heading_bonus=themes.get("heading_bonus", 0.0))
 
 
 def word_lifts(result: TopicResult, word_lists: list[list[str]]) -> np.ndarray:

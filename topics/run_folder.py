@@ -69,7 +69,8 @@ def create_folder(run_dir: Path) -> None:
 
 # Settings that change no fit: a run of a config that differs only in these is the same run (resumed,
 # and re-mapped with the new min_lift by the mapping stage).
-NEUTRAL_SETTINGS = (("run", "progress"), ("tokenizer", "cache"), ("themes", "min_lift"), ("themes", "min_margin"))
+NEUTRAL_SETTINGS = (("run", "progress"), ("tokenizer", "cache"), ("themes", "min_lift"), ("themes", "min_margin"),
+                    ("themes", "section_weight"), ("themes", "heading_bonus"))
 
 
 def claim(run_dir: Path, config: dict) -> None:

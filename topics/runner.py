@@ -11,8 +11,11 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import shutil
 import sys
+import tempfile
+import threading
 import time
 import warnings
 from contextlib import contextmanager
@@ -21,13 +24,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 from tqdm import tqdm
 
 from .assignment import assignments, theme_shares
 from .comparison import comparison_markdown
-from .config import load_config
+from .config import SCHEDULER, WORKERS, load_config
 from .errors import InputError
 from .evaluation import gold_labels_for
+from .execution import SerialExecutor, executor
 from .ingest import ingest_paths
 from .lexicon import LEXICON_FILE, Lexicon
 from . import UNMAPPED
@@ -35,6 +40,7 @@ from .mapping import MappingSettings, apply_mapping
 from .metrics import MetricContext, compute_metrics, measure, stability
 from .models import MODELS, load_model, make_model
 from .result import TopicResult
+from .rules import check
 from .run_folder import (DONE, UNIT_SHARES_FILE, UNITS_FILE, RunUnits, check_inputs_unchanged, claim, create_folder,
                          fit_folder, locked, mark_done, mark_unfinished, read_fit, read_run_units, write_csv, write_text)
 from .tokenize import Tokenizer, TokenizerSettings
@@ -74,31 +80,39 @@ class PreparedCorpus:
         return digest.hexdigest()
 
 
-def run_experiment(config_path: str | Path, run_dir: str | Path | None = None, *, progress: bool | None = None) -> Path:
+def run_experiment(config_path: str | Path, run_dir: str | Path | None = None, *, progress: bool | None = None,
+                   scheduler: str | None = None, workers: int | None = None) -> Path:
     """Run the config file and return the run folder (which holds report.html when enabled).
-    ``progress`` overrides the config's run.progress."""
-    return run_config(load_config(config_path), run_dir, progress=progress)
+    ``progress``, ``scheduler`` and ``workers`` override the config's run.progress, run.scheduler, run.workers."""
+    return run_config(load_config(config_path), run_dir, progress=progress, scheduler=scheduler, workers=workers)
 
 
-def run_config(config: dict, run_dir: str | Path | None = None, *, progress: bool | None = None) -> Path:
+def run_config(config: dict, run_dir: str | Path | None = None, *, progress: bool | None = None,
+               scheduler: str | None = None, workers: int | None = None) -> Path:
     """Run a resolved config (see topics.config.resolve_config) and return the run folder."""
     config = copy.deepcopy(config)
-    if progress is not None:
-        config["run"]["progress"] = progress
+    for key, value, rule in (("progress", progress, None), ("scheduler", scheduler, SCHEDULER), ("workers", workers, WORKERS)):
+        if value is not None:
+            if rule is not None:
+                check(value, rule, key)
+            config["run"][key] = value
     progress = config["run"]["progress"]
     run_dir = Path(run_dir or config["run"]["output"] or Path("runs") / config["run"]["name"])
     lexicon = Lexicon.load(config["themes"]["lexicon"] or None)
-    create_folder(run_dir)
-    with locked(run_dir):
-        claim(run_dir, config)
-        _run_locked(run_dir, config, lexicon, progress)
+    # segmentation chunks and fits run on this executor; it is opened first, so that an unreachable
+    # scheduler stops the run before the folder is touched
+    with executor(config["run"]["scheduler"], config["run"]["workers"]) as tasks:
+        create_folder(run_dir)
+        with locked(run_dir):
+            claim(run_dir, config)
+            _run_locked(run_dir, config, lexicon, tasks, progress)
     return run_dir
 
 
-def _run_locked(run_dir: Path, config: dict, lexicon: Lexicon, progress: bool) -> None:
-    clock = Stopwatch()
+def _run_locked(run_dir: Path, config: dict, lexicon: Lexicon, tasks, progress: bool) -> None:
+    clock = Stopwatch(sample_memory=True)
     started = time.perf_counter()
-    prepared = prepare_corpus(config, lexicon, progress=progress, clock=clock)
+    prepared = prepare_corpus(config, lexicon, progress=progress, clock=clock, executor=tasks)
     resumed = check_inputs_unchanged(run_dir, prepared.fingerprint(lexicon.to_dict()))
     # from here on the folder is being rewritten: until DONE comes back it is not a finished run
     mark_unfinished(run_dir)
@@ -107,17 +121,9 @@ def _run_locked(run_dir: Path, config: dict, lexicon: Lexicon, progress: bool) -
     write_text(run_dir / "corpus_summary.json", json.dumps(prepared.summary, ensure_ascii=False, indent=1))
     lexicon.save(run_dir / LEXICON_FILE)
     write_run_units(run_dir, prepared)
-
     with clock("fit"):
-        jobs = fit_jobs(config, lexicon)
-        if resumed:
-            kept = sum(1 for job in jobs if (fit_folder(run_dir, *job) / "metrics.json").is_file())
-            tqdm.write(f"resuming {run_dir}: {kept} of {len(jobs)} fits kept", file=sys.stderr)
-        warned: set[str] = set()
-        bar = tqdm(jobs, desc="fitting", unit="fit", disable=not progress)
-        for name, k, seed in bar:
-            bar.set_postfix_str(f"{name} k={k} seed={seed}")
-            _fit_unless_kept(run_dir, config, prepared, lexicon, name, k, seed, warned, clock)
+        fit_grid(run_dir, config, prepared, lexicon, tasks, resumed=resumed, progress=progress, clock=clock)
+    del prepared  # the tables read the run folder back; the workers have dropped their copies
 
     with clock("tables"):
         write_tables(run_dir, config, lexicon, clock=clock)
@@ -128,33 +134,92 @@ def _run_locked(run_dir: Path, config: dict, lexicon: Lexicon, progress: bool) -
             write_plots(run_dir)
             write_report(run_dir, progress=progress)
     clock.seconds["total"] = round(time.perf_counter() - started, 3)
-    write_text(run_dir / "timings.json", json.dumps(clock.seconds, indent=1))
+    write_text(run_dir / "timings.json", json.dumps(clock.summary(), indent=1))
     mark_done(run_dir)  # last: only now is the folder a finished run
 
 
 class Stopwatch:
-    """Wall-clock seconds per stage, written to timings.json for the pipeline benchmark.
-    Stages named "fit:<part>" break the fit stage down (model fitting, metrics, unit shares, saving)."""
+    """Wall-clock seconds per stage, written to timings.json for the benchmarks.
+    Stages named "fit:<part>" or "metric:<name>" break the fit stage down; on a Dask cluster they are
+    summed over the fits, so together they can exceed the stage's wall time.
 
-    def __init__(self) -> None:
+    It also samples, every 0.1 s while a stage runs, the resident memory (RSS) of this process and of its
+    child processes (a local Dask cluster's workers, segmentation workers): timings.json's peak_rss_mb
+    holds each stage's highest sum. A shorter spike can be missed; workers of a remote cluster are not seen."""
+
+    SAMPLE_SECONDS = 0.1
+
+    def __init__(self, *, sample_memory: bool = False) -> None:
         self.seconds: dict[str, float] = {}
+        self.peak_mb: dict[str, float] = {}
+        self.sample_memory = sample_memory
+        self._open: list[str] = []
+        self._lock = threading.Lock()
+        self._sampler: threading.Thread | None = None
 
     @contextmanager
     def __call__(self, stage: str):
         start = time.perf_counter()
+        with self._lock:
+            self._open.append(stage)
+            if self.sample_memory and self._sampler is None:
+                self._sampler = threading.Thread(target=self._sample_while_open, daemon=True, name="rss-sampler")
+                self._sampler.start()
         try:
             yield
         finally:
+            if self.sample_memory:
+                self._sample()
+            with self._lock:
+                self._open.remove(stage)
             self.seconds[stage] = round(self.seconds.get(stage, 0.0) + time.perf_counter() - start, 3)
+
+    def add(self, seconds: dict[str, float]) -> None:
+        """Add the seconds a task measured for itself (on a worker) to this run's."""
+        for stage, value in seconds.items():
+            self.seconds[stage] = round(self.seconds.get(stage, 0.0) + value, 3)
+
+    def summary(self) -> dict:
+        return {**self.seconds, "peak_rss_mb": {stage: round(mb, 1) for stage, mb in self.peak_mb.items()}}
+
+    def _sample_while_open(self) -> None:
+        while True:
+            time.sleep(self.SAMPLE_SECONDS)
+            with self._lock:
+                if not self._open:  # no stage running: stop (the next stage starts a new sampler)
+                    self._sampler = None
+                    return
+            self._sample()
+
+    def _sample(self) -> None:
+        mb = _tree_rss_mb()
+        with self._lock:
+            open_stages = list(self._open)
+        for stage in open_stages:
+            if mb > self.peak_mb.get(stage, 0.0):
+                self.peak_mb[stage] = mb
+
+
+def _tree_rss_mb() -> float:
+    """Resident memory of this process and its descendants, in MiB."""
+    me = psutil.Process()
+    total = 0
+    for process in [me, *me.children(recursive=True)]:
+        try:
+            total += process.memory_info().rss
+        except psutil.Error:  # ended between listing and reading
+            pass
+    return total / 2**20
 
 
 # ---------------------------------------------------------------- corpus
 
 
 def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
-                   clock: Stopwatch | None = None) -> PreparedCorpus:
+                   clock: Stopwatch | None = None, executor=None) -> PreparedCorpus:
     """Ingest, tokenize, label, split off the held-out units and build the one vocabulary every model
-    uses (with the lexicon's words kept in it unless vocabulary.keep_lexicon is off)."""
+    uses (with the lexicon's words kept in it unless vocabulary.keep_lexicon is off). ``executor``: a
+    topics.execution executor whose workers segment large corpora chunk by chunk."""
     clock = clock or Stopwatch()
     with clock("ingest"):
         ingested = ingest_paths(config["corpus"]["paths"], strict=config["corpus"]["strict"], progress=progress,
@@ -164,7 +229,8 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
     if not units:
         raise InputError(f"corpus.paths: no units could be read from {', '.join(config['corpus']['paths'])}")
     with clock("tokenize"):
-        tokenizer = Tokenizer(TokenizerSettings.from_dict(config["tokenizer"]), lexicon_words=lexicon.words())
+        tokenizer = Tokenizer(TokenizerSettings.from_dict(config["tokenizer"]), lexicon_words=lexicon.words(),
+                              executor=None if isinstance(executor, SerialExecutor) else executor)
         token_lists = tokenizer.tokenize([unit.text for unit in units], progress=progress)
         unsplittable = tokenizer.unsplittable(lexicon.words())
     if unsplittable:
@@ -250,60 +316,152 @@ def model_seeds(name: str, config: dict) -> list[int]:
     return config["run"]["seeds"][:1] if MODELS[name].deterministic else config["run"]["seeds"]
 
 
-def _fit_unless_kept(run_dir: Path, config: dict, prepared: PreparedCorpus, lexicon: Lexicon, name: str, k: int,
-                     seed: int, warned: set[str], clock: Stopwatch) -> None:
-    """Fit one model × k × seed into its fit folder, unless an earlier start finished it."""
-    fit_dir = fit_folder(run_dir, name, k, seed)
-    row_file = fit_dir / "metrics.json"
-    if row_file.exists():
-        try:  # kept from an earlier start: reused only when every file of it still reads
-            read_fit(fit_dir)
-            load_model(fit_dir)
-            return
-        except InputError as err:
-            tqdm.write(f"warning: {fit_dir}: damaged, fitted again ({err})", file=sys.stderr)
-    if fit_dir.exists():
-        shutil.rmtree(fit_dir)  # an interrupted fit: start it again
-    params = {key: value for key, value in config["models"][name].items() if key != "k"}
-    if MODELS[name].has_k():
-        params["k"] = k
-    if "random_state" in MODELS[name].param_rules:
-        params["random_state"] = seed
-    model = make_model(name, **params)
+@dataclass
+class FitInputs:
+    """What every fit reads, sent once to each worker: the training counts, every unit's tokens (for the
+    metrics and for the units not fitted on), and the labels of the fitted units (for models that need them)."""
+
+    corpus: object
+    token_lists: list[list[str]]
+    train_index: list[int]
+    heldout_index: list[int]
+    other_index: list[int]
+    train_labels: list[str]
+
+    @classmethod
+    def of(cls, prepared: PreparedCorpus) -> "FitInputs":
+        return cls(prepared.corpus, prepared.token_lists, prepared.train_index, prepared.heldout_index,
+                   prepared.other_index, [prepared.labels[i] for i in prepared.train_index])
+
+
+@dataclass
+class FitJob:
+    """One fit of the grid with the settings it needs from the config."""
+
+    name: str
+    k: int
+    seed: int
+    params: dict  # the model's table of the config
+    metrics: list[str]  # evaluation.metrics
+    tokenizer: dict  # the tokenizer settings, saved with the model
+
+    def __repr__(self) -> str:  # names the fit in messages about its task
+        return f"{self.name} k={self.k} seed={self.seed}"
+
+
+@dataclass
+class FitOutput:
+    """What a fit task returns: the files of its fit folder (relative path → bytes; metrics.json among
+    them), its warnings, and the seconds of its parts."""
+
+    files: dict[str, bytes]
+    warnings: list[str]
+    seconds: dict[str, float]
+
+
+def fit_grid(run_dir: Path, config: dict, prepared: PreparedCorpus, lexicon: Lexicon, tasks, *, resumed: bool,
+             progress: bool, clock: Stopwatch) -> None:
+    """Fit every model × k × seed not kept from an earlier start, one task each, writing each fit's folder
+    as its task finishes (so an interrupted run keeps every fit finished before it stopped)."""
+    jobs = fit_jobs(config, lexicon)
+    todo = [FitJob(name, k, seed, config["models"][name], config["evaluation"]["metrics"], config["tokenizer"])
+            for name, k, seed in jobs if not _kept(fit_folder(run_dir, name, k, seed))]
+    if resumed:
+        tqdm.write(f"resuming {run_dir}: {len(jobs) - len(todo)} of {len(jobs)} fits kept", file=sys.stderr)
+    if not todo:
+        return
+    inputs = tasks.share(FitInputs.of(prepared))
+    shared_lexicon = tasks.share(lexicon)
+    warned: set[str] = set()
+    with tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="fitting", unit="fit", disable=not progress) as bar:
+        for job, output in tasks.map(fit_task, todo, inputs, shared_lexicon, ordered=False):
+            fit_dir = fit_folder(run_dir, job.name, job.k, job.seed)
+            _write_fit(fit_dir, output)
+            _show_warnings(fit_dir, output.warnings, warned)
+            clock.add(output.seconds)
+            bar.set_postfix_str(repr(job))
+            bar.update()
+
+
+def _kept(fit_dir: Path) -> bool:
+    """A fit finished by an earlier start, every file of which still reads."""
+    if not (fit_dir / "metrics.json").exists():
+        return False
+    try:
+        read_fit(fit_dir)
+        load_model(fit_dir)
+        return True
+    except InputError as err:
+        tqdm.write(f"warning: {fit_dir}: damaged, fitted again ({err})", file=sys.stderr)
+        return False
+
+
+def fit_task(job: FitJob, inputs: FitInputs, lexicon: Lexicon) -> FitOutput:
+    """One fit, as a task: a pure function of its inputs that returns its fit folder's files, so it runs
+    the same here or on any worker (which needs no access to the run folder)."""
+    clock = Stopwatch()
+    params = {key: value for key, value in job.params.items() if key != "k"}
+    model_class = MODELS[job.name]
+    if model_class.has_k():
+        params["k"] = job.k
+    if "random_state" in model_class.param_rules:
+        params["random_state"] = job.seed
+    model = make_model(job.name, **params)
+    extra = {"labels": inputs.train_labels} if getattr(model_class, "needs_labels", False) else {}
     with warnings.catch_warnings(record=True) as caught, clock("fit:models"):
         warnings.simplefilter("always")
         try:
-            _, seconds, peak_mb = measure(lambda: model.fit(prepared.corpus, lexicon))
+            _, seconds, peak_mb = measure(lambda: model.fit(inputs.corpus, lexicon, **extra))
         except InputError as err:  # e.g. k larger than the units, seed words missing: name the config key
-            raise InputError(f"models.{name} (k={k}, seed={seed}): {err}") from None
-    if model.result_.k != k:
-        raise RuntimeError(f"{name}: fitted {model.result_.k} topics, the runner expected {k}")
-    _report_warnings(fit_dir, name, caught, warned)
-    with clock("fit:saving"):
-        model.save(fit_dir, tokenizer_settings=config["tokenizer"])
-    with clock("fit:unit_shares"):
-        doc_topic, known = _all_units_doc_topic(model, prepared)
-        np.savez_compressed(fit_dir / UNIT_SHARES_FILE, doc_topic=doc_topic, known=known)
-    with clock("fit:metrics"):
-        row = _fit_metrics(model, prepared, config, name, k, seed, fit_dir, seconds, peak_mb, clock)
-    write_text(row_file, json.dumps(row))  # written last: marks the fit complete
+            raise InputError(f"models.{job.name} (k={job.k}, seed={job.seed}): {err}") from None
+    if model.result_.k != job.k:
+        raise RuntimeError(f"{job.name}: fitted {model.result_.k} topics, the runner expected {job.k}")
+    with tempfile.TemporaryDirectory(prefix="topics-fit-") as tmp:
+        folder = Path(tmp)
+        with clock("fit:saving"):
+            model.save(folder, tokenizer_settings=job.tokenizer)
+        with clock("fit:unit_shares"):
+            doc_topic, known = _all_units_doc_topic(model, inputs)
+            np.savez_compressed(folder / UNIT_SHARES_FILE, doc_topic=doc_topic, known=known)
+        with clock("fit:metrics"):
+            row = _fit_metrics(model, inputs, job, folder, seconds, peak_mb, clock)
+        write_text(folder / "metrics.json", json.dumps(row))
+        files = {path.relative_to(folder).as_posix(): path.read_bytes()
+                 for path in sorted(folder.rglob("*")) if path.is_file()}
+    messages = [str(w.message) for w in caught]
+    if messages:
+        files["warnings.txt"] = ("\n".join(messages) + "\n").encode("utf-8")
+    return FitOutput(files, messages, clock.seconds)
 
 
-def _fit_metrics(model, prepared: PreparedCorpus, config: dict, name: str, k: int, seed: int, fit_dir: Path,
-                 seconds: float, peak_mb: float, clock: Stopwatch) -> dict:
+def _write_fit(fit_dir: Path, output: FitOutput) -> None:
+    """Write a fit's folder afresh; metrics.json last, as it marks the fit complete."""
+    if fit_dir.exists():
+        shutil.rmtree(fit_dir)  # an interrupted or damaged fit of an earlier start
+    for name, data in sorted(output.files.items(), key=lambda item: item[0] == "metrics.json"):
+        path = fit_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+
+
+def _fit_metrics(model, inputs: FitInputs, job: FitJob, fit_dir: Path, seconds: float, peak_mb: float,
+                 clock: Stopwatch) -> dict:
     """The fit's scores that do not depend on theme mapping; why one is n/a goes to metric_notes.json."""
     ctx = MetricContext(
-        token_lists=[prepared.token_lists[i] for i in prepared.train_index],
-        dictionary=prepared.corpus.dictionary,
-        heldout_token_lists=[prepared.token_lists[i] for i in prepared.heldout_index],
+        token_lists=[inputs.token_lists[i] for i in inputs.train_index],
+        dictionary=inputs.corpus.dictionary,
+        heldout_token_lists=[inputs.token_lists[i] for i in inputs.heldout_index],
         model=model,
     )
     scores = {}
-    for metric in config["evaluation"]["metrics"]:
+    for metric in job.metrics:
         if not is_label_metric(metric):  # one at a time, so timings.json shows what each metric costs
             with clock(f"metric:{metric}"):
                 scores.update(compute_metrics(model.result_, ctx, [metric]))
-    row = {"model": name, "k": k, "seed": seed, **scores, "fit_seconds": round(seconds, 3), "peak_mb": round(peak_mb, 1)}
+    row = {"model": job.name, "k": job.k, "seed": job.seed, **scores, "fit_seconds": round(seconds, 3),
+           "peak_mb": round(peak_mb, 1)}
     write_text(fit_dir / "metric_notes.json", json.dumps(ctx.notes, ensure_ascii=False, indent=1))
     return _finite(row)
 
@@ -313,34 +471,29 @@ def is_label_metric(name: str) -> bool:
     return name.startswith("label_")
 
 
-def _all_units_doc_topic(model, prepared: PreparedCorpus) -> tuple[np.ndarray, np.ndarray]:
+def _all_units_doc_topic(model, inputs: FitInputs) -> tuple[np.ndarray, np.ndarray]:
     """Topic shares of every unit in corpus order, and how many of its tokens the model knows.
 
     Fitted units keep their fitted rows; the others (held out, empty, or out of vocabulary) are
     transformed. A unit with no known token is marked by known 0, which assigns it 'other'
     with p = 0: there is no evidence for any theme."""
     result = model.result_
-    doc_topic = np.full((len(prepared.units), result.k), 1.0 / result.k)
-    known = np.zeros(len(prepared.units), dtype=int)
-    doc_topic[prepared.train_index] = result.doc_topic
-    known[prepared.train_index] = np.asarray(result.doc_lengths, dtype=int)
-    others = prepared.other_index
+    doc_topic = np.full((len(inputs.token_lists), result.k), 1.0 / result.k)
+    known = np.zeros(len(inputs.token_lists), dtype=int)
+    doc_topic[inputs.train_index] = result.doc_topic
+    known[inputs.train_index] = np.asarray(result.doc_lengths, dtype=int)
+    others = inputs.other_index
     if others:
-        tokens = [prepared.token_lists[i] for i in others]
+        tokens = [inputs.token_lists[i] for i in others]
         known[others] = model.known_tokens(tokens)
         usable = [i for i, n in zip(others, known[others]) if n > 0]
         if usable:
-            doc_topic[usable] = model.transform([prepared.token_lists[i] for i in usable])
+            doc_topic[usable] = model.transform([inputs.token_lists[i] for i in usable])
     return doc_topic, known
 
 
-def _report_warnings(fit_dir: Path, name: str, caught: list, warned: set[str]) -> None:
-    """Keep a fit's warnings beside it; show each distinct one once, not once per seed."""
-    if not caught:
-        return
-    fit_dir.mkdir(parents=True, exist_ok=True)
-    messages = [str(w.message) for w in caught]
-    (fit_dir / "warnings.txt").write_text("\n".join(messages) + "\n", encoding="utf-8")
+def _show_warnings(fit_dir: Path, messages: list[str], warned: set[str]) -> None:
+    """Show each distinct warning of the fits once, not once per seed (all are in the fit's warnings.txt)."""
     for message in messages:
         if message not in warned:
             warned.add(message)
@@ -367,7 +520,7 @@ def write_tables(run_dir: Path, config: dict, lexicon: Lexicon, *, clock: Stopwa
         with clock("tables:mapping"):
             apply_mapping(result, lexicon, settings)
             write_text(fit_dir / "result.json", json.dumps(result.meta(), ensure_ascii=False, indent=1))
-        row.update(_label_scores(result, run_units, train_index, label_names, fit_dir))
+        row.update(_label_scores(result, run_units, train_index, label_names, fit_dir, doc_topic, known))
         rows.append(row)
         results[(name, k, seed)] = result
         fits[(name, k, seed)] = (fit_dir, doc_topic, known)
@@ -425,13 +578,14 @@ def remap_run(run_dir: str | Path, *, min_lift: float | None = None, min_margin:
 
 
 def _label_scores(result: TopicResult, run_units: RunUnits, train_index: list[int], names: list[str],
-                  fit_dir: Path) -> dict:
-    """Label scores of the fitted units' assigned themes; why one is n/a goes to label_notes.json."""
+                  fit_dir: Path, doc_topic: np.ndarray, known: np.ndarray) -> dict:
+    """Label scores of the fitted units' assigned themes (assigned among all the run's units, so that a
+    unit's section neighbours count as they do in assignments.csv); why one is n/a goes to label_notes.json."""
     if not names:
         return {}
-    train_units = [run_units.units[i] for i in train_index]
+    assigned = assignments(result, run_units.units, doc_topic=doc_topic, known_tokens=known)["theme"].tolist()
     ctx = MetricContext(token_lists=[], labels=[run_units.labels[i] for i in train_index],
-                        predicted=assignments(result, train_units)["theme"].tolist())
+                        predicted=[assigned[i] for i in train_index])
     scores = compute_metrics(result, ctx, names)
     write_text(fit_dir / "label_notes.json", json.dumps(ctx.notes, ensure_ascii=False, indent=1))
     return _finite(scores)

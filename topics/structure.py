@@ -278,6 +278,8 @@ def split_units(clean: CleanDocument, themes: Lexicon | dict[str, list[str]] | N
                 meta.update(part=k + 1, parts=len(spans))
             if clean.meta.get("columns"):  # the document's metadata columns travel with each unit
                 meta["columns"] = dict(clean.meta["columns"])
+            if clean.meta.get("source_doc_id"):  # one of several articles cut from one page
+                meta["source_doc_id"] = clean.meta["source_doc_id"]
             position = len(units)
             units.append(Unit(doc_id=clean.doc_id, unit_id=f"{clean.doc_id}:u{position:03d}", kind=kind,
                               heading=heading, text=clean.text[start + a:start + b], weak_label=label,

@@ -1,4 +1,4 @@
-"""topics run CONFIG.toml [-o RUN_DIR] [--no-progress]"""
+"""topics run CONFIG.toml [-o RUN_DIR] [--no-progress] [--scheduler serial|local|tcp://host:port] [--workers N]"""
 
 from __future__ import annotations
 
@@ -12,12 +12,19 @@ def configure(parser) -> None:
                         help="run folder (default: run.output of the config, else runs/<run.name>); "
                              "a folder of an unfinished run of the same config is resumed")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars (overrides run.progress)")
+    parser.add_argument("--scheduler", default=None, metavar="WHERE",
+                        help='where fits and segmentation run: "serial" (this process), "local" (a Dask cluster of '
+                             '--workers processes on this machine) or the address of a running Dask scheduler, '
+                             '"tcp://host:port" (overrides run.scheduler; results are the same on each)')
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="worker processes of a local Dask cluster (overrides run.workers)")
 
 
 def run(args) -> int:
     from ..runner import run_experiment
 
-    run_dir = run_experiment(args.config, args.output, progress=False if args.no_progress else None)
+    run_dir = run_experiment(args.config, args.output, progress=False if args.no_progress else None,
+                             scheduler=args.scheduler, workers=args.workers)
     for line in _skipped_lines(run_dir / "corpus_summary.json"):
         print(line)
     print(f"run folder: {run_dir}")

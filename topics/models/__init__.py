@@ -16,6 +16,7 @@ from .dictionary import DictionaryModel
 from .lda import GensimLda, SeededLda
 from .nmf import Nmf, SeededNmf
 from .sklearn_lda import SklearnLda
+from .supervised import SeededSupervised, Supervised
 
 MODELS: dict[str, type[TopicModel]] = {
     "lda": GensimLda,
@@ -24,6 +25,8 @@ MODELS: dict[str, type[TopicModel]] = {
     "seeded-lda": SeededLda,
     "seeded-nmf": SeededNmf,
     "dictionary": DictionaryModel,
+    "supervised": Supervised,
+    "seeded-supervised": SeededSupervised,
 }
 MODEL_NAMES = tuple(MODELS)
 

@@ -46,6 +46,8 @@ class TopicModel(BaseEstimator):
     deterministic: ClassVar[bool] = False
     # Whether the model's first topics stand for the lexicon's themes (and facets, and 'other').
     seeded: ClassVar[bool] = False
+    # Whether fit needs the units' labels (``fit(..., labels=...)``): a classifier trained on coded units.
+    needs_labels: ClassVar[bool] = False
 
     # ---- capabilities -------------------------------------------------------------------------
 
@@ -72,9 +74,11 @@ class TopicModel(BaseEstimator):
     # ---- the estimator contract ---------------------------------------------------------------
 
     def fit(self, corpus: Corpus, lexicon: Lexicon | dict[str, list[str]], other_words: list[str] = (),
-            facets: dict[str, dict[str, list[str]]] | None = None) -> "TopicModel":
+            facets: dict[str, dict[str, list[str]]] | None = None, labels: list[str] | None = None) -> "TopicModel":
         """Fit on the corpus. ``lexicon``: a Lexicon (topics.lexicon), or plain themes (theme → seed
-        words) with the lexicon's ``other_words`` and ``facets`` given apart.
+        words) with the lexicon's ``other_words`` and ``facets`` given apart. ``labels``: for a model
+        that ``needs_labels``, one label per corpus row ("" for a unit without one); other models
+        ignore them.
 
         The fitted topics are not yet themes: theme mapping (topics.mapping) names them."""
         self._check_params()
@@ -97,8 +101,22 @@ class TopicModel(BaseEstimator):
             )
         self.vocab_ = list(corpus.vocab)
         self.tokenizer_settings_ = None  # unknown until save() is told how the text was tokenized
-        self.result_ = self._fit(corpus, self.themes_)
+        if self.needs_labels:
+            self.result_ = self._fit(corpus, self.themes_, labels=self._checked_labels(labels, n_units))
+        else:
+            self.result_ = self._fit(corpus, self.themes_)
         return self
+
+    def _checked_labels(self, labels: list[str] | None, n_units: int) -> list[str]:
+        """The labels of a model that needs them: one per corpus row, some of them given."""
+        hint = "set [evaluation] labels to a GOLD.tsv of hand-coded units of the corpus (evaluation.labels)"
+        if labels is None or not any(labels):
+            raise InputError(f"{self.name}: needs labelled units to train on and got none; {hint}")
+        labels = ["" if label is None else str(label) for label in labels]
+        if len(labels) != n_units:
+            raise InputError(f"{self.name}: {len(labels)} labels for {n_units} units; give one label per corpus row "
+                             f"(\"\" for a unit without one)")
+        return labels
 
     def transform(self, token_lists: list[list[str]]) -> np.ndarray:
         """N×K topic distribution of new token lists (words outside the vocabulary are ignored)."""

@@ -28,6 +28,7 @@ from .tables import (
 )
 from ..validation.flags import run_flags
 from ..validation.run_data import read_run
+from .inference import inference_section
 from .validation import examples_section, flags_section
 
 TOP_WORDS = 10
@@ -81,6 +82,10 @@ def write_report(run_dir: str | Path, *, progress: bool = False) -> Path:
         sections.append(("years", "Theme attention over years", attention_section(shares, models, names, plot, "year", years, caveat)))
     if len(regions) >= 2:
         sections.append(("regions", "Theme attention by region", attention_section(shares, models, names, plot, "region", regions, caveat)))
+    inference = config.get("inference", {})
+    sections.append(("inference", "Shares with intervals and covariate effects",
+                     inference_section(run_dir, draws=inference.get("draws", 200), seed=inference.get("seed", 0),
+                                       column_types=inference.get("column_types"))))
     sections.append(("flags", "Validity flags", flags_section(run_dir)))
     sections.append(("examples", "Representative units", examples_section(run_dir)))
     sections.append(("run", "Run details", run_section(run_dir, cjk_font())))

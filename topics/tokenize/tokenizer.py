@@ -15,7 +15,7 @@ from ..token_cache import TokenCache, default_cache_dir, ensure_dir
 from .filters import Pipeline, PipelineRecipe, TokenizedText, load_lexicons
 from .segmenters import ADAPTERS
 from .settings import NOT_FINGERPRINTED, TokenizerSettings
-from .workers import segment_in_workers, worth_parallel
+from .workers import segment_in_workers, segment_on_executor, worth_parallel
 
 # Bump when a code change alters what comes out for the same settings: it invalidates cached tokens.
 TOKENIZER_VERSION = "1"
@@ -29,7 +29,9 @@ class Tokenizer:
     segmenter would split (成果转化 → 成果 / 转化) comes out whole. ``cache_dir``: where tokens (and jieba's
     dictionary cache) are kept; default $TOPICS_CACHE_DIR, else ~/.cache/topics. ``cache``: read and store
     tokens there (default: the ``cache`` setting); False segments everything afresh and stores nothing.
-    ``workers > 1`` segments large inputs in that many processes.
+    ``workers > 1`` segments large inputs in that many processes. ``executor``: a topics.execution
+    executor (a Dask cluster) whose workers segment large inputs instead, chunk by chunk; the cache stays
+    here: only uncached texts are sent, and their tokens are stored here when they come back.
     """
 
     def __init__(
@@ -40,12 +42,14 @@ class Tokenizer:
         cache_dir: Path | None = None,
         workers: int = 1,
         cache: bool | None = None,
+        executor=None,
     ):
         self.settings = settings or TokenizerSettings()
         self.settings.validate()
         if not isinstance(workers, int) or workers < 1:
             raise InputError(f"workers: must be a whole number >= 1, got {workers!r}")
         self.workers = workers
+        self.executor = executor
         self.lexicon_words = _checked_words(lexicon_words)
         self.lexicons = load_lexicons(self.settings)
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
@@ -164,7 +168,12 @@ class Tokenizer:
             return []
         results: list[TokenizedText] = []
         with tqdm(total=len(texts), unit="unit", desc="tokenizing", disable=not progress, leave=False) as bar:
-            if worth_parallel(texts, self.workers):
+            if self.executor is not None and worth_parallel(texts, self.executor.workers):
+                key = self._key_base.hexdigest()
+                for chunk_results in segment_on_executor(texts, self.executor, self._recipe(), key):
+                    results.extend(chunk_results)
+                    bar.update(len(chunk_results))
+            elif worth_parallel(texts, self.workers):
                 for chunk_results in segment_in_workers(texts, self.workers, self._recipe(), self._get_pipeline):
                     results.extend(chunk_results)
                     bar.update(len(chunk_results))

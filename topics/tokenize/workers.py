@@ -19,6 +19,7 @@ _MIN_CHUNK_CHARS = 20_000
 _CHUNKS_PER_WORKER = 8  # several chunks per worker even out their speeds
 
 _pipeline: Pipeline | None = None  # set once in each worker process by its initializer
+_built: tuple[str, Pipeline] | None = None  # a Dask worker's pipeline and the tokenizer key it was built for
 
 
 def worth_parallel(texts: list[str], workers: int) -> bool:
@@ -33,6 +34,24 @@ def segment_in_workers(texts: list[str], workers: int, recipe: PipelineRecipe,
     target = max(_MIN_CHUNK_CHARS, sum(map(len, texts)) // (workers * _CHUNKS_PER_WORKER))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(source,)) as pool:
         yield from pool.map(_run_chunk, _chunks(texts, target))  # map keeps input order
+
+
+def segment_on_executor(texts: list[str], executor, recipe: PipelineRecipe, key: str) -> Iterator[list[TokenizedText]]:
+    """The same, as tasks of a topics.execution executor (a Dask cluster): one task per chunk, a bounded
+    number of chunks out at once, results in input order. ``key`` names the pipeline the recipe builds."""
+    target = max(_MIN_CHUNK_CHARS, sum(map(len, texts)) // (executor.workers * _CHUNKS_PER_WORKER))
+    shared = executor.share(recipe)
+    window = 4 * executor.workers  # enough to keep every worker busy, few enough to bound the texts in flight
+    for _, results in executor.map(segment_chunk, _chunks(texts, target), shared, key, window=window):
+        yield results
+
+
+def segment_chunk(texts: list[str], recipe: PipelineRecipe, key: str) -> list[TokenizedText]:
+    """One chunk, as a task: each worker process builds the pipeline once and keeps it for later chunks."""
+    global _built
+    if _built is None or _built[0] != key:
+        _built = (key, recipe.build())
+    return [_built[1].run(text) for text in texts]
 
 
 def _start_worker(source: Pipeline | PipelineRecipe) -> None:

@@ -1,0 +1,374 @@
+"""Inference from finished runs (topics.inference, `topics shares`, `topics effects`, the report section):
+tidy metadata, every unit's theme probabilities, shares with bootstrap intervals, covariate effects and
+their coverage, on real runs of the bundled sample and of city reports with a MANIFEST.tsv of our own."""
+
+from __future__ import annotations
+
+import argparse
+import html
+import shutil
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import PROJECT
+from test_runner import write_config
+from topics.commands import effects as effects_command
+from topics.commands import shares as shares_command
+from topics.errors import InputError
+from topics.inference import (duplicate_editions, effects, read_run_data, shares, unit_probabilities, unit_table,
+                              write_unit_probabilities)
+from topics.report.inference import inference_section
+from topics.runner import run_experiment
+
+MODELS = """
+[models.dictionary]
+
+[models.seeded-lda]
+k = 7
+passes = 3
+iterations = 20
+"""
+# City reports of 2024 (and 池州 of 2023) with the province of some of them; the rest have none.
+CITIES = {"2024_南京市.txt": "江苏", "2024_苏州市.txt": "江苏", "2024_无锡市.txt": "江苏",
+          "2024_合肥市.txt": "安徽", "2023_池州市.txt": "安徽", "2024_三亚市.txt": "", "2024_上海市.txt": ""}
+
+
+def command(module, argv: list[str]) -> int:
+    """Run a command module as `topics <command>` would: its own parser, then run(args)."""
+    parser = argparse.ArgumentParser()
+    module.configure(parser)
+    return module.run(parser.parse_args([str(a) for a in argv]))
+
+
+def quiet_data(run_dir, column_types=None):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return read_run_data(run_dir, column_types)
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory, sample_path):
+    folder = tmp_path_factory.mktemp("sample")
+    return run_experiment(write_config(folder, sample_path, models=MODELS, seeds=(1, 2)), folder / "run")
+
+
+@pytest.fixture(scope="module")
+def city_run(tmp_path_factory, shared_corpora):
+    """Seven city reports with a MANIFEST.tsv of columns file, year, region, province, run by `topics run`."""
+    folder = tmp_path_factory.mktemp("cities")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    lines = ["file\tyear\tregion\tprovince"]
+    for name, province in CITIES.items():
+        shutil.copy(shared_corpora / "city_gwr_2024" / name, corpus / name)
+        year, region = name.removesuffix(".txt").split("_")
+        lines.append(f"{name}\t{year}\t{region}\t{province}")
+    (corpus / "MANIFEST.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = write_config(folder, corpus, models=MODELS, seeds=(1, 2))
+    from topics.cli import main
+
+    assert main(["run", str(config), "-o", str(folder / "run")]) == 0
+    return folder / "run"
+
+
+# ---------------------------------------------------------------- metadata
+
+
+@pytest.mark.corpora
+def test_unit_table_has_every_manifest_column_typed_and_documents_in_year_region_order(city_run):
+    table = unit_table(city_run)
+    assert {"doc_id", "unit_id", "year", "region", "province", "length", "weak_label"} <= set(table.columns)
+    assert table.attrs["column_types"] == {"year": "number", "region": "category", "province": "category"}
+    docs = table.drop_duplicates("doc_id")
+    assert docs["year"].tolist() == sorted(docs["year"])
+    assert docs.iloc[0]["region"] == "池州市"  # the one report of 2023 comes first
+    assert docs[docs["year"] == 2024]["region"].tolist() == sorted(docs[docs["year"] == 2024]["region"])
+    provinces = docs.set_index("region")["province"]
+    assert provinces["南京市"] == "江苏" and pd.isna(provinces["三亚市"])
+    for _, group in table.groupby("doc_id"):  # units keep their order within a document
+        assert group["position"].is_monotonic_increasing
+
+
+@pytest.mark.corpora
+def test_column_types_can_be_stated(city_run):
+    table = unit_table(city_run, {"year": "category"})
+    assert table.attrs["column_types"]["year"] == "category"
+    with pytest.raises(InputError, match="province.*stated to be a number but has the value .(安徽|江苏)"):
+        unit_table(city_run, {"province": "number"})
+    with pytest.raises(InputError, match="column_types: 'coastal' is not a metadata column"):
+        unit_table(city_run, {"coastal": "category"})
+    with pytest.raises(InputError, match="column_types.province: must be one of number, category"):
+        unit_table(city_run, {"province": "text"})
+
+
+def test_two_articles_of_one_page_are_not_two_editions(sample_run):
+    """The sample page holds two articles of 2024 西宁市城西区, cut apart by layout repair: one source, one edition."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = unit_table(sample_run)
+    assert table["doc_id"].nunique() == 2 and table["source"].nunique() == 1
+    assert duplicate_editions(table).empty
+
+
+def test_two_files_of_one_year_and_region_are_reported(tmp_path_factory, sample_path):
+    """The same page saved twice (two editions of one report) is named, both documents listed."""
+    folder = tmp_path_factory.mktemp("editions")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    text = sample_path.read_text(encoding="utf-8")
+    (corpus / "2024_西宁市城西区.txt").write_text(text, encoding="utf-8")
+    (corpus / "2024_西宁市城西区_reprint.txt").write_text(text.replace("城西区", "城西区 ", 1), encoding="utf-8")
+    (corpus / "MANIFEST.tsv").write_text("file\tyear\tregion\n2024_西宁市城西区.txt\t2024\t西宁市城西区\n"
+                                         "2024_西宁市城西区_reprint.txt\t2024\t西宁市城西区\n", encoding="utf-8")
+    run_dir = run_experiment(write_config(folder, corpus, models=MODELS, seeds=(1,)), folder / "run")
+    with pytest.warns(UserWarning, match="1 year and region.s. have more than one document"):
+        table = unit_table(run_dir)
+    editions = duplicate_editions(table)
+    assert editions[["year", "region"]].values.tolist() == [[2024, "西宁市城西区"]]
+    assert editions["n"].iloc[0] == table["doc_id"].nunique() == 4  # two files, two articles each
+
+
+@pytest.mark.corpora
+def test_reports_of_distinct_years_and_regions_are_not_editions(city_run):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert duplicate_editions(unit_table(city_run)).empty
+
+
+# ---------------------------------------------------------------- unit probabilities
+
+
+def test_unit_probabilities_cover_every_unit_fit_and_theme(sample_run, tmp_path):
+    table = unit_probabilities(sample_run)
+    n_units = len((sample_run / "units.jsonl").read_text(encoding="utf-8").splitlines())
+    fits = table[["model", "k", "seed"]].drop_duplicates()
+    assert fits.values.tolist() == [["dictionary", 6, 1], ["seeded-lda", 7, 1], ["seeded-lda", 7, 2]]
+    assert len(table) == n_units * len(fits)
+    p = table.filter(like="p_")
+    assert list(p.columns) == ["p_ecology", "p_industry", "p_livelihood", "p_governance", "p_safety", "p_other"]
+    assert np.allclose(p.sum(axis=1), 1, atol=1e-5)
+    # the assigned theme is the one the runner wrote to assignments.csv for each model's primary fit
+    assigned = pd.read_csv(sample_run / "assignments.csv", keep_default_na=False)
+    for model, rows in assigned.groupby("model"):
+        ours = table[(table["model"] == model) & (table["seed"] == 1)]
+        assert ours["unit_id"].tolist() == rows["unit_id"].tolist()
+        assert ours["theme"].tolist() == rows["theme"].tolist()
+    written = write_unit_probabilities(sample_run, tmp_path / "probabilities.csv")
+    assert [path.name for path in written] == ["probabilities.csv", "probabilities.parquet"]
+    assert pd.read_parquet(written[1]).shape == table.shape
+
+
+# ---------------------------------------------------------------- shares
+
+
+def test_shares_are_reproducible_with_a_seed(sample_run):
+    data = quiet_data(sample_run)
+    first = shares(data, draws=200, seed=7)
+    pd.testing.assert_frame_equal(first, shares(quiet_data(sample_run), draws=200, seed=7))
+    other = shares(data, draws=200, seed=8)
+    assert not first[["ci_low", "ci_high"]].equals(other[["ci_low", "ci_high"]])
+    # a row's numbers do not depend on which other models are asked for
+    only = shares(data, draws=200, seed=7, model="seeded-lda")
+    pd.testing.assert_frame_equal(only.reset_index(drop=True),
+                                  first[first["model"] == "seeded-lda"].reset_index(drop=True))
+
+
+def test_document_shares_match_the_runs_theme_shares(sample_run):
+    """The unit-count share of one fit is the share theme_shares.csv holds; with seeds pooled, their mean."""
+    table = shares(quiet_data(sample_run), draws=50, seed=0)
+    saved = pd.read_csv(sample_run / "theme_shares.csv", keep_default_na=False)
+    expected = saved.groupby(["model", "doc_id", "theme"])["share"].mean()
+    ours = table.set_index(["model", "doc_id", "theme"])["share"]
+    assert np.allclose(ours.loc[expected.index], expected)
+    assert (table["seeds"] == table["model"].map({"dictionary": 1, "seeded-lda": 2})).all()
+
+
+@pytest.mark.corpora
+@pytest.mark.parametrize("weight", ["units", "length", "soft"])
+def test_intervals_contain_the_estimate_and_shares_sum_to_one(city_run, weight):
+    data = quiet_data(city_run)
+    for by in (None, "year", "province"):
+        table = shares(data, by=by, weight=weight, draws=200, seed=1)
+        assert (table["ci_low"] <= table["share"] + 1e-12).all() and (table["share"] <= table["ci_high"] + 1e-12).all()
+        assert ((table["ci_low"] >= 0) & (table["ci_high"] <= 1)).all()
+        keys = ["model", "k", by or "doc_id"]
+        assert np.allclose(table.groupby(keys)["share"].sum(), 1)
+
+
+@pytest.mark.corpora
+def test_n_columns_count_documents_and_units(city_run):
+    data = quiet_data(city_run)
+    units = unit_table(city_run)
+    per_doc = shares(data, draws=20, seed=0)
+    counts = units.groupby("doc_id").size()
+    assert (per_doc["n_units"].to_numpy() == counts.loc[per_doc["doc_id"]].to_numpy()).all()
+    assert (per_doc["n_documents"] == 1).all()
+    by_province = shares(data, by="province", draws=20, seed=0).drop_duplicates(["model", "province"])
+    assert sorted(by_province["province"].unique()) == ["安徽", "江苏"]  # documents without one are left out
+    docs = units.drop_duplicates("doc_id")
+    for row in by_province.itertuples():
+        assert row.n_documents == (docs["province"] == row.province).sum()
+        assert row.n_units == (units["province"] == row.province).sum()
+    by_two = shares(data, by=["year", "province"], draws=20, seed=0)
+    assert set(zip(by_two["year"], by_two["province"])) == {(2023, "安徽"), (2024, "安徽"), (2024, "江苏")}
+
+
+@pytest.mark.corpora
+def test_intervals_narrow_with_more_units(city_run):
+    """Seven documents together give a narrower interval than any one of them alone."""
+    data = quiet_data(city_run)
+    one_group = shares(data, by="region", draws=400, seed=2, model="dictionary")
+    everything = shares(data, by="year", draws=400, seed=2, model="dictionary")
+    data.units["all"] = "all"
+    data.column_types["all"] = "category"
+    pooled = shares(data, by="all", draws=400, seed=2, model="dictionary")
+    width = lambda t: (t["ci_high"] - t["ci_low"]).groupby(t["theme"]).mean()  # noqa: E731
+    assert (width(pooled) < width(one_group)).all()
+    assert (pooled["n_documents"] == 7).all() and len(everything) > 0
+
+
+# ---------------------------------------------------------------- effects
+
+
+@pytest.mark.corpora
+def test_effects_end_to_end_through_the_commands(city_run, tmp_path):
+    out = tmp_path / "effects.csv"
+    assert command(effects_command, [city_run, "--formula", "~ C(province)", "--draws", "60", "--seed", "3",
+                                     "-o", out, "--no-progress"]) == 0
+    table = pd.read_csv(out)
+    assert set(table["term"]) == {"Intercept", "C(province)[T.江苏]"}
+    assert set(table["theme"]) == {"ecology", "industry", "livelihood", "governance", "safety", "other"}
+    assert (table["n_documents"] == 5).all()  # the two reports without a province are left out
+    assert (table["ci_low"] <= table["ci_high"]).all() and (table["draws"] == 60).all()
+    assert table["method"].str.startswith("fractional logit").all()
+    assert out.with_suffix(".png").is_file()
+    assert command(effects_command, [city_run, "--formula", "~ C(province)", "--draws", "60", "--uncertainty",
+                                     "documents", "-o", tmp_path / "documents.csv", "--no-progress"]) == 0
+    assert pd.read_csv(tmp_path / "documents.csv")["method"].str.contains("documents resampled").all()
+    # the same call gives the same table
+    assert command(effects_command, [city_run, "--formula", "~ C(province)", "--draws", "60", "--seed", "3",
+                                     "-o", tmp_path / "again.csv", "--no-progress"]) == 0
+    pd.testing.assert_frame_equal(table, pd.read_csv(tmp_path / "again.csv"))
+    # shares by province, with the probabilities table written when absent
+    assert command(shares_command, [city_run, "--by", "province", "--draws", "50", "-o", tmp_path / "s.csv"]) == 0
+    assert (city_run / "unit_probabilities.csv").is_file()
+    assert set(pd.read_csv(tmp_path / "s.csv")["province"]) == {"安徽", "江苏"}
+
+
+@pytest.mark.corpora
+def test_expected_share_over_a_numeric_covariate(city_run):
+    data = quiet_data(city_run)
+    data.units["chars"] = data.units["length"].groupby(data.units["doc_id"]).transform("sum").astype(float)
+    data.column_types["chars"] = "number"
+    result = effects(data, "~ chars", themes=["ecology"], draws=80, seed=1)
+    expected = result.expected
+    assert set(expected["covariate"]) == {"chars"}
+    assert ((expected["ci_low"] <= expected["share"]) & (expected["share"] <= expected["ci_high"])).all()
+    assert ((expected["ci_low"] >= 0) & (expected["ci_high"] <= 1)).all()
+    documents = result.table[result.table["term"] == "chars"]
+    assert ((documents["ci_low"] <= documents["estimate"]) & (documents["estimate"] <= documents["ci_high"])).all()
+    bootstrap = effects(data, "~ chars", themes=["ecology"], draws=80, seed=1, uncertainty="documents")
+    assert bootstrap.table["method"].str.contains("documents resampled").all()
+
+
+@pytest.mark.corpora
+def test_report_section_shows_shares_and_effects_escaped(city_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(city_run, run)
+    before = inference_section(run, draws=50)
+    assert "By year" in before and "By region" in before and "None computed" in before
+    assert (run / "plots" / "inference_year_seeded-lda.png").is_file()
+    assert command(effects_command, [run, "--formula", "~ I(year < 2024)", "--theme", "ecology", "--draws", "40",
+                                     "--no-progress"]) == 0
+    after = inference_section(run, draws=50)
+    assert "<code>~ I(year &lt; 2024)</code>" in after and "~ I(year < 2024)" not in after
+    assert (run / "plots" / "inference_effects.png").is_file()
+    assert html.escape("南京市") in after
+
+
+# ---------------------------------------------------------------- bad input
+
+
+BAD_INPUTS = [  # (command, arguments after RUN_DIR, fragment of the one-line message)
+    (effects_command, ["--formula", "~ coastal"], "--formula '~ coastal': unknown column 'coastal'"),
+    (effects_command, ["--formula", "~ year +"], "--formula '~ year +'"),
+    (effects_command, ["--formula", "share ~ year"], "give only the right-hand side"),
+    (effects_command, ["--formula", "~ year", "--theme", "tourism"], "--theme tourism: not a theme of the run"),
+    (effects_command, ["--formula", "~ year", "--draws", "1"], "--draws: must be a whole number >= 2"),
+    (effects_command, ["--formula", "~ C(unit_id)"], "unknown column 'unit_id'"),
+    (shares_command, ["--by", "province"], "--by province: no such document column"),
+    (shares_command, ["--model", "lda"], "--model lda: the run has no such fit; it has dictionary (k=6), "
+                                         "seeded-lda (k=7)"),
+    (shares_command, ["--model", "seeded-lda", "--k", "9"], "--model seeded-lda --k 9: the run has no such fit"),
+    (shares_command, ["--seed", "-1"], "--seed: must be a whole number >= 0"),
+    (shares_command, ["--level", "95"], "--level: must be between 0 and 1"),
+    (shares_command, ["--column-type", "year"], "--column-type year: expected COL=number or COL=category"),
+    (shares_command, ["--column-type", "region=number"], "column 'region' is stated to be a number"),
+]
+
+
+@pytest.mark.parametrize("module, arguments, message", BAD_INPUTS,
+                         ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_bad_inputs_are_one_line_errors(sample_run, tmp_path, module, arguments, message):
+    with pytest.raises(InputError) as caught:
+        command(module, [sample_run, *arguments, "-o", tmp_path / "out.csv"])
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_effects_need_more_documents_than_coefficients(sample_run):
+    with pytest.raises(InputError, match="2 coefficients for 2 documents"):
+        effects(quiet_data(sample_run), "~ year", draws=10)
+
+
+def test_an_unfinished_or_missing_run_folder_is_named(sample_run, tmp_path):
+    with pytest.raises(InputError, match="no such run folder"):
+        command(shares_command, [tmp_path / "nowhere"])
+    unfinished = tmp_path / "unfinished"
+    shutil.copytree(sample_run, unfinished)
+    (unfinished / "DONE").unlink()
+    with pytest.raises(InputError, match="not a finished run"):
+        command(effects_command, [unfinished, "--formula", "~ year"])
+
+
+# ---------------------------------------------------------------- coverage
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_effect_intervals_cover_a_known_effect(shared_corpora, tmp_path):
+    """A small version of benchmarks/effects_coverage.py: documents mixed from real units of known theme
+    with a known effect of x on the ecology share; the 95% intervals cover it about as often as promised
+    (composition errs on the wide side)."""
+    sys.path.insert(0, str(PROJECT / "benchmarks"))
+    import effects_coverage as simulation
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for path in sorted((shared_corpora / "city_gwr_2024").glob("2024_*.txt"))[:30]:
+        shutil.copy(path, corpus / path.name)
+    data, ecology, others = simulation.pools(simulation.pool_run(corpus, tmp_path))
+    assert len(ecology) >= 30 and len(others) >= 300
+    figures = simulation.coverage(data, ecology, others, (-2.0, 1.5, 0.5), replicates=40, draws=60, documents=40)
+    assert 0.85 <= figures["composition_coverage"] <= 1.0
+    assert 0.75 <= figures["documents_coverage"] <= 1.0
+    assert abs(figures["bias"]) < 0.5
+
+
+def test_topics_left_unmapped_get_a_column_of_their_own(tmp_path, sample_path):
+    """A free topic the mapping leaves 'unmapped' is reported as such, beside the lexicon's themes."""
+    from topics.runner import remap_run
+
+    models = "\n[models.lda]\nk = 5\npasses = 3\niterations = 20\n"
+    run = run_experiment(write_config(tmp_path, sample_path, models=models, seeds=(1,)), tmp_path / "run")
+    remap_run(run, min_lift=1.0, min_margin=50.0)
+    data = quiet_data(run)
+    assert data.themes[-2:] == ["unmapped", "other"]
+    table = shares(data, draws=20, seed=0)
+    assert (table[table["theme"] == "unmapped"]["share"] > 0).any()
+    assert np.allclose(table.groupby("doc_id")["share"].sum(), 1)
+    assert "p_unmapped" in unit_probabilities(run).columns

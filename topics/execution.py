@@ -1,0 +1,125 @@
+"""Where the runner's tasks run: in this process (``serial``), on a Dask cluster of local worker
+processes started for the run (``local``), or on an existing Dask cluster (``tcp://host:port``).
+
+A task is a plain function of picklable inputs, so every scheduler gives the same results. Every
+executor has the same two methods: ``share(value)`` sends a large input once (a Dask scatter) and
+returns what tasks take in its place; ``map(function, items, *shared)`` runs ``function(item, *shared)``
+for each item and yields ``(item, result)`` pairs — in item order, or as they finish. The first task
+that fails stops the map (the tasks not yet finished are cancelled) with its own exception.
+
+A worker that dies mid-task (killed, out of memory) costs only its tasks: Dask runs them again on
+another worker, and gives up on a task only after it has killed workers repeatedly (Dask's
+``distributed.scheduler.allowed-failures``, 3 by default), which ends the run with an InputError
+naming the task. Knows nothing of the pipeline: the runner and the tokenizer decide what a task is."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator
+
+from .errors import InputError
+
+CONNECT_TIMEOUT = 5  # seconds to wait for an existing scheduler to answer
+
+
+class SerialExecutor:
+    """Runs every task here, one after the other."""
+
+    workers = 1
+
+    def share(self, value):
+        return value
+
+    def map(self, function: Callable, items: Iterable, *shared, ordered: bool = True,
+            window: int | None = None) -> Iterator[tuple]:
+        for item in items:
+            yield item, function(item, *shared)
+
+
+class DaskExecutor:
+    """Runs tasks on the workers of a Dask client (one task per worker thread at a time)."""
+
+    def __init__(self, client, where: str):
+        self.client = client
+        self.where = where
+        self.workers = max(1, sum(client.nthreads().values()))
+
+    def share(self, value):
+        """Sent to every worker once; tasks given the returned future receive the value itself."""
+        return self.client.scatter(value, broadcast=True, hash=False)
+
+    def map(self, function: Callable, items: Iterable, *shared, ordered: bool = True,
+            window: int | None = None) -> Iterator[tuple]:
+        """``window``: at most this many items out at once (default: all), which bounds the memory that
+        inputs and finished results waiting for their turn take."""
+        from distributed import as_completed
+
+        items = list(items)
+        window = window or len(items)
+        out: dict = {}  # future -> item index
+        finished: dict[int, object] = {}  # results that wait for an earlier item (ordered)
+        next_index, yielded = 0, 0
+        running = as_completed(loop=self.client.loop)
+
+        def submit_more() -> None:
+            nonlocal next_index
+            while next_index < len(items) and next_index - yielded < window:
+                future = self.client.submit(function, items[next_index], *shared, pure=False)
+                out[future] = next_index
+                running.add(future)
+                next_index += 1
+
+        try:
+            submit_more()
+            for future in running:
+                index = out.pop(future)
+                value = self._result(future, function, items[index])
+                if ordered:
+                    finished[index] = value
+                    while yielded in finished:
+                        yield items[yielded], finished.pop(yielded)
+                        yielded += 1
+                else:
+                    yielded += 1
+                    yield items[index], value
+                submit_more()
+        finally:
+            if out:  # stopped early (a failed task, an interrupt): nothing more runs for this map
+                self.client.cancel(list(out))
+
+    def _result(self, future, function: Callable, item):
+        from distributed.scheduler import KilledWorker
+
+        try:
+            return future.result()
+        except KilledWorker:
+            raise InputError(f"{self.where}: Dask workers died repeatedly while running {function.__name__}({item!r}) "
+                             "(out of memory?); finished work is kept, run again to resume, with fewer workers "
+                             "or more memory per worker") from None
+
+
+@contextmanager
+def executor(scheduler: str, workers: int):
+    """The executor for run.scheduler and run.workers (checked by topics.config), open for the duration."""
+    if scheduler == "serial":
+        yield SerialExecutor()
+        return
+    from distributed import Client, LocalCluster
+
+    if scheduler == "local":
+        # processes with one thread each: fits are CPU-bound Python and gensim, which hold the GIL
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                          silence_logs=logging.ERROR) as cluster, Client(cluster, set_as_default=False) as client:
+            yield DaskExecutor(client, f"local Dask cluster ({workers} workers)")
+        return
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError) as err:
+        raise InputError(f"{scheduler}: no Dask scheduler answers there within {CONNECT_TIMEOUT} s "
+                         f"({type(err).__name__}); check run.scheduler / --scheduler, or use \"local\"") from None
+    with client:
+        if not client.nthreads():
+            raise InputError(f"{scheduler}: the Dask scheduler has no workers; start some with "
+                             f"`dask worker {scheduler}`")
+        yield DaskExecutor(client, f"Dask cluster at {scheduler}")

@@ -1,0 +1,223 @@
+"""Covariate effects: how a theme's share of a document depends on the document's metadata.
+
+The estimator is a **fractional logit** (Papke & Wooldridge 1996): a GLM with the binomial family and
+logit link fitted to each document's theme share, with standard errors robust to the misspecified
+binomial variance (statsmodels' cluster-robust covariance with one cluster per document and the
+small-sample correction). We chose it over OLS because shares live in [0, 1] and are often exactly 0
+(ecology in the 1950s reports): the logit keeps every expected share inside [0, 1], so the band of an
+expected share over years never dips below zero, and it needs no transformation of the zeros. Its
+coefficients are on the log-odds scale; ``expected_shares`` turns them back into shares.
+
+Uncertainty, ``uncertainty="composition"`` (the default): pooled by the **method of composition**, as
+stm's estimateEffect does: each of ``draws`` draws takes a bootstrap draw of every document's shares
+(its units resampled; one fit of the model per draw, in turn over the seeds), refits the regression and
+draws one coefficient vector from that fit's estimated sampling distribution; the interval is the
+percentile interval of the pooled vectors. It carries the regression's sampling error, the measurement
+error of each share (a document has only so many units) and the disagreement between seeds. The
+measurement error is already part of the regression's residual spread, so composition counts it more
+than once and errs on the wide side, most when documents are short and alike (coverage figures:
+benchmarks/effects_coverage.py). ``uncertainty="documents"``: a case bootstrap instead — documents
+drawn with replacement, the regression refitted to their shares, draw b on the fit b mod S — which
+counts each source of error once. The estimate is, either way, the mean over seeds of the coefficients
+fitted to the shares computed on all units.
+
+Documents are weighted equally (one observation each); a document missing a value the formula uses is
+left out (n_documents says how many were used)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import patsy
+import statsmodels.api as sm
+from scipy.special import expit
+from tqdm import tqdm
+
+from ..errors import InputError, clipped, listed
+from .run_data import RunData
+from .shares import bootstrap_ratio, check_options, generator, interval, unit_values
+
+ESTIMATOR = "fractional logit (GLM binomial, logit link)"
+UNCERTAINTY = {  # how the draws are made → the method column of effects.csv
+    "composition": f"{ESTIMATOR}; composition: units resampled within documents, seeds pooled, coefficients drawn "
+                   "from each refit's document-clustered robust covariance",
+    "documents": f"{ESTIMATOR}; bootstrap: documents resampled, seeds pooled",
+}
+EFFECT_COLUMNS = ["model", "k", "seeds", "theme", "term", "estimate", "ci_low", "ci_high", "scale", "method", "draws",
+                  "n_documents", "formula"]
+EXPECTED_COLUMNS = ["model", "k", "seeds", "theme", "covariate", "value", "share", "ci_low", "ci_high", "draws",
+                    "n_documents"]
+
+
+@dataclass
+class Effects:
+    """The effects of one formula: coefficients per theme, and expected shares over each numeric covariate."""
+
+    formula: str
+    table: pd.DataFrame  # EFFECT_COLUMNS
+    expected: pd.DataFrame  # EXPECTED_COLUMNS
+    skipped: list[str]  # "<model> k=<k> <theme>: why" for themes without an estimate
+
+
+def effects(data: RunData, formula: str, *, model: str | None = None, k: int | None = None,
+            themes: list[str] | None = None, weight: str = "units", draws: int = 200, seed: int = 0,
+            level: float = 0.95, uncertainty: str = "composition", progress: bool = False) -> Effects:
+    """Regress every theme's document share (or only ``themes``) on the documents' metadata with the
+    right-hand side ``formula`` (patsy, e.g. ``~ bs(year, df=4) + C(region)``), for every model and k of
+    the run (or ``model``/``k``), with intervals by the method of composition, or with ``uncertainty``
+    "documents" by a bootstrap of documents (module docstring)."""
+    check_options(weight=weight, draws=draws, seed=seed, level=level)
+    if uncertainty not in UNCERTAINTY:
+        raise InputError(f"--uncertainty: must be one of {', '.join(UNCERTAINTY)}, got {uncertainty!r}")
+    wanted = _themes(data, themes)
+    docs = data.documents()
+    design = design_matrix(formula, docs, data.column_types)
+    kept = design.index.to_numpy()  # documents with every value the formula uses
+    covariates = numeric_covariates(formula, data.column_types)
+    grids = {c: expected_grid(design, docs.loc[kept], c, data.column_types) for c in covariates}
+    grids = {c: grid for c, grid in grids.items() if grid is not None}
+    doc_rows = [rows.index.to_numpy() for _, rows in data.units.groupby("doc_id", sort=False)]
+    rows, expected, skipped = [], [], []
+    for (name, topics), fits in data.fit_groups(model, k).items():
+        values = [unit_values(fit, data.units, weight) for fit in fits]
+        points, drawn = document_share_draws(doc_rows, values, draws, generator(seed, name, topics, "documents"))
+        for theme in tqdm(wanted, desc=f"effects {name} k={topics}", unit="theme", disable=not progress):
+            t = data.themes.index(theme)
+            observed = points[:, kept, t]
+            if np.all(observed == observed[0, 0]) and observed[0, 0] in (0.0, 1.0):
+                skipped.append(f"{name} k={topics} {theme}: share {observed[0, 0]:g} in every document")
+                continue
+            rng = generator(seed, name, topics, theme, "coefficients")
+            fitted = [_glm(y, design) for y in observed]
+            if uncertainty == "composition":
+                composed = np.array([_draw(rng, *_glm(y, design)) for y in drawn[:, kept, t]])
+            else:
+                composed = _document_bootstrap(observed, design, draws, rng)
+            estimate = np.mean([beta for beta, _ in fitted], axis=0)
+            low, high = interval(composed, level)
+            for j, term in enumerate(design.columns):
+                rows.append([name, topics, len(fits), theme, term, estimate[j], low[j], high[j], "log-odds",
+                             UNCERTAINTY[uncertainty], draws, len(kept), formula])
+            for covariate, grid in grids.items():
+                point = np.mean([expit(grid.to_numpy() @ beta) for beta, _ in fitted], axis=0)
+                band_low, band_high = interval(expit(composed @ grid.to_numpy().T), level)
+                for i, value in enumerate(grid.attrs["values"]):
+                    expected.append([name, topics, len(fits), theme, covariate, value, point[i], band_low[i],
+                                     band_high[i], draws, len(kept)])
+    return Effects(formula, pd.DataFrame(rows, columns=EFFECT_COLUMNS),
+                   pd.DataFrame(expected, columns=EXPECTED_COLUMNS), skipped)
+
+
+def document_share_draws(doc_rows: list[np.ndarray], values: list, draws: int,
+                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Every document's theme shares per fit on all its units (S × D × themes) and in ``draws``
+    bootstrap draws of its units (draws × D × themes); draw b uses fit b mod S for every document."""
+    parts = [bootstrap_ratio([rows], values, draws, rng, resample_documents=False) for rows in doc_rows]
+    return np.stack([p for p, _ in parts], axis=1), np.stack([d for _, d in parts], axis=1)
+
+
+def _draw(rng: np.random.Generator, beta: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """One coefficient vector from N(beta, cov); rounding can leave cov a hair off symmetric."""
+    return rng.multivariate_normal(beta, (cov + cov.T) / 2, check_valid="ignore", method="eigh")
+
+
+def _document_bootstrap(observed: np.ndarray, design: pd.DataFrame, draws: int,
+                        rng: np.random.Generator) -> np.ndarray:
+    """Coefficients refitted to documents drawn with replacement, draw b on the shares of fit b mod S."""
+    n = design.shape[0]
+    picks = rng.integers(0, n, size=(draws, n))
+    return np.array([_glm(observed[b % len(observed)][rows], design.iloc[rows], robust=False)[0]
+                     for b, rows in enumerate(picks)])
+
+
+def _glm(y: np.ndarray, design: pd.DataFrame, robust: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Coefficients of a fractional logit and (``robust``) their cluster-robust covariance, one cluster
+    per document."""
+    with warnings.catch_warnings():
+        # a theme absent from most documents separates almost perfectly; the draws show that uncertainty
+        warnings.simplefilter("ignore")
+        model = sm.GLM(y, design.to_numpy(), family=sm.families.Binomial())
+        if not robust:
+            return np.asarray(model.fit().params), None
+        fit = model.fit(cov_type="cluster", cov_kwds={"groups": np.arange(len(y)), "use_correction": True})
+    return np.asarray(fit.params), np.asarray(fit.cov_params())
+
+
+# ---------------------------------------------------------------- the formula
+
+
+def design_matrix(formula: str, docs: pd.DataFrame, column_types: dict[str, str]) -> pd.DataFrame:
+    """The patsy design matrix of the right-hand side ``formula`` over the documents (rows with a
+    missing value left out; its index names the documents kept). InputError naming the formula, or the
+    column it names that the documents lack."""
+    text = str(formula).strip()
+    if not text.startswith("~") or "~" in text[1:]:
+        raise InputError(f"--formula {clipped(text)!r}: give only the right-hand side, e.g. '~ year + C(region)'")
+    frame = docs.copy()
+    for column, kind in column_types.items():  # patsy reads object columns as categories, floats as numbers
+        values = frame[column].astype(object if kind == "category" else float)
+        frame[column] = values.where(frame[column].notna(), np.nan)  # patsy's missing value, not pd.NA
+    env = patsy.EvalEnvironment([{"np": np}])
+    try:
+        design = patsy.dmatrix(text, frame, eval_env=env, NA_action="drop", return_type="dataframe")
+    except Exception as err:  # patsy reports every formula mistake (syntax, names, types) its own way
+        raise InputError(_formula_message(text, err, list(column_types))) from None
+    if len(design) <= design.shape[1]:
+        raise InputError(f"--formula {clipped(text)!r}: {design.shape[1]} coefficients for {len(design)} documents "
+                         "with every value it uses; use fewer terms")
+    if np.linalg.matrix_rank(design.to_numpy()) < design.shape[1]:
+        raise InputError(f"--formula {clipped(text)!r}: its terms are collinear over these documents "
+                         f"({listed(design.columns)}); drop one")
+    return design
+
+
+def _formula_message(text: str, err: Exception, columns: list[str]) -> str:
+    message = " ".join(str(err).split())
+    unknown = re.search(r"name '([^']+)' is not defined", message)
+    if unknown:
+        return f"--formula {clipped(text)!r}: unknown column {unknown[1]!r}; the documents have {listed(columns)}"
+    first = message.split(" ~ ")[0] if message else type(err).__name__
+    return f"--formula {clipped(text)!r}: {clipped(first, 200)}"
+
+
+def numeric_covariates(formula: str, column_types: dict[str, str]) -> list[str]:
+    """The numeric columns the formula names: each gets an expected-share curve over its range."""
+    return [c for c, kind in column_types.items() if kind == "number"
+            and re.search(rf"(?<![\w.]){re.escape(c)}(?![\w])", formula)]
+
+
+def expected_grid(design: pd.DataFrame, docs: pd.DataFrame, covariate: str,
+                  column_types: dict[str, str]) -> pd.DataFrame | None:
+    """Design rows for ``covariate`` over its observed range (every whole value when it has whole values
+    only, else 50 points), the other columns held at their mean (numbers) or most common value.
+    ``attrs["values"]`` holds the covariate's values; None when the formula treats it as a category."""
+    observed = docs[covariate].astype(float)
+    low, high = observed.min(), observed.max()
+    whole = observed.eq(observed.round()).all() and high - low <= 1000
+    values = np.arange(low, high + 1) if whole else np.linspace(low, high, 50)
+    frame = pd.DataFrame({covariate: values})
+    for column, kind in column_types.items():
+        if column != covariate:
+            frame[column] = docs[column].astype(float).mean() if kind == "number" else _most_common(docs[column])
+    try:
+        grid = patsy.build_design_matrices([design.design_info], frame, return_type="dataframe")[0]
+    except patsy.PatsyError:  # the formula uses it as a category (C(year)): values between its levels mean nothing
+        return None
+    grid.attrs["values"] = [int(v) for v in values] if whole else list(values)
+    return grid
+
+
+def _most_common(values: pd.Series):
+    common = values.dropna().astype(object).mode()
+    return common.iloc[0] if len(common) else None
+
+
+def _themes(data: RunData, themes: list[str] | None) -> list[str]:
+    for theme in themes or []:
+        if theme not in data.themes:
+            raise InputError(f"--theme {theme}: not a theme of the run; it has {listed(data.themes)}")
+    return list(themes) if themes else list(data.themes)

@@ -1,0 +1,146 @@
+"""Theme shares per document and per group of documents, with cluster-bootstrap intervals that also
+carry the spread over seeds.
+
+A share is a ratio: the weight of a theme's units over the weight of all units. Three weightings:
+
+- ``units`` (default): each unit counts once, for its assigned theme (the count studies of attention use);
+- ``length``: each unit counts by the characters of its text, for its assigned theme;
+- ``soft``: each unit counts once, spread over the themes by its probabilities (the mean theme probability).
+
+Intervals come from a cluster bootstrap that follows how the data were sampled: a document's share
+resamples its units; a group's share resamples the group's documents, then the units within each
+document drawn. Each draw uses one fit of the model and k, in turn over the seeds, so the draws pooled
+over seeds carry the seeds' disagreement too. The estimate is the mean over seeds of the share computed
+on all units; the interval is the percentile interval of the pooled draws. Every random number comes
+from a generator seeded by ``seed`` and the row's model, k and group, so a fixed seed gives identical
+tables, whichever other groups or models are asked for."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, listed
+from .run_data import Fit, RunData
+
+WEIGHTS = ("units", "length", "soft")
+SHARE_COLUMNS = ["model", "k", "seeds", "theme", "share", "ci_low", "ci_high", "n_documents", "n_units", "weight",
+                 "draws"]
+
+
+def shares(data: RunData, by: list[str] | str | None = None, *, weight: str = "units", draws: int = 1000,
+           seed: int = 0, model: str | None = None, k: int | None = None, level: float = 0.95) -> pd.DataFrame:
+    """Share of every theme per document (``by`` None) or per group of documents (``by``: one or more
+    metadata columns), with a ``level`` percentile interval from ``draws`` bootstrap draws pooled over
+    the seeds of each model and k (see the module's docstring).
+
+    Columns: model, k, seeds, the group columns (doc_id, year, region per document), theme, share,
+    ci_low, ci_high, n_documents, n_units, weight, draws. Documents missing a group value are left out."""
+    check_options(weight=weight, draws=draws, seed=seed, level=level)
+    by = [by] if isinstance(by, str) else list(by or [])
+    check_columns(data, by, "--by")
+    units = data.units
+    keys = by or ["doc_id"]
+    shown = by or ["doc_id", "year", "region"]
+    usable = units.dropna(subset=keys)
+    rows = []
+    for (name, topics), fits in data.fit_groups(model, k).items():
+        values = [unit_values(fit, units, weight) for fit in fits]
+        for key, group in usable.groupby(keys, sort=bool(by), dropna=True):
+            key = key if isinstance(key, tuple) else (key,)
+            doc_rows = [rows_.index.to_numpy() for _, rows_ in group.groupby("doc_id", sort=False)]
+            rng = generator(seed, name, topics, *key)
+            points, drawn = bootstrap_ratio(doc_rows, values, draws, rng, resample_documents=bool(by))
+            low, high = interval(drawn, level)
+            label = group.iloc[0][shown].tolist()
+            for j, theme in enumerate(data.themes):
+                rows.append([name, topics, len(fits), *label, theme, points[:, j].mean(), low[j], high[j],
+                             len(doc_rows), len(group), weight, draws])
+    columns = SHARE_COLUMNS[:3] + shown + SHARE_COLUMNS[3:]
+    table = pd.DataFrame(rows, columns=columns)
+    for column in shown:
+        table[column] = display_values(table[column])
+    return table
+
+
+def check_options(*, weight: str = "units", draws: int = 1000, seed: int = 0, level: float = 0.95) -> None:
+    if weight not in WEIGHTS:
+        raise InputError(f"--weight: must be one of {', '.join(WEIGHTS)}, got {weight!r}")
+    if not isinstance(draws, (int, np.integer)) or draws < 2:
+        raise InputError(f"--draws: must be a whole number >= 2, got {draws!r}")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"--seed: must be a whole number >= 0, got {seed!r}")
+    if not 0 < level < 1:
+        raise InputError(f"--level: must be between 0 and 1, got {level!r}")
+
+
+def check_columns(data: RunData, columns: list[str], option: str) -> None:
+    known = ["doc_id", *data.column_types]
+    for column in columns:
+        if column not in known:
+            raise InputError(f"{option} {column}: no such document column; the run's documents have {listed(known)}")
+
+
+def unit_values(fit: Fit, units: pd.DataFrame, weight: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's weight w (N) and its weighted theme values w·v (N × themes): the numerator and
+    denominator of a share are sums of these."""
+    n, n_themes = fit.probabilities.shape
+    if weight == "soft":
+        values = fit.probabilities
+    else:
+        values = np.zeros((n, n_themes))
+        values[np.arange(n), fit.assigned] = 1.0
+    w = units["length"].to_numpy(dtype=float) if weight == "length" else np.ones(n)
+    return w, values * w[:, None]
+
+
+def bootstrap_ratio(doc_rows: list[np.ndarray], values: list[tuple[np.ndarray, np.ndarray]], draws: int,
+                    rng: np.random.Generator, *, resample_documents: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The share of every theme over the documents ``doc_rows`` (each an array of unit rows), for each
+    fit in ``values`` (its (w, w·v), see unit_values) on all units (S × themes), and for ``draws``
+    bootstrap draws (draws × themes), draw b using fit b mod S.
+
+    With ``resample_documents`` the documents are drawn with replacement first; then each document's
+    units are drawn with replacement. A document drawn c times contributes c independent resamples of
+    its n units, i.e. one multinomial draw of c·n units from them."""
+    n_fits, n_themes = len(values), values[0][1].shape[1]
+    fit_of = np.arange(draws) % n_fits
+    chosen = [fit_of == s for s in range(n_fits)]
+    n_docs = len(doc_rows)
+    if resample_documents:
+        times = rng.multinomial(n_docs, np.full(n_docs, 1.0 / n_docs), size=draws)
+    else:
+        times = np.ones((draws, n_docs), dtype=int)
+    numerator, denominator = np.zeros((draws, n_themes)), np.zeros(draws)
+    for j, rows in enumerate(doc_rows):
+        n = len(rows)
+        counts = rng.multinomial(times[:, j] * n, np.full(n, 1.0 / n)).astype(float)  # draws × n
+        for s, (w, wv) in enumerate(values):
+            numerator[chosen[s]] += counts[chosen[s]] @ wv[rows]
+            denominator[chosen[s]] += counts[chosen[s]] @ w[rows]
+    every = np.concatenate(doc_rows)
+    points = np.array([wv[every].sum(axis=0) / w[every].sum() for w, wv in values])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        drawn = numerator / denominator[:, None]
+    return points, drawn
+
+
+def interval(drawn: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """The percentile interval of the draws (rows), per column; draws that are NaN are left out."""
+    tail = (1 - level) / 2
+    low, high = np.nanquantile(drawn, [tail, 1 - tail], axis=0)
+    return low, high
+
+
+def generator(seed: int, *key) -> np.random.Generator:
+    """A random generator for one row of a table: the same seed and key give the same numbers."""
+    return np.random.default_rng([int(seed), *(zlib.crc32(str(part).encode("utf-8")) for part in key)])
+
+
+def display_values(values: pd.Series) -> pd.Series:
+    """Whole-number floats (years, counts) shown as integers in the tables."""
+    if pd.api.types.is_float_dtype(values) and values.dropna().eq(values.dropna().round()).all():
+        return values.astype("Int64")
+    return values

@@ -1,0 +1,232 @@
+"""Inference in the report: theme shares by year and by region with bootstrap intervals, and the
+covariate effects of RUN_DIR/effects.csv when `topics effects` has written it; and the PNG plots
+these use (also drawn by the `topics shares` and `topics effects` commands).
+
+Plots use matplotlib's object API and the CJK font of topics.report.plots; every string put into
+the page is escaped."""
+
+from __future__ import annotations
+
+import html
+import warnings
+from pathlib import Path
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+from matplotlib import rc_context
+from matplotlib.figure import Figure
+
+from ..inference import read_run_data, shares
+from ..inference.effects import EFFECT_COLUMNS, EXPECTED_COLUMNS
+from .ldavis import theme_display_names
+from .plots import cjk_font, theme_colours
+from .tables import read_table, run_lexicon, theme_order
+
+EFFECTS_FILE = "effects.csv"
+EXPECTED_FILE = "effects_expected.csv"  # written beside effects.csv by `topics effects`
+
+
+def inference_section(run_dir: str | Path, *, draws: int = 500, seed: int = 0,
+                      column_types: dict[str, str] | None = None) -> str:
+    """HTML for the report's inference section; writes its plots into RUN_DIR/plots/ (inference_*.png).
+
+    Shares by year and by region (when the run has two or more of them), per model at its first k with
+    its seeds pooled, with ``draws`` cluster-bootstrap draws; and the effects in RUN_DIR/effects.csv."""
+    run_dir = Path(run_dir)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = read_run_data(run_dir, column_types)
+    names = theme_display_names(run_lexicon(run_dir))
+    plots = run_dir / "plots"
+    plots.mkdir(exist_ok=True)
+    parts = [f"<p>Shares with {draws}-draw cluster-bootstrap 95% intervals: a year's or region's documents are "
+             "resampled, then the units of each document; each draw uses one seed in turn, so the intervals "
+             "also carry the disagreement between seeds (a group of one document has only its units resampled). "
+             "Share = units of the theme over all units.</p>"]
+    parts += [f'<p class="warning">{esc(w.message)}</p>' for w in caught]
+    first_k = {}
+    for fit in data.fits:
+        first_k.setdefault(fit.model, fit.k)
+    docs = data.documents()
+    for by in ("year", "region"):
+        if docs[by].nunique() < 2:
+            continue
+        parts.append(f"<h3>By {esc(by)}</h3>")
+        for model, k in first_k.items():
+            table = shares(data, by=by, draws=draws, seed=seed, model=model, k=k)
+            name = plot_name(f"inference_{by}", model)
+            save(shares_figure(table, by, names, f"{model} (k={k}): theme shares by {by}"), plots / name)
+            parts.append(f"<h4>{esc(model)} (K={k}, {table['seeds'].iloc[0]} seed(s))</h4>")
+            parts.append(image(f"plots/{name}", f"{model}: theme shares by {by} with intervals"))
+            parts.append(f"<details><summary>Table: {table[by].nunique()} {esc(by)} value(s)</summary>"
+                         f"{table_html(wide_shares(table, by, names))}</details>")
+    parts.append(effects_html(run_dir, names, plots))
+    return "\n".join(parts)
+
+
+def effects_html(run_dir: Path, names: dict[str, str], plots: Path) -> str:
+    """The effects of RUN_DIR/effects.csv (and the expected shares beside it), or how to get them."""
+    effects = read_table(run_dir, EFFECTS_FILE, tuple(EFFECT_COLUMNS))
+    if effects is None:
+        return ("<h3>Covariate effects</h3><p>None computed: run <code>topics effects RUN_DIR --formula "
+                "\"~ year\"</code> and render the report again.</p>")
+    formula = effects["formula"].iloc[0] if "formula" in effects.columns and len(effects) else ""
+    parts = [f"<h3>Covariate effects: <code>{esc(formula)}</code></h3>",
+             f"<p>{esc(effects['method'].iloc[0]) if len(effects) else ''}; coefficients on the log-odds scale "
+             "with 95% intervals.</p>"]
+    save(effects_figure(effects, names), plots / "inference_effects.png")
+    parts.append(image("plots/inference_effects.png", "coefficients with intervals"))
+    shown = effects[effects["term"] != "Intercept"]
+    parts.append(f"<details><summary>Table: {len(shown)} coefficient(s)</summary>"
+                 f"{table_html(shown[['model', 'k', 'theme', 'term', 'estimate', 'ci_low', 'ci_high', 'n_documents']])}"
+                 "</details>")
+    expected = read_table(run_dir, EXPECTED_FILE, tuple(EXPECTED_COLUMNS))
+    if expected is not None and not expected.empty:
+        save(expected_figure(expected, names), plots / "inference_expected.png")
+        parts.append(image("plots/inference_expected.png", "expected share over a covariate with a band"))
+    return "\n".join(parts)
+
+
+def wide_shares(table: pd.DataFrame, by: str, names: dict[str, str]) -> pd.DataFrame:
+    """One row per group: n documents, n units and every theme's "share [low, high]" in percent."""
+    first = table.drop_duplicates(by)
+    wide = pd.DataFrame({by: first[by].astype(str).to_numpy(), "documents": first["n_documents"].to_numpy(),
+                         "units": first["n_units"].to_numpy()})
+    for theme in theme_order(table["theme"]):
+        rows = table[table["theme"] == theme].set_index(table[table["theme"] == theme][by].astype(str))
+        wide[names.get(theme, theme)] = [f"{rows.at[g, 'share']:.1%} [{rows.at[g, 'ci_low']:.1%}, "
+                                         f"{rows.at[g, 'ci_high']:.1%}]" for g in wide[by]]
+    return wide
+
+
+# ---------------------------------------------------------------- plots
+
+
+def shares_figure(table: pd.DataFrame, by: str, names: dict[str, str], title: str) -> Figure:
+    """Each theme's share per group with its interval: a line with a band over a numeric column, points
+    with error bars over categories."""
+    groups = list(dict.fromkeys(table[by]))
+    numeric = pd.api.types.is_numeric_dtype(table[by])
+    with _style():
+        figure = Figure(figsize=(9 if numeric else max(9.0, 0.2 * len(groups)), 4.5))
+        axes = figure.subplots()
+        themes = theme_order(table["theme"])
+        colours = theme_colours(themes)
+        for i, theme in enumerate(themes):
+            rows = table[table["theme"] == theme]
+            label = names.get(theme, theme)
+            if numeric:
+                x = rows[by].astype(float).to_numpy()
+                axes.plot(x, rows["share"], marker="o", markersize=3, color=colours[theme], label=label)
+                axes.fill_between(x, rows["ci_low"], rows["ci_high"], color=colours[theme], alpha=0.15, linewidth=0)
+            else:
+                x = np.arange(len(groups)) + (i - len(themes) / 2) * 0.8 / len(themes)
+                axes.errorbar(x, rows["share"], yerr=[rows["share"] - rows["ci_low"], rows["ci_high"] - rows["share"]],
+                              fmt="o", markersize=3, color=colours[theme], label=label, elinewidth=1)
+        if not numeric:
+            axes.set_xticks(np.arange(len(groups)), [str(g) for g in groups], rotation=90 if len(groups) > 8 else 0)
+        axes.set_xlabel(by)
+        axes.set_ylabel("share (95% interval)")
+        axes.set_title(title)
+        axes.legend(fontsize="small", ncol=3)
+        figure.tight_layout()
+    return figure
+
+
+def effects_figure(effects: pd.DataFrame, names: dict[str, str]) -> Figure:
+    """Every coefficient but the intercept with its interval, one row per model, theme and term."""
+    rows = effects[effects["term"] != "Intercept"].reset_index(drop=True)
+    with _style():
+        figure = Figure(figsize=(8, max(2.5, 0.28 * len(rows) + 1)))
+        axes = figure.subplots()
+        colours = theme_colours(theme_order(rows["theme"]))
+        y = np.arange(len(rows))[::-1]
+        for theme in theme_order(rows["theme"]):
+            pick = (rows["theme"] == theme).to_numpy()
+            part = rows[pick]
+            axes.errorbar(part["estimate"], y[pick], xerr=[part["estimate"] - part["ci_low"],
+                          part["ci_high"] - part["estimate"]], fmt="o", color=colours[theme],
+                          label=names.get(theme, theme), markersize=4)
+        labels = [f"{r.model} k={r.k} · {r.term}" for r in rows.itertuples()]
+        axes.set_yticks(y, labels, fontsize="small")
+        axes.axvline(0, color="#888888", linewidth=0.8)
+        axes.set_xlabel("effect on the log-odds of the share (95% interval)")
+        axes.legend(fontsize="small")
+        figure.tight_layout()
+    return figure
+
+
+def expected_figure(expected: pd.DataFrame, names: dict[str, str]) -> Figure:
+    """The expected share over each numeric covariate with its band, one panel per model, k and covariate."""
+    panels = list(expected.groupby(["model", "k", "covariate"], sort=False))
+    with _style():
+        figure = Figure(figsize=(8, 3.6 * len(panels)))
+        axes_list = np.atleast_1d(figure.subplots(len(panels), 1, squeeze=False).ravel())
+        for axes, ((model, k, covariate), part) in zip(axes_list, panels):
+            colours = theme_colours(theme_order(part["theme"]))
+            for theme in theme_order(part["theme"]):
+                rows = part[part["theme"] == theme]
+                axes.plot(rows["value"], rows["share"], color=colours[theme], label=names.get(theme, theme))
+                axes.fill_between(rows["value"].astype(float), rows["ci_low"], rows["ci_high"], color=colours[theme],
+                                  alpha=0.2, linewidth=0)
+            axes.set_title(f"{model} (k={k}): expected share by {covariate}")
+            axes.set_xlabel(covariate)
+            axes.set_ylabel("expected share (95% band)")
+            axes.legend(fontsize="small", ncol=3)
+        figure.tight_layout()
+    return figure
+
+
+def save(figure: Figure, path: Path) -> Path:
+    with _style():  # glyphs are looked up when drawing
+        figure.savefig(path, dpi=100, metadata={"Software": None})  # no version stamp: same data, same bytes
+    return path
+
+
+def plot_name(kind: str, model: str) -> str:
+    return f"{kind}_{''.join(c if c.isalnum() or c in '-_.' else '_' for c in model)}.png"
+
+
+class _style:
+    """The report's plot style: a CJK font when one is installed; missing-glyph warnings silenced."""
+
+    def __enter__(self):
+        font = cjk_font()
+        fonts = ([font] if font else []) + ["DejaVu Sans"]
+        self._rc = rc_context({"font.family": "sans-serif", "font.sans-serif": fonts, "axes.unicode_minus": False,
+                               "figure.dpi": 100})
+        self._warnings = warnings.catch_warnings()
+        self._rc.__enter__()
+        self._warnings.__enter__()
+        warnings.filterwarnings("ignore", message="Glyph .* missing from")
+        return self
+
+    def __exit__(self, *exc):
+        self._warnings.__exit__(*exc)
+        return self._rc.__exit__(*exc)
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def esc(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def image(src: str, alt: str) -> str:
+    return f'<figure><img src="{esc(quote(src))}" alt="{esc(alt)}"></figure>'
+
+
+def table_html(table: pd.DataFrame) -> str:
+    head = "".join(f"<th>{esc(c)}</th>" for c in table.columns)
+    body = []
+    for row in table.itertuples(index=False):
+        cells = []
+        for value in row:
+            if isinstance(value, (float, np.floating)):
+                cells.append(f'<td class="num">{esc("" if np.isnan(value) else f"{value:.4g}")}</td>')
+            else:
+                cells.append(f"<td>{esc('' if pd.isna(value) else value)}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'

@@ -7,6 +7,8 @@ The Python API (see docs/api.md):
   ``shares(by=…)`` and ``assign(texts)`` return DataFrames;
 - ``load(model_folder)`` → a saved model, to assign new text;
 - ``run(config.toml)`` → a whole experiment's tables (``RunTables``);
+- ``shares(run_dir, by=…)`` and ``effects(run_dir, "~ year + C(region)")`` → shares with intervals and
+  covariate effects of a finished run;
 - ``Lexicon`` → the theme lexicon (``Lexicon.load(path)``).
 """
 
@@ -16,7 +18,7 @@ THEMES = ("ecology", "industry", "livelihood", "governance", "safety")
 OTHER = "other"
 UNMAPPED = "unmapped"  # a free topic whose lifts name no theme clearly: its units are not folded into a theme
 
-_API = {"read_corpus", "fit", "load", "run", "FittedModel", "RunTables"}
+_API = {"read_corpus", "fit", "load", "run", "shares", "effects", "FittedModel", "RunTables"}
 
 __all__ = ["OTHER", "THEMES", "UNMAPPED", "Lexicon", "__version__", *sorted(_API)]
 

@@ -97,6 +97,26 @@ def run(config: str | Path, run_dir: str | Path | None = None, *, progress: bool
     return RunTables.read(run_experiment(config, run_dir, progress=progress))
 
 
+def shares(run_dir: str | Path, by: str | list[str] | None = None, *, weight: str = "units", draws: int = 1000,
+           seed: int = 0, model: str | None = None) -> pd.DataFrame:
+    """Theme shares of a finished run per document (``by`` None) or per group of any metadata column(s),
+    with cluster-bootstrap intervals pooled over seeds (see topics.inference.shares)."""
+    from .inference import read_run_data
+    from .inference import shares as shares_with_intervals
+
+    return shares_with_intervals(read_run_data(run_dir), by, weight=weight, draws=draws, seed=seed, model=model)
+
+
+def effects(run_dir: str | Path, formula: str, *, model: str | None = None, draws: int = 200, seed: int = 0):
+    """Effects of document metadata on every theme's share (``formula`` such as ``"~ year + C(region)"``),
+    with intervals: an Effects object with ``.table`` (term, theme, estimate, interval) and the expected
+    shares over each numeric covariate (see topics.inference.effects)."""
+    from .inference import effects as estimate_effects
+    from .inference import read_run_data
+
+    return estimate_effects(read_run_data(run_dir), formula, model=model, draws=draws, seed=seed)
+
+
 @dataclass
 class RunTables:
     """The tables of a finished run folder, as DataFrames."""

@@ -54,6 +54,12 @@ DEFAULTS: dict[str, dict] = {
         "heldout_fraction": 0.1,  # units held out of fitting, for held-out perplexity
         "labels": "weak",  # "weak" (labels from headings) or a gold TSV path
     },
+    "inference": {
+        "column_types": {},  # metadata column -> "number" or "category" (default: inferred from the values)
+        "draws": 200,  # bootstrap draws of the report's shares with intervals
+        "seed": 0,  # their random seed
+        "unit_probabilities": True,  # write every unit's theme probabilities for every fit (unit_probabilities.csv)
+    },
     "report": {
         "enabled": True,
     },
@@ -103,8 +109,17 @@ def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None
     _check_models(config["models"], source, lexicon)
     config["tokenizer"] = _resolve_tokenizer(config["tokenizer"], source, base_dir)
     _check_evaluation(config["evaluation"], source, base_dir, lexicon)
+    _check_inference(config["inference"], source)
     _expect(isinstance(config["report"]["enabled"], bool), source, "report.enabled", "true or false", config["report"]["enabled"])
     return config
+
+
+def _check_inference(inference: dict, source: str) -> None:
+    check_all(inference, {"draws": integer(2), "seed": integer(0, MAX_SEED), "unit_probabilities": boolean()},
+              source, prefix="inference.")
+    types = inference["column_types"]
+    _expect(isinstance(types, dict) and all(v in ("number", "category") for v in types.values()), source,
+            "inference.column_types", 'a table of column = "number" or "category"', types)
 
 
 def _is_int(value) -> bool:

@@ -20,6 +20,7 @@ from typing import Callable, Iterable, Iterator
 
 from .errors import InputError
 
+RESUME = "finished work is kept: run again to resume, with fewer workers or more memory per worker"
 CONNECT_TIMEOUT = 5  # seconds to wait for an existing scheduler to answer
 
 
@@ -89,14 +90,18 @@ class DaskExecutor:
                 self.client.cancel(list(out))
 
     def _result(self, future, function: Callable, item):
+        from concurrent.futures import CancelledError
+
         from distributed.scheduler import KilledWorker
 
         try:
             return future.result()
         except KilledWorker:
             raise InputError(f"{self.where}: Dask workers died repeatedly while running {function.__name__}({item!r}) "
-                             "(out of memory?); finished work is kept, run again to resume, with fewer workers "
-                             "or more memory per worker") from None
+                             f"(out of memory?); {RESUME}") from None
+        except CancelledError:  # every worker holding its shared inputs died, or the cluster went away
+            raise InputError(f"{self.where}: lost {function.__name__}({item!r}) with the workers that held its "
+                             f"inputs; {RESUME}") from None
 
 
 @contextmanager

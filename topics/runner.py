@@ -4,7 +4,13 @@ assignments, shares, label scores, comparison, plots and report, all written to 
 The stages meet only through the run folder: fitting writes each fit (its topics, every unit's topic
 shares, its fit-time metrics) under RUN_DIR/fits/, and the mapping stage (``write_tables``) reads them
 back with the run's units and lexicon. So ``remap_run`` maps a finished run again with other mapping
-settings without refitting, and an interrupted run resumes from the fits it kept."""
+settings without refitting, and an interrupted run resumes from the fits it kept.
+
+Segmentation chunks and fits are tasks of a topics.execution executor (run.scheduler: this process, a
+local Dask cluster or a running one). A fit task is a pure function (``fit_task``) of the prepared corpus
+(sent to each worker once), the lexicon and its job; it returns its fit folder's files, which only this
+process writes: workers need no access to the run folder, and a fit folder is written whole or not at all,
+wherever the fit ran. So every scheduler writes the same tables (docs/scaling.md)."""
 
 from __future__ import annotations
 
@@ -44,6 +50,7 @@ from .rules import check
 from .run_folder import (DONE, UNIT_SHARES_FILE, UNITS_FILE, RunUnits, check_inputs_unchanged, claim, create_folder,
                          fit_folder, locked, mark_done, mark_unfinished, read_fit, read_run_units, write_csv, write_text)
 from .tokenize import Tokenizer, TokenizerSettings
+from .inference import write_unit_probabilities
 from .validation.flags import run_flags
 from .validation.run_data import read_run
 from .tomlfile import read_toml, to_toml
@@ -231,7 +238,7 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
     with clock("tokenize"):
         tokenizer = Tokenizer(TokenizerSettings.from_dict(config["tokenizer"]), lexicon_words=lexicon.words(),
                               executor=None if isinstance(executor, SerialExecutor) else executor)
-        token_lists = tokenizer.tokenize([unit.text for unit in units], progress=progress)
+        token_lists = _tokenize_units(tokenizer, [unit.text for unit in units], progress)
         unsplittable = tokenizer.unsplittable(lexicon.words())
     if unsplittable:
         shown = "; ".join(f"{word} ({why})" for word, why in list(unsplittable.items())[:10])
@@ -278,6 +285,24 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
         "lexicon_words_unsplittable": unsplittable,
     }
     return PreparedCorpus(units, token_lists, labels, train, heldout, corpus, summary)
+
+
+TOKENIZE_BATCH = 20_000  # units per tokenizer call: bounds what one call holds besides the tokens kept
+
+
+def _tokenize_units(tokenizer: Tokenizer, texts: list[str], progress: bool) -> list[list[str]]:
+    """Every text's tokens, each distinct token one shared string (interned): a corpus's tokens then take
+    a pointer each, not a string each (a two-character token is a 78-byte string)."""
+    if tokenizer.settings.phrases:  # collocations are learned from the texts of one call: all of them
+        return [list(map(sys.intern, tokens)) for tokens in tokenizer.tokenize(texts, progress=progress)]
+    one_call = len(texts) <= TOKENIZE_BATCH  # then the tokenizer's own bar shows the progress
+    token_lists: list[list[str]] = []
+    with tqdm(total=len(texts), desc="tokenizing", unit="unit", disable=not progress or one_call) as bar:
+        for start in range(0, len(texts), TOKENIZE_BATCH):
+            batch = tokenizer.tokenize(texts[start:start + TOKENIZE_BATCH], progress=progress and one_call)
+            token_lists.extend(list(map(sys.intern, tokens)) for tokens in batch)
+            bar.update(len(batch))
+    return token_lists
 
 
 def _heldout(unit_id: str, fraction: float) -> bool:
@@ -544,6 +569,8 @@ def write_tables(run_dir: Path, config: dict, lexicon: Lexicon, *, clock: Stopwa
               run_dir / "theme_shares.csv")
     write_csv(pd.concat(primary.values(), ignore_index=True), run_dir / "assignments.csv")
     summary = json.loads((run_dir / "corpus_summary.json").read_text(encoding="utf-8"))
+    if config.get("inference", {}).get("unit_probabilities", True):  # every unit's themes, every seed
+        write_unit_probabilities(run_dir)
     flags = run_flags(read_run(run_dir, finished=False), primary_only=True)
     write_text(run_dir / "comparison.md", comparison_markdown(metrics, config, summary, lexicon.names, flags))
 

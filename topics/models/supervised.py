@@ -24,6 +24,7 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
 from .. import OTHER
 from ..errors import InputError
@@ -82,9 +83,10 @@ class Supervised(TopicModel):
         self.idf_ = np.log((1.0 + corpus.matrix.shape[0]) / (1.0 + df)) + 1.0  # scikit-learn's smoothed idf
         self._fit_features(corpus)
         features = self._features(corpus.matrix)
-        self.classifier_ = self._classifier().fit(features[rows], y)
-        doc_topic = self._shares(self.classifier_, features, topics)
-        doc_topic[rows] = self._cross_validated(features[rows], y, topics)
+        with self._one_thread():
+            self.classifier_ = self._classifier().fit(features[rows], y)
+            doc_topic = self._shares(self.classifier_, features, topics)
+            doc_topic[rows] = self._cross_validated(features[rows], y, topics)
         coef = self.classifier_.coef_
         if coef.shape[0] == 1:  # two labels: scikit-learn keeps one row, for the second class
             coef = np.vstack([-coef, coef])
@@ -110,6 +112,12 @@ class Supervised(TopicModel):
             warnings.warn(f"{self.name}: no labelled unit of {', '.join(missing)}; no unit is assigned to it",
                           stacklevel=4)
         return rows, y
+
+    @staticmethod
+    def _one_thread():
+        """The classifiers are small: with BLAS threads of their own they are many times slower on a
+        busy machine (and sum in a different order)."""
+        return threadpool_limits(limits=1)
 
     def _classifier(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter,

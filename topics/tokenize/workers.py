@@ -3,6 +3,8 @@
 Each worker receives its pipeline through the pool's initializer, so no state is left behind in the
 parent. A forked worker shares the parent's memory, so it is handed the parent's ready pipeline (fork
 copies it, nothing is pickled); a spawned worker gets the small recipe and builds its own.
+On a Dask cluster (``segment_on_executor``) each chunk is a task, and each worker builds its pipeline
+from the recipe on its first chunk.
 """
 
 from __future__ import annotations

@@ -32,6 +32,9 @@ class SerialExecutor:
     def share(self, value):
         return value
 
+    def close(self) -> None:
+        pass
+
     def map(self, function: Callable, items: Iterable, *shared, ordered: bool = True,
             window: int | None = None) -> Iterator[tuple]:
         for item in items:
@@ -41,10 +44,16 @@ class SerialExecutor:
 class DaskExecutor:
     """Runs tasks on the workers of a Dask client (one task per worker thread at a time)."""
 
-    def __init__(self, client, where: str):
+    def __init__(self, client, where: str, cluster=None):
         self.client = client
         self.where = where
+        self.cluster = cluster  # the local cluster started for the run, stopped with it
         self.workers = max(1, sum(client.nthreads().values()))
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
 
     def share(self, value):
         """Sent to every worker once; tasks given the returned future receive the value itself."""
@@ -107,24 +116,30 @@ class DaskExecutor:
 @contextmanager
 def executor(scheduler: str, workers: int):
     """The executor for run.scheduler and run.workers (checked by topics.config), open for the duration."""
+    tasks = open_executor(scheduler, workers)
+    try:
+        yield tasks
+    finally:
+        tasks.close()
+
+
+def open_executor(scheduler: str, workers: int):
+    """The executor for run.scheduler and run.workers; close() it when done (it may be closed twice)."""
     if scheduler == "serial":
-        yield SerialExecutor()
-        return
+        return SerialExecutor()
     from distributed import Client, LocalCluster
 
     if scheduler == "local":
         # processes with one thread each: fits are CPU-bound Python and gensim, which hold the GIL
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                          silence_logs=logging.ERROR) as cluster, Client(cluster, set_as_default=False) as client:
-            yield DaskExecutor(client, f"local Dask cluster ({workers} workers)")
-        return
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
+        return DaskExecutor(Client(cluster, set_as_default=False), f"local Dask cluster ({workers} workers)", cluster)
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as err:
         raise InputError(f"{scheduler}: no Dask scheduler answers there within {CONNECT_TIMEOUT} s "
                          f"({type(err).__name__}); check run.scheduler / --scheduler, or use \"local\"") from None
-    with client:
-        if not client.nthreads():
-            raise InputError(f"{scheduler}: the Dask scheduler has no workers; start some with "
-                             f"`dask worker {scheduler}`")
-        yield DaskExecutor(client, f"Dask cluster at {scheduler}")
+    if not client.nthreads():
+        client.close()
+        raise InputError(f"{scheduler}: the Dask scheduler has no workers; start some with `dask worker {scheduler}`")
+    return DaskExecutor(client, f"Dask cluster at {scheduler}")

@@ -38,7 +38,7 @@ from .comparison import comparison_markdown
 from .config import SCHEDULER, WORKERS, load_config
 from .errors import InputError
 from .evaluation import gold_labels_for
-from .execution import SerialExecutor, executor
+from .execution import SerialExecutor, open_executor
 from .ingest import ingest_paths
 from .lexicon import LEXICON_FILE, Lexicon
 from . import UNMAPPED
@@ -108,11 +108,14 @@ def run_config(config: dict, run_dir: str | Path | None = None, *, progress: boo
     lexicon = Lexicon.load(config["themes"]["lexicon"] or None)
     # segmentation chunks and fits run on this executor; it is opened first, so that an unreachable
     # scheduler stops the run before the folder is touched
-    with executor(config["run"]["scheduler"], config["run"]["workers"]) as tasks:
+    tasks = open_executor(config["run"]["scheduler"], config["run"]["workers"])
+    try:
         create_folder(run_dir)
         with locked(run_dir):
             claim(run_dir, config)
             _run_locked(run_dir, config, lexicon, tasks, progress)
+    finally:
+        tasks.close()
     return run_dir
 
 
@@ -130,7 +133,8 @@ def _run_locked(run_dir: Path, config: dict, lexicon: Lexicon, tasks, progress: 
     write_run_units(run_dir, prepared)
     with clock("fit"):
         fit_grid(run_dir, config, prepared, lexicon, tasks, resumed=resumed, progress=progress, clock=clock)
-    del prepared  # the tables read the run folder back; the workers have dropped their copies
+    del prepared  # the tables read the run folder back
+    tasks.close()  # the workers' memory is the tables' now
 
     with clock("tables"):
         write_tables(run_dir, config, lexicon, clock=clock)

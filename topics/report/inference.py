@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
+from ..errors import InputError
 from ..inference import read_run_data, shares
 from ..inference.effects import EFFECT_COLUMNS, EXPECTED_COLUMNS
 from .ldavis import theme_display_names
@@ -36,7 +37,10 @@ def inference_section(run_dir: str | Path, *, draws: int = 500, seed: int = 0,
     run_dir = Path(run_dir)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        data = read_run_data(run_dir, column_types)
+        try:
+            data = read_run_data(run_dir, column_types)
+        except InputError as err:  # a run folder without what inference reads (older runs): say so, go on
+            return f"<p>Shares with intervals are not available: {esc(err)}</p>"
     names = theme_display_names(run_lexicon(run_dir))
     plots = run_dir / "plots"
     plots.mkdir(exist_ok=True)

@@ -1,7 +1,7 @@
 """How cost grows with the corpus: the same experiment on 1x, 2x, 4x … the real corpora, per stage
 seconds and peak memory, and the fitted exponent b of cost ≈ a · size^b for each stage.
 
-    python benchmarks/scaling.py [--factors 1,2,4] [--scheduler serial|local|tcp://host:port] [--workers 2]
+    python benchmarks/scaling.py [--corpora ../shared/corpora] [--factors 1,2,4] [--scheduler serial|local|tcp://host:port] [--workers 2]
                                  [--seeds 2] [--report] [--output FILE] [--keep DIR]
 
 1x is every corpus under ../shared/corpora. Larger sizes add copies of it in a temporary folder outside the
@@ -50,6 +50,7 @@ MODELS = {
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpora", type=Path, default=CORPORA, help="folder of corpus folders (default: %(default)s)")
     parser.add_argument("--factors", default="1,2,4", help="corpus sizes, as multiples of the real corpora (default: %(default)s)")
     parser.add_argument("--scheduler", default="serial", help="run.scheduler of every run (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=2, help="run.workers of every run (default: %(default)s)")
@@ -58,8 +59,8 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=None, help="JSON file (default: benchmarks/results/scaling_<scheduler>.json)")
     parser.add_argument("--keep", type=Path, default=None, help="keep corpora copies, caches and runs in this new folder")
     args = parser.parse_args()
-    if not CORPORA.is_dir():
-        print(f"scaling.py: error: {CORPORA}: no such folder (the real corpora)", file=sys.stderr)
+    if not args.corpora.is_dir():
+        print(f"scaling.py: error: {args.corpora}: no such folder (the real corpora)", file=sys.stderr)
         return 2
     try:
         factors = sorted({int(f) for f in args.factors.split(",") if f.strip()})
@@ -72,13 +73,16 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="topics-scaling-")) if args.keep is None else args.keep
     if args.keep is not None:
         work.mkdir(parents=True, exist_ok=False)
-    originals = sorted(path for path in CORPORA.iterdir() if path.is_dir())
+    originals = sorted(path for path in args.corpora.iterdir() if path.is_dir())
     load_before = os.getloadavg()
     print(f"corpora: {', '.join(path.name for path in originals)}; scheduler {args.scheduler}; work folder {work}")
+    output = args.output or PROJECT / "benchmarks" / "results" / f"scaling_{_slug(args.scheduler)}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
     rows = []
     try:
+        copies = {c: [_copy(folder, c, work / "copies") for folder in originals] for c in range(1, factors[-1])}
         for factor in factors:
-            paths = list(originals) + [_copy(folder, c, work / "copies") for c in range(1, factor) for folder in originals]
+            paths = list(originals) + [path for c in range(1, factor) for path in copies[c]]
             row = _run(factor, paths, args, work)
             rows.append(row)
             if row["exit_code"] != 0:
@@ -86,14 +90,14 @@ def main() -> int:
                 return 1
             print(f"  {factor}x  {row['characters']:>12,} characters  {row['wall_seconds']:8.1f} s  "
                   f"peak RSS {max(row['peak_rss_mb'].values()):7.0f} MB")
+            # written after every size, so a long series keeps what it measured if stopped
+            output.write_text(json.dumps(_report(rows, args, load_before), ensure_ascii=False, indent=2), encoding="utf-8")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
 
     report = _report(rows, args, load_before)
     _print(report)
-    output = args.output or PROJECT / "benchmarks" / "results" / f"scaling_{_slug(args.scheduler)}.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"wrote {output}")
     return 0
@@ -108,10 +112,10 @@ def _copy(folder: Path, c: int, into: Path) -> Path:
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     for path in folder.iterdir():
-        if path.suffix == ".txt":
-            lines = path.read_text(encoding="utf-8").splitlines()
-            path_text = "\n".join(f"{line} {c}" if line.strip() else line for line in lines) + "\n"
-            (partial / path.name).write_text(path_text, encoding="utf-8")
+        if path.suffix == ".txt":  # bytes: the files are UTF-8 or GBK, both ASCII-compatible
+            lines = path.read_bytes().split(b"\n")
+            tag = f" {c}".encode("ascii")
+            (partial / path.name).write_bytes(b"\n".join(line + tag if line.strip() else line for line in lines))
         elif path.is_file():
             shutil.copy2(path, partial / path.name)  # MANIFEST.tsv, README.md
     partial.rename(target)
@@ -143,6 +147,7 @@ def _run(factor: int, paths: list[Path], args, work: Path) -> dict:
            "wall_seconds": round(time.perf_counter() - start, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2)}
     if row["exit_code"] != 0:
         return row
+    del row["log"]  # a temporary folder's file: only a failed run's is worth showing
     timings = json.loads((run_dir / "timings.json").read_text(encoding="utf-8"))
     summary = json.loads((run_dir / "corpus_summary.json").read_text(encoding="utf-8"))
     units = [json.loads(line) for line in (run_dir / "units.jsonl").read_text(encoding="utf-8").splitlines()]

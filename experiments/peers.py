@@ -33,6 +33,7 @@ import sys
 import time
 import warnings
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -296,15 +297,20 @@ def main() -> int:
             row = {"model": name, "seed": seed, "fit_s": fit_seconds,
                    "sweeps": getattr(model, "iters", model.get_params().get("passes", ""))}
             start = time.perf_counter()
+            pooled_gold, pooled_predicted = [], []
             for set_name, (units, gold) in sets.items():
                 tokens = set_tokens[set_name]
                 predicted = assignments(model.result_, units, doc_topic=model.transform(tokens),
                                         known_tokens=model.known_tokens(tokens))["theme"].tolist()
                 row[set_name] = f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)
+                pooled_gold += gold
+                pooled_predicted += predicted
                 if set_name == "b":
                     row.update({f"b:{source}": score for source, score in hc.by_source(units, gold, predicted,
                                                                                         labels).items()})
             row["assign_s"] = time.perf_counter() - start
+            per_label = f1_score(pooled_gold, pooled_predicted, labels=labels, average=None, zero_division=0)
+            row.update({f"f1:{label}": score for label, score in zip(labels, per_label)})
             rows.append(row)
             print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
                   file=sys.stderr, flush=True)
@@ -313,6 +319,9 @@ def main() -> int:
     table = pd.DataFrame(rows)
     if args.output:
         table.to_csv(args.output, index=False)
+    lexicon_sha1 = hashlib.sha1(Path(lexicon.source).read_bytes()).hexdigest()[:12]
+    print(f"Training corpus: {corpus.matrix.shape[0]} units, {len(corpus.vocab)} terms, {int(corpus.matrix.sum())} "
+          f"tokens; lexicon {lexicon.source} (sha1 {lexicon_sha1}).")
     print(summary(table, sets, problems, versions))
     return 0
 
@@ -331,6 +340,12 @@ def summary(table: pd.DataFrame, sets: dict, problems: dict[str, str], versions:
         lines.append(f"| {model} | " + " | ".join(cells) + " |")
     for model, problem in problems.items():
         lines.append(f"| {model} | not run: {problem} |")
+    per_label = [c for c in table.columns if c.startswith("f1:")]
+    if per_label:
+        lines += ["", "F1 per label, dev + a + b pooled, mean over seeds:", "",
+                  "| model | " + " | ".join(c[3:] for c in per_label) + " |", "|---|" + "---|" * len(per_label)]
+        for model, group in table.groupby("model", sort=False):
+            lines.append(f"| {model} | " + " | ".join(f"{group[c].mean():.3f}" for c in per_label) + " |")
     sizes = ", ".join(f"{name} {len(units)} (file sha1 {versions[name]}, {label_counts(gold)})"
                       for name, (units, gold) in sets.items())
     return f"Six-label macro-F1, mean ± sd over seeds. Units: {sizes}.\n\n" + "\n".join(lines)

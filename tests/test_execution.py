@@ -25,9 +25,13 @@ from topics.tokenize import PARALLEL_MIN_CHARS, Tokenizer
 
 cloudpickle.register_pickle_by_value(test_execution)  # the workers need not import this test module
 
-# every model, two seeds: each fit's numbers come from another process than in the serial run
+# every kind of model, two seeds: each fit's numbers come from another process than in the serial run;
+# supervised is fitted with the units' labels
 MODELS = """
 [models.dictionary]
+
+[models.supervised]
+cv_folds = 2
 
 [models.lda]
 k = 5

@@ -2,10 +2,10 @@
 processes started for the run (``local``), or on an existing Dask cluster (``tcp://host:port``).
 
 A task is a plain function of picklable inputs, so every scheduler gives the same results. Every
-executor has the same two methods: ``share(value)`` sends a large input once (a Dask scatter) and
+executor has the same methods: ``share(value)`` sends a large input once (a Dask scatter) and
 returns what tasks take in its place; ``map(function, items, *shared)`` runs ``function(item, *shared)``
-for each item and yields ``(item, result)`` pairs — in item order, or as they finish. The first task
-that fails stops the map (the tasks not yet finished are cancelled) with its own exception.
+for each item and yields ``(item, result)`` pairs — in item order, or as they finish; ``close()``. The
+first task that fails stops the map (the tasks not yet finished are cancelled) with its own exception.
 
 A worker that dies mid-task (killed, out of memory) costs only its tasks: Dask runs them again on
 another worker, and gives up on a task only after it has killed workers repeatedly (Dask's
@@ -125,21 +125,36 @@ def executor(scheduler: str, workers: int):
 
 def open_executor(scheduler: str, workers: int):
     """The executor for run.scheduler and run.workers; close() it when done (it may be closed twice)."""
-    if scheduler == "serial":
-        return SerialExecutor()
+    return BACKENDS.get(scheduler, _running_cluster)(scheduler, workers)
+
+
+def _serial(scheduler: str, workers: int) -> SerialExecutor:
+    return SerialExecutor()
+
+
+def _local_cluster(scheduler: str, workers: int) -> DaskExecutor:
     from distributed import Client, LocalCluster
 
-    if scheduler == "local":
-        # processes with one thread each: fits are CPU-bound Python and gensim, which hold the GIL
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
-        return DaskExecutor(Client(cluster, set_as_default=False), f"local Dask cluster ({workers} workers)", cluster)
+    # processes with one thread each: fits are CPU-bound Python and gensim, which hold the GIL
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=logging.ERROR)
+    return DaskExecutor(Client(cluster, set_as_default=False), f"local Dask cluster ({workers} workers)", cluster)
+
+
+def _running_cluster(address: str, workers: int) -> DaskExecutor:
+    """A cluster started elsewhere (``dask scheduler`` and ``dask worker``): its workers, not ``workers``."""
+    from distributed import Client
+
     try:
-        client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as err:
-        raise InputError(f"{scheduler}: no Dask scheduler answers there within {CONNECT_TIMEOUT} s "
+        raise InputError(f"{address}: no Dask scheduler answers there within {CONNECT_TIMEOUT} s "
                          f"({type(err).__name__}); check run.scheduler / --scheduler, or use \"local\"") from None
     if not client.nthreads():
         client.close()
-        raise InputError(f"{scheduler}: the Dask scheduler has no workers; start some with `dask worker {scheduler}`")
-    return DaskExecutor(client, f"Dask cluster at {scheduler}")
+        raise InputError(f"{address}: the Dask scheduler has no workers; start some with `dask worker {address}`")
+    return DaskExecutor(client, f"Dask cluster at {address}")
+
+
+# run.scheduler → how its executor is opened; any other value is the address of a running scheduler
+BACKENDS = {"serial": _serial, "local": _local_cluster}

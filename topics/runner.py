@@ -101,7 +101,7 @@ def run_config(config: dict, run_dir: str | Path | None = None, *, progress: boo
     for key, value, rule in (("progress", progress, None), ("scheduler", scheduler, SCHEDULER), ("workers", workers, WORKERS)):
         if value is not None:
             if rule is not None:
-                check(value, rule, key)
+                check(value, rule, f"run.{key}")
             config["run"][key] = value
     progress = config["run"]["progress"]
     run_dir = Path(run_dir or config["run"]["output"] or Path("runs") / config["run"]["name"])

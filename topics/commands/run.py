@@ -21,8 +21,13 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
+    from ..config import SCHEDULER, WORKERS
+    from ..rules import check
     from ..runner import run_experiment
 
+    for option, value, rule in (("--scheduler", args.scheduler, SCHEDULER), ("--workers", args.workers, WORKERS)):
+        if value is not None:
+            check(value, rule, option)
     run_dir = run_experiment(args.config, args.output, progress=False if args.no_progress else None,
                              scheduler=args.scheduler, workers=args.workers)
     for line in _skipped_lines(run_dir / "corpus_summary.json"):

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .. import OTHER
-from ..assignment import theme_probabilities, unit_themes
+from ..assignment import in_context, theme_probabilities, unit_themes
 from ..errors import InputError, listed
 from ..lexicon import Lexicon
 from ..outputs import open_output, writable_output
@@ -90,8 +90,9 @@ def read_run_data(run_dir: str | Path, column_types: dict[str, str] | None = Non
     mapped = mapped_fits(run_dir)
     themes = run_themes(run_dir, mapped)
     fits = []
+    run_units = read_run_units(run_dir).units  # corpus order
     for model, k, seed, folder, result in mapped:
-        probabilities, assigned, known = _fit_probabilities(folder, result, themes, len(order))
+        probabilities, assigned, known = _fit_probabilities(folder, result, themes, run_units)
         fits.append(Fit(model, k, seed, probabilities[order], assigned[order], known[order]))
     return RunData(units, themes, fits, dict(units.attrs["column_types"]))
 
@@ -223,9 +224,11 @@ def fit_folders(run_dir: Path) -> list[tuple[str, int, int, Path]]:
 
 
 def _fit_probabilities(folder: Path, result: TopicResult, themes: list[str],
-                       n_units: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       units: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every unit's probability of every theme (columns in ``themes`` order), its assigned theme's
-    index and its known tokens. A unit without evidence (known 0) is 'other' with probability 1."""
+    index and its known tokens, as the run assigned them (its section and heading counted with the
+    settings saved in the fit). A unit without evidence (known 0) is 'other' with probability 1."""
+    n_units = len(units)
     try:
         with np.load(folder / UNIT_SHARES_FILE) as arrays:
             doc_topic, known = arrays["doc_topic"], arrays["known"]
@@ -234,13 +237,16 @@ def _fit_probabilities(folder: Path, result: TopicResult, themes: list[str],
     if len(doc_topic) != n_units:
         raise InputError(f"{folder / UNIT_SHARES_FILE}: {len(doc_topic)} units, units.jsonl has {n_units}")
     names, probs = theme_probabilities(doc_topic, result.topic_themes)
+    if result.mapping:
+        probs = in_context(probs, names, units, result.mapping.get("section_weight", 0.0),
+                           result.mapping.get("heading_bonus", 0.0))
     full = np.zeros((n_units, len(themes)))
     for j, name in enumerate(names):
         full[:, themes.index(name)] = probs[:, j]
     no_evidence = np.asarray(known) == 0
     full[no_evidence] = 0.0
     full[no_evidence, themes.index(OTHER)] = 1.0
-    assigned_names, _, _ = unit_themes(doc_topic, result.topic_themes, known)
+    assigned_names, _, _ = unit_themes(doc_topic, result.topic_themes, known, units, result.mapping)
     assigned = np.array([themes.index(name) for name in assigned_names], dtype=int)
     return full, assigned, np.asarray(known, dtype=int)
 
@@ -260,8 +266,9 @@ def unit_probabilities(run_dir: str | Path) -> pd.DataFrame:
     fits = mapped_fits(run_dir)
     themes = run_themes(run_dir, fits)
     parts = []
+    run_units = read_run_units(run_dir).units  # corpus order, as units (sorted by row) is
     for model, k, seed, folder, result in fits:
-        probabilities, assigned, known = _fit_probabilities(folder, result, themes, len(units))
+        probabilities, assigned, known = _fit_probabilities(folder, result, themes, run_units)
         part = pd.DataFrame({"model": model, "k": k, "seed": seed, "doc_id": units["doc_id"],
                              "unit_id": units["unit_id"], "year": units["year"].astype("Int64"),
                              "region": units["region"], "known": known,

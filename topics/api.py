@@ -62,12 +62,15 @@ def fit(units: pd.DataFrame, model: str = "seeded-lda", *, k: int | None = None,
         lexicon: Lexicon | str | Path | None = None, min_lift: float = MappingSettings.min_lift,
         min_margin: float = MappingSettings.min_margin, section_weight: float = MappingSettings.section_weight,
         heading_bonus: float = MappingSettings.heading_bonus,
-        tokenizer: dict | None = None, no_below: int = 2, no_above: float = 0.5, **params) -> "FittedModel":
+        tokenizer: dict | None = None, no_below: int = 2, no_above: float = 0.5, labels: str | None = None,
+        **params) -> "FittedModel":
     """Fit one model on units (a DataFrame from ``read_corpus``) and map its topics to themes.
 
     ``k``: number of topics (default: the model's own; seeded models need the lexicon's themes +
     facets + 1); ``seed``: the random seed; ``tokenizer``: TokenizerSettings keys (topics.tokenize);
-    ``no_below``/``no_above``: the vocabulary filters; other keyword arguments are model parameters."""
+    ``no_below``/``no_above``: the vocabulary filters; ``labels``: for a model that learns from hand
+    coding (supervised), the column of ``units`` holding each unit's label; other keyword arguments are
+    model parameters."""
     lexicon = _lexicon(lexicon)
     _check_units(units)
     settings = TokenizerSettings.from_dict(tokenizer or {})
@@ -78,7 +81,14 @@ def fit(units: pd.DataFrame, model: str = "seeded-lda", *, k: int | None = None,
         estimator.set_params(k=k)
     if "random_state" in estimator.param_rules:
         estimator.set_params(random_state=seed)
-    estimator.fit(corpus, lexicon)
+    if estimator.needs_labels:  # a model that learns from hand coding: the units' ``labels`` column
+        if labels not in units.columns:
+            raise InputError(f"{model} learns from hand-coded labels: give labels='COLUMN', a column of the units "
+                             "with one of the six labels (or '') per unit")
+        given = units[labels].fillna("").astype(str).tolist()
+        estimator.fit(corpus, lexicon, labels=[given[i] for i in corpus.kept])
+    else:
+        estimator.fit(corpus, lexicon)
     apply_mapping(estimator.result_, lexicon, MappingSettings(min_lift=min_lift, min_margin=min_margin,
                                                               section_weight=section_weight, heading_bonus=heading_bonus))
     estimator.tokenizer_settings_ = settings.to_dict()

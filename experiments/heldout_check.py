@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.metrics import f1_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from handcoded_check import CORPORA, LABELLED_SETS, SAMPLE, labelled_units  # noqa: E402
+from handcoded_check import CORPORA, LABELLED_SETS, SAMPLE, labelled_corpus, labelled_units  # noqa: E402
 
 from topics import OTHER  # noqa: E402
 from topics.assignment import assignments  # noqa: E402
@@ -50,6 +50,9 @@ def main() -> int:
     parser.add_argument("--models", nargs="+", default=["seeded-lda", "seeded-nmf", "dictionary"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     parser.add_argument("--no-structure", action="store_true", help="give a unit's section and heading no weight")
+    parser.add_argument("--train-labels", nargs="*", default=None, choices=list(LABELLED_SETS),
+                        help="hand-coded sets a label-learning model (supervised) trains on "
+                             "(default: those of dev, a, b not scored)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     lexicon = Lexicon.load()
@@ -66,14 +69,25 @@ def main() -> int:
 
     train = [u for u in ingest_paths([str(SAMPLE), str(CORPORA / "city_gwr_2024")], themes=lexicon).units
              if u.kind != "heading"]
-    corpus = build_corpus(tokenizer.tokenize([u.text for u in train]), no_below=5, no_above=0.3,
-                          keep_words=lexicon.words())
+    train_tokens = tokenizer.tokenize([u.text for u in train])
+    corpus = build_corpus(train_tokens, no_below=5, no_above=0.3, keep_words=lexicon.words())
+    coded = args.train_labels if args.train_labels is not None else [s for s in LABELLED_SETS if s not in args.sets]
+    coded_units = []
+    for name in coded:  # the hand-coded units a supervised model learns from (never a scored set's)
+        units, gold = labelled_units(LABELLED_SETS[name])
+        coded_units += list(zip(units, tokenizer.tokenize([u.text for u in units]), gold))
+    labelled, corpus_labels = labelled_corpus(train, train_tokens, coded_units) if coded_units else (None, None)
     labels = [*lexicon.names, OTHER]
     rows, by_source, by_label = [], defaultdict(list), defaultdict(list)
     for name in args.models:
         for seed in args.seeds:
             params = {"random_state": seed} if "random_state" in MODELS[name].param_rules else {}
-            model = make_model(name, **params).fit(corpus, lexicon)
+            if MODELS[name].needs_labels:
+                if labelled is None:
+                    raise SystemExit(f"{name} needs hand-coded units to learn from: --train-labels dev a b")
+                model = make_model(name, **params).fit(labelled, lexicon, labels=corpus_labels)
+            else:
+                model = make_model(name, **params).fit(corpus, lexicon)
             apply_mapping(model.result_, lexicon, settings)
             table = assignments(model.result_, context, doc_topic=model.transform(context_tokens),
                                 known_tokens=model.known_tokens(context_tokens))

@@ -7,6 +7,8 @@ Peers (install with ``pip install -e .[peers]``):
   tomotopy-lda      tomotopy's LDAModel (collapsed Gibbs) with word priors set as the package's seeded
                     LDA sets its eta: 1/k everywhere, plus seed_boost pseudo-counts per 1000 corpus
                     tokens (at least one) on each seed word in its own topic
+  variants: tomotopy-lda-exclusive (a seed word's prior in the other topics 1e-6, not 1/k) and
+            topica-seededlda-uniform (topica's "uniform" prior with the package's pseudo-counts)
 
 Every peer is fitted on exactly what handcoded_check.py fits the package's models on — the same
 training units (the 122 city reports of 2024 + the bundled sample), the same tokens and vocabulary
@@ -263,6 +265,7 @@ def main() -> int:
     iters = {"topica-keyatm": args.keyatm_iters, "topica-seededlda": args.seededlda_iters,
              "tomotopy-lda": args.tomotopy_iters}
     lexicon = Lexicon.load()
+    lexicon_sha1 = hashlib.sha1(Path(lexicon.source).read_bytes()).hexdigest()[:12]
     labels = [*lexicon.themes, OTHER]
     tokenizer = Tokenizer(TokenizerSettings())
     versions = label_versions()
@@ -319,7 +322,6 @@ def main() -> int:
     table = pd.DataFrame(rows)
     if args.output:
         table.to_csv(args.output, index=False)
-    lexicon_sha1 = hashlib.sha1(Path(lexicon.source).read_bytes()).hexdigest()[:12]
     print(f"Training corpus: {corpus.matrix.shape[0]} units, {len(corpus.vocab)} terms, {int(corpus.matrix.sum())} "
           f"tokens; lexicon {lexicon.source} (sha1 {lexicon_sha1}).")
     print(summary(table, sets, problems, versions))
@@ -329,6 +331,8 @@ def main() -> int:
 def summary(table: pd.DataFrame, sets: dict, problems: dict[str, str], versions: dict[str, str]) -> str:
     """Markdown: macro-F1 per set (mean ± sd over seeds), fit and assignment seconds per fit."""
     scores = [name for name in sets] + sorted(c for c in table.columns if c.startswith("b:"))
+    if table.empty:
+        return "No model was fitted.\n\n" + "\n".join(f"- {model}: not run: {problem}" for model, problem in problems.items())
     lines = ["| model | sweeps | seeds | " + " | ".join(scores) + " | fit s per fit | assign s (dev+a+b) |",
              "|---|---|---|" + "---|" * (len(scores) + 2)]
     for model, group in table.groupby("model", sort=False):
@@ -364,7 +368,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     choices = [*PACKAGE_MODELS, *PEERS, *VARIANTS]
-    parser.add_argument("--models", nargs="+", default=[*PACKAGE_MODELS, *PEERS], choices=choices)
+    parser.add_argument("--models", nargs="+", default=choices, choices=choices)
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     parser.add_argument("--keyatm-iters", type=int, default=DEFAULT_ITERS["topica-keyatm"])
     parser.add_argument("--seededlda-iters", type=int, default=DEFAULT_ITERS["topica-seededlda"])

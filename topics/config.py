@@ -109,20 +109,9 @@ def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None
     _check_models(config["models"], source, lexicon)
     config["tokenizer"] = _resolve_tokenizer(config["tokenizer"], source, base_dir)
     _check_evaluation(config["evaluation"], source, base_dir, lexicon)
-    _check_labels_for_models(config, source)
     _check_inference(config["inference"], source)
     _expect(isinstance(config["report"]["enabled"], bool), source, "report.enabled", "true or false", config["report"]["enabled"])
     return config
-
-
-def _check_labels_for_models(config: dict, source: str) -> None:
-    """A model that learns from labels needs hand-coded ones: heading labels never say 'other'."""
-    from .models import MODELS
-
-    needing = [name for name in config["models"] if MODELS[name].needs_labels]
-    if needing and config["evaluation"]["labels"] == "weak":
-        raise InputError(f"{source}: models.{needing[0]} learns from hand-coded labels: set evaluation.labels to a "
-                         "GOLD.tsv (labels from headings never say 'other')")
 
 
 def _check_inference(inference: dict, source: str) -> None:

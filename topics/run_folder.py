@@ -68,9 +68,10 @@ def create_folder(run_dir: Path) -> None:
 
 
 # Settings that change no fit: a run of a config that differs only in these is the same run (resumed,
-# and re-mapped with the new min_lift by the mapping stage).
-NEUTRAL_SETTINGS = (("run", "progress"), ("tokenizer", "cache"), ("themes", "min_lift"), ("themes", "min_margin"),
-                    ("themes", "section_weight"), ("themes", "heading_bonus"))
+# on any scheduler, and mapped again with the new mapping settings by the mapping stage).
+NEUTRAL_SETTINGS = (("run", "progress"), ("run", "scheduler"), ("run", "workers"), ("tokenizer", "cache"),
+                    ("themes", "min_lift"), ("themes", "min_margin"), ("themes", "section_weight"),
+                    ("themes", "heading_bonus"))
 
 
 def claim(run_dir: Path, config: dict) -> None:

@@ -372,3 +372,28 @@ def test_topics_left_unmapped_get_a_column_of_their_own(tmp_path, sample_path):
     assert (table[table["theme"] == "unmapped"]["share"] > 0).any()
     assert np.allclose(table.groupby("doc_id")["share"].sum(), 1)
     assert "p_unmapped" in unit_probabilities(run).columns
+
+
+@pytest.mark.corpora
+@pytest.mark.slow
+def test_a_config_with_effects_writes_them_and_the_report_shows_them(tmp_path, shared_corpora):
+    """[effects] formula in the config: the run estimates the effects and its report shows the expected share
+    by year with its band (State Council reports of several decades)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    years = [1979, 1988, 1998, 2008, 2018, 2022]
+    for year in years:
+        shutil.copy(shared_corpora / "national_gwr_hprc" / f"{year}.txt", corpus / f"{year}.txt")
+    config = write_config(tmp_path, corpus, models="[models.dictionary]\n", seeds=(1,), report=True)
+    config.write_text(config.read_text(encoding="utf-8") + '\n[effects]\nformula = "~ year"\ndraws = 20\n',
+                      encoding="utf-8")
+    run_dir = run_experiment(config, tmp_path / "run")
+    table = pd.read_csv(run_dir / "effects.csv")
+    ecology = table[(table["theme"] == "ecology") & (table["term"] == "year")].iloc[0]
+    assert ecology["ci_low"] <= ecology["estimate"] <= ecology["ci_high"]
+    expected = pd.read_csv(run_dir / "effects_expected.csv")
+    ecology = expected[expected["theme"] == "ecology"]
+    assert set(ecology["covariate"]) == {"year"} and ecology["value"].min() == 1979 and ecology["value"].max() == 2022
+    assert (ecology["ci_low"] <= ecology["share"]).all() and (ecology["share"] <= ecology["ci_high"]).all()
+    report = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert 'src="plots/inference_expected.png"' in report and (run_dir / "plots" / "inference_expected.png").is_file()

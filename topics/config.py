@@ -54,6 +54,11 @@ DEFAULTS: dict[str, dict] = {
         "heldout_fraction": 0.1,  # units held out of fitting, for held-out perplexity
         "labels": "weak",  # "weak" (labels from headings) or a gold TSV path
     },
+    "effects": {
+        "formula": "",  # e.g. "~ bs(year, df=4) + C(region)": a run then writes effects.csv and its report section
+        "draws": 200,  # draws of the method of composition
+        "uncertainty": "composition",  # or "documents" (see topics effects --help)
+    },
     "inference": {
         "column_types": {},  # metadata column -> "number" or "category" (default: inferred from the values)
         "draws": 200,  # bootstrap draws of the report's shares with intervals
@@ -110,6 +115,11 @@ def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None
     config["tokenizer"] = _resolve_tokenizer(config["tokenizer"], source, base_dir)
     _check_evaluation(config["evaluation"], source, base_dir, lexicon)
     _check_inference(config["inference"], source)
+    check_all(config["effects"], {"draws": integer(2), "uncertainty": Rule(lambda v: v in ("composition", "documents"),
+                                                                          '"composition" or "documents"')},
+              source, prefix="effects.")
+    _expect(isinstance(config["effects"]["formula"], str), source, "effects.formula",
+            'a formula such as "~ year + C(region)", or ""', config["effects"]["formula"])
     _expect(isinstance(config["report"]["enabled"], bool), source, "report.enabled", "true or false", config["report"]["enabled"])
     return config
 

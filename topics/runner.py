@@ -138,6 +138,9 @@ def _run_locked(run_dir: Path, config: dict, lexicon: Lexicon, tasks, progress: 
 
     with clock("tables"):
         write_tables(run_dir, config, lexicon, clock=clock)
+    if config.get("effects", {}).get("formula"):
+        with clock("effects"):
+            write_run_effects(run_dir, config)
     if config["report"]["enabled"]:
         from .report import write_plots, write_report
 
@@ -579,6 +582,21 @@ def write_tables(run_dir: Path, config: dict, lexicon: Lexicon, *, clock: Stopwa
     write_text(run_dir / "comparison.md", comparison_markdown(metrics, config, summary, lexicon.names, flags))
 
 
+def write_run_effects(run_dir: Path, config: dict) -> None:
+    """The covariate effects the config's [effects] formula asks for: effects.csv, effects_expected.csv and
+    their plots, which the report shows."""
+    from .inference import effects, read_run_data
+    from .report.inference import write_effects
+
+    table = config["effects"]
+    data = read_run_data(run_dir, config.get("inference", {}).get("column_types"))
+    result = effects(data, table["formula"], draws=table["draws"], seed=config.get("inference", {}).get("seed", 0),
+                     uncertainty=table["uncertainty"])
+    for why in result.skipped:
+        tqdm.write(f"warning: no effect estimated for {why}", file=sys.stderr)
+    write_effects(run_dir, result, run_dir / "effects.csv", run_dir / "effects_expected.csv")
+
+
 def remap_run(run_dir: str | Path, *, min_lift: float | None = None, min_margin: float | None = None,
               progress: bool = False) -> Path:
     """Map a finished run's topics to themes again with other mapping settings, without refitting:
@@ -599,6 +617,8 @@ def remap_run(run_dir: str | Path, *, min_lift: float | None = None, min_margin:
         mark_unfinished(run_dir)
         write_text(run_dir / "config.toml", to_toml(config))
         write_tables(run_dir, config, lexicon)
+        if config.get("effects", {}).get("formula"):  # the effects rest on the themes: estimated again
+            write_run_effects(run_dir, config)
         if config["report"]["enabled"]:
             from .report import write_plots, write_report
 

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..outputs import open_output, writable_output
+from ..outputs import writable_output
 from .shares import add_run_options, finished_run, read_data
 
 
@@ -33,9 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..inference import effects
-    from ..report.inference import effects_figure, expected_figure, save
-    from ..report.ldavis import theme_display_names
-    from ..report.tables import run_lexicon
+    from ..report.inference import write_effects
 
     output = writable_output(args.output or finished_run(args.run_dir) / "effects.csv")
     expected_path = writable_output(output.with_name(f"{output.stem}_expected.csv"))
@@ -45,15 +43,7 @@ def run(args: argparse.Namespace) -> int:
                      progress=not args.no_progress)
     for why in result.skipped:
         print(f"warning: no effect estimated for {why}", file=sys.stderr)
-    with open_output(output, newline="") as out:
-        result.table.to_csv(out, index=False)
-    names = theme_display_names(run_lexicon(args.run_dir))
-    if not result.table.empty and (result.table["term"] != "Intercept").any():
-        save(effects_figure(result.table, names), output.with_suffix(".png"))
-    if not result.expected.empty:
-        with open_output(expected_path, newline="") as out:
-            result.expected.to_csv(out, index=False)
-        save(expected_figure(result.expected, names), expected_path.with_suffix(".png"))
+    write_effects(args.run_dir, result, output, expected_path)
     shown = result.table[result.table["term"] != "Intercept"]
     print(shown[["model", "k", "theme", "term", "estimate", "ci_low", "ci_high"]].to_string(
         index=False, float_format=lambda v: f"{v:.4g}"))

@@ -18,6 +18,7 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from ..errors import InputError
+from ..outputs import open_output
 from ..inference import read_run_data, shares
 from ..inference.effects import EFFECT_COLUMNS, EXPECTED_COLUMNS
 from .ldavis import theme_display_names
@@ -234,3 +235,17 @@ def table_html(table: pd.DataFrame) -> str:
                 cells.append(f"<td>{esc('' if pd.isna(value) else value)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+
+
+def write_effects(run_dir: str | Path, result, output: Path, expected_path: Path) -> None:
+    """Write an effects result: the coefficients (CSV and a coefficient plot) and the expected shares over
+    each numeric covariate (CSV and a plot with its band)."""
+    names = theme_display_names(run_lexicon(run_dir))
+    with open_output(output, newline="") as out:
+        result.table.to_csv(out, index=False)
+    if not result.table.empty and (result.table["term"] != "Intercept").any():
+        save(effects_figure(result.table, names), output.with_suffix(".png"))
+    if not result.expected.empty:
+        with open_output(expected_path, newline="") as out:
+            result.expected.to_csv(out, index=False)
+        save(expected_figure(result.expected, names), expected_path.with_suffix(".png"))

@@ -45,6 +45,7 @@ from topics.vectorize import build_corpus
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parent / "corpora" / "xining_chengxi_2024.txt"
 CORPORA = HERE.parent.parent / "shared" / "corpora"
+VOCABULARY = {"no_below": 5, "no_above": 0.3}  # the training corpus's filters
 LABELLED_SETS = {
     "dev": HERE / "dev_labels_province_2026.tsv",
     "a": HERE / "handcoded_a.tsv",
@@ -68,11 +69,7 @@ def main() -> int:
     set_tokens = {name: tokenizer.tokenize([u.text for u in units]) for name, (units, _) in sets.items()}
 
     print("reading and tokenizing the training corpus …", file=sys.stderr)
-    train_units = [u for u in ingest_paths([str(SAMPLE), str(CORPORA / "city_gwr_2024")], themes=themes).units
-                   if u.kind != "heading"]
-    train_tokens = tokenizer.tokenize([u.text for u in train_units])
-    corpus = build_corpus(train_tokens, no_below=5, no_above=0.3,
-                          keep_words=Lexicon.load().words())  # kept, as `topics run` does
+    train_units, train_tokens, corpus = training_set(tokenizer, Lexicon.load())
 
     rows = []
     for name in args.models:
@@ -118,6 +115,15 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def training_set(tokenizer: Tokenizer, lexicon: Lexicon) -> tuple[list[Unit], list[list[str]], object]:
+    """What every check trains on: the units of the bundled sample and the 122 city reports (headings left
+    out), their tokens, and the corpus built from them with the lexicon's words kept, as `topics run` does."""
+    units = [u for u in ingest_paths([str(SAMPLE), str(CORPORA / "city_gwr_2024")], themes=lexicon).units
+             if u.kind != "heading"]
+    tokens = tokenizer.tokenize([u.text for u in units])
+    return units, tokens, build_corpus(tokens, **VOCABULARY, keep_words=lexicon.words())
+
+
 def labelled_units(path: Path) -> tuple[list[Unit], list[str]]:
     """The units of a labelled set, rebuilt from ../shared/corpora, and their labels."""
     with path.open(encoding="utf-8") as handle:
@@ -151,7 +157,7 @@ def labelled_corpus(units: list[Unit], tokens: list[list[str]],
     known = {unit.unit_id for unit in units}
     extra = [(unit, unit_tokens) for unit, unit_tokens, _ in labelled if unit.unit_id not in known]
     all_units = list(units) + [unit for unit, _ in extra]
-    corpus = build_corpus(list(tokens) + [unit_tokens for _, unit_tokens in extra], no_below=5, no_above=0.3,
+    corpus = build_corpus(list(tokens) + [unit_tokens for _, unit_tokens in extra], **VOCABULARY,
                           keep_words=Lexicon.load().words())
     return corpus, [label_of.get(all_units[i].unit_id, "") for i in corpus.kept]
 

@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.metrics import f1_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from handcoded_check import CORPORA, LABELLED_SETS, SAMPLE, labelled_corpus, labelled_units  # noqa: E402
+from handcoded_check import CORPORA, LABELLED_SETS, labelled_corpus, labelled_units, training_set  # noqa: E402
 
 from topics import OTHER  # noqa: E402
 from topics.assignment import assignments  # noqa: E402
@@ -31,7 +31,6 @@ from topics.lexicon import Lexicon  # noqa: E402
 from topics.mapping import MappingSettings, apply_mapping  # noqa: E402
 from topics.models import MODELS, make_model  # noqa: E402
 from topics.tokenize import Tokenizer, TokenizerSettings  # noqa: E402
-from topics.vectorize import build_corpus  # noqa: E402
 
 SETS = {**LABELLED_SETS, "c": Path(__file__).resolve().parent / "handcoded_c.tsv"}
 
@@ -42,6 +41,16 @@ def source_of(unit_id: str) -> str:
         year = int(rest[:4])
         return "State Council 1954–1979" if year < 1980 else "State Council 1980–" if year < 2023 else "State Council 2023–"
     return {"city_gwr_2024": "cities", "province_gwr_2026": "provinces", "hailar_district_gwr": "Hailar"}.get(corpus, corpus)
+
+
+def document_context(sets: dict, lexicon: Lexicon, tokenizer: Tokenizer) -> tuple[list, list[list[str]]]:
+    """Every unit of the documents the labelled units come from, and their tokens: what a run assigns
+    around them (a few labelled units are headings with text of their own, so headings stay)."""
+    corpora = sorted({u.unit_id.split("/", 1)[0] for units, _ in sets.values() for u in units})
+    docs = {u.doc_id for units, _ in sets.values() for u in units}
+    units = [u for corpus in corpora for u in ingest_paths([str(CORPORA / corpus)], themes=lexicon).units
+             if u.doc_id in docs]
+    return units, tokenizer.tokenize([u.text for u in units])
 
 
 def main() -> int:
@@ -59,18 +68,9 @@ def main() -> int:
     settings = MappingSettings(section_weight=0.0, heading_bonus=0.0) if args.no_structure else MappingSettings()
     tokenizer = Tokenizer(TokenizerSettings(), lexicon_words=lexicon.words())
     sets = {name: labelled_units(SETS[name]) for name in args.sets}
-    corpora = sorted({u.unit_id.split("/", 1)[0] for units, _ in sets.values() for u in units})
-    docs = {u.doc_id for units, _ in sets.values() for u in units}
-    # every unit of those documents (a few labelled units are headings with text of their own)
-    context = [u for corpus in corpora for u in ingest_paths([str(CORPORA / corpus)], themes=lexicon).units
-               if u.doc_id in docs]
-    context_tokens = tokenizer.tokenize([u.text for u in context])
+    context, context_tokens = document_context(sets, lexicon, tokenizer)
     row_of = {u.unit_id: i for i, u in enumerate(context)}
-
-    train = [u for u in ingest_paths([str(SAMPLE), str(CORPORA / "city_gwr_2024")], themes=lexicon).units
-             if u.kind != "heading"]
-    train_tokens = tokenizer.tokenize([u.text for u in train])
-    corpus = build_corpus(train_tokens, no_below=5, no_above=0.3, keep_words=lexicon.words())
+    train, train_tokens, corpus = training_set(tokenizer, lexicon)
     coded = args.train_labels if args.train_labels is not None else [s for s in LABELLED_SETS if s not in args.sets]
     coded_units = []
     for name in coded:  # the hand-coded units a supervised model learns from (never a scored set's)

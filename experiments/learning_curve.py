@@ -18,16 +18,13 @@ import argparse
 import ast
 import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score
 
-from handcoded_check import CORPORA, LABELLED_SETS, SAMPLE, labelled_corpus, labelled_units
-from topics import OTHER
+from handcoded_check import CORPORA, LABELLED_SETS, labelled_corpus, labelled_units, training_set
 from topics.assignment import assignments
-from topics.ingest import ingest_paths
 from topics.lexicon import Lexicon
 from topics.mapping import apply_mapping
 from topics.models import MODELS, make_model
@@ -51,9 +48,7 @@ def main() -> int:
         units, gold = labelled_units(path)
         sets[name] = (units, tokenizer.tokenize([u.text for u in units]), gold)
     print("reading and tokenizing the training corpus …", file=sys.stderr)
-    base_units = [u for u in ingest_paths([str(SAMPLE), str(CORPORA / "city_gwr_2024")], themes=lexicon.themes).units
-                  if u.kind != "heading"]
-    base_tokens = tokenizer.tokenize([u.text for u in base_units])
+    base_units, base_tokens, _ = training_set(tokenizer, lexicon)
 
     rows = []
     for scored, trained_on in SPLITS.items():

@@ -44,14 +44,13 @@ from sklearn.metrics import f1_score
 import handcoded_check as hc
 from topics import OTHER
 from topics.assignment import assignments
-from topics.ingest import ingest_paths
 from topics.lexicon import Lexicon
 from topics.mapping import apply_mapping
 from topics.models import make_model
 from topics.models.base import SeededTopics, TopicModel, distributions, seed_word_ids, seeded_topic_words
 from topics.rules import boolean, choice, integer, number
 from topics.tokenize import Tokenizer, TokenizerSettings
-from topics.vectorize import build_corpus, csr_to_bow
+from topics.vectorize import csr_to_bow
 
 PACKAGE_MODELS = ("seeded-lda", "dictionary")
 # Sweeps used by default here, below the libraries' own defaults (KeyATM 1500, SeededLDA 2000) to keep
@@ -227,15 +226,6 @@ def bow_tokens(bow: list, vocab: list[str]) -> list[list[str]]:
     return [[vocab[term] for term, count in row for _ in range(int(count))] for row in bow]
 
 
-def training_corpus(tokenizer: Tokenizer, lexicon: Lexicon):
-    """The training corpus of handcoded_check.main: the sample + the city reports, headings left out,
-    no_below 5, no_above 0.3, the lexicon's words kept (as `topics run` does)."""
-    units = [u for u in ingest_paths([str(hc.SAMPLE), str(hc.CORPORA / "city_gwr_2024")], themes=lexicon.themes).units
-             if u.kind != "heading"]
-    return build_corpus(tokenizer.tokenize([u.text for u in units]), no_below=5, no_above=0.3,
-                        keep_words=lexicon.words())
-
-
 def library_problem(name: str) -> str | None:
     """Why a model cannot be run here (the import error), or None."""
     library = {cls.name: cls.library for cls in PEERS.values()}.get(name) or getattr(
@@ -275,7 +265,7 @@ def main() -> int:
         return 1
     set_tokens = {name: tokenizer.tokenize([u.text for u in units]) for name, (units, _) in sets.items()}
     print("reading and tokenizing the training corpus …", file=sys.stderr, flush=True)
-    corpus = training_corpus(tokenizer, lexicon)
+    _, _, corpus = hc.training_set(tokenizer, lexicon)
     print(f"{corpus.matrix.shape[0]} units, {len(corpus.vocab)} terms, {int(corpus.matrix.sum())} tokens",
           file=sys.stderr, flush=True)
 

@@ -22,21 +22,15 @@ import numpy as np
 from sklearn.metrics import f1_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from handcoded_check import CORPORA, LABELLED_SETS, SAMPLE, labelled_units  # noqa: E402
+from handcoded_check import LABELLED_SETS, labelled_units, training_set  # noqa: E402
+from heldout_check import document_context  # noqa: E402
 
 from topics import OTHER  # noqa: E402
-from topics.assignment import theme_probabilities  # noqa: E402
-from topics.ingest import ingest_paths  # noqa: E402
+from topics.assignment import in_context, theme_probabilities  # noqa: E402
 from topics.lexicon import Lexicon  # noqa: E402
 from topics.mapping import apply_mapping  # noqa: E402
 from topics.models import make_model  # noqa: E402
 from topics.tokenize import Tokenizer, TokenizerSettings  # noqa: E402
-from topics.vectorize import build_corpus  # noqa: E402
-
-
-def section_key(unit) -> tuple:
-    """The innermost section a unit sits under (its enclosing headings), within its document."""
-    return unit.doc_id, tuple(unit.meta.get("section", ()))
 
 
 def main() -> int:
@@ -49,21 +43,9 @@ def main() -> int:
     lexicon = Lexicon.load()
     tokenizer = Tokenizer(TokenizerSettings(), lexicon_words=lexicon.words())
     sets = {name: labelled_units(path) for name, path in LABELLED_SETS.items()}
-    # every unit of the documents the labelled units come from: their sections' other units
-    corpora = sorted({u.unit_id.split("/", 1)[0] for units, _ in sets.values() for u in units})
-    docs = {u.doc_id for units, _ in sets.values() for u in units}
-    context = [u for corpus in corpora for u in ingest_paths([str(CORPORA / corpus)], themes=lexicon).units
-               if u.doc_id in docs]
-    context_tokens = tokenizer.tokenize([u.text for u in context])
+    context, context_tokens = document_context(sets, lexicon, tokenizer)
     index = {u.unit_id: i for i, u in enumerate(context)}
-    sections = defaultdict(list)
-    for i, unit in enumerate(context):
-        sections[section_key(unit)].append(i)
-
-    train_units = [u for u in ingest_paths([str(SAMPLE), str(CORPORA / "city_gwr_2024")], themes=lexicon).units
-                   if u.kind != "heading"]
-    corpus = build_corpus(tokenizer.tokenize([u.text for u in train_units]), no_below=5, no_above=0.3,
-                          keep_words=lexicon.words())
+    _, _, corpus = training_set(tokenizer, lexicon)
     labels = [*lexicon.names, OTHER]
     scores = defaultdict(list)
     for seed in args.seeds:
@@ -71,15 +53,9 @@ def main() -> int:
         apply_mapping(model.result_, lexicon)
         names, probs = theme_probabilities(model.transform(context_tokens), model.result_.topic_themes)
         known = model.known_tokens(context_tokens)
-        section_mean = np.zeros_like(probs)
-        for members in sections.values():
-            section_mean[members] = probs[members].mean(axis=0)
         for weight in args.weights:
             for bonus in args.bonuses:
-                mixed = (1 - weight) * probs + weight * section_mean
-                for i, unit in enumerate(context):
-                    if bonus and unit.weak_label in names:
-                        mixed[i, names.index(unit.weak_label)] += bonus
+                mixed = in_context(probs, names, context, section_weight=weight, heading_bonus=bonus)
                 for set_name, (units, gold) in sets.items():
                     rows = [index[u.unit_id] for u in units]
                     predicted = [OTHER if known[r] == 0 else names[int(mixed[r].argmax())] for r in rows]

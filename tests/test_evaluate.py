@@ -10,6 +10,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from test_runner import small_models
 from topics import OTHER
 from topics.cli import main
 from topics.errors import InputError
@@ -37,18 +38,7 @@ HAND_LABELS = {
     "xining_chengxi_2024#2:u007": "governance",  # 城市运行管理, 网格, 社区治理
 }
 HEADER = "doc\tunit\tlabel\theading\ttext\n"
-MODELS = """
-[models.dictionary]
-
-[models.nmf]
-k = 5
-max_iter = 100
-
-[models.seeded-lda]
-k = 7
-passes = 3
-iterations = 20
-"""
+MODELS = small_models("dictionary", "nmf", "seeded-lda")
 
 
 def config_text(sample_path, models: str = MODELS, labels: str = "weak") -> str:

@@ -14,7 +14,7 @@ import pytest
 from distributed import LocalCluster
 
 import test_execution
-from test_runner import read, without_timing, write_config
+from test_runner import read, small_models, without_timing, write_config
 from topics.cli import main
 from topics.errors import InputError
 from topics.execution import DaskExecutor, executor
@@ -27,34 +27,7 @@ cloudpickle.register_pickle_by_value(test_execution)  # the workers need not imp
 
 # every kind of model, two seeds: each fit's numbers come from another process than in the serial run;
 # supervised is fitted with the units' labels
-MODELS = """
-[models.dictionary]
-
-[models.supervised]
-cv_folds = 2
-
-[models.lda]
-k = 5
-passes = 3
-iterations = 20
-
-[models.sklearn-lda]
-k = 5
-max_iter = 5
-
-[models.nmf]
-k = 5
-max_iter = 100
-
-[models.seeded-lda]
-k = 7
-passes = 3
-iterations = 20
-
-[models.seeded-nmf]
-k = 7
-max_iter = 100
-"""
+MODELS = small_models("dictionary", "supervised", "lda", "sklearn-lda", "nmf", "seeded-lda", "seeded-nmf")
 TABLES = ("assignments.csv", "theme_shares.csv")
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from conftest import PROJECT
-from test_runner import write_config
+from test_runner import small_models, write_config
 from topics.commands import effects as effects_command
 from topics.commands import shares as shares_command
 from topics.errors import InputError
@@ -24,14 +24,7 @@ from topics.inference import (duplicate_editions, effects, read_run_data, shares
 from topics.report.inference import inference_section
 from topics.runner import run_experiment
 
-MODELS = """
-[models.dictionary]
-
-[models.seeded-lda]
-k = 7
-passes = 3
-iterations = 20
-"""
+MODELS = small_models("dictionary", "seeded-lda")
 # City reports of 2024 (and 池州 of 2023) with the province of some of them; the rest have none.
 CITIES = {"2024_南京市.txt": "江苏", "2024_苏州市.txt": "江苏", "2024_无锡市.txt": "江苏",
           "2024_合肥市.txt": "安徽", "2023_池州市.txt": "安徽", "2024_三亚市.txt": "", "2024_上海市.txt": ""}

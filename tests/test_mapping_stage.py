@@ -13,7 +13,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from conftest import PROJECT
-from test_runner import write_config
+from test_runner import small_models, write_config
 from topics.cli import main
 from topics.report.tables import confusion, read_table, run_labels
 from topics.run_folder import DONE, LOCK_FILE, fit_folder
@@ -21,17 +21,7 @@ from topics.runner import remap_run, run_experiment
 from topics.structure import weak_label
 from topics.lexicon import Lexicon
 
-MODELS = """
-[models.lda]
-k = 6
-passes = 3
-iterations = 20
-
-[models.seeded-lda]
-k = 7
-passes = 3
-iterations = 20
-"""
+MODELS = small_models("lda", "seeded-lda", lda="k = 6\npasses = 3\niterations = 20")
 
 
 @pytest.fixture(scope="module")

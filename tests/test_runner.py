@@ -19,31 +19,30 @@ from topics.runner import run_experiment
 from topics.lexicon import Lexicon
 
 TIMING_COLUMNS = ["fit_seconds", "peak_mb"]
-SMALL_MODELS = """
-[models.dictionary]
+# Each model with settings that keep a fit to a second or two on the bundled sample.
+SMALL_MODEL_TABLES = {
+    "dictionary": "",
+    "supervised": "cv_folds = 2",
+    "lda": "k = 5\npasses = 3\niterations = 20",
+    "sklearn-lda": "k = 5\nmax_iter = 5",
+    "nmf": "k = 5\nmax_iter = 100",
+    "seeded-lda": "k = 7\npasses = 3\niterations = 20",
+    "seeded-nmf": "k = 7\nmax_iter = 100",
+}
 
-[models.lda]
-k = [5, 6]
-passes = 3
-iterations = 20
 
-[models.sklearn-lda]
-k = 5
-max_iter = 5
+def small_models(*names: str, **settings: str) -> str:
+    """The [models] tables of the named models with small settings; ``settings`` replaces a model's
+    (its name with "_" for "-"), e.g. lda="k = 6"."""
+    tables = []
+    for name in names:
+        body = settings.get(name.replace("-", "_"), SMALL_MODEL_TABLES[name])
+        tables.append(f"[models.{name}]\n{body}\n" if body else f"[models.{name}]\n")
+    return "\n" + "\n".join(tables)
 
-[models.nmf]
-k = 5
-max_iter = 100
 
-[models.seeded-lda]
-k = 7
-passes = 3
-iterations = 20
-
-[models.seeded-nmf]
-k = 7
-max_iter = 100
-"""
+SMALL_MODELS = small_models("dictionary", "lda", "sklearn-lda", "nmf", "seeded-lda", "seeded-nmf",
+                            lda="k = [5, 6]\npasses = 3\niterations = 20")
 
 
 def write_config(folder, corpus, *, models=SMALL_MODELS, seeds=(1, 2), report=False, name="config.toml") -> object:

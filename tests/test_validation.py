@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from test_runner import write_config
+from test_runner import small_models, write_config
 from topics.commands import examples as examples_command
 from topics.commands import validate as validate_command
 from topics.errors import InputError
@@ -25,18 +25,7 @@ from topics.validation.kit import KitSettings, read_key, write_kit
 from topics.validation.run_data import read_run
 from topics.validation.scoring import agreement, read_answers, score_answers, score_kit, write_scores
 
-MODELS = """
-[models.dictionary]
-
-[models.nmf]
-k = 5
-max_iter = 100
-
-[models.seeded-lda]
-k = 7
-passes = 3
-iterations = 20
-"""
+MODELS = small_models("dictionary", "nmf", "seeded-lda")
 MODEL_NAMES = ["dictionary", "nmf", "seeded-lda"]
 
 

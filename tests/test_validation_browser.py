@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT
-from test_runner import write_config
+from test_runner import small_models, write_config
 from topics.runner import run_experiment
 from topics.validation.coding_page import coding_page_html
 from topics.validation.kit import KitSettings, read_key, write_kit
@@ -25,14 +25,7 @@ pytestmark = [
 ]
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 SCREENSHOTS = PROJECT / "tests" / "screenshots"
-MODELS = """
-[models.dictionary]
-
-[models.seeded-lda]
-k = 7
-passes = 3
-iterations = 20
-"""
+MODELS = small_models("dictionary", "seeded-lda")
 LABELS = ["ecology", "industry", "livelihood", "governance", "safety", "other"]
 
 

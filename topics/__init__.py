@@ -14,10 +14,6 @@ The Python API (see docs/api.md):
 
 __version__ = "0.1.0"
 
-THEMES = ("ecology", "industry", "livelihood", "governance", "safety")
-OTHER = "other"
-UNMAPPED = "unmapped"  # a free topic whose lifts name no theme clearly: its units are not folded into a theme
-
 _API = {"read_corpus", "fit", "load", "run", "shares", "effects", "FittedModel", "RunTables"}
 
 __all__ = ["OTHER", "THEMES", "UNMAPPED", "Lexicon", "__version__", *sorted(_API)]
@@ -29,6 +25,10 @@ def __getattr__(name: str):
         from . import api
 
         return getattr(api, name)
+    if name in ("OTHER", "THEMES", "UNMAPPED"):
+        from . import labels
+
+        return getattr(labels, name)
     if name == "Lexicon":
         from .lexicon import Lexicon
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import OTHER, UNMAPPED
+from .labels import OTHER, UNMAPPED
 from .assignment import assignments, theme_probabilities
 from .documents import Document, Unit
 from .errors import InputError

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import OTHER, UNMAPPED
+from .labels import OTHER, UNMAPPED
 from .result import TopicResult
 
 ASSIGNMENT_COLUMNS = ["doc_id", "unit_id", "year", "region", "heading", "text", "model", "theme", "p", "runner_up",

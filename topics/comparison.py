@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from . import OTHER, UNMAPPED
+from .labels import OTHER, UNMAPPED
 from .metrics import METRICS, higher_is_better
 from .models import MODELS
 

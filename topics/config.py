@@ -9,7 +9,7 @@ import copy
 import re
 from pathlib import Path
 
-from . import OTHER
+from .labels import OTHER
 from .errors import InputError
 from .lexicon import DEFAULT_LEXICON_PATH, Lexicon
 from .mapping import (DEFAULT_HEADING_BONUS, DEFAULT_MIN_LIFT, DEFAULT_MIN_MARGIN, DEFAULT_SECTION_WEIGHT,

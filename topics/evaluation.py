@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import OTHER, UNMAPPED
+from .labels import OTHER, UNMAPPED
 from .documents import Unit
 from .errors import InputError, clipped, existing_file, listed
 from .metrics import label_agreement

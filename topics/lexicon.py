@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from . import OTHER
+from .labels import OTHER
 from .errors import InputError
 from .tomlfile import read_toml, to_toml
 

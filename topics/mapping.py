@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from . import OTHER, UNMAPPED
+from .labels import OTHER, UNMAPPED
 from .lexicon import Lexicon
 from .result import TopicResult
 from .rules import check, number

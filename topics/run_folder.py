@@ -11,6 +11,7 @@ import copy
 import fcntl
 import json
 import os
+import re
 import tomllib
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -118,6 +119,20 @@ def check_inputs_unchanged(run_dir: Path, fingerprint: str) -> bool:
 def fit_folder(run_dir: Path, name: str, k: int, seed: int) -> Path:
     """Where one fit is kept; it is complete only when its metrics.json exists."""
     return Path(run_dir) / "fits" / f"{name}-k{k}-s{seed}"
+
+
+_FIT_FOLDER = re.compile(r"(?P<model>.+)-k(?P<k>\d+)-s(?P<seed>\d+)")
+
+
+def finished_fits(run_dir: Path, models: list[str]) -> list[tuple[str, int, int, Path]]:
+    """(model, k, seed, folder) of every complete fit of ``models`` under RUN_DIR/fits, in the order of
+    ``models``, then k, then seed."""
+    found = []
+    for folder in (Path(run_dir) / "fits").glob("*-k*-s*"):
+        match = _FIT_FOLDER.fullmatch(folder.name)
+        if match and match["model"] in models and (folder / "metrics.json").is_file():
+            found.append((match["model"], int(match["k"]), int(match["seed"]), folder))
+    return sorted(found, key=lambda fit: (models.index(fit[0]), fit[1], fit[2]))
 
 
 def write_text(path: Path, text: str) -> None:

@@ -41,7 +41,7 @@ from .evaluation import gold_labels_for
 from .execution import SerialExecutor, open_executor
 from .ingest import ingest_paths
 from .lexicon import LEXICON_FILE, Lexicon
-from . import UNMAPPED
+from .labels import UNMAPPED
 from .mapping import MappingSettings, apply_mapping
 from .metrics import MetricContext, compute_metrics, measure, stability
 from .models import MODELS, load_model, make_model
@@ -52,7 +52,7 @@ from .run_folder import (DONE, UNIT_SHARES_FILE, UNITS_FILE, RunUnits, check_inp
 from .tokenize import Tokenizer, TokenizerSettings
 from .inference import write_unit_probabilities
 from .validation.flags import run_flags
-from .validation.run_data import read_run
+from .validation.run_data import RunData
 from .tomlfile import read_toml, to_toml
 from .vectorize import build_corpus
 from .versions import package_versions
@@ -578,7 +578,8 @@ def write_tables(run_dir: Path, config: dict, lexicon: Lexicon, *, clock: Stopwa
     summary = json.loads((run_dir / "corpus_summary.json").read_text(encoding="utf-8"))
     if config.get("inference", {}).get("unit_probabilities", True):  # every unit's themes, every seed
         write_unit_probabilities(run_dir)
-    flags = run_flags(read_run(run_dir, finished=False), primary_only=True)
+    # the units, labels and lexicon are at hand: validation reads only the fits it flags
+    flags = run_flags(RunData(run_dir, config, lexicon, run_units.units, run_units.labels), primary_only=True)
     write_text(run_dir / "comparison.md", comparison_markdown(metrics, config, summary, lexicon.names, flags))
 
 

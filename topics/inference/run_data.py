@@ -13,7 +13,6 @@ units.npz); nothing is recomputed."""
 from __future__ import annotations
 
 import importlib.util
-import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import OTHER
+from ..labels import OTHER
 from ..assignment import in_context, theme_probabilities, unit_themes
 from ..errors import InputError, listed
 from ..lexicon import Lexicon
 from ..outputs import open_output, writable_output
 from ..result import TopicResult
-from ..run_folder import UNIT_SHARES_FILE, UNITS_FILE, read_run_units
+from ..run_folder import UNIT_SHARES_FILE, UNITS_FILE, finished_fits, read_run_units
 from ..tomlfile import read_toml
 
 PROBABILITIES_FILE = "unit_probabilities.csv"
@@ -37,7 +36,6 @@ COLUMN_TYPES = ("number", "category")
 BASE_COLUMNS = ("doc_id", "source", "unit_id", "position", "year", "region", "length", "weak_label")
 RESERVED = ("row", *BASE_COLUMNS, "units", "model", "k", "seeds", "theme", "share", "ci_low", "ci_high",
             "n_documents", "n_units", "weight", "draws")
-_FIT_FOLDER = re.compile(r"^(?P<model>.+)-k(?P<k>\d+)-s(?P<seed>-?\d+)$")
 
 
 @dataclass
@@ -85,12 +83,12 @@ class RunData:
 def read_run_data(run_dir: str | Path, column_types: dict[str, str] | None = None) -> RunData:
     """The run folder's units (see unit_table) and every mapped fit's theme probabilities for them."""
     run_dir = Path(run_dir)
-    units = unit_table(run_dir, column_types)
+    run_units = read_run_units(run_dir).units  # corpus order, read once for the table and the fits
+    units = unit_table(run_dir, column_types, run_units)
     order = units.pop("row").to_numpy()  # corpus order → the table's order
     mapped = mapped_fits(run_dir)
     themes = run_themes(run_dir, mapped)
     fits = []
-    run_units = read_run_units(run_dir).units  # corpus order
     for model, k, seed, folder, result in mapped:
         probabilities, assigned, known = _fit_probabilities(folder, result, themes, run_units)
         fits.append(Fit(model, k, seed, probabilities[order], assigned[order], known[order]))
@@ -100,7 +98,7 @@ def read_run_data(run_dir: str | Path, column_types: dict[str, str] | None = Non
 # ---------------------------------------------------------------- units and their metadata
 
 
-def unit_table(run_dir: str | Path, column_types: dict[str, str] | None = None) -> pd.DataFrame:
+def unit_table(run_dir: str | Path, column_types: dict[str, str] | None = None, units: list | None = None) -> pd.DataFrame:
     """One row per unit: doc_id, unit_id, position, year, region, length (characters of its text),
     weak_label (the theme its heading names, "" for none) and
     every metadata column of its document (MANIFEST.tsv columns, jsonl/csv fields).
@@ -112,7 +110,7 @@ def unit_table(run_dir: str | Path, column_types: dict[str, str] | None = None) 
     the unit's row in the run's corpus order. Two documents with the same year and region (two
     editions of one report, or two sources) are named in a warning (see duplicate_editions)."""
     path = Path(run_dir) / UNITS_FILE
-    records = read_run_units(run_dir).units
+    records = read_run_units(run_dir).units if units is None else units  # ``units``: already read, corpus order
     if not records:
         raise InputError(f"{path}: holds no units")
     rows = []
@@ -212,15 +210,10 @@ def mapped_fits(run_dir: Path) -> list[tuple[str, int, int, Path, TopicResult]]:
 def fit_folders(run_dir: Path) -> list[tuple[str, int, int, Path]]:
     """(model, k, seed, folder) of every finished fit of the run's models, in config order, then k, seed."""
     config = read_toml(Path(run_dir) / "config.toml", "run config")
-    models = list(config.get("models", {}))
-    found = []
-    for folder in (Path(run_dir) / "fits").glob("*"):
-        match = _FIT_FOLDER.match(folder.name)
-        if match and match["model"] in models and (folder / "metrics.json").is_file():
-            found.append((match["model"], int(match["k"]), int(match["seed"]), folder))
+    found = finished_fits(run_dir, list(config.get("models", {})))
     if not found:
         raise InputError(f"{Path(run_dir) / 'fits'}: no finished fits; run the config with `topics run` first")
-    return sorted(found, key=lambda fit: (models.index(fit[0]), fit[1], fit[2]))
+    return found
 
 
 def _fit_probabilities(folder: Path, result: TopicResult, themes: list[str],
@@ -260,13 +253,13 @@ def unit_probabilities(run_dir: str | Path) -> pd.DataFrame:
     every theme of the lexicon (then any other theme a topic was mapped to, such as unmapped) and other.
     Units in corpus order within a fit."""
     run_dir = Path(run_dir)
+    run_units = read_run_units(run_dir).units  # corpus order, read once for the table and the fits
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # editions are reported by the commands that use the metadata
-        units = unit_table(run_dir).sort_values("row").reset_index(drop=True)
+        units = unit_table(run_dir, units=run_units).sort_values("row").reset_index(drop=True)
     fits = mapped_fits(run_dir)
     themes = run_themes(run_dir, fits)
     parts = []
-    run_units = read_run_units(run_dir).units  # corpus order, as units (sorted by row) is
     for model, k, seed, folder, result in fits:
         probabilities, assigned, known = _fit_probabilities(folder, result, themes, run_units)
         part = pd.DataFrame({"model": model, "k": k, "seed": seed, "doc_id": units["doc_id"],

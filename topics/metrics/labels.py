@@ -7,7 +7,7 @@ import math
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, confusion_matrix, f1_score, normalized_mutual_info_score
 
-from .. import OTHER, THEMES
+from ..labels import OTHER, THEMES
 from ..errors import InputError
 from ..result import TopicResult
 from .base import Metric, MetricContext

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator
 
-from .. import OTHER
+from ..labels import OTHER
 from ..errors import InputError
 from ..rules import Rule, check
 from ..result import TopicResult

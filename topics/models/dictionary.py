@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from .. import OTHER
+from ..labels import OTHER
 from ..result import TopicResult
 from ..vectorize import Corpus
 from ..rules import number

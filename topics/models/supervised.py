@@ -26,7 +26,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
-from .. import OTHER
+from ..labels import OTHER
 from ..errors import InputError
 from ..result import TopicResult
 from ..rules import boolean, choice, integer, number

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..result import TopicResult
-from .. import UNMAPPED
+from ..labels import UNMAPPED
 from ..lexicon import Lexicon
 
 PROBABILITY_FLOOR = 1e-12  # replaces exact zeros; far below any probability a model really estimates

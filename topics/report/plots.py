@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 
-from .. import OTHER, UNMAPPED
+from ..labels import OTHER, UNMAPPED
 from .tables import (
     ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, confusion, distinct, document_shares,
     main_fit, model_order, read_table, remove_old_output, run_labels, theme_order,

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import OTHER, THEMES, UNMAPPED
+from ..labels import OTHER, THEMES, UNMAPPED
 from ..errors import InputError
 from ..lexicon import LEXICON_FILE, Lexicon
 from ..tomlfile import read_toml

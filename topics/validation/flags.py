@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import UNMAPPED
+from ..labels import UNMAPPED
 from ..lexicon import Lexicon
 from ..mapping import topic_lifts
 from .run_data import Fit, RunData

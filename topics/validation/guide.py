@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 
-from .. import OTHER
+from ..labels import OTHER
 from ..lexicon import Lexicon
 
 LABELS = {

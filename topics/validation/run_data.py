@@ -6,7 +6,6 @@ that made them."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +15,9 @@ from ..documents import Unit
 from ..errors import InputError, listed
 from ..lexicon import LEXICON_FILE, Lexicon
 from ..result import TopicResult
-from ..run_folder import UNIT_SHARES_FILE, read_run_units
+from ..run_folder import UNIT_SHARES_FILE, finished_fits, read_run_units
 from ..tomlfile import read_toml
 
-_FIT_NAME = re.compile(r"(?P<model>.+)-k(?P<k>\d+)-s(?P<seed>\d+)")
 
 
 @dataclass
@@ -66,13 +64,7 @@ class RunData:
         """The run's fits in config order (model, then k, then seed); by default each model's primary fit."""
         if model is not None and model not in self.models:
             raise InputError(f"{self.folder}: no model {model!r} in this run; its models: {listed(self.models)}")
-        found = []
-        for folder in sorted((self.folder / "fits").glob("*-k*-s*")):
-            match = _FIT_NAME.fullmatch(folder.name)
-            if match and match["model"] in self.models and (model is None or match["model"] == model):
-                found.append((match["model"], int(match["k"]), int(match["seed"]), folder))
-        order = {name: i for i, name in enumerate(self.models)}
-        found.sort(key=lambda item: (order[item[0]], item[1], item[2]))
+        found = finished_fits(self.folder, [model] if model else self.models)
         fits = []
         for name, k, seed, folder in found:
             primary = (k, seed) == self._primary(name, found)

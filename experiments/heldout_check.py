@@ -32,7 +32,8 @@ from topics.mapping import MappingSettings, apply_mapping  # noqa: E402
 from topics.models import MODELS, make_model  # noqa: E402
 from topics.tokenize import Tokenizer, TokenizerSettings  # noqa: E402
 
-SETS = {**LABELLED_SETS, "c": Path(__file__).resolve().parent / "handcoded_c.tsv"}
+SETS = {**LABELLED_SETS, "c": Path(__file__).resolve().parent / "handcoded_c.tsv",
+        "d": Path(__file__).resolve().parent / "handcoded_d.tsv"}
 
 
 def source_of(unit_id: str) -> str:

@@ -8,6 +8,7 @@ import pytest
 
 from model_helpers import sample_units_and_tokens
 from topics.errors import InputError
+from topics.token_table import TokenTable
 from topics.vectorize import build_corpus, count_matrix, csr_to_bow
 
 
@@ -25,7 +26,7 @@ def test_dictionary_and_matrix_share_ids(tokens):
         unit_tokens = tokens[unit_index]
         for term_id, count in corpus.bow[row]:
             assert corpus.matrix[row, term_id] == count == unit_tokens.count(corpus.vocab[term_id])
-    assert csr_to_bow(corpus.matrix) == corpus.bow
+    assert csr_to_bow(corpus.matrix) == list(corpus.bow) == corpus.bow[:]
     assert corpus.term_frequency.sum() == corpus.doc_lengths.sum() == sum(len(t) for t in tokens)
 
 
@@ -91,7 +92,7 @@ def test_kept_words_pass_the_filters_and_unused_ones_join_with_count_zero(tokens
     assert corpus.dictionary.token2id["不在样本里的词乙"] == len(corpus.vocab) - 1
     assert corpus.vectorize([["不在样本里的词乙", "不在样本里的词甲", "不在样本里的词乙"]]).toarray()[0, -2:].tolist() == [1, 2]
     plain = corpus.without_unseen()  # what models that cannot use such words are fitted on
-    assert plain.vocab == corpus.vocab[:corpus.seen] and plain.unseen == 0 and plain.bow == corpus.bow
+    assert plain.vocab == corpus.vocab[:corpus.seen] and plain.unseen == 0 and list(plain.bow) == list(corpus.bow)
     assert plain.dictionary.token2id == {word: i for i, word in enumerate(plain.vocab)}
     assert (plain.matrix != corpus.matrix[:, :corpus.seen]).nnz == 0
     assert len(corpus.dictionary) == len(corpus.vocab)  # the original is left as it was
@@ -100,3 +101,26 @@ def test_kept_words_pass_the_filters_and_unused_ones_join_with_count_zero(tokens
 def test_kept_words_do_not_hide_an_empty_vocabulary(tokens):
     with pytest.raises(InputError, match="vocabulary is empty after filtering"):
         build_corpus(tokens, no_below=1000, keep_words=["不在样本里的词甲"])
+
+
+def test_a_token_table_gives_the_corpus_that_token_lists_give(tokens):
+    """The runner hands the vocabulary stage a token table (ids on disk or in one array), not lists."""
+    from_lists = build_corpus(tokens, no_below=2, no_above=0.5)
+    from_table = build_corpus(TokenTable.build(tokens), no_below=2, no_above=0.5)
+    assert from_table.vocab == from_lists.vocab and list(from_table.kept) == list(from_lists.kept)
+    assert (from_table.matrix != from_lists.matrix).nnz == 0
+
+
+def test_gensim_lda_learns_the_same_topics_from_the_streamed_rows_as_from_lists(tokens):
+    """corpus.bow is read from the count matrix as gensim asks for it (no copy of the corpus in lists);
+    gensim's LDA, which reads it in chunks, learns exactly what it learns from lists of the same rows."""
+    from gensim.models import LdaModel
+
+    corpus = build_corpus(tokens, no_below=2, no_above=0.5)
+    assert not isinstance(corpus.bow, list)
+
+    def topics(rows):
+        return LdaModel(rows, id2word=corpus.dictionary, num_topics=4, chunksize=50, passes=2,
+                        random_state=3, dtype=np.float64).get_topics()
+
+    assert np.array_equal(topics(corpus.bow), topics(csr_to_bow(corpus.matrix)))

@@ -142,6 +142,15 @@ def write_text(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
+def write_lines(path: Path, lines) -> None:
+    """Write lines as they come (nothing held beyond one line), through a temporary file like write_text."""
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", encoding="utf-8") as out:
+        for line in lines:
+            out.write(line + "\n")
+    os.replace(partial, path)
+
+
 def write_csv(table: pd.DataFrame, path: Path) -> None:
     write_text(path, table.to_csv(index=False))
 
@@ -179,14 +188,15 @@ def read_run_units(run_dir: Path) -> RunUnits:
         raise InputError(f"{path}: missing; this run folder was made by an older version of the package — "
                          "run its config again")
     units, labels, rows = [], [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        try:
-            record = json.loads(line)
-            labels.append(str(record.pop("label")))
-            rows.append(record.pop("fitted_row"))
-            units.append(Unit.from_json(record))
-        except (ValueError, KeyError, TypeError, AttributeError) as err:
-            raise InputError(f"{path}:{number}: damaged unit record ({err})") from None
+    with path.open(encoding="utf-8") as lines:  # line by line: the file is never held whole
+        for number, line in enumerate(lines, start=1):
+            try:
+                record = json.loads(line)
+                labels.append(str(record.pop("label")))
+                rows.append(record.pop("fitted_row"))
+                units.append(Unit.from_json(record))
+            except (ValueError, KeyError, TypeError, AttributeError) as err:
+                raise InputError(f"{path}:{number}: damaged unit record ({err})") from None
     return RunUnits(units, labels, rows)
 
 

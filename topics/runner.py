@@ -48,7 +48,9 @@ from .models import MODELS, load_model, make_model
 from .result import TopicResult
 from .rules import check
 from .run_folder import (DONE, UNIT_SHARES_FILE, UNITS_FILE, RunUnits, check_inputs_unchanged, claim, create_folder,
-                         fit_folder, locked, mark_done, mark_unfinished, read_fit, read_run_units, write_csv, write_text)
+                         fit_folder, locked, mark_done, mark_unfinished, read_fit, read_run_units, write_csv,
+                         write_lines, write_text)
+from .token_table import TokenTable, TokenTableBuilder
 from .tokenize import Tokenizer, TokenizerSettings
 from .inference import write_unit_probabilities
 from .validation.flags import run_flags
@@ -64,7 +66,7 @@ class PreparedCorpus:
     """Everything the fits share: units, their tokens, the held-out split and the vocabulary."""
 
     units: list
-    token_lists: list[list[str]]
+    token_lists: TokenTable
     labels: list[str]  # one per unit: its weak or gold label, "" when it has none
     train_index: list[int]  # indices into units of the units the models are fitted on
     heldout_index: list[int]  # indices into units held out of fitting
@@ -131,9 +133,11 @@ def _run_locked(run_dir: Path, config: dict, lexicon: Lexicon, tasks, progress: 
     write_text(run_dir / "corpus_summary.json", json.dumps(prepared.summary, ensure_ascii=False, indent=1))
     lexicon.save(run_dir / LEXICON_FILE)
     write_run_units(run_dir, prepared)
+    inputs = FitInputs.of(prepared)
+    del prepared  # the units' texts are in units.jsonl now: the fits need only tokens, counts and labels
     with clock("fit"):
-        fit_grid(run_dir, config, prepared, lexicon, tasks, resumed=resumed, progress=progress, clock=clock)
-    del prepared  # the tables read the run folder back
+        fit_grid(run_dir, config, inputs, lexicon, tasks, resumed=resumed, progress=progress, clock=clock)
+    del inputs  # the tables read the run folder back
     tasks.close()  # the workers' memory is the tables' now
 
     with clock("tables"):
@@ -258,7 +262,8 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
         units, source, lexicon.labels_with_other)
 
     fraction = config["evaluation"]["heldout_fraction"]
-    heldout = [i for i, unit in enumerate(units) if token_lists[i] and _heldout(unit.unit_id, fraction)]
+    lengths = token_lists.lengths()
+    heldout = [i for i, unit in enumerate(units) if lengths[i] and _heldout(unit.unit_id, fraction)]
     heldout_set = set(heldout)
     train = [i for i in range(len(units)) if i not in heldout_set]
     with clock("vocabulary"):
@@ -266,7 +271,7 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
         keep = lexicon.words() if config["vocabulary"]["keep_lexicon"] else ()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            corpus = build_corpus([token_lists[i] for i in train], **filters, keep_words=keep)
+            corpus = build_corpus(token_lists.take(train), **filters, keep_words=keep)
     vocabulary_warnings = [str(w.message) for w in caught]
     for message in vocabulary_warnings:
         tqdm.write(f"warning: {message}", file=sys.stderr)
@@ -277,14 +282,14 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
         "units_skipped_by_kind": len(ingested.units) - len(units),
         "units_fitted": len(train),
         "units_heldout": len(heldout),
-        "units_empty": sum(1 for tokens in token_lists if not tokens),
-        "units_excluded_by_vocabulary": len(units) - len(train) - len(heldout) - sum(1 for t in token_lists if not t),
+        "units_empty": int(np.sum(lengths == 0)),
+        "units_excluded_by_vocabulary": len(units) - len(train) - len(heldout) - int(np.sum(lengths == 0)),
         "units_labelled": sum(1 for label in labels if label),
         "labels": source,
         "vocabulary": len(corpus.vocab),
         "vocabulary_lexicon_only": corpus.unseen,
         "vocabulary_warnings": vocabulary_warnings,
-        "tokens": int(sum(len(tokens) for tokens in token_lists)),
+        "tokens": int(lengths.sum()),
         "files_skipped": [s.to_json() for s in ingested.skipped],
         "warnings": list(ingested.warnings),
         "duplicates": ingested.summary.get("duplicates", []),
@@ -297,19 +302,19 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
 TOKENIZE_BATCH = 20_000  # units per tokenizer call: bounds what one call holds besides the tokens kept
 
 
-def _tokenize_units(tokenizer: Tokenizer, texts: list[str], progress: bool) -> list[list[str]]:
-    """Every text's tokens, each distinct token one shared string (interned): a corpus's tokens then take
-    a pointer each, not a string each (a two-character token is a 78-byte string)."""
+def _tokenize_units(tokenizer: Tokenizer, texts: list[str], progress: bool) -> TokenTable:
+    """Every text's tokens, as a table of token ids (4 bytes a token), filled batch by batch so that only
+    one batch's token lists are alive at a time."""
     if tokenizer.settings.phrases:  # collocations are learned from the texts of one call: all of them
-        return [list(map(sys.intern, tokens)) for tokens in tokenizer.tokenize(texts, progress=progress)]
+        return TokenTable.build(tokenizer.tokenize(texts, progress=progress))
     one_call = len(texts) <= TOKENIZE_BATCH  # then the tokenizer's own bar shows the progress
-    token_lists: list[list[str]] = []
+    table = TokenTableBuilder()
     with tqdm(total=len(texts), desc="tokenizing", unit="unit", disable=not progress or one_call) as bar:
         for start in range(0, len(texts), TOKENIZE_BATCH):
             batch = tokenizer.tokenize(texts[start:start + TOKENIZE_BATCH], progress=progress and one_call)
-            token_lists.extend(list(map(sys.intern, tokens)) for tokens in batch)
+            table.extend(batch)
             bar.update(len(batch))
-    return token_lists
+    return table.table()
 
 
 def _heldout(unit_id: str, fraction: float) -> bool:
@@ -321,11 +326,9 @@ def _heldout(unit_id: str, fraction: float) -> bool:
 def write_run_units(run_dir: Path, prepared: PreparedCorpus) -> None:
     """units.jsonl: every unit with the label it is scored against and its row among the fitted units."""
     rows = {unit_index: row for row, unit_index in enumerate(prepared.train_index)}
-    lines = []
-    for i, (unit, label) in enumerate(zip(prepared.units, prepared.labels)):
-        record = {**unit.to_json(), "label": label, "fitted_row": rows.get(i)}
-        lines.append(json.dumps(record, ensure_ascii=False))
-    write_text(run_dir / UNITS_FILE, "\n".join(lines) + "\n")
+    write_lines(run_dir / UNITS_FILE, (json.dumps({**unit.to_json(), "label": label, "fitted_row": rows.get(i)},
+                                                  ensure_ascii=False)
+                                       for i, (unit, label) in enumerate(zip(prepared.units, prepared.labels))))
 
 
 # ---------------------------------------------------------------- fitting
@@ -354,7 +357,7 @@ class FitInputs:
     metrics and for the units not fitted on), and the labels of the fitted units (for models that need them)."""
 
     corpus: object
-    token_lists: list[list[str]]
+    token_lists: TokenTable
     train_index: list[int]
     heldout_index: list[int]
     other_index: list[int]
@@ -391,7 +394,7 @@ class FitOutput:
     seconds: dict[str, float]
 
 
-def fit_grid(run_dir: Path, config: dict, prepared: PreparedCorpus, lexicon: Lexicon, tasks, *, resumed: bool,
+def fit_grid(run_dir: Path, config: dict, inputs: FitInputs, lexicon: Lexicon, tasks, *, resumed: bool,
              progress: bool, clock: Stopwatch) -> None:
     """Fit every model × k × seed not kept from an earlier start, one task each, writing each fit's folder
     as its task finishes (so an interrupted run keeps every fit finished before it stopped)."""
@@ -402,7 +405,7 @@ def fit_grid(run_dir: Path, config: dict, prepared: PreparedCorpus, lexicon: Lex
         tqdm.write(f"resuming {run_dir}: {len(jobs) - len(todo)} of {len(jobs)} fits kept", file=sys.stderr)
     if not todo:
         return
-    inputs = tasks.share(FitInputs.of(prepared))
+    inputs = tasks.share(inputs)
     shared_lexicon = tasks.share(lexicon)
     warned: set[str] = set()
     with tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="fitting", unit="fit", disable=not progress) as bar:
@@ -539,37 +542,43 @@ def _show_warnings(fit_dir: Path, messages: list[str], warned: set[str]) -> None
 def write_tables(run_dir: Path, config: dict, lexicon: Lexicon, *, clock: Stopwatch | None = None) -> None:
     """The mapping stage and everything that depends on it, from what the fits wrote: each fit's topics
     mapped to themes, label scores, metrics.csv, theme_shares.csv, the saved models, assignments.csv
-    and comparison.md."""
+    and comparison.md. Fits are read back one (model, k) at a time, so memory holds one group's unit shares,
+    not the whole grid's."""
     clock = clock or Stopwatch()
     settings = MappingSettings.from_config(config)
     run_units = read_run_units(run_dir)
-    train_index = run_units.train_index
     label_names = [m for m in config["evaluation"]["metrics"] if is_label_metric(m)]
-    rows, fits, results, primary = [], {}, {}, {}
+    rows, groups, unmapped = [], {}, set()
     for name, k, seed in fit_jobs(config, lexicon):
         fit_dir = fit_folder(run_dir, name, k, seed)
         result, doc_topic, known, row = read_fit(fit_dir)
         with clock("tables:mapping"):
             apply_mapping(result, lexicon, settings)
             write_text(fit_dir / "result.json", json.dumps(result.meta(), ensure_ascii=False, indent=1))
-        row.update(_label_scores(result, run_units, train_index, label_names, fit_dir, doc_topic, known))
+        row.update(_label_scores(result, run_units, label_names, fit_dir, doc_topic, known))
         rows.append(row)
-        results[(name, k, seed)] = result
-        fits[(name, k, seed)] = (fit_dir, doc_topic, known)
+        groups.setdefault((name, k), []).append(seed)
+        if UNMAPPED in result.topic_themes:
+            unmapped.add(name)
     # every fit of a model lists the same themes (with 'unmapped' when any of its fits has such a topic),
     # so shares averaged over its seeds still sum to 1
-    unmapped = {name for (name, _, _), result in results.items() if UNMAPPED in result.topic_themes}
-    shares = []
-    for (name, k, seed), (fit_dir, doc_topic, known) in fits.items():
-        result = results[(name, k, seed)]
-        listed = lexicon.names + ([UNMAPPED] if name in unmapped else [])
-        shares.append(theme_shares(result, run_units.units, doc_topic=doc_topic, known_tokens=known,
-                                   all_themes=listed).assign(model=name, k=k, seed=seed))
-        if (name, k, seed) == _primary_fit(name, config, lexicon):
-            primary[name] = assignments(result, run_units.units, doc_topic=doc_topic, known_tokens=known,
-                                        labels=run_units.labels)
-            _save_model(run_dir, name, fit_dir)
-    metrics = _add_stability(_ordered(pd.DataFrame(rows), config), results)
+    metrics = _ordered(pd.DataFrame(rows), config)
+    shares, primary, stable = [], {}, {}
+    for (name, k), seeds in groups.items():
+        results = []
+        for seed in seeds:
+            fit_dir = fit_folder(run_dir, name, k, seed)
+            result, doc_topic, known, _ = read_fit(fit_dir)  # mapped above: result.json has its themes
+            results.append(result)
+            listed = lexicon.names + ([UNMAPPED] if name in unmapped else [])
+            shares.append(theme_shares(result, run_units.units, doc_topic=doc_topic, known_tokens=known,
+                                       all_themes=listed).assign(model=name, k=k, seed=seed))
+            if (name, k, seed) == _primary_fit(name, config, lexicon):
+                primary[name] = assignments(result, run_units.units, doc_topic=doc_topic, known_tokens=known,
+                                            labels=run_units.labels)
+                _save_model(run_dir, name, fit_dir)
+        stable[(name, k)] = stability(results)
+    metrics = _with_stability(metrics, stable)
     write_csv(metrics, run_dir / "metrics.csv")
     share_table = pd.concat(shares, ignore_index=True)
     write_csv(share_table[["model", "k", "seed", "doc_id", "year", "region", "theme", "units", "share"]],
@@ -629,13 +638,14 @@ def remap_run(run_dir: str | Path, *, min_lift: float | None = None, min_margin:
     return run_dir
 
 
-def _label_scores(result: TopicResult, run_units: RunUnits, train_index: list[int], names: list[str],
-                  fit_dir: Path, doc_topic: np.ndarray, known: np.ndarray) -> dict:
+def _label_scores(result: TopicResult, run_units: RunUnits, names: list[str], fit_dir: Path,
+                  doc_topic: np.ndarray, known: np.ndarray) -> dict:
     """Label scores of the fitted units' assigned themes (assigned among all the run's units, so that a
     unit's section neighbours count as they do in assignments.csv); why one is n/a goes to label_notes.json."""
     if not names:
         return {}
     assigned = assignments(result, run_units.units, doc_topic=doc_topic, known_tokens=known)["theme"].tolist()
+    train_index = run_units.train_index
     ctx = MetricContext(token_lists=[], labels=[run_units.labels[i] for i in train_index],
                         predicted=[assigned[i] for i in train_index])
     scores = compute_metrics(result, ctx, names)
@@ -653,18 +663,14 @@ def _finite(row: dict) -> dict:
     return {key: (None if isinstance(value, float) and not np.isfinite(value) else value) for key, value in row.items()}
 
 
-def _add_stability(metrics: pd.DataFrame, results: dict) -> pd.DataFrame:
+def _with_stability(metrics: pd.DataFrame, stable: dict) -> pd.DataFrame:
     """Stability across seeds, one value per (model, k), repeated on each of its rows."""
     metrics = metrics.copy()
     metrics["topic_jaccard"] = np.nan
     metrics["assignment_ari"] = np.nan
     for (name, k), group in metrics.groupby(["model", "k"], sort=False):
-        fits = [results[(name, k, seed)] for seed in group["seed"]]
-        if len(fits) < 2:
-            continue
-        scores = stability(fits)
-        metrics.loc[group.index, "topic_jaccard"] = scores["topic_jaccard"]
-        metrics.loc[group.index, "assignment_ari"] = scores["assignment_ari"]
+        metrics.loc[group.index, "topic_jaccard"] = stable[(name, k)]["topic_jaccard"]
+        metrics.loc[group.index, "assignment_ari"] = stable[(name, k)]["assignment_ari"]
     cost = ["fit_seconds", "peak_mb"]
     return metrics[[c for c in metrics.columns if c not in cost] + cost]
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import copy
 import warnings
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Iterable
 
 import numpy as np
 from gensim.corpora import Dictionary
@@ -29,7 +30,7 @@ class Corpus:
     """The units a model is fitted on, as counts over the shared vocabulary.
 
     ``kept`` holds the indices (into the token lists given to :func:`build_corpus`) of the
-    units that are used; row i of ``matrix`` and ``bow[i]`` is unit ``kept[i]``. Units with
+    units that are used; row i of ``matrix`` (and of its gensim view ``bow``) is unit ``kept[i]``. Units with
     no tokens at all are counted in ``excluded_empty``; units whose tokens were all removed
     by the frequency filters are counted in ``excluded_out_of_vocabulary``.
 
@@ -38,13 +39,17 @@ class Corpus:
     """
 
     dictionary: Dictionary
-    bow: list[list[tuple[int, int]]]
     matrix: sparse.csr_matrix
     vocab: list[str]
     kept: np.ndarray
     excluded_empty: int
     excluded_out_of_vocabulary: int = 0
     unseen: int = 0
+
+    @property
+    def bow(self) -> "BowRows":
+        """The kept units as gensim bag-of-words rows, read from ``matrix`` one at a time (a streamed corpus)."""
+        return BowRows(self.matrix)
 
     @property
     def seen(self) -> int:
@@ -93,8 +98,9 @@ def build_corpus(
     or an empty vocabulary.
     """
     _check_filters(no_below, no_above, keep_n)
-    token_lists = [list(tokens) for tokens in token_lists]
-    nonempty = [i for i, tokens in enumerate(token_lists) if tokens]
+    if not isinstance(token_lists, Sequence):  # read twice below: a generator is read once into a list
+        token_lists = [list(tokens) for tokens in token_lists]
+    nonempty = [i for i, tokens in enumerate(token_lists) if len(tokens)]
     excluded_empty = len(token_lists) - len(nonempty)
     if not nonempty:
         raise InputError(f"no tokens to build a vocabulary from: all {len(token_lists)} units are empty")
@@ -112,20 +118,34 @@ def build_corpus(
     _add_unseen(dictionary, keep_words)
     vocab = [dictionary[i] for i in range(len(dictionary))]
 
-    bows = [dictionary.doc2bow(token_lists[i]) for i in nonempty]
-    kept = [i for i, bow in zip(nonempty, bows) if bow]
-    bow = [b for b in bows if b]
+    matrix, kept = _count_rows(dictionary, token_lists, nonempty, len(vocab))
     _warn_if_filtered_too_hard(vocab[:seen], set(keep_words), len(nonempty), len(kept), no_below, no_above)
     return Corpus(
         dictionary=dictionary,
-        bow=bow,
-        matrix=_bow_to_csr(bow, len(vocab)),
+        matrix=matrix,
         vocab=vocab,
         kept=np.asarray(kept, dtype=int),
         excluded_empty=excluded_empty,
         excluded_out_of_vocabulary=len(nonempty) - len(kept),
         unseen=len(vocab) - seen,
     )
+
+
+def _count_rows(dictionary: Dictionary, token_lists: Sequence, rows: list[int], n_terms: int):
+    """The CSR counts of the given rows that keep a vocabulary word, and which rows those are, filled
+    row by row (no bag-of-words lists are kept: a list of tuples costs about 70 bytes a distinct word)."""
+    indptr, indices, data, kept = array("q", [0]), array("i"), array("d"), []
+    for i in rows:
+        bow = dictionary.doc2bow(token_lists[i])
+        if bow:
+            kept.append(i)
+            for term, count in bow:
+                indices.append(term)
+                data.append(count)
+            indptr.append(len(indices))
+    matrix = sparse.csr_matrix((np.frombuffer(data, dtype=np.float64), np.frombuffer(indices, dtype=np.int32),
+                                np.frombuffer(indptr, dtype=np.int64)), shape=(len(kept), n_terms))
+    return matrix, kept
 
 
 # Below these, filtering has left too little for a topic model to learn from: said, not silently fitted.
@@ -171,6 +191,30 @@ def count_matrix(token_lists: list[list[str]], vocab: list[str]) -> sparse.csr_m
     return matrix
 
 
+class BowRows(Sequence):
+    """A CSR count matrix seen as gensim's corpus: row i is [(term id, count), …] with ascending ids,
+    made when it is read, so a model streams the corpus without a second copy of it in Python lists."""
+
+    def __init__(self, matrix: sparse.csr_matrix) -> None:
+        self.matrix = sparse.csr_matrix(matrix)
+        self.matrix.sort_indices()
+
+    def __len__(self) -> int:
+        return self.matrix.shape[0]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"row {index} out of range ({len(self)} rows)")
+        index %= len(self)
+        start, end = self.matrix.indptr[index], self.matrix.indptr[index + 1]
+        return [(int(j), int(c)) for j, c in zip(self.matrix.indices[start:end], self.matrix.data[start:end])]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+
 def csr_to_bow(matrix: sparse.csr_matrix) -> list[list[tuple[int, int]]]:
     """gensim bag-of-words rows from a CSR count matrix."""
     matrix = sparse.csr_matrix(matrix)
@@ -179,19 +223,6 @@ def csr_to_bow(matrix: sparse.csr_matrix) -> list[list[tuple[int, int]]]:
         [(int(j), int(c)) for j, c in zip(matrix.indices[start:end], matrix.data[start:end])]
         for start, end in zip(matrix.indptr[:-1], matrix.indptr[1:])
     ]
-
-
-def _bow_to_csr(bow: list[list[tuple[int, int]]], n_terms: int) -> sparse.csr_matrix:
-    indptr, indices, data = [0], [], []
-    for row in bow:
-        for term, count in row:
-            indices.append(term)
-            data.append(count)
-        indptr.append(len(indices))
-    return sparse.csr_matrix(
-        (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
-        shape=(len(bow), n_terms),
-    )
 
 
 def _check_filters(no_below, no_above, keep_n) -> None:

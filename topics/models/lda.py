@@ -162,6 +162,13 @@ class SeededLda(SeededTopics, GensimLda):
     agree far less with the labels. The default 0.1 sits inside the working range, a factor of
     five below where it starts to fail.
 
+    A seed word gets no more pseudo-counts than the corpus has of it: a word the training corpus hardly
+    uses (the 1950s–70s words of the lexicon in a corpus of 2024 city reports) needs little to point new
+    text at its topic, and the full boost would take that much probability from the topic's own words.
+    Without this cap the lexicon's 1954–1979 words cost the hand-coded modern units 0.013–0.028 of
+    macro-F1; with it they cost nothing beyond seed noise, and the cap alone moved dev, A and B by
+    +0.012, +0.006 and +0.003 (seeds 1–2).
+
     A seed word gets at least ``MIN_SEED_PSEUDOCOUNTS`` (one) pseudo-count, which matters only on
     corpora under 10,000 tokens. On the bundled sample alone (773 tokens) the boost of 0.1 is
     0.08 pseudo-counts, below the base prior 1/k: the safety topic was lost and new provincial
@@ -195,8 +202,12 @@ class SeededLda(SeededTopics, GensimLda):
             # on a small sample the per-1000-token boost falls below the base prior: a seed word
             # then counts no more than any other word, and unseen lexicon words tell new text nothing
             boost = max(boost, self.MIN_SEED_PSEUDOCOUNTS)
+        counts = corpus.term_frequency
         for topic, ids in enumerate(self.seed_ids_.values()):
-            eta[topic, ids] += boost
+            # a seed word gets no more pseudo-counts than the corpus has of it (but at least the minimum): a
+            # rare or unseen word needs little to point new text at its topic, and the full boost would take
+            # that much probability from the topic's own words
+            eta[topic, ids] += np.minimum(boost, np.maximum(counts[ids], self.MIN_SEED_PSEUDOCOUNTS))
         return eta
 
     def _seed_initial_topics(self, model: LdaModel, eta: np.ndarray) -> None:

@@ -7,6 +7,7 @@ per source and per label. Set C (experiments/handcoded_c.tsv) is the held-out se
 asked for with --sets c, once every choice has been fixed on dev, A and B.
 
 Usage: python experiments/heldout_check.py [--sets dev a b] [--models seeded-lda dictionary] [--seeds 1 2 3]
+           [--lexicon themes.toml] [--predictions predictions.tsv]
 """
 
 from __future__ import annotations
@@ -60,12 +61,16 @@ def main() -> int:
     parser.add_argument("--models", nargs="+", default=["seeded-lda", "seeded-nmf", "dictionary"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     parser.add_argument("--no-structure", action="store_true", help="give a unit's section and heading no weight")
-    parser.add_argument("--train-labels", nargs="*", default=None, choices=list(LABELLED_SETS),
+    parser.add_argument("--lexicon", type=Path, default=None, help="a theme lexicon (TOML) instead of the package's")
+    parser.add_argument("--predictions", type=Path, default=None,
+                        help="also write every scored unit's label and prediction (model, seed, set, unit_id, label, "
+                             "predicted) to this TSV, for reading the errors")
+    parser.add_argument("--train-labels", nargs="*", default=None, choices=[s for s in SETS if s != "c"],
                         help="hand-coded sets a label-learning model (supervised) trains on "
                              "(default: those of dev, a, b not scored)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    lexicon = Lexicon.load()
+    lexicon = Lexicon.load(args.lexicon)
     settings = MappingSettings(section_weight=0.0, heading_bonus=0.0) if args.no_structure else MappingSettings()
     tokenizer = Tokenizer(TokenizerSettings(), lexicon_words=lexicon.words())
     sets = {name: labelled_units(SETS[name]) for name in args.sets}
@@ -75,11 +80,11 @@ def main() -> int:
     coded = args.train_labels if args.train_labels is not None else [s for s in LABELLED_SETS if s not in args.sets]
     coded_units = []
     for name in coded:  # the hand-coded units a supervised model learns from (never a scored set's)
-        units, gold = labelled_units(LABELLED_SETS[name])
+        units, gold = labelled_units(SETS[name])
         coded_units += list(zip(units, tokenizer.tokenize([u.text for u in units]), gold))
     labelled, corpus_labels = labelled_corpus(train, train_tokens, coded_units) if coded_units else (None, None)
     labels = [*lexicon.names, OTHER]
-    rows, by_source, by_label = [], defaultdict(list), defaultdict(list)
+    rows, by_source, by_label, predictions = [], defaultdict(list), defaultdict(list), []
     for name in args.models:
         for seed in args.seeds:
             params = {"random_state": seed} if "random_state" in MODELS[name].param_rules else {}
@@ -95,6 +100,7 @@ def main() -> int:
             row = {"model": name, "seed": seed}
             for set_name, (units, gold) in sets.items():
                 predicted = [table["theme"].iat[row_of[u.unit_id]] for u in units]
+                predictions += [(name, seed, set_name, u.unit_id, g, p) for u, g, p in zip(units, gold, predicted)]
                 row[set_name] = f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)
                 per_label = f1_score(gold, predicted, labels=labels, average=None, zero_division=0)
                 for label, score in zip(labels, per_label):
@@ -112,6 +118,9 @@ def main() -> int:
                   file=sys.stderr, flush=True)
             if MODELS[name].deterministic:
                 break
+    if args.predictions:
+        pd.DataFrame(predictions, columns=["model", "seed", "set", "unit_id", "label", "predicted"]).to_csv(
+            args.predictions, sep="\t", index=False)
     table = pd.DataFrame(rows)
     print("| model | " + " | ".join(args.sets) + " |")
     print("|---|" + "---|" * len(args.sets))

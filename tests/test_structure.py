@@ -169,6 +169,7 @@ def test_long_paragraphs_are_cut_at_sentence_ends_into_bounded_units():
     ("加强和创新社会治理", "governance"),
     ("三、全面加强政府自身建设", "governance"),
     ("（九）坚持居安思危、守牢底线，建设更高水平的平安中山。", "safety"),
+    ("（七）建设更高水平的平安宁波", "governance"),  # the codebook: 平安建设 is governance
     ("（八）坚持尽力而为、量力而行，持续兜住兜准兜牢民生底线", "livelihood"),
     ("一、2023年工作回顾", ""),
     ("", ""),

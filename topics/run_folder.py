@@ -151,6 +151,24 @@ def write_lines(path: Path, lines) -> None:
     os.replace(partial, path)
 
 
+@contextmanager
+def csv_parts(path: Path):
+    """Write a CSV a part at a time: ``write(frame)`` appends a frame (the header comes with the first), so
+    a large table is never held whole, neither as frames nor as text; through a temporary file like
+    write_text."""
+    partial = path.with_name(path.name + ".partial")
+    written = []
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            def write(frame: pd.DataFrame) -> None:
+                frame.to_csv(out, index=False, header=not written)
+                written.append(len(frame))
+            yield write
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def write_csv(table: pd.DataFrame, path: Path) -> None:
     write_text(path, table.to_csv(index=False))
 

@@ -48,7 +48,7 @@ from .models import MODELS, load_model, make_model
 from .result import TopicResult
 from .rules import check
 from .run_folder import (DONE, UNIT_SHARES_FILE, UNITS_FILE, RunUnits, check_inputs_unchanged, claim, create_folder,
-                         fit_folder, locked, mark_done, mark_unfinished, read_fit, read_run_units, write_csv,
+                         csv_parts, fit_folder, locked, mark_done, mark_unfinished, read_fit, read_run_units, write_csv,
                          write_lines, write_text)
 from .token_table import TokenTable, TokenTableBuilder
 from .tokenize import Tokenizer, TokenizerSettings
@@ -563,27 +563,28 @@ def write_tables(run_dir: Path, config: dict, lexicon: Lexicon, *, clock: Stopwa
     # every fit of a model lists the same themes (with 'unmapped' when any of its fits has such a topic),
     # so shares averaged over its seeds still sum to 1
     metrics = _ordered(pd.DataFrame(rows), config)
-    shares, primary, stable = [], {}, {}
-    for (name, k), seeds in groups.items():
-        results = []
-        for seed in seeds:
-            fit_dir = fit_folder(run_dir, name, k, seed)
-            result, doc_topic, known, _ = read_fit(fit_dir)  # mapped above: result.json has its themes
-            results.append(result)
-            listed = lexicon.names + ([UNMAPPED] if name in unmapped else [])
-            shares.append(theme_shares(result, run_units.units, doc_topic=doc_topic, known_tokens=known,
-                                       all_themes=listed).assign(model=name, k=k, seed=seed))
-            if (name, k, seed) == _primary_fit(name, config, lexicon):
-                primary[name] = assignments(result, run_units.units, doc_topic=doc_topic, known_tokens=known,
-                                            labels=run_units.labels)
-                _save_model(run_dir, name, fit_dir)
-        stable[(name, k)] = stability(results)
+    shares, stable = [], {}
+    # assignments.csv (every unit with its text, per model) is the largest table: written a model at a time
+    with csv_parts(run_dir / "assignments.csv") as write_assignments:
+        for (name, k), seeds in groups.items():
+            results = []
+            for seed in seeds:
+                fit_dir = fit_folder(run_dir, name, k, seed)
+                result, doc_topic, known, _ = read_fit(fit_dir)  # mapped above: result.json has its themes
+                results.append(result)
+                listed = lexicon.names + ([UNMAPPED] if name in unmapped else [])
+                shares.append(theme_shares(result, run_units.units, doc_topic=doc_topic, known_tokens=known,
+                                           all_themes=listed).assign(model=name, k=k, seed=seed))
+                if (name, k, seed) == _primary_fit(name, config, lexicon):
+                    write_assignments(assignments(result, run_units.units, doc_topic=doc_topic, known_tokens=known,
+                                                  labels=run_units.labels))
+                    _save_model(run_dir, name, fit_dir)
+            stable[(name, k)] = stability(results)
     metrics = _with_stability(metrics, stable)
     write_csv(metrics, run_dir / "metrics.csv")
     share_table = pd.concat(shares, ignore_index=True)
     write_csv(share_table[["model", "k", "seed", "doc_id", "year", "region", "theme", "units", "share"]],
               run_dir / "theme_shares.csv")
-    write_csv(pd.concat(primary.values(), ignore_index=True), run_dir / "assignments.csv")
     summary = json.loads((run_dir / "corpus_summary.json").read_text(encoding="utf-8"))
     if config.get("inference", {}).get("unit_probabilities", True):  # every unit's themes, every seed
         write_unit_probabilities(run_dir)

@@ -13,6 +13,7 @@ units.npz); nothing is recomputed."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,6 @@ from ..assignment import in_context, theme_probabilities, unit_themes
 from ..errors import InputError, listed
 from ..lexicon import Lexicon
 from ..outputs import open_output, writable_output
-from ..result import TopicResult
 from ..run_folder import UNIT_SHARES_FILE, UNITS_FILE, finished_fits, read_run_units
 from ..tomlfile import read_toml
 
@@ -196,14 +196,27 @@ def run_themes(run_dir: Path, fits: list) -> list[str]:
     return [*names, *dict.fromkeys(extra), OTHER]
 
 
-def mapped_fits(run_dir: Path) -> list[tuple[str, int, int, Path, TopicResult]]:
-    """(model, k, seed, folder, result) of every finished fit, its topics mapped to themes."""
+@dataclass
+class FitMapping:
+    """What the probability tables need of a fit's result: its topics' themes and the mapping settings
+    (read from result.json alone, so that listing a large run's fits holds none of their arrays)."""
+
+    topic_themes: list[str]
+    mapping: dict | None
+
+
+def mapped_fits(run_dir: Path) -> list[tuple[str, int, int, Path, FitMapping]]:
+    """(model, k, seed, folder, mapping) of every finished fit, its topics mapped to themes."""
     found = []
     for model, k, seed, folder in fit_folders(run_dir):
-        result = TopicResult.load(folder)
-        if result.topic_themes is None:
+        try:
+            meta = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+            themes, mapping = meta["topic_themes"], meta.get("mapping")
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise InputError(f"{folder / 'result.json'}: saved result is missing or damaged ({err})") from None
+        if themes is None:
             raise InputError(f"{folder}: topics not mapped to themes yet; run `topics remap` on the run folder")
-        found.append((model, k, seed, folder, result))
+        found.append((model, k, seed, folder, FitMapping(list(themes), mapping)))
     return found
 
 
@@ -216,7 +229,7 @@ def fit_folders(run_dir: Path) -> list[tuple[str, int, int, Path]]:
     return found
 
 
-def _fit_probabilities(folder: Path, result: TopicResult, themes: list[str],
+def _fit_probabilities(folder: Path, result: FitMapping, themes: list[str],
                        units: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every unit's probability of every theme (columns in ``themes`` order), its assigned theme's
     index and its known tokens, as the run assigned them (its section and heading counted with the
@@ -252,6 +265,12 @@ def unit_probabilities(run_dir: str | Path) -> pd.DataFrame:
     model, k, seed, doc_id, unit_id, year, region, known, theme (the assigned theme) and p_<theme> for
     every theme of the lexicon (then any other theme a topic was mapped to, such as unmapped) and other.
     Units in corpus order within a fit."""
+    return pd.concat(list(unit_probability_parts(run_dir)), ignore_index=True)
+
+
+def unit_probability_parts(run_dir: str | Path):
+    """unit_probabilities() one fit at a time (each part a frame with the same columns), so that a large
+    run's table is written without being held whole."""
     run_dir = Path(run_dir)
     run_units = read_run_units(run_dir).units  # corpus order, read once for the table and the fits
     with warnings.catch_warnings():
@@ -259,7 +278,6 @@ def unit_probabilities(run_dir: str | Path) -> pd.DataFrame:
         units = unit_table(run_dir, units=run_units).sort_values("row").reset_index(drop=True)
     fits = mapped_fits(run_dir)
     themes = run_themes(run_dir, fits)
-    parts = []
     for model, k, seed, folder, result in fits:
         probabilities, assigned, known = _fit_probabilities(folder, result, themes, run_units)
         part = pd.DataFrame({"model": model, "k": k, "seed": seed, "doc_id": units["doc_id"],
@@ -268,21 +286,35 @@ def unit_probabilities(run_dir: str | Path) -> pd.DataFrame:
                              "theme": [themes[i] for i in assigned]})
         for j, theme in enumerate(themes):
             part[f"p_{theme}"] = probabilities[:, j].round(6)
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+        yield part
 
 
 def write_unit_probabilities(run_dir: str | Path, path: str | Path | None = None) -> list[Path]:
     """Write unit_probabilities() as CSV (default RUN_DIR/unit_probabilities.csv) and, when pyarrow is
-    installed, as Parquet beside it; return the paths written."""
-    table = unit_probabilities(run_dir)
+    installed, as Parquet beside it, one fit at a time; return the paths written."""
     path = writable_output(path or Path(run_dir) / PROBABILITIES_FILE)
-    with open_output(path, newline="") as out:
-        table.to_csv(out, index=False)
-    if importlib.util.find_spec("pyarrow") is None:  # Parquet is optional
-        return [path]
-    parquet = writable_output(path.with_suffix(".parquet"))
-    partial = parquet.with_name(f".{parquet.name}.partial")  # written whole or not at all
-    table.to_parquet(partial, index=False)
-    partial.replace(parquet)
-    return [path, parquet]
+    parquet = partial = writer = None
+    if importlib.util.find_spec("pyarrow") is not None:  # Parquet is optional
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        parquet = writable_output(path.with_suffix(".parquet"))
+        partial = parquet.with_name(f".{parquet.name}.partial")  # written whole or not at all
+    try:
+        with open_output(path, newline="") as out:
+            for number, part in enumerate(unit_probability_parts(run_dir)):
+                part.to_csv(out, index=False, header=number == 0)
+                if parquet:
+                    batch = pa.Table.from_pandas(part, preserve_index=False)
+                    writer = writer or pq.ParquetWriter(partial, batch.schema)
+                    writer.write_table(batch)
+        if writer:
+            writer.close()
+            writer = None
+            partial.replace(parquet)
+    finally:
+        if writer:
+            writer.close()
+        if partial and partial.exists():
+            partial.unlink()
+    return [path, parquet] if parquet else [path]

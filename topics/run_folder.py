@@ -157,12 +157,13 @@ def csv_parts(path: Path):
     a large table is never held whole, neither as frames nor as text; through a temporary file like
     write_text."""
     partial = path.with_name(path.name + ".partial")
-    written = []
+    first = True
     try:
         with partial.open("w", encoding="utf-8", newline="") as out:
             def write(frame: pd.DataFrame) -> None:
-                frame.to_csv(out, index=False, header=not written)
-                written.append(len(frame))
+                nonlocal first
+                frame.to_csv(out, index=False, header=first)
+                first = False
             yield write
         os.replace(partial, path)
     finally:

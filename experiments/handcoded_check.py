@@ -150,7 +150,7 @@ def labelled_units(path: Path) -> tuple[list[Unit], list[str]]:
 
 
 def labelled_corpus(units: list[Unit], tokens: list[list[str]],
-                    labelled: list[tuple[Unit, list[str], str]]) -> tuple:
+                    labelled: list[tuple[Unit, list[str], str]], lexicon: Lexicon | None = None) -> tuple:
     """The training corpus (as main builds it) with the labelled units added (a unit already in it keeps
     its place), and each corpus row's label ("" for unlabelled units): what a supervised model trains on."""
     label_of = {unit.unit_id: label for unit, _, label in labelled}
@@ -158,7 +158,7 @@ def labelled_corpus(units: list[Unit], tokens: list[list[str]],
     extra = [(unit, unit_tokens) for unit, unit_tokens, _ in labelled if unit.unit_id not in known]
     all_units = list(units) + [unit for unit, _ in extra]
     corpus = build_corpus(list(tokens) + [unit_tokens for _, unit_tokens in extra], **VOCABULARY,
-                          keep_words=Lexicon.load().words())
+                          keep_words=(lexicon or Lexicon.load()).words())
     return corpus, [label_of.get(all_units[i].unit_id, "") for i in corpus.kept]
 
 

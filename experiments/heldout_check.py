@@ -82,7 +82,7 @@ def main() -> int:
     for name in coded:  # the hand-coded units a supervised model learns from (never a scored set's)
         units, gold = labelled_units(SETS[name])
         coded_units += list(zip(units, tokenizer.tokenize([u.text for u in units]), gold))
-    labelled, corpus_labels = labelled_corpus(train, train_tokens, coded_units) if coded_units else (None, None)
+    labelled, corpus_labels = labelled_corpus(train, train_tokens, coded_units, lexicon) if coded_units else (None, None)
     labels = [*lexicon.names, OTHER]
     rows, by_source, by_label, predictions = [], defaultdict(list), defaultdict(list), []
     for name in args.models:

@@ -165,9 +165,10 @@ class SeededLda(SeededTopics, GensimLda):
     A seed word gets no more pseudo-counts than the corpus has of it: a word the training corpus hardly
     uses (the 1950s–70s words of the lexicon in a corpus of 2024 city reports) needs little to point new
     text at its topic, and the full boost would take that much probability from the topic's own words.
-    Without this cap the lexicon's 1954–1979 words cost the hand-coded modern units 0.013–0.028 of
-    macro-F1; with it they cost nothing beyond seed noise, and the cap alone moved dev, A and B by
-    +0.012, +0.006 and +0.003 (seeds 1–2).
+    Without this cap the 86 words of the 1954–1979 reports first tried for the lexicon cost the modern
+    hand-coded sets 0.05–0.06 of macro-F1; with it at most 0.02, and the 74 kept (those no modern report
+    uses) nothing beyond seed noise. The cap alone moved dev, A and B by +0.012, +0.006 and +0.003
+    (seeds 1–2; experiments/README.md).
 
     A seed word gets at least ``MIN_SEED_PSEUDOCOUNTS`` (one) pseudo-count, which matters only on
     corpora under 10,000 tokens. On the bundled sample alone (773 tokens) the boost of 0.1 is

@@ -22,6 +22,7 @@ import pandas as pd
 
 from .documents import Unit
 from .errors import InputError
+from .outputs import open_output
 from .result import TopicResult
 from .tomlfile import to_toml
 
@@ -142,32 +143,17 @@ def write_text(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
-def write_lines(path: Path, lines) -> None:
-    """Write lines as they come (nothing held beyond one line), through a temporary file like write_text."""
-    partial = path.with_name(path.name + ".partial")
-    with partial.open("w", encoding="utf-8") as out:
-        for line in lines:
-            out.write(line + "\n")
-    os.replace(partial, path)
-
-
 @contextmanager
 def csv_parts(path: Path):
     """Write a CSV a part at a time: ``write(frame)`` appends a frame (the header comes with the first), so
-    a large table is never held whole, neither as frames nor as text; through a temporary file like
-    write_text."""
-    partial = path.with_name(path.name + ".partial")
+    a large table is never held whole, neither as frames nor as text; written whole or not at all."""
     first = True
-    try:
-        with partial.open("w", encoding="utf-8", newline="") as out:
-            def write(frame: pd.DataFrame) -> None:
-                nonlocal first
-                frame.to_csv(out, index=False, header=first)
-                first = False
-            yield write
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with open_output(path, newline="") as out:
+        def write(frame: pd.DataFrame) -> None:
+            nonlocal first
+            frame.to_csv(out, index=False, header=first)
+            first = False
+        yield write
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> None:

@@ -45,11 +45,12 @@ from .labels import UNMAPPED
 from .mapping import MappingSettings, apply_mapping
 from .metrics import MetricContext, compute_metrics, measure, stability
 from .models import MODELS, load_model, make_model
+from .outputs import write_jsonl
 from .result import TopicResult
 from .rules import check
 from .run_folder import (DONE, UNIT_SHARES_FILE, UNITS_FILE, RunUnits, check_inputs_unchanged, claim, create_folder,
                          csv_parts, fit_folder, locked, mark_done, mark_unfinished, read_fit, read_run_units, write_csv,
-                         write_lines, write_text)
+                         write_text)
 from .token_table import TokenTable, TokenTableBuilder
 from .tokenize import Tokenizer, TokenizerSettings
 from .inference import write_unit_probabilities
@@ -326,9 +327,8 @@ def _heldout(unit_id: str, fraction: float) -> bool:
 def write_run_units(run_dir: Path, prepared: PreparedCorpus) -> None:
     """units.jsonl: every unit with the label it is scored against and its row among the fitted units."""
     rows = {unit_index: row for row, unit_index in enumerate(prepared.train_index)}
-    write_lines(run_dir / UNITS_FILE, (json.dumps({**unit.to_json(), "label": label, "fitted_row": rows.get(i)},
-                                                  ensure_ascii=False)
-                                       for i, (unit, label) in enumerate(zip(prepared.units, prepared.labels))))
+    write_jsonl(({**unit.to_json(), "label": label, "fitted_row": rows.get(i)}
+                 for i, (unit, label) in enumerate(zip(prepared.units, prepared.labels))), run_dir / UNITS_FILE)
 
 
 # ---------------------------------------------------------------- fitting

@@ -216,13 +216,8 @@ class BowRows(Sequence):
 
 
 def csr_to_bow(matrix: sparse.csr_matrix) -> list[list[tuple[int, int]]]:
-    """gensim bag-of-words rows from a CSR count matrix."""
-    matrix = sparse.csr_matrix(matrix)
-    matrix.sort_indices()
-    return [
-        [(int(j), int(c)) for j, c in zip(matrix.indices[start:end], matrix.data[start:end])]
-        for start, end in zip(matrix.indptr[:-1], matrix.indptr[1:])
-    ]
+    """gensim bag-of-words rows from a CSR count matrix, as a list."""
+    return list(BowRows(matrix))
 
 
 def _check_filters(no_below, no_above, keep_n) -> None:

@@ -26,7 +26,7 @@ def test_every_experiment_config_is_valid(config):
 
 def test_readme_main_job_ends_with_the_report(tmp_path):
     readme = (PROJECT / "README.md").read_text(encoding="utf-8")
-    assert "pip install -e . && topics run experiments/compare_models.toml" in readme
+    assert "pip install -c requirements.lock -e . && topics run experiments/compare_models.toml" in readme
     run_dir = tmp_path / "run"
     proc = subprocess.run(
         [sys.executable, "-m", "topics", "run", str(PROJECT / "experiments" / "compare_models.toml"),

@@ -31,10 +31,9 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy.special import expit
 
-from topics.inference import effects, read_run_data
+from topics.inference import StudyData, effects, study_data
 from topics.inference.effects import UNCERTAINTY
-from topics.inference.run_data import Fit, RunData
-from topics.runner import run_experiment
+from topics.running import run_experiment
 
 PROJECT = Path(__file__).resolve().parent.parent
 CITIES = PROJECT.parent / "shared" / "corpora" / "city_gwr_2024"
@@ -70,22 +69,23 @@ def pool_run(corpus: Path, folder: Path) -> Path:
     return run_experiment(config, folder / "run")
 
 
-def pools(run_dir: Path) -> tuple[RunData, np.ndarray, np.ndarray]:
+def pools(run_dir: Path) -> tuple[StudyData, np.ndarray, np.ndarray]:
     """The run's data and the rows of its two pools: ecology units assigned ecology, other labelled
     units assigned another theme."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        data = read_run_data(run_dir)
+        data = study_data(run_dir)
     fit = data.fits[0]
     eco = data.themes.index(THEME)
     label = data.units["weak_label"].to_numpy()
-    ecology = np.flatnonzero((label == THEME) & (fit.assigned == eco))
-    others = np.flatnonzero((label != THEME) & (label != "") & (fit.assigned != eco) & (fit.known > 0))
+    assigned, known = data.assigned(fit), data.known(fit)
+    ecology = np.flatnonzero((label == THEME) & (assigned == eco))
+    others = np.flatnonzero((label != THEME) & (label != "") & (assigned != eco) & (known > 0))
     return data, ecology, others
 
 
-def synthetic(data: RunData, ecology: np.ndarray, others: np.ndarray, a: float, b: float, s: float,
-              documents: int, rng: np.random.Generator) -> RunData:
+def synthetic(data: StudyData, ecology: np.ndarray, others: np.ndarray, a: float, b: float, s: float,
+              documents: int, rng: np.random.Generator) -> StudyData:
     """Documents mixed from the pools with a known effect of x on the ecology probability."""
     fit = data.fits[0]
     x = rng.uniform(0, 1, documents)
@@ -98,10 +98,11 @@ def synthetic(data: RunData, ecology: np.ndarray, others: np.ndarray, a: float, 
         doc_ids += [f"doc{d:03d}"] * n
         xs += [x[d]] * n
     rows = np.concatenate(rows)
-    units = pd.DataFrame({"doc_id": doc_ids, "unit_id": [f"u{i}" for i in range(len(rows))], "year": xs,
-                          "region": "", "x": xs, "length": data.units["length"].to_numpy()[rows]})
-    picked = Fit(fit.model, fit.k, fit.seed, fit.probabilities[rows], fit.assigned[rows], fit.known[rows])
-    return RunData(units, data.themes, [picked], {"year": "number", "region": "category", "x": "number"})
+    # each synthetic unit is a real unit of the run: "row" points at it, so its theme is the one the run gave it
+    units = pd.DataFrame({"row": data.units["row"].to_numpy()[rows], "doc_id": doc_ids,
+                          "unit_id": [f"u{i}" for i in range(len(rows))], "year": xs, "region": "", "x": xs,
+                          "length": data.units["length"].to_numpy()[rows]})
+    return StudyData(units, data.themes, [fit], {"year": "number", "region": "category", "x": "number"})
 
 
 def true_effect(a: float, b: float, s: float) -> float:
@@ -117,9 +118,9 @@ def true_effect(a: float, b: float, s: float) -> float:
     return float(fit.params[1])
 
 
-def plain_interval(data: RunData) -> tuple[float, float]:
+def plain_interval(data: StudyData) -> tuple[float, float]:
     """One fractional logit on the observed shares, cluster-robust 95% interval: no composition."""
-    units = data.units.assign(eco=(data.fits[0].assigned == data.themes.index(THEME)).astype(float))
+    units = data.units.assign(eco=(data.assigned(data.fits[0]) == data.themes.index(THEME)).astype(float))
     docs = units.groupby("doc_id").agg(x=("x", "first"), share=("eco", "mean"))
     model = sm.GLM(docs["share"].to_numpy(), sm.add_constant(docs["x"].to_numpy()), family=sm.families.Binomial())
     with warnings.catch_warnings():
@@ -129,7 +130,7 @@ def plain_interval(data: RunData) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def coverage(data: RunData, ecology: np.ndarray, others: np.ndarray, scenario: tuple[float, float, float], *,
+def coverage(data: StudyData, ecology: np.ndarray, others: np.ndarray, scenario: tuple[float, float, float], *,
              replicates: int, draws: int, documents: int, seed: int = 0) -> dict:
     """Coverage, mean width and bias of the composition interval and of the plain interval."""
     a, b, s = scenario

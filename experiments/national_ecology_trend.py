@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from topics.inference import effects, read_run_data, shares
-from topics.runner import run_experiment
+from topics.inference import effects, shares, study_data
+from topics.running import run_experiment
 
 PROJECT = Path(__file__).resolve().parent.parent
 CORPORA = PROJECT.parent / "shared" / "corpora"
@@ -78,7 +78,7 @@ def main() -> int:
         run_dir = run_source(source)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            data = read_run_data(run_dir)
+            data = study_data(run_dir)
         docs = data.documents()
         print(f"\n== national_gwr_{source}: {len(docs)} reports {int(docs['year'].min())}–{int(docs['year'].max())}, "
               f"{len(data.units)} units ({run_dir})")

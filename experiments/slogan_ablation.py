@@ -19,7 +19,7 @@ from topics.config import resolve_config
 from topics.errors import InputError
 from topics.word_lists import bundled_path, load_word_list
 from topics.result import TopicResult
-from topics.runner import run_config
+from topics.running import run_config
 from topics.lexicon import Lexicon
 
 HERE = Path(__file__).resolve().parent

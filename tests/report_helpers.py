@@ -26,6 +26,9 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from conftest import SAMPLE, SHARED_CORPORA
 from topics.result import TopicResult
 from topics.lexicon import Lexicon
+from topics.run_folder import manifest_entry
+from topics.run_folder.files import fit_folder
+from topics.run_folder.fits import manifest_json
 
 jieba.setLogLevel(60)
 
@@ -197,6 +200,12 @@ def build_run_folder(run_dir: Path, *, with_corpora: bool, ks=(5, 8), seeds=(0, 
     (run_dir / "versions.json").write_text(json.dumps({"python": "3.11", "topics": "0.1.0"}), encoding="utf-8")
     for name, result in primary.items():
         result.save(run_dir / "models" / name)
+        result.save(fit_folder(run_dir, name, ks[0], seeds[0]))
+    # the manifest lists the primary fits, whose topics the report shows (the fixture keeps no other fit)
+    capabilities = {"has_k": True, "deterministic": False, "seeded": False, "needs_labels": False}
+    (run_dir / "fits.json").write_text(manifest_json(
+        [manifest_entry(name, ks[0], seeds[0], primary=True, capabilities=capabilities) for name in primary],
+        len(units)), encoding="utf-8")
     (run_dir / "DONE").write_text("finished\n", encoding="utf-8")
     return {"units": units, "labels": labels, "results": primary, "metrics": metrics}
 

@@ -95,6 +95,8 @@ BAD_CONFIGS = {
                                             ["models.seeded-nmf.k", ">= 7", "1 facet(s)", "other_topic = false"]),
     "k for the dictionary": (lambda t: t.replace("[models.dictionary]", "[models.dictionary]\nk = 5"),
                              ["models.dictionary.k"]),
+    "a classifier trained on heading labels": (lambda t: t + "\n[models.supervised]\n",
+                                               ["models.supervised", "evaluation.labels", "GOLD.tsv"]),
     "no models": (lambda t: t.replace("[models.lda]\nk = 5", "").replace("[models.dictionary]", ""), ["[models]"]),
     "seeds empty": (lambda t: t.replace("seeds = [1, 2]", "seeds = []"), ["run.seeds"]),
     "seeds repeated": (lambda t: t.replace("seeds = [1, 2]", "seeds = [1, 1]"), ["run.seeds"]),

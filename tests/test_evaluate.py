@@ -16,7 +16,8 @@ from topics.cli import main
 from topics.errors import InputError
 from topics.evaluation import evaluate_run, read_gold
 from topics.ingest import ingest_paths
-from topics.runner import DONE, run_experiment
+from topics.run_folder.files import DONE
+from topics.running import run_experiment
 from topics.lexicon import Lexicon
 
 # Labelled by reading each unit of the sample: the ten enumerated theme units of its two articles

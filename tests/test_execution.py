@@ -4,6 +4,8 @@ a failing fit stops the run unfinished, and a worker that dies mid-task costs no
 
 from __future__ import annotations
 
+import json
+
 import os
 import shutil
 import socket
@@ -14,13 +16,14 @@ import pytest
 from distributed import LocalCluster
 
 import test_execution
+from test_evaluate import HAND_LABELS, HEADER, gold_lines
 from test_runner import read, small_models, without_timing, write_config
 from topics.cli import main
 from topics.errors import InputError
 from topics.execution import DaskExecutor, executor
 from topics.ingest import ingest_paths
-from topics.run_folder import DONE, fit_folder
-from topics.runner import run_experiment
+from topics.run_folder.files import DONE, fit_folder
+from topics.running import run_experiment
 from topics.tokenize import PARALLEL_MIN_CHARS, Tokenizer
 
 cloudpickle.register_pickle_by_value(test_execution)  # the workers need not import this test module
@@ -42,6 +45,11 @@ def cluster():
 def serial_and_local(tmp_path_factory, sample_path):
     folder = tmp_path_factory.mktemp("execution")
     config = write_config(folder, sample_path, models=MODELS)
+    # supervised learns from hand-coded labels (heading labels are refused for it)
+    gold = folder / "gold.tsv"
+    gold.write_text(HEADER + "".join(gold_lines(sample_path, HAND_LABELS)), encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "[evaluation]\n", f"[evaluation]\nlabels = {json.dumps(str(gold))}\n"), encoding="utf-8")
     return config, run_experiment(config, folder / "serial"), run_experiment(
         config, folder / "local", scheduler="local", workers=2)
 

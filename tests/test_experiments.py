@@ -78,7 +78,7 @@ def test_the_main_jobs_models_read_new_reports_through_the_lexicon(shared_corpor
     finally:
         sys.path.pop(0)
     from topics.evaluation import evaluate_run
-    from topics.runner import run_config
+    from topics.running import run_config
 
     gold = write_gold(*labelled_units(LABELLED_SETS["dev"]), tmp_path / "gold_dev.tsv")
     scores = {}

@@ -19,10 +19,12 @@ from test_runner import small_models, write_config
 from topics.commands import effects as effects_command
 from topics.commands import shares as shares_command
 from topics.errors import InputError
-from topics.inference import (duplicate_editions, effects, read_run_data, shares, unit_probabilities, unit_table,
+from topics.inference import (duplicate_editions, effects, shares, study_data, unit_probabilities, unit_table,
                               write_unit_probabilities)
 from topics.report.inference import inference_section
-from topics.runner import run_experiment
+from topics.report.ldavis import theme_display_names
+from topics.run_folder import RunFolder
+from topics.running import run_experiment
 
 MODELS = small_models("dictionary", "seeded-lda")
 # City reports of 2024 (and 池州 of 2023) with the province of some of them; the rest have none.
@@ -40,7 +42,7 @@ def command(module, argv: list[str]) -> int:
 def quiet_data(run_dir, column_types=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return read_run_data(run_dir, column_types)
+        return study_data(run_dir, column_types)
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +145,9 @@ def test_unit_probabilities_cover_every_unit_fit_and_theme(sample_run, tmp_path)
     assert len(table) == n_units * len(fits)
     p = table.filter(like="p_")
     assert list(p.columns) == ["p_ecology", "p_industry", "p_livelihood", "p_governance", "p_safety", "p_other"]
-    assert np.allclose(p.sum(axis=1), 1, atol=1e-5)
+    # every row a distribution, but a unit without evidence: no theme has any probability, and its theme is other
+    assert np.allclose(p.sum(axis=1), np.where(table["known"] > 0, 1, 0), atol=1e-5)
+    assert (table.loc[table["known"] == 0, "theme"] == "other").all()
     # the assigned theme is the one the runner wrote to assignments.csv for each model's primary fit
     assigned = pd.read_csv(sample_run / "assignments.csv", keep_default_na=False)
     for model, rows in assigned.groupby("model"):
@@ -272,12 +276,13 @@ def test_expected_share_over_a_numeric_covariate(city_run):
 def test_report_section_shows_shares_and_effects_escaped(city_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(city_run, run)
-    before = inference_section(run, draws=50)
+    names = theme_display_names(RunFolder.open(run).lexicon)
+    before = inference_section(RunFolder.open(run), names)
     assert "By year" in before and "By region" in before and "None computed" in before
     assert (run / "plots" / "inference_year_seeded-lda.png").is_file()
     assert command(effects_command, [run, "--formula", "~ I(year < 2024)", "--theme", "ecology", "--draws", "40",
                                      "--no-progress"]) == 0
-    after = inference_section(run, draws=50)
+    after = inference_section(RunFolder.open(run), names)
     assert "<code>~ I(year &lt; 2024)</code>" in after and "~ I(year < 2024)" not in after
     assert (run / "plots" / "inference_effects.png").is_file()
     assert html.escape("南京市") in after
@@ -291,14 +296,14 @@ BAD_INPUTS = [  # (command, arguments after RUN_DIR, fragment of the one-line me
     (effects_command, ["--formula", "~ year +"], "--formula '~ year +'"),
     (effects_command, ["--formula", "share ~ year"], "give only the right-hand side"),
     (effects_command, ["--formula", "~ year", "--theme", "tourism"], "--theme tourism: not a theme of the run"),
-    (effects_command, ["--formula", "~ year", "--draws", "1"], "--draws: must be a whole number >= 2"),
+    (effects_command, ["--formula", "~ year", "--draws", "1"], "--draws must be an integer >= 2, got 1"),
     (effects_command, ["--formula", "~ C(unit_id)"], "unknown column 'unit_id'"),
     (shares_command, ["--by", "province"], "--by province: no such document column"),
     (shares_command, ["--model", "lda"], "--model lda: the run has no such fit; it has dictionary (k=6), "
                                          "seeded-lda (k=7)"),
     (shares_command, ["--model", "seeded-lda", "--k", "9"], "--model seeded-lda --k 9: the run has no such fit"),
-    (shares_command, ["--seed", "-1"], "--seed: must be a whole number >= 0"),
-    (shares_command, ["--level", "95"], "--level: must be between 0 and 1"),
+    (shares_command, ["--seed", "-1"], "--seed must be an integer >= 0 and <= 4294967295, got -1"),
+    (shares_command, ["--level", "95"], "--level must be a number > 0 and < 1, got 95.0"),
     (shares_command, ["--column-type", "year"], "--column-type year: expected COL=number or COL=category"),
     (shares_command, ["--column-type", "region=number"], "column 'region' is stated to be a number"),
 ]
@@ -354,7 +359,7 @@ def test_effect_intervals_cover_a_known_effect(shared_corpora, tmp_path):
 
 def test_topics_left_unmapped_get_a_column_of_their_own(tmp_path, sample_path):
     """A free topic the mapping leaves 'unmapped' is reported as such, beside the lexicon's themes."""
-    from topics.runner import remap_run
+    from topics.running import remap_run
 
     models = "\n[models.lda]\nk = 5\npasses = 3\niterations = 20\n"
     run = run_experiment(write_config(tmp_path, sample_path, models=models, seeds=(1,)), tmp_path / "run")

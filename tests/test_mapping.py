@@ -12,7 +12,7 @@ from topics.documents import Unit
 from topics.errors import InputError
 from topics.models import make_model
 from topics.result import TopicResult
-from topics.assignment import ASSIGNMENT_COLUMNS, SHARE_COLUMNS, assignments, in_context, theme_shares, unit_themes
+from topics.assignment import ASSIGNMENT_COLUMNS, SHARE_COLUMNS, assignments, fit_themes, in_context, theme_shares
 from topics.lexicon import Lexicon
 from topics import UNMAPPED
 from topics.mapping import MappingSettings, apply_mapping, map_topics, mapping_evidence, topic_lifts
@@ -89,12 +89,19 @@ def test_unit_theme_probability_and_runner_up():
     doc_topic = np.array([[0.1, 0.3, 0.2, 0.4],    # x 0.7, other 0.2, y 0.1
                           [0.5, 0.1, 0.3, 0.1],    # y 0.5, other 0.3, x 0.2
                           [0.2, 0.2, 0.4, 0.2]])   # x 0.4 and other 0.4 tie: x is listed first
-    theme, p, runner_up = unit_themes(doc_topic, topic_themes)
-    assert theme == ["x", "y", "x"]
-    assert p == pytest.approx([0.7, 0.5, 0.4])
-    assert runner_up == ["other", "other", "other"]
-    theme, p, runner_up = unit_themes(doc_topic, topic_themes, known_tokens=np.array([3, 0, 1]))
-    assert (theme[1], p[1], runner_up[1]) == ("other", 0.0, "")
+    result = result_with(np.full((4, 6), 1 / 6), doc_topic=doc_topic, topic_themes=topic_themes)
+    units = units_of([("A", 0), ("A", 1), ("A", 2)])
+    themes = fit_themes(result, units)
+    assert themes.theme_names() == ["x", "y", "x"]
+    assert themes.p == pytest.approx([0.7, 0.5, 0.4])
+    assert themes.runner_up_names() == ["other", "other", "other"]
+    # p is always the assigned theme's cell of the unit's probabilities
+    assert themes.p == pytest.approx(themes.probabilities[np.arange(3), themes.theme])
+    assert np.allclose(themes.probabilities.sum(axis=1), 1)
+    unknown = fit_themes(result, units, known_tokens=np.array([3, 0, 1]))
+    assert (unknown.theme_names()[1], unknown.p[1], unknown.runner_up_names()[1]) == ("other", 0.0, "")
+    assert unknown.probabilities[1].tolist() == [0.0, 0.0, 0.0]  # no evidence for any theme
+    assert unknown.theme_names()[::2] == ["x", "x"]
 
 
 def units_of(docs: list[tuple[str, int]]) -> list[Unit]:
@@ -113,7 +120,7 @@ def test_assignments_and_theme_shares_tables():
     assert table["unit_id"].tolist() == [u.unit_id for u in units]
     assert (table["model"] == "test").all() and table["p"].tolist() == pytest.approx([0.8, 0.8, 0.7, 0.8])
 
-    shares = theme_shares(result, units)
+    shares = theme_shares(units, fit_themes(result, units))
     assert list(shares.columns) == SHARE_COLUMNS
     a = shares[shares["doc_id"] == "A"].set_index("theme")
     assert a["units"].to_dict() == {"y": 2, "x": 1, "other": 0}
@@ -128,7 +135,7 @@ def test_theme_shares_list_every_lexicon_theme_so_seed_means_sum_to_one():
     units = units_of([("A", 0), ("A", 1)])
     seed1 = result_with(np.full((2, 6), 1 / 6), doc_topic=np.array([[0.9, 0.1], [0.2, 0.8]]), topic_themes=["x", "other"])
     seed2 = result_with(np.full((2, 6), 1 / 6), doc_topic=np.array([[0.1, 0.9], [0.1, 0.9]]), topic_themes=["y", "other"])
-    tables = [theme_shares(r, units, all_themes=["x", "y"]) for r in (seed1, seed2)]
+    tables = [theme_shares(units, fit_themes(r, units), all_themes=["x", "y"]) for r in (seed1, seed2)]
     assert [t["theme"].tolist() for t in tables] == [["x", "y", "other"]] * 2
     mean = pd.concat(tables).groupby("theme")["share"].mean()
     assert mean.to_dict() == pytest.approx({"x": 0.25, "y": 0.0, "other": 0.75})
@@ -190,8 +197,8 @@ def test_a_topic_without_a_clear_margin_is_unmapped():
     assert evidence["lift_x"].tolist() == pytest.approx([2.9, 8.0, 2.2])
     # an unmapped topic's units are reported as such, not folded into a theme
     result.topic_themes = [UNMAPPED, "x", UNMAPPED]
-    theme, p, _ = unit_themes(np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]]), result.topic_themes)
-    assert theme == [UNMAPPED, "x"] and p == pytest.approx([0.8, 0.8])
+    themes = fit_themes(result, units_of([("A", 0), ("A", 1)]), np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]]))
+    assert themes.theme_names() == [UNMAPPED, "x"] and themes.p == pytest.approx([0.8, 0.8])
 
 
 def test_a_units_section_and_heading_count_as_evidence():
@@ -208,5 +215,6 @@ def test_a_units_section_and_heading_count_as_evidence():
     bonus = in_context(probs, ["x", "y"], units, heading_bonus=0.5)
     assert bonus[0] == pytest.approx([1.1 / 1.5, 0.4 / 1.5]) and bonus[1] == pytest.approx(probs[1])
     assert np.allclose(bonus.sum(axis=1), 1)
-    theme, _, _ = unit_themes(probs, ["x", "y"], units=units, structure={"section_weight": 0.5})
-    assert theme == ["x", "x", "x", "y"]
+    result = result_with(np.full((2, 6), 1 / 6), doc_topic=probs, topic_themes=["x", "y"])
+    result.mapping = {"section_weight": 0.5, "heading_bonus": 0.0}  # as the mapping stage saves its settings
+    assert fit_themes(result, units).theme_names() == ["x", "x", "x", "y"]

@@ -4,6 +4,8 @@ refit, the report shows the labels that were scored, and a run folder is locked 
 from __future__ import annotations
 
 import json
+from pathlib import Path
+import shutil
 import subprocess
 import sys
 import time
@@ -15,9 +17,10 @@ from sklearn.metrics import f1_score
 from conftest import PROJECT
 from test_runner import small_models, write_config
 from topics.cli import main
-from topics.report.tables import confusion, read_table, run_labels
-from topics.run_folder import DONE, LOCK_FILE, fit_folder
-from topics.runner import remap_run, run_experiment
+from topics.report.tables import confusion, run_labels
+from topics.run_folder import RunFolder
+from topics.run_folder.files import DONE, LOCK as LOCK_FILE, fit_folder
+from topics.running import remap_run, run_experiment
 from topics.structure import weak_label
 from topics.lexicon import Lexicon
 
@@ -59,9 +62,27 @@ def test_remap_changes_the_mapping_without_refitting(finished_run):
 
 def test_remap_refuses_an_unfinished_run_and_a_bad_setting(finished_run, tmp_path, capsys):
     assert main(["remap", str(tmp_path), "--no-progress"]) == 2
+    assert "not a run folder (no config.toml)" in capsys.readouterr().err
+    unfinished = tmp_path / "unfinished"
+    shutil.copytree(finished_run, unfinished)
+    (unfinished / DONE).unlink()
+    assert main(["remap", str(unfinished), "--no-progress"]) == 2
     assert "not a finished run" in capsys.readouterr().err
     assert main(["remap", str(finished_run), "--min-lift", "-1"]) == 2
     assert "--min-lift must be a number >= 0" in capsys.readouterr().err
+
+
+def test_a_remap_that_fails_leaves_the_finished_run_as_it_was(finished_run, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    before = {path.relative_to(run): path.read_bytes() for path in run.rglob("*") if path.is_file() and path.name != ".lock"}
+    (run / "fits" / "seeded-lda-k7-s2" / "units.npz").write_bytes(b"damaged")  # read after the first fits are mapped
+    before[Path("fits/seeded-lda-k7-s2/units.npz")] = b"damaged"
+    assert main(["remap", str(run), "--min-lift", "3", "--no-progress"]) == 2
+    assert "seeded-lda-k7-s2: fit is missing or damaged" in capsys.readouterr().err
+    after = {path.relative_to(run): path.read_bytes() for path in run.rglob("*") if path.is_file() and path.name != ".lock"}
+    assert after == before  # DONE, config.toml, every table and fit as they were
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no staging folder left behind
 
 
 def test_the_run_folder_keeps_what_later_stages_read(finished_run):
@@ -80,7 +101,7 @@ def test_report_labels_are_the_labels_that_were_scored(shared_corpora, tmp_path)
     config = write_config(tmp_path, shared_corpora / "province_gwr_2026", models="[models.dictionary]\n",
                           seeds=(1,), report=True)
     run_dir = run_experiment(config, tmp_path / "run")
-    assigned = read_table(run_dir, "assignments.csv", ("model", "theme", "label"))
+    assigned = RunFolder.open(run_dir).table("assignments.csv", ("model", "theme", "label"))
     shown = run_labels(assigned)
     units = [json.loads(line) for line in (run_dir / "units.jsonl").read_text(encoding="utf-8").splitlines()]
     assert shown.tolist() == [unit["label"] for unit in units]
@@ -113,7 +134,7 @@ def test_a_second_run_on_a_locked_folder_stops_at_once(tmp_path, sample_path):
         second = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=120)
         assert first.poll() is None, "the first run finished before the second started: make it longer"
         assert second.returncode == 2
-        assert f"in use by another topics process (pid {first.pid})" in second.stderr
+        assert f"busy: run, pid {first.pid}" in second.stderr
         assert len(second.stderr.strip().splitlines()) == 1
     finally:
         out, err = first.communicate(timeout=300)

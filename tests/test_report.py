@@ -18,7 +18,8 @@ from topics.cli import main
 from topics.errors import InputError
 from topics.report import write_report
 from topics.report.page import markdown_html
-from topics.report.tables import attention, confusion, read_table
+from topics.report.tables import attention, confusion
+from topics.run_folder import RunFolder
 
 HAVE_CORPORA = SHARED_CORPORA.is_dir()
 
@@ -82,7 +83,7 @@ def test_attention_over_years_and_regions(run):
     assert "上海市" in page
 
     # The 1998 ecology share of every seed, counted straight from theme_shares.csv.
-    shares = read_table(run_dir, "theme_shares.csv", ())
+    shares = RunFolder.open(run_dir).table("theme_shares.csv")
     rows = shares[(shares.model == "nmf") & (shares.k == 5) & (shares.year == 1998)]
     per_seed = [group.loc[group.theme == "livelihood", "units"].sum() / group["units"].sum()
                 for _, group in rows.groupby("seed")]
@@ -148,6 +149,10 @@ def test_report_command_refuses_unfinished_or_missing_runs(tmp_path, capsys):
     unfinished = tmp_path / "unfinished"
     unfinished.mkdir()
     (unfinished / "metrics.csv").write_text("model,k,seed\n", encoding="utf-8")
+    assert main(["report", str(unfinished)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a run folder (no config.toml)" in err and "Traceback" not in err
+    (unfinished / "config.toml").write_text("[run]\nname = 'x'\n", encoding="utf-8")
     assert main(["report", str(unfinished)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no DONE file" in err and "Traceback" not in err

@@ -14,8 +14,8 @@ from topics.cli import main
 from topics.errors import InputError
 from topics.metrics import METRICS
 from topics.result import TopicResult
-from topics.run_folder import DONE, fit_folder
-from topics.runner import run_experiment
+from topics.run_folder.files import DONE, fit_folder
+from topics.running import run_experiment
 from topics.lexicon import Lexicon
 
 TIMING_COLUMNS = ["fit_seconds", "peak_mb"]

@@ -4,6 +4,7 @@ the scoring of coders' answers — on a real run of the bundled sample, and on a
 from __future__ import annotations
 
 import argparse
+import os
 import csv
 import html
 import json
@@ -18,11 +19,13 @@ from topics.commands import examples as examples_command
 from topics.commands import validate as validate_command
 from topics.errors import InputError
 from topics.evaluation import evaluate_run, read_gold
-from topics.runner import run_experiment
+from topics.running import run_experiment
 from topics.validation.examples import run_examples
-from topics.validation.flags import FLAG_COLUMNS, fit_flags, run_flags, topic_evidence
+from topics.validation.flags import FLAG_COLUMNS, fit_flags, topic_evidence
 from topics.validation.kit import KitSettings, read_key, write_kit
-from topics.validation.run_data import read_run
+from topics.mapping import MappingSettings
+from topics.run_folder import RunFolder
+from topics.run_folder.files import FLAGS
 from topics.validation.scoring import agreement, read_answers, score_answers, score_kit, write_scores
 
 MODELS = small_models("dictionary", "nmf", "seeded-lda")
@@ -37,7 +40,11 @@ def run_dir(tmp_path_factory, sample_path):
 
 @pytest.fixture(scope="module")
 def kit(run_dir, tmp_path_factory):
-    return write_kit(read_run(run_dir), tmp_path_factory.mktemp("kits") / "kit", settings=KitSettings(n_coding=12))
+    return write_kit(RunFolder.open(run_dir), tmp_path_factory.mktemp("kits") / "kit", settings=KitSettings(n_coding=12))
+
+
+def min_lift(run: RunFolder) -> float:
+    return MappingSettings.from_config(run.config).min_lift
 
 
 def command(module, argv: list[str]) -> int:
@@ -63,7 +70,7 @@ def test_examples_command_for_every_model(run_dir, tmp_path, model, capsys):
     out = tmp_path / "examples.csv"
     assert command(examples_command, [str(run_dir), "--model", model, "-n", "3", "-o", str(out)]) == 0
     table = pd.read_csv(out)
-    fit = read_run(run_dir).fits(model)[0]
+    fit = RunFolder.open(run_dir).fits(model)[0]
     assert set(table["model"]) == {model}
     assert set(table.loc[table["kind"] == "topic", "target"]) == {f"T{i}" for i in fit.result.topic_ids}
     assert set(table.loc[table["kind"] == "theme", "target"]) <= set(fit.result.topic_themes) | {"other"}
@@ -77,7 +84,7 @@ def test_examples_command_for_every_model(run_dir, tmp_path, model, capsys):
 
 
 def test_examples_of_a_theme_and_the_typical_ranking(run_dir):
-    run = read_run(run_dir)
+    run = RunFolder.open(run_dir)
     table = run_examples(run, theme="industry", n=4)
     assert set(table["target"]) == {"industry"} and set(table["model"]) <= set(MODEL_NAMES)
     typical = run_examples(run, "seeded-lda", n=2, ranking="typical")
@@ -92,31 +99,43 @@ def test_examples_of_a_theme_and_the_typical_ranking(run_dir):
     assert set(last["model"]) == {"seeded-lda"} and set(last["target"]) == {"T6"}
 
 
-def test_examples_refuse_an_unfinished_run(tmp_path):
+def test_a_missing_foreign_unfinished_or_busy_run_folder_is_named(run_dir, tmp_path):
     with pytest.raises(InputError, match="no such run folder"):
-        read_run(tmp_path / "missing")
+        RunFolder.open(tmp_path / "missing")
+    with pytest.raises(InputError, match=r"not a run folder \(no config.toml\)"):
+        RunFolder.open(tmp_path)
+    unfinished = tmp_path / "unfinished"
+    shutil.copytree(run_dir, unfinished)
+    (unfinished / "DONE").unlink()
     with pytest.raises(InputError, match="not a finished run"):
-        read_run(tmp_path)
+        RunFolder.open(unfinished)
+    with RunFolder(unfinished).locked("remap"):  # another command at work in it: say so, not "unfinished"
+        with pytest.raises(InputError, match=rf"busy: remap, pid {os.getpid()} is working in it"):
+            RunFolder.open(unfinished)
 
 
 # ---------------------------------------------------------------- flags
 
 
 def test_flags_table_and_evidence_for_every_fit(run_dir):
-    run = read_run(run_dir)
-    flags = run_flags(run)
+    run = RunFolder.open(run_dir)
+    flags = run.table(FLAGS)  # the run's flags of every fit, each fit's rows as fit_flags gives them
     assert list(flags.columns[: len(FLAG_COLUMNS)]) == FLAG_COLUMNS
+    for fit in run.fits():
+        mine = flags[(flags["model"] == fit.model) & (flags["k"] == fit.k) & (flags["seed"] == fit.seed)]
+        assert mine["flag"].tolist() == fit_flags(fit, run.lexicon, min_lift(run))["flag"].tolist()
+        assert set(mine["primary"]) <= {fit.primary}
     for fit in run.fits(primary_only=False):
-        evidence = topic_evidence(fit, run.lexicon, run.min_lift)
+        evidence = topic_evidence(fit, run.lexicon, min_lift(run))
         assert list(evidence["topic"]) == [f"T{i}" for i in fit.result.topic_ids]
         assert {f"lift_{theme}" for theme in run.lexicon.names} | {"lift_other", "margin"} <= set(evidence.columns)
         # the margin as the mapping measures it: best lift over the larger of the runner-up and min_lift
-        ratio = evidence["best_lift"] / evidence["runner_up_lift"].clip(lower=run.min_lift)  # each rounded to 3 places
+        ratio = evidence["best_lift"] / evidence["runner_up_lift"].clip(lower=min_lift(run))  # each rounded to 3 places
         assert ((evidence["margin"] - ratio).abs() <= 0.002 * ratio.clip(lower=1)).all()
 
 
 def test_a_seeded_topic_made_of_another_themes_words_is_flagged(run_dir):
-    run = read_run(run_dir)
+    run = RunFolder.open(run_dir)
     fit = run.fits("seeded-lda")[0]
     result = fit.result
     safety = result.topic_themes.index("safety")
@@ -124,14 +143,14 @@ def test_a_seeded_topic_made_of_another_themes_words_is_flagged(run_dir):
     row = np.full(len(result.vocab), 1e-6)
     row[[result.vocab.index(w) for w in industry_words]] = 1.0
     result.topic_word[safety] = row / row.sum()
-    flags = fit_flags(fit, run.lexicon, run.min_lift)
+    flags = fit_flags(fit, run.lexicon, min_lift(run))
     hit = flags[(flags["topic"] == f"T{result.topic_ids[safety]}") & (flags["flag"] == "another_theme")]
     assert len(hit) == 1 and set(hit.iloc[0]["words"].split()) == set(industry_words)
     assert "industry words hold 100%" in hit.iloc[0]["detail"]
 
 
 def test_an_unseeded_topic_between_two_themes_has_a_thin_margin(run_dir):
-    run = read_run(run_dir)
+    run = RunFolder.open(run_dir)
     fit = run.fits("nmf")[0]
     result = fit.result
     words = {theme: [w for w in run.lexicon.themes[theme] if w in result.vocab][:5] for theme in ("ecology", "livelihood")}
@@ -139,10 +158,10 @@ def test_an_unseeded_topic_between_two_themes_has_a_thin_margin(run_dir):
     for group in words.values():
         row[[result.vocab.index(w) for w in group]] = 1.0
     result.topic_word[0] = row / row.sum()
-    evidence = topic_evidence(fit, run.lexicon, run.min_lift)
+    evidence = topic_evidence(fit, run.lexicon, min_lift(run))
     first = evidence.iloc[0]
     assert {first["best_theme"], first["runner_up"]} == {"ecology", "livelihood"}
-    flags = fit_flags(fit, run.lexicon, run.min_lift)
+    flags = fit_flags(fit, run.lexicon, min_lift(run))
     assert "thin_margin" in set(flags.loc[flags["topic"] == f"T{result.topic_ids[0]}", "flag"])
 
 
@@ -179,7 +198,7 @@ def test_kit_files_and_what_coders_see(kit, run_dir):
 
 
 def test_one_seed_gives_the_same_kit(run_dir, tmp_path):
-    run = read_run(run_dir)
+    run = RunFolder.open(run_dir)
     paths = [write_kit(run, tmp_path / name, settings=KitSettings(seed=seed)) for name, seed in
              (("a", 7), ("b", 7), ("c", 8))]
     files = ["coding.html", "tasks.tsv", "guide.md", "key/key.json", "key/key.tsv"]
@@ -188,7 +207,7 @@ def test_one_seed_gives_the_same_kit(run_dir, tmp_path):
 
 
 def test_kit_without_seed_words(run_dir, tmp_path):
-    run = read_run(run_dir)
+    run = RunFolder.open(run_dir)
     key = read_key(write_kit(run, tmp_path / "kit", settings=KitSettings(exclude_seed_words=True, n_units=0,
                                                                            n_coding=0)))
     seed_words = set(run.lexicon.words())
@@ -200,7 +219,7 @@ def test_kit_without_seed_words(run_dir, tmp_path):
 
 def test_kit_refuses_a_folder_in_use(run_dir, kit):
     with pytest.raises(InputError, match="not an empty folder"):
-        write_kit(read_run(run_dir), kit)
+        write_kit(RunFolder.open(run_dir), kit)
     with pytest.raises(InputError, match="--coders must be at least 1"):
         KitSettings(coders=0)
 
@@ -312,18 +331,24 @@ def test_report_sections(run_dir, tmp_path):
     unfinished = tmp_path / "run"
     shutil.copytree(run_dir, unfinished)
     (unfinished / "DONE").unlink()  # the runner writes the report before DONE
-    flags = flags_section(unfinished)
-    examples = examples_section(unfinished)
+    flags = flags_section(RunFolder.open(unfinished, finished=False))
+    examples = examples_section(RunFolder.open(unfinished, finished=False))
     for fragment in (flags, examples):
         HTMLParser().feed(fragment)
         assert "<script" not in fragment and "not available" not in fragment
     assert all(f"<h3>{model}</h3>" in flags for model in MODEL_NAMES)
     assert flags.count("comes from mapping by lift") == 1  # nmf, the one model without seeds
     assert examples.count("<details>") == len(MODEL_NAMES)
-    shown = run_examples(read_run(run_dir), n=3)
+    # the section shows the table the run wrote, which holds what run_examples gives
+    written = pd.read_csv(unfinished / "examples.csv", keep_default_na=False)
+    shown = run_examples(RunFolder.open(run_dir), n=3)
+    assert written["unit_id"].tolist() == shown["unit_id"].tolist()
     assert all(html.escape(text[:30]) in examples for text in shown["text"])
-    (unfinished / "units.jsonl").unlink()
-    assert "not available" in flags_section(unfinished) and "units.jsonl" in examples_section(unfinished)
+    for name in ("flags.csv", "examples.csv"):
+        (unfinished / name).unlink()
+    folder = RunFolder.open(unfinished, finished=False)
+    assert "not available" in flags_section(folder) and "flags.csv" in flags_section(folder)
+    assert "examples.csv" in examples_section(folder)
 
 
 @pytest.mark.parametrize("module, argv, message", [

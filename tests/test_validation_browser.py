@@ -11,10 +11,10 @@ import pytest
 
 from conftest import PROJECT
 from test_runner import small_models, write_config
-from topics.runner import run_experiment
+from topics.running import run_experiment
 from topics.validation.coding_page import coding_page_html
 from topics.validation.kit import KitSettings, read_key, write_kit
-from topics.validation.run_data import read_run
+from topics.run_folder import RunFolder
 from topics.validation.scoring import score_kit, write_scores
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
@@ -33,7 +33,7 @@ LABELS = ["ecology", "industry", "livelihood", "governance", "safety", "other"]
 def kit(tmp_path_factory, sample_path):
     folder = tmp_path_factory.mktemp("validation-browser")
     run_dir = run_experiment(write_config(folder, sample_path, models=MODELS, seeds=(1,)), folder / "run")
-    return write_kit(read_run(run_dir), folder / "kit", settings=KitSettings(n_units=4, n_coding=8))
+    return write_kit(RunFolder.open(run_dir), folder / "kit", settings=KitSettings(n_units=4, n_coding=8))
 
 
 @pytest.fixture(scope="module")

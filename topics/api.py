@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .labels import OTHER, UNMAPPED
-from .assignment import assignments, theme_probabilities
+from .assignment import assignment_table, fit_themes
 from .documents import Document, Unit
 from .errors import InputError
 from .ingest import ingest_paths
@@ -28,17 +28,22 @@ from .layout import repair_layout
 from .lexicon import Lexicon
 from .mapping import MappingSettings, apply_mapping
 from .models import TopicModel, load_model, make_model
+from .run_folder import RunFolder
+from .settings import default, resolve
+from .run_folder.files import ASSIGNMENTS, COMPARISON, METRICS, THEME_SHARES
 from .structure import split_units
 from .tokenize import Tokenizer, TokenizerSettings, settings_for_new_text
 from .vectorize import build_corpus
 
 UNIT_COLUMNS = ["doc_id", "unit_id", "kind", "heading", "text", "weak_label", "year", "region"]
+SECTION_COLUMN = "section"  # the unit's enclosing section headings: they count for its theme as in a run
 
 
 def read_corpus(source, *, lexicon: Lexicon | str | Path | None = None, text_column: str = "text",
                 id_column: str = "doc_id", skip_headings: bool = True) -> pd.DataFrame:
     """Read documents and cut them into units: one row per unit (doc_id, unit_id, kind, heading, text,
-    weak_label, year, region, then any metadata columns of the documents).
+    weak_label, year, region, section (its enclosing section headings, a list), then any metadata columns
+    of the documents).
 
     ``source``: a file or folder path, a list of them, or a DataFrame with one document per row (a
     ``text_column``, an optional ``id_column`` and any metadata columns, e.g. year, region, province).
@@ -51,31 +56,32 @@ def read_corpus(source, *, lexicon: Lexicon | str | Path | None = None, text_col
         units, metadata = ingest_paths([str(p) for p in paths], themes=lexicon).units, {}
     if skip_headings:
         units = [unit for unit in units if unit.kind != "heading"]
-    frame = pd.DataFrame([{column: getattr(unit, column) for column in UNIT_COLUMNS} for unit in units],
-                         columns=UNIT_COLUMNS)
+    frame = pd.DataFrame([{**{column: getattr(unit, column) for column in UNIT_COLUMNS},
+                           SECTION_COLUMN: unit.meta.get("section")} for unit in units],
+                         columns=[*UNIT_COLUMNS, SECTION_COLUMN])
     frame["year"] = pd.array(frame["year"], dtype="Int64")
     extra = pd.DataFrame([metadata.get(unit.doc_id.split("#")[0], {}) for unit in units], index=frame.index)
     return pd.concat([frame, extra.drop(columns=[c for c in extra.columns if c in frame.columns])], axis=1)
 
 
 def fit(units: pd.DataFrame, model: str = "seeded-lda", *, k: int | None = None, seed: int = 1,
-        lexicon: Lexicon | str | Path | None = None, min_lift: float = MappingSettings.min_lift,
-        min_margin: float = MappingSettings.min_margin, section_weight: float = MappingSettings.section_weight,
-        heading_bonus: float = MappingSettings.heading_bonus,
-        tokenizer: dict | None = None, no_below: int = 2, no_above: float = 0.5, labels: str | None = None,
-        **params) -> "FittedModel":
+        lexicon: Lexicon | str | Path | None = None, min_lift: float = default("themes.min_lift"),
+        min_margin: float = default("themes.min_margin"), section_weight: float = default("themes.section_weight"),
+        heading_bonus: float = default("themes.heading_bonus"), tokenizer: dict | None = None,
+        no_below: int = default("vocabulary.no_below"), no_above: float = default("vocabulary.no_above"),
+        keep_n: int | None = default("vocabulary.keep_n"), labels: str | None = None, **params) -> "FittedModel":
     """Fit one model on units (a DataFrame from ``read_corpus``) and map its topics to themes.
 
     ``k``: number of topics (default: the model's own; seeded models need the lexicon's themes +
     facets + 1); ``seed``: the random seed; ``tokenizer``: TokenizerSettings keys (topics.tokenize);
-    ``no_below``/``no_above``: the vocabulary filters; ``labels``: for a model that learns from hand
+    ``no_below``/``no_above``/``keep_n``: the vocabulary filters; ``labels``: for a model that learns from hand
     coding (supervised), the column of ``units`` holding each unit's label; other keyword arguments are
     model parameters."""
     lexicon = _lexicon(lexicon)
     _check_units(units)
     settings = TokenizerSettings.from_dict(tokenizer or {})
     token_lists = Tokenizer(settings, lexicon_words=lexicon.words()).tokenize(units["text"].tolist())
-    corpus = build_corpus(token_lists, no_below=no_below, no_above=no_above, keep_words=lexicon.words())
+    corpus = build_corpus(token_lists, no_below=no_below, no_above=no_above, keep_n=keep_n, keep_words=lexicon.words())
     estimator = make_model(model, **params)
     if estimator.has_k() and k is not None:
         estimator.set_params(k=k)
@@ -102,50 +108,58 @@ def load(folder: str | Path) -> "FittedModel":
 
 def run(config: str | Path, run_dir: str | Path | None = None, *, progress: bool = False) -> "RunTables":
     """Run an experiment config (see README) and return its tables."""
-    from .runner import run_experiment
+    from .running import run_experiment
 
     return RunTables.read(run_experiment(config, run_dir, progress=progress))
 
 
-def shares(run_dir: str | Path, by: str | list[str] | None = None, *, weight: str = "units", draws: int = 1000,
-           seed: int = 0, model: str | None = None) -> pd.DataFrame:
+def shares(run_dir: str | Path, by: str | list[str] | None = None, *, weight: str | None = None,
+           draws: int | None = None, seed: int | None = None, level: float | None = None,
+           model: str | None = None) -> pd.DataFrame:
     """Theme shares of a finished run per document (``by`` None) or per group of any metadata column(s),
-    with cluster-bootstrap intervals pooled over seeds (see topics.inference.shares)."""
-    from .inference import read_run_data
+    with cluster-bootstrap intervals pooled over seeds (see topics.inference.shares). ``weight``, ``draws``,
+    ``seed`` and ``level`` default to the run's [inference] settings (topics.settings)."""
     from .inference import shares as shares_with_intervals
+    from .inference import study_data
 
-    return shares_with_intervals(read_run_data(run_dir), by, weight=weight, draws=draws, seed=seed, model=model)
+    run = RunFolder.open(run_dir)
+    chosen = {key: resolve(f"inference.{key}", value, run.config)
+              for key, value in (("weight", weight), ("draws", draws), ("seed", seed), ("level", level))}
+    return shares_with_intervals(study_data(run, run.config["inference"]["column_types"]), by, model=model, **chosen)
 
 
-def effects(run_dir: str | Path, formula: str, *, model: str | None = None, draws: int = 200, seed: int = 0):
+def effects(run_dir: str | Path, formula: str, *, model: str | None = None, draws: int | None = None,
+            seed: int | None = None, uncertainty: str | None = None):
     """Effects of document metadata on every theme's share (``formula`` such as ``"~ year + C(region)"``),
     with intervals: an Effects object with ``.table`` (term, theme, estimate, interval) and the expected
-    shares over each numeric covariate (see topics.inference.effects)."""
+    shares over each numeric covariate (see topics.inference.effects). ``draws`` and ``uncertainty`` default
+    to the run's [effects] settings, ``seed`` to its [inference] seed."""
     from .inference import effects as estimate_effects
-    from .inference import read_run_data
+    from .inference import study_data
 
-    return estimate_effects(read_run_data(run_dir), formula, model=model, draws=draws, seed=seed)
+    run = RunFolder.open(run_dir)
+    return estimate_effects(study_data(run, run.config["inference"]["column_types"]), formula, model=model,
+                            draws=resolve("effects.draws", draws, run.config),
+                            seed=resolve("inference.seed", seed, run.config),
+                            uncertainty=resolve("effects.uncertainty", uncertainty, run.config))
 
 
 @dataclass
 class RunTables:
-    """The tables of a finished run folder, as DataFrames."""
+    """The tables of a finished run folder, as DataFrames, and the folder itself (``run``) for the rest."""
 
     path: Path
     metrics: pd.DataFrame
     assignments: pd.DataFrame
     shares: pd.DataFrame
     comparison: str
+    run: RunFolder
 
     @classmethod
     def read(cls, run_dir: str | Path) -> "RunTables":
-        run_dir = Path(run_dir)
-        if not (run_dir / "DONE").is_file():
-            raise InputError(f"{run_dir}: not a finished run (no DONE file)")
-        return cls(run_dir, pd.read_csv(run_dir / "metrics.csv"),
-                   pd.read_csv(run_dir / "assignments.csv", keep_default_na=False, na_values={"year": [""], "p": [""]}),
-                   pd.read_csv(run_dir / "theme_shares.csv", keep_default_na=False, na_values={"year": [""]}),
-                   (run_dir / "comparison.md").read_text(encoding="utf-8"))
+        run = RunFolder.open(run_dir)
+        return cls(run.path, run.table(METRICS), run.table(ASSIGNMENTS), run.table(THEME_SHARES),
+                   run.file(COMPARISON).read_text(encoding="utf-8"), run)
 
 
 class FittedModel:
@@ -220,10 +234,10 @@ class FittedModel:
         records = [_unit(row) for row in units.to_dict("records")]
         if known is None:
             known = self.model.known_tokens(self._token_lists)
-        table = assignments(self.model.result_, records, doc_topic=doc_topic, known_tokens=known)
-        names, probabilities = theme_probabilities(doc_topic, self.model.result_.topic_themes)
-        for column, name in enumerate(names):
-            table[f"p_{name}"] = np.where(np.asarray(known) > 0, probabilities[:, column], 0.0)
+        themes = fit_themes(self.model.result_, records, doc_topic, known)  # p is the assigned theme's p_<theme>
+        table = assignment_table(records, themes, self.model.result_.model_name)
+        for column, name in enumerate(themes.names):
+            table[f"p_{name}"] = themes.probabilities[:, column]
         extra = units.drop(columns=[c for c in units.columns if c in table.columns])
         return pd.concat([table.drop(columns=["model", "label"]), extra], axis=1)
 
@@ -241,10 +255,12 @@ def _check_units(units) -> None:
 
 def _unit(row: dict) -> Unit:
     year = row.get("year")
+    section = row.get(SECTION_COLUMN)
     return Unit(doc_id=str(row.get("doc_id", "")), unit_id=str(row.get("unit_id", "")), kind=str(row.get("kind", "")),
                 heading=str(row.get("heading", "") or ""), text=str(row["text"]),
                 weak_label=str(row.get("weak_label", "") or ""),
-                year=None if year is None or pd.isna(year) else int(year), region=str(row.get("region", "") or ""))
+                year=None if year is None or pd.isna(year) else int(year), region=str(row.get("region", "") or ""),
+                meta={"section": list(section)} if isinstance(section, (list, tuple)) else {})
 
 
 def _units_of_frame(frame: pd.DataFrame, lexicon: Lexicon, text_column: str, id_column: str):

@@ -4,6 +4,8 @@ mapping stage (topics.mapping)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -13,6 +15,7 @@ from .result import TopicResult
 ASSIGNMENT_COLUMNS = ["doc_id", "unit_id", "year", "region", "heading", "text", "model", "theme", "p", "runner_up",
                       "label"]
 SHARE_COLUMNS = ["doc_id", "year", "region", "theme", "units", "share"]
+RUN_SHARE_COLUMNS = ["model", "k", "seed", *SHARE_COLUMNS]  # theme_shares.csv: every fit's shares
 
 
 def assignable_themes(topic_themes: list[str]) -> list[str]:
@@ -61,30 +64,99 @@ def in_context(probs: np.ndarray, names: list[str], units: list, section_weight:
     return probs
 
 
-def unit_themes(
-    doc_topic: np.ndarray, topic_themes: list[str], known_tokens: np.ndarray | None = None,
-    units: list | None = None, structure: dict | None = None,
-) -> tuple[list[str], np.ndarray, list[str]]:
-    """Theme, its probability p and the runner-up theme of every unit.
+@dataclass
+class UnitThemes:
+    """Every unit's theme as one fit assigns it, computed once (``fit_themes``) and read everywhere else:
+    the run's tables, the validation kit, the examples, inference, the API and ``topics assign``.
 
-    Ties go to the theme listed first. Units with ``known_tokens`` == 0 (no word of the
-    model's vocabulary) get ``other`` with p = 0: there is no evidence for any theme. With ``units``
-    and ``structure`` ({"section_weight", "heading_bonus"}, see in_context) the units' places in their
-    reports count as evidence too.
-    """
-    names, probs = theme_probabilities(doc_topic, topic_themes)
-    if units is not None and structure:
-        probs = in_context(probs, names, units, structure.get("section_weight", 0.0),
-                           structure.get("heading_bonus", 0.0))
+    ``probabilities`` holds each unit's probability of each of ``names`` with its place in its report
+    counted (section and heading, see in_context); a unit with no word the model knows (``known`` 0) has
+    no evidence for any theme: a row of zeros, theme ``other``, no runner-up. ``p``, the assigned theme's
+    probability, is always that row's cell."""
+
+    names: list[str]  # the themes the fit can assign (assignable_themes order)
+    probabilities: np.ndarray  # N × len(names)
+    theme: np.ndarray  # N: index into names of the assigned theme
+    runner_up: np.ndarray  # N: index into names of the runner-up, -1 for none
+    known: np.ndarray  # N: tokens of the unit the model knows
+
+    def __len__(self) -> int:
+        return len(self.theme)
+
+    @property
+    def p(self) -> np.ndarray:
+        return self.probabilities[np.arange(len(self.theme)), self.theme]
+
+    def theme_names(self) -> list[str]:
+        return [self.names[j] for j in self.theme]
+
+    def runner_up_names(self) -> list[str]:
+        return [self.names[j] if j >= 0 else "" for j in self.runner_up]
+
+    def in_columns(self, columns: list[str]) -> np.ndarray:
+        """The probabilities with one column per name of ``columns`` (0 for a theme this fit cannot assign)."""
+        table = np.zeros((len(self.theme), len(columns)))
+        for j, name in enumerate(self.names):
+            table[:, columns.index(name)] = self.probabilities[:, j]
+        return table
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {"names": np.array(self.names, dtype=str), "probabilities": self.probabilities, "theme": self.theme,
+                "runner_up": self.runner_up, "known": self.known}
+
+    @classmethod
+    def from_arrays(cls, arrays) -> "UnitThemes":
+        return cls([str(name) for name in arrays["names"]], np.asarray(arrays["probabilities"], dtype=float),
+                   np.asarray(arrays["theme"], dtype=int), np.asarray(arrays["runner_up"], dtype=int),
+                   np.asarray(arrays["known"], dtype=int))
+
+
+def fit_themes(result: TopicResult, units: list, doc_topic: np.ndarray | None = None,
+               known_tokens: np.ndarray | None = None) -> UnitThemes:
+    """Every unit's theme, probabilities and runner-up under ``result``'s mapped topics: the one place a
+    unit's theme is computed.
+
+    ``units`` are aligned with the rows of ``doc_topic`` (by default the result's own rows, the units the
+    model was fitted on). The mapping settings saved with the result (``result.mapping``) say how much a
+    unit's section and heading count. Ties go to the theme listed first. Units with ``known_tokens`` 0 get
+    ``other`` with p 0: there is no evidence for any theme."""
+    doc_topic = result.doc_topic if doc_topic is None else np.asarray(doc_topic, dtype=float)
+    _check_aligned(result, units, doc_topic)
+    names, probs = theme_probabilities(doc_topic, result.topic_themes)
+    structure = result.mapping or {}
+    probs = in_context(probs, names, units, structure.get("section_weight", 0.0), structure.get("heading_bonus", 0.0))
     order = np.argsort(-probs, axis=1, kind="stable")
-    best = order[:, 0]
-    theme = [names[j] for j in best]
-    p = probs[np.arange(len(probs)), best]
-    runner_up = [names[j] for j in order[:, 1]] if len(names) > 1 else [""] * len(probs)
-    if known_tokens is not None:
-        for i in np.flatnonzero(np.asarray(known_tokens) == 0):
-            theme[i], p[i], runner_up[i] = OTHER, 0.0, ""
-    return theme, p, runner_up
+    theme = order[:, 0].copy()
+    runner_up = order[:, 1].copy() if len(names) > 1 else np.full(len(probs), -1)
+    known = np.full(len(probs), 1) if known_tokens is None else np.asarray(known_tokens, dtype=int)
+    no_evidence = known == 0
+    probs[no_evidence] = 0.0
+    theme[no_evidence] = names.index(OTHER)
+    runner_up[no_evidence] = -1
+    return UnitThemes(names, probs, theme, runner_up, known)
+
+
+def assignment_table(units: list, themes: UnitThemes, model: str, labels: list[str] | None = None) -> pd.DataFrame:
+    """One row per unit: doc_id, unit_id, year, region, heading, text, model, theme, p, runner_up, label.
+
+    ``labels``: the label each unit was scored against (weak or hand-coded, "" for none); default: its
+    weak label."""
+    return pd.DataFrame(
+        {
+            "doc_id": [u.doc_id for u in units],
+            "unit_id": [u.unit_id for u in units],
+            "year": pd.array([u.year for u in units], dtype="Int64"),
+            "region": [u.region for u in units],
+            "heading": [u.heading for u in units],
+            "text": [u.text for u in units],
+            "model": model,
+            "theme": themes.theme_names(),
+            "p": themes.p,
+            "runner_up": themes.runner_up_names(),
+            "label": [u.weak_label for u in units] if labels is None else list(labels),
+        },
+        columns=ASSIGNMENT_COLUMNS,
+    )
 
 
 def assignments(
@@ -94,62 +166,35 @@ def assignments(
     known_tokens: np.ndarray | None = None,
     labels: list[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per unit: doc_id, unit_id, year, region, heading, text, model, theme, p, runner_up, label.
-
-    ``units`` are aligned with the rows of ``doc_topic`` (by default the result's own rows,
-    i.e. the units the model was fitted on); ``result.topic_themes`` must be set. ``labels``: the
-    label each unit was scored against (weak or hand-coded, "" for none); default: its weak label.
-    """
-    doc_topic = result.doc_topic if doc_topic is None else np.asarray(doc_topic, dtype=float)
-    _check_aligned(result, units, doc_topic)
-    # the mapping settings saved with the result say how much a unit's place in its report counts
-    theme, p, runner_up = unit_themes(doc_topic, result.topic_themes, known_tokens, units, result.mapping)
-    frame = pd.DataFrame(
-        {
-            "doc_id": [u.doc_id for u in units],
-            "unit_id": [u.unit_id for u in units],
-            "year": pd.array([u.year for u in units], dtype="Int64"),
-            "region": [u.region for u in units],
-            "heading": [u.heading for u in units],
-            "text": [u.text for u in units],
-            "model": result.model_name,
-            "theme": theme,
-            "p": p,
-            "runner_up": runner_up,
-            "label": [u.weak_label for u in units] if labels is None else list(labels),
-        },
-        columns=ASSIGNMENT_COLUMNS,
-    )
-    return frame
+    """The assignment table (see assignment_table) of units under a mapped result (see fit_themes)."""
+    return assignment_table(units, fit_themes(result, units, doc_topic, known_tokens), result.model_name, labels)
 
 
-def theme_shares(
-    result: TopicResult,
-    units: list,
-    doc_topic: np.ndarray | None = None,
-    known_tokens: np.ndarray | None = None,
-    all_themes: list[str] | None = None,
-) -> pd.DataFrame:
+def theme_shares(units: list, themes: UnitThemes, all_themes: list[str] | None = None) -> pd.DataFrame:
     """Per document and theme: how many of its units have that theme and their share.
 
     Columns doc_id, year, region, theme, units, share; every theme of ``all_themes`` (the
-    lexicon's themes; default: those the result's topics map to) and ``other`` appears for every
+    lexicon's themes; default: those the fit can assign) and ``other`` appears for every
     document, with 0 when none of its units has it — so shares averaged over seeds whose topics
     cover different themes still sum to 1.
     """
-    table = assignments(result, units, doc_topic, known_tokens)
-    names = assignable_themes(result.topic_themes)
+    names = themes.names
     if all_themes is not None:
-        names = [name for name in all_themes if name not in (OTHER, UNMAPPED)]
-        names += [UNMAPPED] if UNMAPPED in all_themes or UNMAPPED in result.topic_themes else []
-        names += [OTHER]
+        listed = [name for name in all_themes if name not in (OTHER, UNMAPPED)]
+        names = listed + ([UNMAPPED] if UNMAPPED in all_themes or UNMAPPED in themes.names else []) + [OTHER]
+    assigned = themes.theme_names()
+    members: dict[str, list[int]] = {}  # each document's units, documents in order of first appearance
+    for i, unit in enumerate(units):
+        members.setdefault(unit.doc_id, []).append(i)
     rows = []
-    for doc_id, group in table.groupby("doc_id", sort=False):
-        counts = group["theme"].value_counts()
-        first = group.iloc[0]
+    for doc_id, rows_of_doc in members.items():
+        counts: dict[str, int] = {}
+        for i in rows_of_doc:
+            counts[assigned[i]] = counts.get(assigned[i], 0) + 1
+        first = units[rows_of_doc[0]]
         for name in names:
-            n = int(counts.get(name, 0))
-            rows.append((doc_id, first["year"], first["region"], name, n, n / len(group)))
+            n = counts.get(name, 0)
+            rows.append((doc_id, first.year, first.region, name, n, n / len(rows_of_doc)))
     frame = pd.DataFrame(rows, columns=SHARE_COLUMNS)
     frame["year"] = frame["year"].astype("Int64")
     return frame

@@ -8,12 +8,14 @@ import pandas as pd
 
 from .labels import OTHER, UNMAPPED
 from .metrics import METRICS, higher_is_better
-from .models import MODELS
+from .run_folder import RunFolder
 
 
-def comparison_markdown(metrics: pd.DataFrame, config: dict, summary: dict, themes: list[str],
-                        flags: pd.DataFrame | None = None) -> str:
-    """Mean ± sd of every metric per model and k, the best of each column in bold, every parameter stated."""
+def comparison_markdown(run: RunFolder, metrics: pd.DataFrame, flags: pd.DataFrame | None = None) -> str:
+    """Mean ± sd of every metric per model and k, the best of each column in bold, every parameter stated;
+    ``flags``: the validity flags to list (each model's primary fit)."""
+    config, summary, themes = run.config, run.summary, run.lexicon.names
+    capabilities = {fit.model: fit.capabilities for fit in run.fits()}
     columns = [c for c in metrics.columns if c not in ("model", "k", "seed")]
     directions = {name: higher_is_better(name) for name in columns}
     numeric = metrics[columns].apply(pd.to_numeric, errors="coerce")  # None (undefined) -> NaN
@@ -62,12 +64,12 @@ def comparison_markdown(metrics: pd.DataFrame, config: dict, summary: dict, them
         lines.append(f"Label scores compare each fitted unit's theme with its hand-coded label in {labels} "
                      f"({summary['units_labelled']} of {summary['units']} units labelled).")
     for name in config["models"]:
-        model = MODELS[name]
-        if not model.has_k() or model.deterministic:
+        has_k, deterministic = capabilities[name]["has_k"], capabilities[name]["deterministic"]
+        if not has_k or deterministic:
             lines.append("")
             what = (f"`{name}` has no k parameter: its k is its number of topics, one per theme plus '{OTHER}' "
-                    f"({len(themes) + 1}). " if not model.has_k() else f"`{name}` ")
-            lines.append(what + ("It has no randomness, so it is fitted once (first seed)." if model.deterministic else ""))
+                    f"({len(themes) + 1}). " if not has_k else f"`{name}` ")
+            lines.append(what + ("It has no randomness, so it is fitted once (first seed)." if deterministic else ""))
     lines.append("")
     header = ["model", "k", "seeds"] + [f"{c} {'↑' if directions[c] else '↓'}" for c in columns]
     lines.append("| " + " | ".join(header) + " |")

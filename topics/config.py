@@ -12,11 +12,10 @@ from pathlib import Path
 from .labels import OTHER
 from .errors import InputError
 from .lexicon import DEFAULT_LEXICON_PATH, Lexicon
-from .mapping import (DEFAULT_HEADING_BONUS, DEFAULT_MIN_LIFT, DEFAULT_MIN_MARGIN, DEFAULT_SECTION_WEIGHT,
-                      MappingSettings)
+from .mapping import MappingSettings
 from .rules import Rule, boolean, check, check_all, integer
+from .settings import MAX_SEED, table_defaults, table_rules
 from .tomlfile import read_toml
-from .vectorize import FILTER_RULES
 
 # Every section and key a config may hold, with its default. None means "required".
 DEFAULTS: dict[str, dict] = {
@@ -36,17 +35,12 @@ DEFAULTS: dict[str, dict] = {
     },
     "tokenizer": {},  # passed to TokenizerSettings.from_dict, which validates its own keys
     "vocabulary": {
-        "no_below": 2,
-        "no_above": 0.5,
-        "keep_n": 20000,
+        **table_defaults("vocabulary"),
         "keep_lexicon": True,  # the theme lexicon's words stay in the vocabulary (for new text) even when rare or unused
     },
     "themes": {
         "lexicon": "",  # a theme lexicon TOML; "" means the package's own (the resolved config names the file)
-        "min_lift": DEFAULT_MIN_LIFT,  # theme mapping: a free topic below this lift for its theme is 'other'
-        "min_margin": DEFAULT_MIN_MARGIN,  # ... and 'unmapped' unless its lift clears its rivals by this factor
-        "section_weight": DEFAULT_SECTION_WEIGHT,  # a unit's theme: mixed with its section's units by this weight
-        "heading_bonus": DEFAULT_HEADING_BONUS,  # ... and this much more for the theme its heading names
+        **table_defaults("themes"),  # theme mapping (topics.settings says what each does)
     },
     "models": {},  # name -> {k = int | [ints], <model parameters>}
     "evaluation": {
@@ -56,14 +50,11 @@ DEFAULTS: dict[str, dict] = {
     },
     "effects": {
         "formula": "",  # e.g. "~ bs(year, df=4) + C(region)": a run then writes effects.csv and its report section
-        "draws": 200,  # draws of the method of composition
-        "uncertainty": "composition",  # or "documents" (see topics effects --help)
+        **table_defaults("effects"),
     },
     "inference": {
         "column_types": {},  # metadata column -> "number" or "category" (default: inferred from the values)
-        "draws": 200,  # bootstrap draws of the report's shares with intervals
-        "seed": 0,  # their random seed
-        "unit_probabilities": True,  # write every unit's theme probabilities for every fit (unit_probabilities.csv)
+        **table_defaults("inference"),  # the shares with intervals the run writes, and the effects' seed
     },
     "report": {
         "enabled": True,
@@ -73,10 +64,20 @@ DEFAULTS: dict[str, dict] = {
 TOP_LEVEL_TABLES = tuple(DEFAULTS)
 
 
-def load_config(path: str | Path) -> dict:
-    """Read and validate a config file; relative paths are resolved against its folder."""
+def load_config(path: str | Path, overrides: dict[str, object] | None = None) -> dict:
+    """Read and validate a config file; relative paths are resolved against its folder. ``overrides``
+    ({"table.key": value}, e.g. from `topics run --inference.draws 500`) replace the file's values and are
+    checked like them."""
     path = Path(path)
     raw = read_toml(path, "config file")
+    for name, value in (overrides or {}).items():
+        *tables, key = name.split(".")
+        target = raw
+        for table in tables:
+            target = target.setdefault(table, {})
+            if not isinstance(target, dict):
+                raise InputError(f"--{name}: {table} is not a table of the config")
+        target[key] = value
     return resolve_config(raw, source=str(path), base_dir=path.parent)
 
 
@@ -114,19 +115,28 @@ def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None
     _check_models(config["models"], source, lexicon)
     config["tokenizer"] = _resolve_tokenizer(config["tokenizer"], source, base_dir)
     _check_evaluation(config["evaluation"], source, base_dir, lexicon)
+    _check_labels_for_models(config, source)
     _check_inference(config["inference"], source)
-    check_all(config["effects"], {"draws": integer(2), "uncertainty": Rule(lambda v: v in ("composition", "documents"),
-                                                                          '"composition" or "documents"')},
-              source, prefix="effects.")
+    check_all(config["effects"], table_rules("effects"), source, prefix="effects.")
     _expect(isinstance(config["effects"]["formula"], str), source, "effects.formula",
             'a formula such as "~ year + C(region)", or ""', config["effects"]["formula"])
     _expect(isinstance(config["report"]["enabled"], bool), source, "report.enabled", "true or false", config["report"]["enabled"])
     return config
 
 
+def _check_labels_for_models(config: dict, source: str) -> None:
+    """A model that learns from labels needs hand-coded ones: labels read from headings never say 'other',
+    and a classifier trained on them learns the headings, not the codebook."""
+    from .models import MODELS
+
+    needing = [name for name in config["models"] if MODELS[name].needs_labels]
+    if needing and config["evaluation"]["labels"] == "weak":
+        raise InputError(f"{source}: models.{needing[0]} learns from hand-coded labels: set evaluation.labels to a "
+                         "GOLD.tsv (labels from headings never say 'other')")
+
+
 def _check_inference(inference: dict, source: str) -> None:
-    check_all(inference, {"draws": integer(2), "seed": integer(0, MAX_SEED), "unit_probabilities": boolean()},
-              source, prefix="inference.")
+    check_all(inference, table_rules("inference"), source, prefix="inference.")
     types = inference["column_types"]
     _expect(isinstance(types, dict) and all(v in ("number", "category") for v in types.values()), source,
             "inference.column_types", 'a table of column = "number" or "category"', types)
@@ -152,7 +162,6 @@ def _resolve(path: str, base_dir: Path) -> Path:
 
 # a run name becomes a folder name under runs/: no separators, no "..", no control characters
 _RUN_NAME = re.compile(r"[^/\\\x00-\x1f]+")
-MAX_SEED = 2**32 - 1  # numpy's and gensim's random states take seeds below 2**32
 # where fits and segmentation run (topics.execution): here, a Dask cluster started for the run, or a running one
 SCHEDULERS = ("serial", "local")
 _SCHEDULER_ADDRESS = re.compile(r"(tcp|tls)://\S+:\d+")
@@ -210,8 +219,7 @@ def _resolve_tokenizer(given: dict, source: str, base_dir: Path) -> dict:
 
 
 def _check_vocabulary(vocabulary: dict, source: str) -> None:
-    # the filters' own rules (topics.vectorize), so the config and build_corpus allow the same values
-    check_all(vocabulary, {**FILTER_RULES, "keep_lexicon": boolean()}, source, prefix="vocabulary.")
+    check_all(vocabulary, {**table_rules("vocabulary"), "keep_lexicon": boolean()}, source, prefix="vocabulary.")
 
 
 def _check_themes(themes: dict, source: str, base_dir: Path) -> Lexicon:

@@ -18,6 +18,8 @@ from .documents import Unit
 from .errors import InputError, clipped, existing_file, listed
 from .metrics import label_agreement
 from .models import load_model
+from .run_folder import RunFolder
+from .run_folder.files import MODELS
 from .assignment import assignments
 from .tokenize import Tokenizer, settings_for_new_text
 
@@ -106,12 +108,8 @@ def evaluate_run(run_dir: str | Path, gold_path: str | Path) -> pd.DataFrame:
 
     Each model assigns the gold units' text afresh (tokenized with the settings saved with it)."""
     existing_file(gold_path, "gold file")  # before the models are loaded
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise InputError(f"{run_dir}: no such run folder")
-    if not (run_dir / "DONE").is_file():
-        raise InputError(f"{run_dir}: not a finished run (no DONE file); run `topics run CONFIG.toml` first or let it finish")
-    model_dirs = sorted(p for p in (run_dir / "models").iterdir() if p.is_dir()) if (run_dir / "models").is_dir() else []
+    run_dir = RunFolder.open(run_dir).path
+    model_dirs = sorted(p for p in (run_dir / MODELS).iterdir() if p.is_dir()) if (run_dir / MODELS).is_dir() else []
     if not model_dirs:
         raise InputError(f"{run_dir}: no saved models under models/")
     models = [load_model(folder) for folder in model_dirs]

@@ -32,12 +32,13 @@ from scipy.optimize import linear_sum_assignment
 from .labels import OTHER, UNMAPPED
 from .lexicon import Lexicon
 from .result import TopicResult
-from .rules import check, number
+from .rules import check
+from .settings import SETTINGS, default
 
-DEFAULT_MIN_LIFT = 2.0
-DEFAULT_MIN_MARGIN = 1.25
-DEFAULT_SECTION_WEIGHT = 0.2
-DEFAULT_HEADING_BONUS = 0.2
+DEFAULT_MIN_LIFT = default("themes.min_lift")
+DEFAULT_MIN_MARGIN = default("themes.min_margin")
+DEFAULT_SECTION_WEIGHT = default("themes.section_weight")
+DEFAULT_HEADING_BONUS = default("themes.heading_bonus")
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,8 @@ class MappingSettings:
     heading_bonus: float = DEFAULT_HEADING_BONUS
 
     def __post_init__(self) -> None:
-        check(self.min_lift, number(0), "themes.min_lift")
-        check(self.min_margin, number(1), "themes.min_margin")
-        check(self.section_weight, number(0, 1, high_open=True), "themes.section_weight")
-        check(self.heading_bonus, number(0), "themes.heading_bonus")
+        for key in ("min_lift", "min_margin", "section_weight", "heading_bonus"):
+            check(getattr(self, key), SETTINGS[f"themes.{key}"].rule, f"themes.{key}")
 
     def to_dict(self) -> dict:
         return asdict(self)

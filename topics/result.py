@@ -12,6 +12,9 @@ import numpy as np
 
 from .errors import InputError
 
+META_FILE = "result.json"  # everything but the arrays (the mapping stage rewrites it with the topics' themes)
+ARRAYS_FILE = "result.npz"
+
 
 @dataclass
 class TopicResult:
@@ -59,13 +62,13 @@ class TopicResult:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(
-            folder / "result.npz",
+            folder / ARRAYS_FILE,
             topic_word=self.topic_word,
             doc_topic=self.doc_topic,
             doc_lengths=self.doc_lengths,
             term_frequency=self.term_frequency,
         )
-        (folder / "result.json").write_text(json.dumps(self.meta(), ensure_ascii=False, indent=1), encoding="utf-8")
+        (folder / META_FILE).write_text(json.dumps(self.meta(), ensure_ascii=False, indent=1), encoding="utf-8")
 
     def meta(self) -> dict:
         """Everything but the arrays, as result.json holds it."""
@@ -85,8 +88,8 @@ class TopicResult:
         """Read a saved result; InputError naming the folder when a file is missing or damaged."""
         folder = Path(folder)
         try:
-            meta = json.loads((folder / "result.json").read_text(encoding="utf-8"))
-            with np.load(folder / "result.npz") as arrays:
+            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+            with np.load(folder / ARRAYS_FILE) as arrays:
                 return cls(**meta, **{name: arrays[name] for name in arrays.files})
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as err:
             raise InputError(f"{folder}: saved result is missing or damaged ({type(err).__name__}: "

@@ -14,16 +14,12 @@ from gensim.corpora import Dictionary
 from scipy import sparse
 
 from .errors import InputError
-from .rules import check_all, integer, number
+from .rules import check_all
+from .settings import default, table_rules
 
+# The vocabulary filters (gensim Dictionary.filter_extremes), declared in topics.settings.
+FILTER_RULES = table_rules("vocabulary")
 
-
-# The vocabulary filters (gensim Dictionary.filter_extremes), checked here and by the config.
-FILTER_RULES = {
-    "no_below": integer(1),  # keep terms found in at least this many units
-    "no_above": number(0, 1, low_open=True),  # drop terms found in more than this fraction of units
-    "keep_n": integer(1, optional=True),  # then keep at most this many most frequent terms
-}
 
 @dataclass
 class Corpus:
@@ -83,9 +79,9 @@ class Corpus:
 def build_corpus(
     token_lists: list[list[str]],
     *,
-    no_below: int = 2,
-    no_above: float = 0.5,
-    keep_n: int | None = None,
+    no_below: int = default("vocabulary.no_below"),
+    no_above: float = default("vocabulary.no_above"),
+    keep_n: int | None = default("vocabulary.keep_n"),
     keep_words: Iterable[str] = (),
 ) -> Corpus:
     """Build the shared vocabulary and count matrix.

@@ -9,8 +9,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..outputs import writable_output
-from .shares import add_run_options, finished_run, read_data
+from ..outputs import open_output, writable_output
+from ..settings import add_flag
+from .shares import add_run_options, inference_options, read_data
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -19,13 +20,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help='right-hand side of the regression over document metadata (patsy), '
                              'e.g. "~ year", "~ bs(year, df=4) + C(region)"')
     parser.add_argument("--theme", nargs="+", default=None, help="only these themes (default: every theme)")
-    parser.add_argument("--weight", choices=("units", "length", "soft"), default="units",
-                        help="how document shares are counted (see topics shares; default units)")
-    parser.add_argument("--draws", type=int, default=200, help="draws for the intervals (default 200)")
-    parser.add_argument("--uncertainty", choices=("composition", "documents"), default="composition",
-                        help="composition (default): units resampled within documents, seeds pooled, coefficients "
-                             "drawn from each refit (as stm's estimateEffect; errs on the wide side); documents: "
-                             "documents resampled, seeds pooled")
+    for name in ("effects.draws", "effects.uncertainty"):
+        add_flag(parser, name)
     parser.add_argument("-o", "--output", type=Path, default=None,
                         help="CSV of coefficients (default RUN_DIR/effects.csv); expected shares and plots beside it")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -33,17 +29,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..inference import effects
-    from ..report.inference import write_effects
+    from ..report.inference import effects_plots
+    from ..report.ldavis import theme_display_names
+    from ..run_folder import RunFolder
+    from ..run_folder.files import EFFECTS
 
-    output = writable_output(args.output or finished_run(args.run_dir) / "effects.csv")
+    run = RunFolder.open(args.run_dir)
+    output = writable_output(args.output or run.file(EFFECTS))
     expected_path = writable_output(output.with_name(f"{output.stem}_expected.csv"))
-    data = read_data(args)
-    result = effects(data, args.formula, model=args.model, k=args.k, themes=args.theme, weight=args.weight,
-                     draws=args.draws, seed=args.seed, level=args.level, uncertainty=args.uncertainty,
-                     progress=not args.no_progress)
+    data = read_data(run, args)
+    chosen = inference_options(args, run.config, "draws", "uncertainty", table="effects")
+    result = effects(data, args.formula, model=args.model, k=args.k, themes=args.theme,
+                     progress=not args.no_progress, **chosen)
     for why in result.skipped:
         print(f"warning: no effect estimated for {why}", file=sys.stderr)
-    write_effects(args.run_dir, result, output, expected_path)
+    with open_output(output, newline="") as out:
+        result.table.to_csv(out, index=False)
+    if not result.expected.empty:
+        with open_output(expected_path, newline="") as out:
+            result.expected.to_csv(out, index=False)
+    effects_plots(result.table, result.expected, theme_display_names(run.lexicon), output.with_suffix(".png"),
+                  expected_path.with_suffix(".png"))
     shown = result.table[result.table["term"] != "Intercept"]
     print(shown[["model", "k", "theme", "term", "estimate", "ci_low", "ci_high"]].to_string(
         index=False, float_format=lambda v: f"{v:.4g}"))

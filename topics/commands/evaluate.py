@@ -17,8 +17,9 @@ def configure(parser) -> None:
 
 def run(args) -> int:
     from ..evaluation import evaluate_run
+    from ..run_folder.files import GOLD_METRICS
 
-    output = args.output or args.run_dir / "gold_metrics.csv"
+    output = args.output or args.run_dir / GOLD_METRICS
     if args.output or args.run_dir.is_dir():  # (a missing run folder is reported as such, not created)
         writable_output(output)  # a bad output path fails before the models are loaded
     table = evaluate_run(args.run_dir, args.gold)

@@ -26,13 +26,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..run_folder import RunFolder
     from ..validation.examples import run_examples
-    from ..validation.run_data import read_run
 
     if args.output:
         writable_output(args.output)  # a bad output path fails before the work
     topic = _topic_id(args.topic) if args.topic is not None else None
-    table = run_examples(read_run(args.run_dir), args.model, n=args.n, theme=args.theme, topic=topic,
+    table = run_examples(RunFolder.open(args.run_dir), args.model, n=args.n, theme=args.theme, topic=topic,
                          ranking="typical" if args.typical else "top")
     if args.output:
         with open_output(args.output, newline="") as out:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-
-from ..errors import InputError
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -15,13 +12,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..report import write_plots, write_report
+    from ..run_folder import RunFolder
 
-    run_dir = Path(args.run_dir)
-    if not run_dir.is_dir():
-        raise InputError(f"{run_dir}: no such run folder")
-    if not (run_dir / "DONE").is_file():
-        raise InputError(f"{run_dir}: not a finished run (no DONE file); run `topics run CONFIG.toml` first or let it finish")
-    write_plots(run_dir)
-    path = write_report(run_dir, progress=not args.no_progress)
+    run = RunFolder.open(args.run_dir)
+    with run.locked("report"):
+        write_plots(run)
+        path = write_report(run, progress=not args.no_progress)
     print(path)
     return 0

@@ -32,8 +32,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.score:
         return _score(args)
+    from ..run_folder import RunFolder
     from ..validation.kit import KitSettings, write_kit
-    from ..validation.run_data import read_run
 
     if len(args.inputs) != 1:
         raise InputError("give one RUN_DIR to write a kit (or --score KIT_DIR ANSWERS.csv… to score one)")
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     settings = KitSettings(coders=args.coders, n_words=args.n_words, n_units=args.n_units, n_themes=args.n_themes,
                            n_coding=args.n_coding, seed=args.seed, exclude_seed_words=args.exclude_seed_words,
                            stratify=args.stratify)
-    kit = write_kit(read_run(args.inputs[0]), args.output, args.model, settings)
+    kit = write_kit(RunFolder.open(args.inputs[0]), args.output, args.model, settings)
     from ..validation.kit import read_key
 
     counts = read_key(kit)["kit"]["tasks"]

@@ -38,8 +38,9 @@ from scipy.special import expit
 from tqdm import tqdm
 
 from ..errors import InputError, clipped, listed
-from .run_data import RunData
-from .shares import bootstrap_ratio, check_options, generator, interval, unit_values
+from ..settings import default
+from .shares import bootstrap_ratio, check_options, generator, interval
+from .study import StudyData
 
 ESTIMATOR = "fractional logit (GLM binomial, logit link)"
 UNCERTAINTY = {  # how the draws are made → the method column of effects.csv
@@ -63,9 +64,11 @@ class Effects:
     skipped: list[str]  # "<model> k=<k> <theme>: why" for themes without an estimate
 
 
-def effects(data: RunData, formula: str, *, model: str | None = None, k: int | None = None,
-            themes: list[str] | None = None, weight: str = "units", draws: int = 200, seed: int = 0,
-            level: float = 0.95, uncertainty: str = "composition", progress: bool = False) -> Effects:
+def effects(data: StudyData, formula: str, *, model: str | None = None, k: int | None = None,
+            themes: list[str] | None = None, weight: str = default("inference.weight"),
+            draws: int = default("effects.draws"), seed: int = default("inference.seed"),
+            level: float = default("inference.level"), uncertainty: str = default("effects.uncertainty"),
+            progress: bool = False) -> Effects:
     """Regress every theme's document share (or only ``themes``) on the documents' metadata with the
     right-hand side ``formula`` (patsy, e.g. ``~ bs(year, df=4) + C(region)``), for every model and k of
     the run (or ``model``/``k``), with intervals by the method of composition, or with ``uncertainty``
@@ -83,7 +86,7 @@ def effects(data: RunData, formula: str, *, model: str | None = None, k: int | N
     doc_rows = [rows.index.to_numpy() for _, rows in data.units.groupby("doc_id", sort=False)]
     rows, expected, skipped = [], [], []
     for (name, topics), fits in data.fit_groups(model, k).items():
-        values = [unit_values(fit, data.units, weight) for fit in fits]
+        values = [data.unit_values(fit, weight) for fit in fits]
         points, drawn = document_share_draws(doc_rows, values, draws, generator(seed, name, topics, "documents"))
         for theme in tqdm(wanted, desc=f"effects {name} k={topics}", unit="theme", disable=not progress):
             t = data.themes.index(theme)
@@ -216,7 +219,7 @@ def _most_common(values: pd.Series):
     return common.iloc[0] if len(common) else None
 
 
-def _themes(data: RunData, themes: list[str] | None) -> list[str]:
+def _themes(data: StudyData, themes: list[str] | None) -> list[str]:
     for theme in themes or []:
         if theme not in data.themes:
             raise InputError(f"--theme {theme}: not a theme of the run; it has {listed(data.themes)}")

@@ -23,15 +23,18 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, listed
-from .run_data import Fit, RunData
+from ..rules import check
+from ..settings import SETTINGS, default
+from .study import StudyData
 
-WEIGHTS = ("units", "length", "soft")
+WEIGHTS = ("units", "length", "soft")  # as topics.settings declares inference.weight
 SHARE_COLUMNS = ["model", "k", "seeds", "theme", "share", "ci_low", "ci_high", "n_documents", "n_units", "weight",
                  "draws"]
 
 
-def shares(data: RunData, by: list[str] | str | None = None, *, weight: str = "units", draws: int = 1000,
-           seed: int = 0, model: str | None = None, k: int | None = None, level: float = 0.95) -> pd.DataFrame:
+def shares(data: StudyData, by: list[str] | str | None = None, *, weight: str = default("inference.weight"),
+           draws: int = default("inference.draws"), seed: int = default("inference.seed"), model: str | None = None,
+           k: int | None = None, level: float = default("inference.level")) -> pd.DataFrame:
     """Share of every theme per document (``by`` None) or per group of documents (``by``: one or more
     metadata columns), with a ``level`` percentile interval from ``draws`` bootstrap draws pooled over
     the seeds of each model and k (see the module's docstring).
@@ -47,7 +50,7 @@ def shares(data: RunData, by: list[str] | str | None = None, *, weight: str = "u
     usable = units.dropna(subset=keys)
     rows = []
     for (name, topics), fits in data.fit_groups(model, k).items():
-        values = [unit_values(fit, units, weight) for fit in fits]
+        values = [data.unit_values(fit, weight) for fit in fits]
         for key, group in usable.groupby(keys, sort=bool(by), dropna=True):
             key = key if isinstance(key, tuple) else (key,)
             doc_rows = [rows_.index.to_numpy() for _, rows_ in group.groupby("doc_id", sort=False)]
@@ -65,41 +68,24 @@ def shares(data: RunData, by: list[str] | str | None = None, *, weight: str = "u
     return table
 
 
-def check_options(*, weight: str = "units", draws: int = 1000, seed: int = 0, level: float = 0.95) -> None:
-    if weight not in WEIGHTS:
-        raise InputError(f"--weight: must be one of {', '.join(WEIGHTS)}, got {weight!r}")
-    if not isinstance(draws, (int, np.integer)) or draws < 2:
-        raise InputError(f"--draws: must be a whole number >= 2, got {draws!r}")
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"--seed: must be a whole number >= 0, got {seed!r}")
-    if not 0 < level < 1:
-        raise InputError(f"--level: must be between 0 and 1, got {level!r}")
+def check_options(*, weight: str, draws: int, seed: int, level: float) -> None:
+    """The options of shares and effects, checked by their declarations (topics.settings), named as flags."""
+    for key, value in (("weight", weight), ("draws", draws), ("seed", seed), ("level", level)):
+        setting = SETTINGS[f"inference.{key}"]
+        check(value, setting.rule, setting.flag)
 
 
-def check_columns(data: RunData, columns: list[str], option: str) -> None:
+def check_columns(data: StudyData, columns: list[str], option: str) -> None:
     known = ["doc_id", *data.column_types]
     for column in columns:
         if column not in known:
             raise InputError(f"{option} {column}: no such document column; the run's documents have {listed(known)}")
 
 
-def unit_values(fit: Fit, units: pd.DataFrame, weight: str) -> tuple[np.ndarray, np.ndarray]:
-    """Each unit's weight w (N) and its weighted theme values w·v (N × themes): the numerator and
-    denominator of a share are sums of these."""
-    n, n_themes = fit.probabilities.shape
-    if weight == "soft":
-        values = fit.probabilities
-    else:
-        values = np.zeros((n, n_themes))
-        values[np.arange(n), fit.assigned] = 1.0
-    w = units["length"].to_numpy(dtype=float) if weight == "length" else np.ones(n)
-    return w, values * w[:, None]
-
-
 def bootstrap_ratio(doc_rows: list[np.ndarray], values: list[tuple[np.ndarray, np.ndarray]], draws: int,
                     rng: np.random.Generator, *, resample_documents: bool) -> tuple[np.ndarray, np.ndarray]:
     """The share of every theme over the documents ``doc_rows`` (each an array of unit rows), for each
-    fit in ``values`` (its (w, w·v), see unit_values) on all units (S × themes), and for ``draws``
+    fit in ``values`` (its (w, w·v), see StudyData.unit_values) on all units (S × themes), and for ``draws``
     bootstrap draws (draws × themes), draw b using fit b mod S.
 
     With ``resample_documents`` the documents are drawn with replacement first; then each document's

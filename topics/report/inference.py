@@ -1,6 +1,7 @@
-"""Inference in the report: theme shares by year and by region with bootstrap intervals, and the
-covariate effects of RUN_DIR/effects.csv when `topics effects` has written it; and the PNG plots
-these use (also drawn by the `topics shares` and `topics effects` commands).
+"""Inference in the report: the run's theme shares by year and by region with bootstrap intervals
+(shares_by_year.csv, shares_by_region.csv) and the covariate effects of effects.csv, as the run's
+inference stage or `topics effects` wrote them; and the PNG plots these use (also drawn by the
+`topics shares` and `topics effects` commands).
 
 Plots use matplotlib's object API and the CJK font of topics.report.plots; every string put into
 the page is escaped."""
@@ -17,79 +18,67 @@ import pandas as pd
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from ..errors import InputError
-from ..outputs import open_output
-from ..inference import read_run_data, shares
 from ..inference.effects import EFFECT_COLUMNS, EXPECTED_COLUMNS
-from .ldavis import theme_display_names
+from ..inference.shares import SHARE_COLUMNS as INTERVAL_COLUMNS
+from ..run_folder import RunFolder
+from ..run_folder.files import EFFECTS, EFFECTS_EXPECTED, NOTES, PLOTS, shares_by
 from .plots import cjk_font, theme_colours
-from .tables import read_table, run_lexicon, theme_order
+from .tables import theme_order
 
-EFFECTS_FILE = "effects.csv"
-EXPECTED_FILE = "effects_expected.csv"  # written beside effects.csv by `topics effects`
+SHARE_GROUPS = ("year", "region")
 
 
-def inference_section(run_dir: str | Path, *, draws: int = 500, seed: int = 0,
-                      column_types: dict[str, str] | None = None) -> str:
-    """HTML for the report's inference section; writes its plots into RUN_DIR/plots/ (inference_*.png).
-
-    Shares by year and by region (when the run has two or more of them), per model at its first k with
-    its seeds pooled, with ``draws`` cluster-bootstrap draws; and the effects in RUN_DIR/effects.csv."""
-    run_dir = Path(run_dir)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            data = read_run_data(run_dir, column_types)
-        except InputError as err:  # a run folder without what inference reads (older runs): say so, go on
-            return f"<p>Shares with intervals are not available: {esc(err)}</p>"
-    names = theme_display_names(run_lexicon(run_dir))
-    plots = run_dir / "plots"
+def inference_section(run: RunFolder, names: dict[str, str]) -> str:
+    """HTML for the report's inference section; writes its plots into RUN_DIR/plots/ (inference_*.png)."""
+    plots = run.file(PLOTS)
     plots.mkdir(exist_ok=True)
-    parts = [f"<p>Shares with {draws}-draw cluster-bootstrap 95% intervals: a year's or region's documents are "
-             "resampled, then the units of each document; each draw uses one seed in turn, so the intervals "
-             "also carry the disagreement between seeds (a group of one document has only its units resampled). "
-             "Share = units of the theme over all units.</p>"]
-    parts += [f'<p class="warning">{esc(w.message)}</p>' for w in caught]
-    first_k = {}
-    for fit in data.fits:
-        first_k.setdefault(fit.model, fit.k)
-    docs = data.documents()
-    for by in ("year", "region"):
-        if docs[by].nunique() < 2:
+    notes = [f'<p class="warning">{esc(note)}</p>' for note in (run.json(NOTES) or {}).get("inference", [])]
+    parts = []
+    for by in SHARE_GROUPS:
+        table = run.table(shares_by(by), (by, *INTERVAL_COLUMNS))
+        if table is None or table.empty:
             continue
+        if not parts:
+            parts.append(f"<p>Shares with {table['draws'].iloc[0]}-draw cluster-bootstrap 95% intervals: a year's "
+                         "or region's documents are resampled, then the units of each document; each draw uses one "
+                         "seed in turn, so the intervals also carry the disagreement between seeds (a group of one "
+                         "document has only its units resampled). Share = units of the theme over all units.</p>")
         parts.append(f"<h3>By {esc(by)}</h3>")
-        for model, k in first_k.items():
-            table = shares(data, by=by, draws=draws, seed=seed, model=model, k=k)
+        for (model, k), rows in table.groupby(["model", "k"], sort=False):
             name = plot_name(f"inference_{by}", model)
-            save(shares_figure(table, by, names, f"{model} (k={k}): theme shares by {by}"), plots / name)
-            parts.append(f"<h4>{esc(model)} (K={k}, {table['seeds'].iloc[0]} seed(s))</h4>")
-            parts.append(image(f"plots/{name}", f"{model}: theme shares by {by} with intervals"))
-            parts.append(f"<details><summary>Table: {table[by].nunique()} {esc(by)} value(s)</summary>"
-                         f"{table_html(wide_shares(table, by, names))}</details>")
-    parts.append(effects_html(run_dir, names, plots))
+            save(shares_figure(rows, by, names, f"{model} (k={k}): theme shares by {by}"), plots / name)
+            parts.append(f"<h4>{esc(model)} (K={k}, {rows['seeds'].iloc[0]} seed(s))</h4>")
+            parts.append(image(f"{PLOTS}/{name}", f"{model}: theme shares by {by} with intervals"))
+            parts.append(f"<details><summary>Table: {rows[by].nunique()} {esc(by)} value(s)</summary>"
+                         f"{table_html(wide_shares(rows, by, names))}</details>")
+    if not parts:
+        parts.append("<p>No shares by year or region: the run's documents have fewer than two years and fewer than "
+                     "two regions (<code>topics shares RUN_DIR --by COLUMN</code> groups by any metadata column).</p>")
+    parts[1:1] = notes
+    parts.append(effects_html(run, names, plots))
     return "\n".join(parts)
 
 
-def effects_html(run_dir: Path, names: dict[str, str], plots: Path) -> str:
+def effects_html(run: RunFolder, names: dict[str, str], plots: Path) -> str:
     """The effects of RUN_DIR/effects.csv (and the expected shares beside it), or how to get them."""
-    effects = read_table(run_dir, EFFECTS_FILE, tuple(EFFECT_COLUMNS))
+    effects = run.table(EFFECTS, tuple(EFFECT_COLUMNS))
     if effects is None:
-        return ("<h3>Covariate effects</h3><p>None computed: run <code>topics effects RUN_DIR --formula "
-                "\"~ year\"</code> and render the report again.</p>")
+        return ("<h3>Covariate effects</h3><p>None computed: set <code>[effects] formula</code> in the config, or "
+                "run <code>topics effects RUN_DIR --formula \"~ year\"</code> and render the report again.</p>")
     formula = effects["formula"].iloc[0] if "formula" in effects.columns and len(effects) else ""
     parts = [f"<h3>Covariate effects: <code>{esc(formula)}</code></h3>",
              f"<p>{esc(effects['method'].iloc[0]) if len(effects) else ''}; coefficients on the log-odds scale "
              "with 95% intervals.</p>"]
     save(effects_figure(effects, names), plots / "inference_effects.png")
-    parts.append(image("plots/inference_effects.png", "coefficients with intervals"))
+    parts.append(image(f"{PLOTS}/inference_effects.png", "coefficients with intervals"))
     shown = effects[effects["term"] != "Intercept"]
     parts.append(f"<details><summary>Table: {len(shown)} coefficient(s)</summary>"
                  f"{table_html(shown[['model', 'k', 'theme', 'term', 'estimate', 'ci_low', 'ci_high', 'n_documents']])}"
                  "</details>")
-    expected = read_table(run_dir, EXPECTED_FILE, tuple(EXPECTED_COLUMNS))
+    expected = run.table(EFFECTS_EXPECTED, tuple(EXPECTED_COLUMNS))
     if expected is not None and not expected.empty:
         save(expected_figure(expected, names), plots / "inference_expected.png")
-        parts.append(image("plots/inference_expected.png", "expected share over a covariate with a band"))
+        parts.append(image(f"{PLOTS}/inference_expected.png", "expected share over a covariate with a band"))
     return "\n".join(parts)
 
 
@@ -237,15 +226,11 @@ def table_html(table: pd.DataFrame) -> str:
     return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
-def write_effects(run_dir: str | Path, result, output: Path, expected_path: Path) -> None:
-    """Write an effects result: the coefficients (CSV and a coefficient plot) and the expected shares over
-    each numeric covariate (CSV and a plot with its band)."""
-    names = theme_display_names(run_lexicon(run_dir))
-    with open_output(output, newline="") as out:
-        result.table.to_csv(out, index=False)
-    if not result.table.empty and (result.table["term"] != "Intercept").any():
-        save(effects_figure(result.table, names), output.with_suffix(".png"))
-    if not result.expected.empty:
-        with open_output(expected_path, newline="") as out:
-            result.expected.to_csv(out, index=False)
-        save(expected_figure(result.expected, names), expected_path.with_suffix(".png"))
+def effects_plots(table: pd.DataFrame, expected: pd.DataFrame, names: dict[str, str], coefficients_png: Path,
+                  expected_png: Path) -> None:
+    """The plots of an effects result: its coefficients (when it has any but the intercept) and the expected
+    shares over each numeric covariate (when there are any)."""
+    if not table.empty and (table["term"] != "Intercept").any():
+        save(effects_figure(table, names), coefficients_png)
+    if not expected.empty:
+        save(expected_figure(expected, names), expected_png)

@@ -19,62 +19,61 @@ from tqdm import tqdm
 
 from ..errors import InputError
 from ..mapping import MappingSettings, mapping_evidence
-from ..models import MODELS
 from ..result import TopicResult
-from .ldavis import CJK_FONT_STACK, theme_display_names, write_ldavis
-from .tables import (
-    ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, distinct, document_shares, main_fit,
-    model_order, read_config, read_json, read_table, remove_old_output, run_lexicon, theme_order,
-)
-from ..validation.flags import run_flags
-from ..validation.run_data import read_run
+from ..run_folder import RunFolder
+from ..run_folder.files import (ASSIGNMENTS, COMPARISON, CONFIG, CORPUS_SUMMARY, FLAGS, GOLD_METRICS, LDAVIS, METRICS,
+                                PLOTS, REPORT, THEME_SHARES, VERSIONS)
 from .inference import inference_section
+from .ldavis import CJK_FONT_STACK, theme_display_names, write_ldavis
+from .tables import (ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, distinct, document_shares, label_kind, main_fit, model_order,
+                     remove_old_output, theme_order)
 from .validation import examples_section, flags_section
 
 TOP_WORDS = 10
 
 
-def write_report(run_dir: str | Path, *, progress: bool = False) -> Path:
-    """Write RUN_DIR/ldavis/<model>.html for every saved model and RUN_DIR/report.html; return the report's path.
+def write_report(run: RunFolder | str | Path, *, progress: bool = False) -> Path:
+    """Write RUN_DIR/ldavis/<model>.html for every model's primary fit and RUN_DIR/report.html; return the
+    report's path.
 
-    Reads config.toml, metrics.csv, comparison.md, assignments.csv, theme_shares.csv,
-    gold_metrics.csv (when present), models/<model>/ and the PNGs in plots/ (see topics.report.plots.write_plots).
-    """
+    Everything shown is read from the run's tables (metrics.csv, comparison.md, assignments.csv,
+    theme_shares.csv, flags.csv, topic_evidence.csv, examples.csv, the inference tables, gold_metrics.csv
+    when present), its fits' topics and the PNGs in plots/ (see topics.report.plots.write_plots)."""
     from .plots import cjk_font, plot_file
 
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise InputError(f"{run_dir}: no such run folder")
-    config = read_config(run_dir)
-    for name in ("versions.json", "corpus_summary.json"):  # damaged run files stop the report before it writes
-        read_json(run_dir / name)
-    lexicon = run_lexicon(run_dir)
-    names = theme_display_names(lexicon)
-    metrics = read_table(run_dir, "metrics.csv", METRICS_COLUMNS)
-    assigned = read_table(run_dir, "assignments.csv", ASSIGNMENT_COLUMNS)
-    shares = read_table(run_dir, "theme_shares.csv", SHARE_COLUMNS)
-    gold = read_table(run_dir, "gold_metrics.csv", ("model",))
-    results = load_results(run_dir)
+    run = RunFolder.of(run, finished=False)  # the runner writes the report before DONE
+    config = run.config
+    for name in (VERSIONS, CORPUS_SUMMARY):  # damaged run files stop the report before it writes
+        run.json(name)
+    names = theme_display_names(run.lexicon)
+    metrics = run.table(METRICS, METRICS_COLUMNS)
+    assigned = run.table(ASSIGNMENTS, ASSIGNMENT_COLUMNS)
+    shares = run.table(THEME_SHARES, SHARE_COLUMNS)
+    gold = run.table(GOLD_METRICS, ("model",))
+    primary = primary_fits(run)
+    results = {fit.model: fit.result for fit in primary}
+    capabilities = {fit.model: fit.capabilities for fit in primary}
 
-    ldavis_dir = run_dir / "ldavis"
+    ldavis_dir = run.file(LDAVIS)
     ldavis_dir.mkdir(exist_ok=True)
     for old in ldavis_dir.glob("*.html"):  # a re-render must not leave pages of models no longer in the run
         remove_old_output(old)
     pages = {}
     for name, result in tqdm(results.items(), desc="LDAvis pages", unit="page", disable=not progress):
-        evidence = mapping_evidence(result, lexicon, MappingSettings.from_config(config))
-        pages[name] = write_ldavis(result, ldavis_dir / ldavis_file(name), theme_names=names, back_link="../report.html",
+        evidence = mapping_evidence(result, run.lexicon, MappingSettings.from_config(config))
+        pages[name] = write_ldavis(result, ldavis_dir / ldavis_file(name), theme_names=names, back_link=f"../{REPORT}",
                                    evidence=evidence)
 
     models = model_order(metrics, assigned, shares, extra=results)
-    plot = _PlotLinks(run_dir, plot_file)
-    caveat = ModelCaveats(metrics, primary_flags(run_dir), config, names)
-    title = f"Topic report: {config.get('run', {}).get('name') or run_dir.resolve().name}"
+    plot = _PlotLinks(run.path, plot_file)
+    caveat = ModelCaveats(metrics, primary_flags(run), config, names, capabilities)
+    title = f"Topic report: {config.get('run', {}).get('name') or run.path.resolve().name}"
     sections = [
-        ("ldavis", "LDAvis pages", ldavis_section(results, pages, names)),
-        ("comparison", "Model comparison", comparison_section(run_dir, metrics, gold, plot)),
+        ("ldavis", "LDAvis pages", ldavis_section(results, pages, names, capabilities)),
+        ("comparison", "Model comparison", comparison_section(run, metrics, gold, plot)),
         ("topics", "Topics of each model", topics_section(results, names)),
-        ("assignment", "Themes assigned to units", assignment_section(assigned, models, names, plot, caveat)),
+        ("assignment", "Themes assigned to units", assignment_section(assigned, models, names, plot, caveat,
+                                                                      label_kind(config))),
         ("documents", "Theme shares per document", documents_section(shares, models, names, plot, caveat)),
     ]
     years, regions = distinct(shares, "year"), distinct(shares, "region")
@@ -82,15 +81,12 @@ def write_report(run_dir: str | Path, *, progress: bool = False) -> Path:
         sections.append(("years", "Theme attention over years", attention_section(shares, models, names, plot, "year", years, caveat)))
     if len(regions) >= 2:
         sections.append(("regions", "Theme attention by region", attention_section(shares, models, names, plot, "region", regions, caveat)))
-    inference = config.get("inference", {})
-    sections.append(("inference", "Shares with intervals and covariate effects",
-                     inference_section(run_dir, draws=inference.get("draws", 200), seed=inference.get("seed", 0),
-                                       column_types=inference.get("column_types"))))
-    sections.append(("flags", "Validity flags", flags_section(run_dir)))
-    sections.append(("examples", "Representative units", examples_section(run_dir)))
-    sections.append(("run", "Run details", run_section(run_dir, cjk_font())))
+    sections.append(("inference", "Shares with intervals and covariate effects", inference_section(run, names)))
+    sections.append(("flags", "Validity flags", flags_section(run)))
+    sections.append(("examples", "Representative units", examples_section(run)))
+    sections.append(("run", "Run details", run_section(run.path, cjk_font())))
 
-    path = run_dir / "report.html"
+    path = run.file(REPORT)
     path.write_text(page_html(title, sections), encoding="utf-8")
     return path
 
@@ -99,21 +95,13 @@ def ldavis_file(model: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in model) + ".html"
 
 
-def load_results(run_dir: Path) -> dict[str, TopicResult]:
-    """The saved result of each model's primary fit, by model folder name."""
-    results = {}
-    models_dir = run_dir / "models"
-    if not models_dir.is_dir():
-        return results
-    for folder in sorted(p for p in models_dir.iterdir() if p.is_dir()):
-        found = folder / "result.json" if (folder / "result.json").is_file() else next(folder.rglob("result.json"), None)
-        if found is None:
-            continue
-        try:
-            results[folder.name] = TopicResult.load(found.parent)
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise InputError(f"{found.parent}: cannot read the saved model result ({err})") from None
-    return results
+def primary_fits(run: RunFolder) -> list:
+    """Each model's primary fit ([] for a run folder made before runs listed their fits: the report then
+    shows the tables alone)."""
+    try:
+        return run.fits(primary_only=True)
+    except InputError:
+        return []
 
 
 class _PlotLinks:
@@ -124,31 +112,41 @@ class _PlotLinks:
 
     def __call__(self, kind: str, model: str | None, alt: str) -> str:
         name = self.plot_file(kind, model)
-        if not (self.run_dir / "plots" / name).is_file():
+        if not (self.run_dir / PLOTS / name).is_file():
             return ""
         return f'<figure><img src="plots/{esc(quote(name))}" alt="{esc(alt)}"></figure>'
 
 
 # --- sections -------------------------------------------------------------------------------
 
-def ldavis_section(results: dict[str, TopicResult], pages: dict[str, Path], names: dict[str, str]) -> str:
+def model_note(capabilities: dict) -> str:
+    """What a model's topics are, when they are not topics found in the corpus."""
+    if capabilities.get("needs_labels"):
+        return ("a classifier trained on hand-coded units: one topic per label, its words those that raise the "
+                "label most")
+    if capabilities.get("seeded") and not capabilities.get("has_k", True):
+        return "a lexicon baseline: its topics are the themes' seed-word distributions"
+    return ""
+
+
+def ldavis_section(results: dict[str, TopicResult], pages: dict[str, Path], names: dict[str, str],
+                   capabilities: dict[str, dict]) -> str:
     if not pages:
         return "<p>No saved models in this run (models/ is empty), so there are no LDAvis pages.</p>"
     items = []
     for name, result in results.items():
-        model = MODELS.get(name)
-        note = (" — a lexicon baseline: its topics are the themes' seed-word distributions"
-                if model is not None and not model.has_k() else "")
-        items.append(f'<li><a href="ldavis/{esc(quote(pages[name].name))}">{esc(name)}</a> '
+        note = model_note(capabilities.get(name, {}))
+        note = f" — {note}" if note else ""
+        items.append(f'<li><a href="{LDAVIS}/{esc(quote(pages[name].name))}">{esc(name)}</a> '
                      f'(K={result.k}){esc(note)}</li>')
     return ("<p>One interactive page per model, with the model's own topic ids (T0, T1, …) and each topic's theme. "
             "Click a circle to select a topic; the slider λ re-ranks its terms. The pages work offline.</p>"
             f"<ul>{''.join(items)}</ul>")
 
 
-def comparison_section(run_dir: Path, metrics: pd.DataFrame | None, gold: pd.DataFrame | None, plot) -> str:
+def comparison_section(run: RunFolder, metrics: pd.DataFrame | None, gold: pd.DataFrame | None, plot) -> str:
     parts = []
-    comparison = run_dir / "comparison.md"
+    comparison = run.file(COMPARISON)
     if comparison.is_file():
         parts.append(markdown_html(comparison.read_text(encoding="utf-8"), heading_offset=2))
     elif metrics is not None:
@@ -192,19 +190,21 @@ def topics_section(results: dict[str, TopicResult], names: dict[str, str]) -> st
         rows = [{"topic": f"T{topic_id}", "theme": names.get(theme, theme), "share of tokens": f"{share:.1%}",
                  f"top {TOP_WORDS} words": " ".join(words)}
                 for topic_id, theme, share, words in zip(result.topic_ids, themes, token_share, result.top_words(TOP_WORDS))]
-        link = f' · <a href="ldavis/{esc(quote(ldavis_file(name)))}">LDAvis</a>'
+        link = f' · <a href="{LDAVIS}/{esc(quote(ldavis_file(name)))}">LDAvis</a>'
         parts.append(f"<h3 id=\"topics-{esc(_anchor(name))}\">{esc(name)} (K={result.k}){link}</h3>")
         parts.append(table_html(pd.DataFrame(rows), classes="words"))
     return "\n".join(parts)
 
 
 def assignment_section(assigned: pd.DataFrame | None, models: list[str], names: dict[str, str], plot,
-                       caveat=lambda model: "") -> str:
+                       caveat=lambda model: "", labels: str = "weak label (from the heading)") -> str:
     if assigned is None or assigned.empty:
         return "<p>This run has no assignments.csv.</p>"
+    compared = ("the theme named by the unit's heading (weak label), for the units whose heading names one"
+                if labels.startswith("weak") else "the unit's hand-coded label, for the units that have one")
     parts = ["<p>Each unit (paragraph, point or section) of the primary fit of each model (first K, first seed) "
              "gets the theme whose topics hold most of its probability. The confusion matrices compare it with "
-             "the theme named by the unit's heading (weak label), for the units whose heading names one.</p>"]
+             f"{compared}.</p>"]
     for model in models:
         rows = assigned[assigned["model"] == model]
         if rows.empty:
@@ -220,7 +220,7 @@ def assignment_section(assigned: pd.DataFrame | None, models: list[str], names: 
         parts.append(f"<h3>{esc(model)}: {len(rows)} units</h3>")
         parts.append(caveat(model))
         parts.append(table_html(table))
-        parts.append(plot("confusion", model, f"{model}: assigned theme against weak label"))
+        parts.append(plot("confusion", model, f"{model}: assigned theme against {labels}"))
     return "\n".join(parts)
 
 
@@ -273,16 +273,16 @@ class ModelCaveats:
     come from mapping by lift, which of its topics are flagged, and (with hand-coded labels) how well each
     theme agrees with them."""
 
-    def __init__(self, metrics: pd.DataFrame | None, flags: pd.DataFrame, config: dict, names: dict[str, str]):
-        self.metrics, self.flags, self.names = metrics, flags, names
+    def __init__(self, metrics: pd.DataFrame | None, flags: pd.DataFrame, config: dict, names: dict[str, str],
+                 capabilities: dict[str, dict]):
+        self.metrics, self.flags, self.names, self.capabilities = metrics, flags, names, capabilities
         self.gold = (config.get("evaluation") or {}).get("labels", "weak") != "weak"
 
     def __call__(self, model: str) -> str:
         notes = []
-        cls = MODELS.get(model)
-        if cls is not None and not cls.seeded:
+        if model in self.capabilities and not self.capabilities[model].get("seeded"):
             notes.append("Its themes come from mapping its topics by lift, not from seeds: check the "
-                         f'<a href="ldavis/{esc(quote(ldavis_file(model)))}">mapping evidence</a> and the flags.')
+                         f'<a href="{LDAVIS}/{esc(quote(ldavis_file(model)))}">mapping evidence</a> and the flags.')
         mine = self.flags[self.flags["model"] == model] if not self.flags.empty else self.flags
         if not mine.empty:
             listed = "; ".join(f"{row.topic or row.theme} ({row.theme}): {row.flag}" for row in mine.itertuples())
@@ -305,12 +305,12 @@ class ModelCaveats:
                          for c, v in means.items() if pd.notna(v))
 
 
-def primary_flags(run_dir: Path) -> pd.DataFrame:
-    """The validity flags of each model's primary fit (an empty table when the run cannot give them)."""
-    try:
-        return run_flags(read_run(run_dir, finished=False), primary_only=True)
-    except InputError:
+def primary_flags(run: RunFolder) -> pd.DataFrame:
+    """The validity flags of each model's primary fit (flags.csv; an empty table for a run without it)."""
+    flags = run.table(FLAGS)
+    if flags is None:
         return pd.DataFrame(columns=["model", "topic", "theme", "flag"])
+    return flags[flags["primary"].astype(str) == "True"]
 
 
 def run_section(run_dir: Path, plot_font: str | None) -> str:
@@ -320,7 +320,7 @@ def run_section(run_dir: Path, plot_font: str | None) -> str:
     else:
         parts.append("No font with Chinese glyphs was found for the plots, so Chinese labels in them may show "
                      "as boxes (install e.g. fonts-noto-cjk or fonts-wqy-microhei and run <code>topics report</code> again).</p>")
-    for name in ("config.toml", "versions.json", "corpus_summary.json"):
+    for name in (CONFIG, VERSIONS, CORPUS_SUMMARY):
         path = run_dir / name
         if path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")

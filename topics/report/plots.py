@@ -15,9 +15,11 @@ from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 
 from ..labels import OTHER, UNMAPPED
+from ..run_folder import RunFolder
+from ..run_folder.files import ASSIGNMENTS, METRICS, PLOTS, THEME_SHARES
 from .tables import (
-    ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, confusion, distinct, document_shares,
-    main_fit, model_order, read_table, remove_old_output, run_labels, theme_order,
+    ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, confusion, distinct, document_shares, label_kind,
+    main_fit, model_order, remove_old_output, run_labels, theme_order,
 )
 
 # Fonts with Chinese glyphs, best first; the first one installed is used.
@@ -43,16 +45,17 @@ def cjk_font() -> str | None:
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
-def write_plots(run_dir: str | Path) -> list[Path]:
+def write_plots(run: RunFolder | str | Path) -> list[Path]:
     """Draw every plot the run folder's tables allow into RUN_DIR/plots/ and return their paths."""
-    run_dir = Path(run_dir)
-    out = run_dir / "plots"
+    run = RunFolder.of(run, finished=False)  # the runner writes the report before DONE
+    out = run.file(PLOTS)
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.png"):  # a re-render must not leave plots of models no longer in the run
         remove_old_output(old)
-    metrics = read_table(run_dir, "metrics.csv", METRICS_COLUMNS)
-    assigned = read_table(run_dir, "assignments.csv", ASSIGNMENT_COLUMNS)
-    shares = read_table(run_dir, "theme_shares.csv", SHARE_COLUMNS)
+    metrics = run.table(METRICS, METRICS_COLUMNS)
+    assigned = run.table(ASSIGNMENTS, ASSIGNMENT_COLUMNS)
+    shares = run.table(THEME_SHARES, SHARE_COLUMNS)
+    gold_name = label_kind(run.config)
 
     written = []
     font = cjk_font()
@@ -70,7 +73,7 @@ def write_plots(run_dir: str | Path) -> list[Path]:
             if gold is not None:
                 for model in model_order(assigned):
                     rows = assigned["model"] == model
-                    table = confusion(gold[rows], assigned.loc[rows, "theme"])
+                    table = confusion(gold[rows], assigned.loc[rows, "theme"], gold_name)
                     if table.values.sum() > 0:
                         written.append(_save(confusion_figure(model, table), out / plot_file("confusion", model)))
         if shares is not None and not shares.empty:
@@ -145,7 +148,8 @@ def metrics_figure(metrics: pd.DataFrame) -> Figure | None:
 
 
 def confusion_figure(model: str, table: pd.DataFrame) -> Figure:
-    """Assigned theme against weak label: counts, coloured by the share of each label's units."""
+    """Assigned theme against the run's label (the table's index names it): counts, coloured by the share of
+    each label's units."""
     counts = table.to_numpy()
     row_share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     size = 1.0 + 0.75 * len(table.columns)
@@ -159,7 +163,7 @@ def confusion_figure(model: str, table: pd.DataFrame) -> Figure:
     ax.set_xticks(range(len(table.columns)), table.columns, rotation=35, ha="right")
     ax.set_yticks(range(len(table.index)), table.index)
     ax.set_xlabel("assigned theme")
-    ax.set_ylabel("weak label (from the heading)")
+    ax.set_ylabel(table.index.name or "label")
     ax.set_title(f"{model}: {int(counts.sum())} labelled units", fontsize=10)
     figure.colorbar(image, ax=ax, label="share of the label's units")
     return figure

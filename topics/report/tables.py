@@ -1,60 +1,19 @@
-"""Reading a run folder's tables and the summaries that the plots and the report page share."""
+"""The columns of a run's tables and the summaries of them that the plots and the report page share."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..assignment import ASSIGNMENT_COLUMNS as RUN_ASSIGNMENT_COLUMNS, RUN_SHARE_COLUMNS
 from ..labels import OTHER, THEMES, UNMAPPED
 from ..errors import InputError
-from ..lexicon import LEXICON_FILE, Lexicon
-from ..tomlfile import read_toml
 
 METRICS_COLUMNS = ("model", "k", "seed")
-ASSIGNMENT_COLUMNS = ("doc_id", "unit_id", "year", "region", "heading", "text", "model", "theme", "p", "runner_up")
-SHARE_COLUMNS = ("model", "k", "seed", "doc_id", "year", "region", "theme", "units", "share")
-_TEXT_COLUMNS = {"model": str, "doc_id": str, "unit_id": str, "region": str, "heading": str, "text": str,
-                 "theme": str, "runner_up": str, "label": str}
-
-
-def read_table(run_dir: Path, name: str, required: tuple[str, ...]) -> pd.DataFrame | None:
-    """A CSV of the run folder, or None when it is absent; InputError when it is unreadable or lacks a column."""
-    path = Path(run_dir) / name
-    if not path.is_file():
-        return None
-    try:
-        header = pd.read_csv(path, nrows=0).columns
-        table = pd.read_csv(path, dtype={c: v for c, v in _TEXT_COLUMNS.items() if c in header}, keep_default_na=False,
-                            na_values={c: ["", "nan", "NaN"] for c in header if c not in _TEXT_COLUMNS})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: not a readable CSV table ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
-    missing = [c for c in required if c not in table.columns]
-    if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(required)}")
-    _check_complete(path, table)
-    if "year" in table.columns:
-        table["year"] = pd.to_numeric(table["year"], errors="coerce").astype("Int64")
-    return table
-
-
-# Columns every row of a run table fills: an empty cell there means the file was cut or damaged.
-_FILLED_COLUMNS = ("model", "k", "seed", "doc_id", "unit_id", "theme", "units", "share", "p")
-
-
-def _check_complete(path: Path, table: pd.DataFrame) -> None:
-    """A table cut short (no final line break, or a last row with empty cells) is damaged, not partial."""
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        raise InputError(f"{path}: damaged table (the file ends in the middle of a row); run the config again")
-    for column in _FILLED_COLUMNS:
-        if column in table.columns:
-            empty = table[column].isna() | (table[column].astype(str) == "")
-            if empty.any():
-                row = int(empty.to_numpy().nonzero()[0][0]) + 2  # 1-based, after the header
-                raise InputError(f"{path}:{row}: damaged table (no {column}); run the config again")
+ASSIGNMENT_COLUMNS = tuple(c for c in RUN_ASSIGNMENT_COLUMNS if c != "label")  # runs before labels were kept
+SHARE_COLUMNS = tuple(RUN_SHARE_COLUMNS)
 
 
 def remove_old_output(path: Path) -> None:
@@ -63,27 +22,6 @@ def remove_old_output(path: Path) -> None:
         path.unlink()
     except OSError as err:
         raise InputError(f"{path}: cannot replace this file of an earlier report ({err.strerror or err})") from None
-
-
-def read_config(run_dir: Path) -> dict:
-    """The run's config.toml as run; InputError naming the file when it is missing or damaged."""
-    return read_toml(Path(run_dir) / "config.toml", "run config")
-
-
-def read_json(path: Path) -> dict | None:
-    """A JSON file of the run folder (None when absent); InputError naming it when it is damaged."""
-    if not path.is_file():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: damaged JSON ({str(err).splitlines()[0]}); run the config again") from None
-
-
-def run_lexicon(run_dir: Path) -> Lexicon:
-    """The theme lexicon the run used, as it saved it (the package's own for runs made before runs kept one)."""
-    path = Path(run_dir) / LEXICON_FILE
-    return Lexicon.load(path if path.exists() else None)
 
 
 def theme_order(names) -> list[str]:
@@ -157,12 +95,18 @@ def run_labels(assignments: pd.DataFrame) -> pd.Series | None:
     return assignments["label"].fillna("").astype(str)
 
 
-def confusion(gold: pd.Series, predicted: pd.Series) -> pd.DataFrame:
-    """Counts of units: rows the weak labels that occur, columns the assigned themes (and the labels);
+def label_kind(config: dict) -> str:
+    """What the run's labels are, for axis titles and captions."""
+    labels = (config.get("evaluation") or {}).get("labels", "weak")
+    return "weak label (from the heading)" if labels == "weak" else "hand-coded label"
+
+
+def confusion(gold: pd.Series, predicted: pd.Series, gold_name: str = "label") -> pd.DataFrame:
+    """Counts of units: rows the labels that occur, columns the assigned themes (and the labels);
     unlabelled units are left out."""
     labelled = gold.astype(str) != ""
     gold, predicted = gold[labelled].astype(str), predicted[labelled].astype(str)
     rows, columns = theme_order(gold), theme_order(list(gold) + list(predicted))
     table = pd.crosstab(pd.Categorical(gold, categories=rows), pd.Categorical(predicted, categories=columns), dropna=False)
-    table.index.name, table.columns.name = "weak label", "assigned theme"
+    table.index.name, table.columns.name = gold_name, "assigned theme"
     return table

@@ -3,4 +3,4 @@
 human-validation kit — word and theme intrusion, a coding sample, an offline coding page —
 with the scoring of coders' answers (``kit``, ``coding_page``, ``scoring``).
 
-Everything here reads what the run wrote (``run_data``); nothing is refitted or re-tokenized."""
+Everything here reads what the run wrote (topics.run_folder); nothing is refitted or re-tokenized."""

@@ -13,16 +13,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..assignment import theme_probabilities
 from ..errors import InputError, listed
-from .run_data import Fit, RunData
+from ..run_folder import Fit, RunFolder
 
 RANKINGS = ("top", "typical")
+REPORTED_EXAMPLES = 3  # per topic and theme: what a run writes to examples.csv and its report shows
 EXAMPLE_COLUMNS = ["model", "k", "seed", "kind", "target", "theme", "rank", "probability", "assigned", "doc_id",
                    "unit_id", "year", "region", "heading", "text"]
 
 
-def fit_examples(run: RunData, fit: Fit, *, n: int = 5, theme: str | None = None, topic: int | None = None,
+def fit_examples(run: RunFolder, fit: Fit, *, n: int = 5, theme: str | None = None, topic: int | None = None,
                  ranking: str = "top") -> pd.DataFrame:
     """Representative units of one fit: per topic (kind "topic", target "T<id>") and per theme (kind
     "theme", target the theme), ``n`` each, best first. ``theme`` or ``topic`` (the model's own topic id)
@@ -42,20 +42,20 @@ def fit_examples(run: RunData, fit: Fit, *, n: int = 5, theme: str | None = None
             chosen = _distinct(run, _ranked(fit.doc_topic, t, assigned & usable, fit.known, ranking), n)
             rows += _rows(run, fit, "topic", target, result.topic_themes[t], chosen, fit.doc_topic[:, t])
     if topic is None:
-        names, probs = theme_probabilities(fit.doc_topic, result.topic_themes)
+        themes = fit.themes  # as the run assigned them: the unit's section and heading count
+        names, probs = themes.names, themes.probabilities
         wanted = names if theme is None else [name for name in [_theme_name(run, names, theme)] if name in names]
-        best = probs.argmax(axis=1)
         for name in wanted:
             j = names.index(name)
-            chosen = _distinct(run, _ranked(probs, j, (best == j) & usable, fit.known, ranking), n)
+            chosen = _distinct(run, _ranked(probs, j, (themes.theme == j) & usable, fit.known, ranking), n)
             rows += _rows(run, fit, "theme", name, name, chosen, probs[:, j])
     return pd.DataFrame(rows, columns=EXAMPLE_COLUMNS)
 
 
-def run_examples(run: RunData, model: str | None = None, **options) -> pd.DataFrame:
+def run_examples(run: RunFolder, model: str | None = None, **options) -> pd.DataFrame:
     """Representative units of every model's primary fit (or of ``model``'s), one table. A ``theme``
     that some models map no topic to, or a ``topic`` id some models lack, gives rows for the others only."""
-    fits = run.fits(model)
+    fits = run.fits(model, primary_only=True)
     topic = options.get("topic")
     if topic is not None and model is None:  # topic ids are each model's own: the models that have it
         fits = [fit for fit in fits if topic in fit.result.topic_ids] or fits[:1]
@@ -66,7 +66,7 @@ def run_examples(run: RunData, model: str | None = None, **options) -> pd.DataFr
     return table
 
 
-def _distinct(run: RunData, ranked: list[int], n: int) -> list[int]:
+def _distinct(run: RunFolder, ranked: list[int], n: int) -> list[int]:
     """The first n units of distinct text (a corpus holding two editions of a report has every paragraph twice)."""
     seen: set[str] = set()
     chosen = []
@@ -94,15 +94,15 @@ def _ranked(scores: np.ndarray, column: int, members: np.ndarray, known: np.ndar
     return pool[order]
 
 
-def _rows(run: RunData, fit: Fit, kind: str, target: str, theme: str, chosen: list[int],
+def _rows(run: RunFolder, fit: Fit, kind: str, target: str, theme: str, chosen: list[int],
           probability: np.ndarray) -> list[dict]:
-    names, probs = theme_probabilities(fit.doc_topic[chosen], fit.result.topic_themes) if chosen else ([], None)
+    assigned = fit.themes.theme_names()
     rows = []
     for rank, i in enumerate(chosen, start=1):
         unit = run.units[i]
         rows.append({"model": fit.model, "k": fit.k, "seed": fit.seed, "kind": kind, "target": target,
                      "theme": theme, "rank": rank, "probability": float(probability[i]),
-                     "assigned": names[int(probs[rank - 1].argmax())], "doc_id": unit.doc_id,
+                     "assigned": assigned[i], "doc_id": unit.doc_id,
                      "unit_id": unit.unit_id, "year": unit.year, "region": unit.region,
                      "heading": unit.heading, "text": unit.text})
     return rows
@@ -115,7 +115,7 @@ def _topic_position(fit: Fit, topic: int) -> int:
     return fit.result.topic_ids.index(topic)
 
 
-def _theme_name(run: RunData, names: list[str], theme: str) -> str:
+def _theme_name(run: RunFolder, names: list[str], theme: str) -> str:
     """``theme`` when the run knows it (the fit may still map no topic to it)."""
     known = run.lexicon.labels_with_other
     if theme not in known and theme not in names:

@@ -39,8 +39,8 @@ import pandas as pd
 
 from ..labels import UNMAPPED
 from ..lexicon import Lexicon
-from ..mapping import topic_lifts
-from .run_data import Fit, RunData
+from ..mapping import MappingSettings, topic_lifts
+from ..run_folder import Fit, RunFolder
 
 UNLISTED = "unlisted"
 OTHER_WORDS = "[other]"
@@ -66,10 +66,13 @@ def word_owners(lexicon: Lexicon) -> dict[str, list[str]]:
     return owners
 
 
-def topic_evidence(fit: Fit, lexicon: Lexicon, min_lift: float, settings: FlagSettings = FlagSettings()) -> pd.DataFrame:
+def topic_evidence(fit: Fit, lexicon: Lexicon, min_lift: float, flags: pd.DataFrame | None = None,
+                   settings: FlagSettings = FlagSettings()) -> pd.DataFrame:
     """One row per topic: model, k, seed, topic, theme, seeded, lift_<theme> … lift_other, best_theme,
-    best_lift, runner_up, runner_up_lift, margin, own_share, unlisted_share, top_words, flags."""
-    flags = fit_flags(fit, lexicon, min_lift, settings)
+    best_lift, runner_up, runner_up_lift, margin, own_share, unlisted_share, top_words, flags (the
+    fit's flags: its rows of ``flags`` when given, else fit_flags)."""
+    if flags is None:
+        flags = fit_flags(fit, lexicon, min_lift, settings)
     rows = []
     for t, facts in enumerate(_topic_facts(fit, lexicon, settings, min_lift)):
         topic = f"T{fit.result.topic_ids[t]}"
@@ -122,12 +125,20 @@ def fit_flags(fit: Fit, lexicon: Lexicon, min_lift: float, settings: FlagSetting
     return pd.DataFrame(rows, columns=columns)
 
 
-def run_flags(run: RunData, model: str | None = None, *, primary_only: bool = False,
-              settings: FlagSettings = FlagSettings()) -> pd.DataFrame:
-    """The flags of every fit of the run (every k and seed unless ``primary_only``)."""
-    tables = [fit_flags(fit, run.lexicon, run.min_lift, settings)
-              for fit in run.fits(model, primary_only=primary_only)]
-    return pd.concat([t for t in tables if not t.empty] or [pd.DataFrame(columns=FLAG_COLUMNS)], ignore_index=True)
+def empty_flags() -> pd.DataFrame:
+    """A flag table without rows (flags.csv of a run whose topics raise none)."""
+    return pd.DataFrame(columns=[*FLAG_COLUMNS, "primary"])
+
+
+def evidence_table(run: RunFolder, flags: pd.DataFrame, settings: FlagSettings = FlagSettings()) -> pd.DataFrame:
+    """The mapping evidence of every topic of each model's primary fit (see topic_evidence), its flags
+    taken from ``flags`` (flag_table)."""
+    min_lift = MappingSettings.from_config(run.config).min_lift
+    tables = []
+    for fit in run.fits(primary_only=True):
+        mine = flags[(flags["model"] == fit.model) & (flags["k"] == fit.k) & (flags["seed"] == fit.seed)]
+        tables.append(topic_evidence(fit, run.lexicon, min_lift, mine, settings))
+    return pd.concat(tables, ignore_index=True)
 
 
 def _topic_facts(fit: Fit, lexicon: Lexicon, settings: FlagSettings, min_lift: float) -> list[dict]:

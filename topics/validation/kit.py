@@ -31,11 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..assignment import theme_probabilities, unit_themes
 from ..errors import InputError
+from ..run_folder import Fit, RunFolder
 from .coding_page import coding_page_html
 from .guide import guide_html, guide_markdown
-from .run_data import Fit, RunData
 
 MIN_HAN = 40  # characters: shorter lines are not coded (the codebook's rule)
 MIN_THEME_P = 0.05  # a theme the model found in a unit, for theme intrusion
@@ -69,7 +68,7 @@ class KitSettings:
             raise InputError(f"--stratify must be doc or year, got {self.stratify!r}")
 
 
-def write_kit(run: RunData, kit_dir: str | Path, model: str | None = None,
+def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
               settings: KitSettings = KitSettings()) -> Path:
     """Write the kit for every model's primary fit (or ``model``'s) into ``kit_dir`` (new or empty)."""
     kit_dir = Path(kit_dir)
@@ -79,7 +78,7 @@ def write_kit(run: RunData, kit_dir: str | Path, model: str | None = None,
     blocking = next((parent for parent in kit_dir.parents if parent.exists() and not parent.is_dir()), None)
     if blocking is not None:
         raise InputError(f"{kit_dir}: {blocking} is a file, not a folder")
-    fits = run.fits(model)
+    fits = run.fits(model, primary_only=True)
     rng = np.random.default_rng(settings.seed)
     tasks = {kind: [] for kind in KINDS}
     for fit in fits:
@@ -92,14 +91,14 @@ def write_kit(run: RunData, kit_dir: str | Path, model: str | None = None,
         for n, i in enumerate(rng.permutation(len(block)), start=1):
             ordered.append({**block[i], "task": f"{kind[0]}{n:03d}"})
     if not ordered:
-        raise InputError(f"{run.folder}: no task could be made (too few topics, words or units)")
+        raise InputError(f"{run.path}: no task could be made (too few topics, words or units)")
 
     labels = run.lexicon.labels_with_other
     shown = [{"id": t["task"], "kind": t["kind"], "heading": t["heading"], "text": t["text"], "options": t["options"]}
              for t in ordered]
     kit_id = hashlib.sha256(json.dumps(shown, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()[:12]
     meta = {"id": kit_id, "title": f"Validation kit {kit_id}", "coders": [f"coder{i}" for i in range(1, settings.coders + 1)],
-            "run": str(run.folder), "models": [f.model for f in fits], "fits": [f.folder.name for f in fits],
+            "run": str(run.path), "models": [f.model for f in fits], "fits": [f.folder.name for f in fits],
             "labels": labels, "reference_model": fits[0].model, "settings": asdict(settings),
             "tasks": {kind: len(tasks[kind]) for kind in KINDS}}
 
@@ -117,7 +116,7 @@ def write_kit(run: RunData, kit_dir: str | Path, model: str | None = None,
 # ---------------------------------------------------------------- word intrusion
 
 
-def word_tasks(run: RunData, fit: Fit, settings: KitSettings, rng: np.random.Generator) -> list[dict]:
+def word_tasks(run: RunFolder, fit: Fit, settings: KitSettings, rng: np.random.Generator) -> list[dict]:
     """One word-intrusion task per topic that has enough words and an intruder."""
     result = fit.result
     excluded = set(run.lexicon.words()) if settings.exclude_seed_words else set()
@@ -151,13 +150,13 @@ def word_tasks(run: RunData, fit: Fit, settings: KitSettings, rng: np.random.Gen
 # ---------------------------------------------------------------- theme intrusion
 
 
-def theme_tasks(run: RunData, fit: Fit, settings: KitSettings, rng: np.random.Generator) -> list[dict]:
+def theme_tasks(run: RunFolder, fit: Fit, settings: KitSettings, rng: np.random.Generator) -> list[dict]:
     """``n_units`` theme-intrusion tasks, the units taken in turn from each assigned theme."""
-    names, probs = theme_probabilities(fit.doc_topic, fit.result.topic_themes)
+    names, probs = fit.themes.names, fit.themes.probabilities  # as the run assigned them
     themes = [j for j, name in enumerate(names) if name in run.lexicon.names]  # never other
     if len(themes) < settings.n_themes + 1 or settings.n_units == 0:
         return []
-    assigned, _, _ = unit_themes(fit.doc_topic, fit.result.topic_themes, fit.known)
+    assigned = fit.themes.theme_names()
     eligible = _eligible(run, fit)
     ranked = {i: sorted(themes, key=lambda j: (-probs[i, j], j)) for i in eligible}
     # units where the model found n_themes themes and left at least one theme improbable
@@ -182,9 +181,9 @@ def theme_tasks(run: RunData, fit: Fit, settings: KitSettings, rng: np.random.Ge
 # ---------------------------------------------------------------- coding sample
 
 
-def coding_tasks(run: RunData, fit: Fit, settings: KitSettings, rng: np.random.Generator) -> list[dict]:
+def coding_tasks(run: RunFolder, fit: Fit, settings: KitSettings, rng: np.random.Generator) -> list[dict]:
     """The stratified coding sample: equal numbers per theme of ``fit``, spread over documents or years."""
-    assigned, _, _ = unit_themes(fit.doc_topic, fit.result.topic_themes, fit.known)
+    assigned = fit.themes.theme_names()  # the strata are the themes the run assigned
     eligible = _eligible(run, fit)
     labels = run.lexicon.labels_with_other
     by_theme = [[i for i in eligible if assigned[i] == label] for label in labels]
@@ -196,7 +195,7 @@ def coding_tasks(run: RunData, fit: Fit, settings: KitSettings, rng: np.random.G
              "text": run.units[i].text, "answer": "", "options": options, "p": {}} for i in sorted(chosen)]
 
 
-def _spread(run: RunData, group: list[int], stratify: str, rng: np.random.Generator) -> list[int]:
+def _spread(run: RunFolder, group: list[int], stratify: str, rng: np.random.Generator) -> list[int]:
     """The units of one theme in an order that takes the documents (or years) in turn, each shuffled."""
     strata: dict = {}
     for i in group:
@@ -217,7 +216,7 @@ def _take_in_turn(queues: list[list[int]], n: int) -> list[int]:
     return taken
 
 
-def _eligible(run: RunData, fit: Fit) -> list[int]:
+def _eligible(run: RunFolder, fit: Fit) -> list[int]:
     """Units a coder can judge: the model has evidence for them, they are long enough to code, and their
     text has not come before (a corpus holding two editions of a report has every paragraph twice)."""
     seen: set[str] = set()
@@ -230,7 +229,7 @@ def _eligible(run: RunData, fit: Fit) -> list[int]:
     return eligible
 
 
-def _theme_label(run: RunData, theme: str) -> str:
+def _theme_label(run: RunFolder, theme: str) -> str:
     label = run.lexicon.label(theme)
     return f"{theme} {label}" if label else theme
 

@@ -1,35 +1,32 @@
-"""A finished run folder read into the tidy tables inference works on.
+"""A finished run read into the tidy tables inference works on.
 
 - ``unit_table``: one row per unit with its document's metadata (doc_id, year, region and every
   metadata column the corpus gave it), each column typed as a number or a category;
-- ``read_run_data``: that table plus, for every fit (model × k × seed), every unit's probability of
-  every theme and its assigned theme;
-- ``unit_probabilities``: the same probabilities as one wide table (CSV, and Parquet when pyarrow is
-  installed) for users who want to do their own analysis.
+- ``study_data``: that table with the run's fits, whose units' theme probabilities and themes it gives in
+  the table's order and with one column per theme of the run;
+- ``unit_probability_parts`` / ``write_unit_probabilities``: every unit's theme probabilities for every
+  fit as one wide table (CSV, and Parquet when pyarrow is installed) for users who want to do their own
+  analysis.
 
-Only what the run wrote is read (units.jsonl, config.toml, lexicon.toml, fits/*/result.json and
-units.npz); nothing is recomputed."""
+Only what the run wrote is read (through topics.run_folder.RunFolder); a unit's theme and probabilities
+are the ones the run's tables stage wrote, never computed again."""
 
 from __future__ import annotations
 
 import importlib.util
-import json
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..labels import OTHER
-from ..assignment import in_context, theme_probabilities, unit_themes
 from ..errors import InputError, listed
-from ..lexicon import Lexicon
 from ..outputs import open_output, writable_output
-from ..run_folder import UNIT_SHARES_FILE, UNITS_FILE, finished_fits, read_run_units
-from ..tomlfile import read_toml
+from ..run_folder import Fit, RunFolder
+from ..run_folder.files import UNIT_PROBABILITIES, UNITS
 
-PROBABILITIES_FILE = "unit_probabilities.csv"
 COLUMN_TYPES = ("number", "category")
 # Columns every unit has; a metadata column with one of these names (or of a column the inference tables
 # add) is kept as meta_<name>.
@@ -39,25 +36,14 @@ RESERVED = ("row", *BASE_COLUMNS, "units", "model", "k", "seeds", "theme", "shar
 
 
 @dataclass
-class Fit:
-    """One fit's view of the units (rows in the order of RunData.units)."""
-
-    model: str
-    k: int
-    seed: int
-    probabilities: np.ndarray  # N × len(themes): each unit's probability of each theme
-    assigned: np.ndarray  # N: index into themes of each unit's assigned theme
-    known: np.ndarray  # N: tokens of the unit the model knows (0: no evidence, assigned 'other')
-
-
-@dataclass
-class RunData:
-    """Units with their metadata, and every fit's theme probabilities for them."""
+class StudyData:
+    """The run's units with their metadata in study order, and its fits' theme probabilities for them."""
 
     units: pd.DataFrame  # unit_table(): documents ordered by year, region; units in document order
-    themes: list[str]  # the lexicon's themes, then 'other'
+    themes: list[str]  # the run's themes: the lexicon's, then any other a topic was mapped to, then 'other'
     fits: list[Fit]
     column_types: dict[str, str]  # every metadata column (year, region and the corpus's own): number | category
+    _views: dict = field(default_factory=dict, repr=False)
 
     def fit_groups(self, model: str | None = None, k: int | None = None) -> dict[tuple[str, int], list[Fit]]:
         """The fits by (model, k), in run order; the seeds of one group are pooled by inference.
@@ -79,26 +65,57 @@ class RunData:
         docs["units"] = self.units.groupby("doc_id", sort=False).size().to_numpy()
         return docs
 
+    def probabilities(self, fit: Fit) -> np.ndarray:
+        """Each unit's probability of each of ``themes`` (rows in the table's order) as the run assigned
+        it; a unit without evidence has a row of zeros."""
+        return self._view(fit)[0]
 
-def read_run_data(run_dir: str | Path, column_types: dict[str, str] | None = None) -> RunData:
-    """The run folder's units (see unit_table) and every mapped fit's theme probabilities for them."""
-    run_dir = Path(run_dir)
-    run_units = read_run_units(run_dir).units  # corpus order, read once for the table and the fits
-    units = unit_table(run_dir, column_types, run_units)
-    order = units.pop("row").to_numpy()  # corpus order → the table's order
-    mapped = mapped_fits(run_dir)
-    themes = run_themes(run_dir, mapped)
-    fits = []
-    for model, k, seed, folder, result in mapped:
-        probabilities, assigned, known = _fit_probabilities(folder, result, themes, run_units)
-        fits.append(Fit(model, k, seed, probabilities[order], assigned[order], known[order]))
-    return RunData(units, themes, fits, dict(units.attrs["column_types"]))
+    def assigned(self, fit: Fit) -> np.ndarray:
+        """Each unit's assigned theme, as an index into ``themes``."""
+        return self._view(fit)[1]
+
+    def known(self, fit: Fit) -> np.ndarray:
+        """Tokens of each unit the model knows (0: no evidence; the unit counts as 'other')."""
+        return self._view(fit)[2]
+
+    def unit_values(self, fit: Fit, weight: str) -> tuple[np.ndarray, np.ndarray]:
+        """Each unit's weight w (N) and its weighted theme values w·v (N × themes): the numerator and
+        denominator of a share are sums of these. ``units``: one for the assigned theme; ``length``: its
+        characters for the assigned theme; ``soft``: its theme probabilities, a unit without evidence
+        counting as 'other' as it does under the other weights."""
+        n = len(self.units)
+        if weight == "soft":
+            values = self.probabilities(fit).copy()
+            values[self.known(fit) == 0, self.themes.index(OTHER)] = 1.0
+        else:
+            values = np.zeros((n, len(self.themes)))
+            values[np.arange(n), self.assigned(fit)] = 1.0
+        w = self.units["length"].to_numpy(dtype=float) if weight == "length" else np.ones(n)
+        return w, values * w[:, None]
+
+    def _view(self, fit: Fit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        key = (fit.model, fit.k, fit.seed)
+        if key not in self._views:
+            order = self.units["row"].to_numpy()  # corpus row of each row of the table
+            themes = fit.themes
+            columns = [self.themes.index(name) for name in themes.names]
+            self._views[key] = (themes.in_columns(self.themes)[order], np.asarray(columns)[themes.theme][order],
+                                themes.known[order])
+        return self._views[key]
+
+
+def study_data(run: RunFolder | str | Path, column_types: dict[str, str] | None = None) -> StudyData:
+    """The run's units (see unit_table) and every fit, for shares and effects."""
+    run = RunFolder.of(run)
+    units = unit_table(run, column_types)
+    fits = run.fits()
+    return StudyData(units, run_themes(run, fits), fits, dict(units.attrs["column_types"]))
 
 
 # ---------------------------------------------------------------- units and their metadata
 
 
-def unit_table(run_dir: str | Path, column_types: dict[str, str] | None = None, units: list | None = None) -> pd.DataFrame:
+def unit_table(run: RunFolder | str | Path, column_types: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per unit: doc_id, unit_id, position, year, region, length (characters of its text),
     weak_label (the theme its heading names, "" for none) and
     every metadata column of its document (MANIFEST.tsv columns, jsonl/csv fields).
@@ -109,12 +126,10 @@ def unit_table(run_dir: str | Path, column_types: dict[str, str] | None = None, 
     ``attrs["column_types"]`` holds the type of year, region and every metadata column; ``row`` is
     the unit's row in the run's corpus order. Two documents with the same year and region (two
     editions of one report, or two sources) are named in a warning (see duplicate_editions)."""
-    path = Path(run_dir) / UNITS_FILE
-    records = read_run_units(run_dir).units if units is None else units  # ``units``: already read, corpus order
-    if not records:
-        raise InputError(f"{path}: holds no units")
+    run = RunFolder.of(run)
+    path = run.file(UNITS)
     rows = []
-    for row, unit in enumerate(records):
+    for row, unit in enumerate(run.units):
         columns = unit.meta.get("columns") or {}
         rows.append({"row": row, "doc_id": unit.doc_id, "source": unit.meta.get("source_doc_id", unit.doc_id),
                      "unit_id": unit.unit_id, "position": unit.position,
@@ -188,111 +203,48 @@ def _typed(values: pd.Series, kind: str, column: str, path: Path) -> pd.Series:
 # ---------------------------------------------------------------- fits
 
 
-def run_themes(run_dir: Path, fits: list) -> list[str]:
-    """The columns of every probability table: the run lexicon's themes, then any other theme a topic
-    was mapped to (such as 'unmapped'), then 'other'."""
-    names = Lexicon.load(Path(run_dir) / "lexicon.toml").names
-    extra = [t for *_, result in fits for t in result.topic_themes if t not in names and t != OTHER]
+def run_themes(run: RunFolder, fits: list[Fit]) -> list[str]:
+    """The columns of every probability table: the run lexicon's themes, then any other theme a fit can
+    assign (such as 'unmapped'), then 'other'."""
+    names = run.lexicon.names
+    extra = [t for fit in fits for t in fit.themes.names if t not in names and t != OTHER]
     return [*names, *dict.fromkeys(extra), OTHER]
-
-
-@dataclass
-class FitMapping:
-    """What the probability tables need of a fit's result: its topics' themes and the mapping settings
-    (read from result.json alone, so that listing a large run's fits holds none of their arrays)."""
-
-    topic_themes: list[str]
-    mapping: dict | None
-
-
-def mapped_fits(run_dir: Path) -> list[tuple[str, int, int, Path, FitMapping]]:
-    """(model, k, seed, folder, mapping) of every finished fit, its topics mapped to themes."""
-    found = []
-    for model, k, seed, folder in fit_folders(run_dir):
-        try:
-            meta = json.loads((folder / "result.json").read_text(encoding="utf-8"))
-            themes, mapping = meta["topic_themes"], meta.get("mapping")
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise InputError(f"{folder / 'result.json'}: saved result is missing or damaged ({err})") from None
-        if themes is None:
-            raise InputError(f"{folder}: topics not mapped to themes yet; run `topics remap` on the run folder")
-        found.append((model, k, seed, folder, FitMapping(list(themes), mapping)))
-    return found
-
-
-def fit_folders(run_dir: Path) -> list[tuple[str, int, int, Path]]:
-    """(model, k, seed, folder) of every finished fit of the run's models, in config order, then k, seed."""
-    config = read_toml(Path(run_dir) / "config.toml", "run config")
-    found = finished_fits(run_dir, list(config.get("models", {})))
-    if not found:
-        raise InputError(f"{Path(run_dir) / 'fits'}: no finished fits; run the config with `topics run` first")
-    return found
-
-
-def _fit_probabilities(folder: Path, result: FitMapping, themes: list[str],
-                       units: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every unit's probability of every theme (columns in ``themes`` order), its assigned theme's
-    index and its known tokens, as the run assigned them (its section and heading counted with the
-    settings saved in the fit). A unit without evidence (known 0) is 'other' with probability 1."""
-    n_units = len(units)
-    try:
-        with np.load(folder / UNIT_SHARES_FILE) as arrays:
-            doc_topic, known = arrays["doc_topic"], arrays["known"]
-    except (OSError, KeyError, ValueError) as err:
-        raise InputError(f"{folder / UNIT_SHARES_FILE}: missing or damaged ({err})") from None
-    if len(doc_topic) != n_units:
-        raise InputError(f"{folder / UNIT_SHARES_FILE}: {len(doc_topic)} units, units.jsonl has {n_units}")
-    names, probs = theme_probabilities(doc_topic, result.topic_themes)
-    if result.mapping:
-        probs = in_context(probs, names, units, result.mapping.get("section_weight", 0.0),
-                           result.mapping.get("heading_bonus", 0.0))
-    full = np.zeros((n_units, len(themes)))
-    for j, name in enumerate(names):
-        full[:, themes.index(name)] = probs[:, j]
-    no_evidence = np.asarray(known) == 0
-    full[no_evidence] = 0.0
-    full[no_evidence, themes.index(OTHER)] = 1.0
-    assigned_names, _, _ = unit_themes(doc_topic, result.topic_themes, known, units, result.mapping)
-    assigned = np.array([themes.index(name) for name in assigned_names], dtype=int)
-    return full, assigned, np.asarray(known, dtype=int)
 
 
 # ---------------------------------------------------------------- the wide table
 
 
-def unit_probabilities(run_dir: str | Path) -> pd.DataFrame:
+def unit_probabilities(run: RunFolder | str | Path) -> pd.DataFrame:
     """Every unit's probability of every theme for every fit: one row per fit and unit with columns
     model, k, seed, doc_id, unit_id, year, region, known, theme (the assigned theme) and p_<theme> for
-    every theme of the lexicon (then any other theme a topic was mapped to, such as unmapped) and other.
-    Units in corpus order within a fit."""
-    return pd.concat(list(unit_probability_parts(run_dir)), ignore_index=True)
+    every theme of the lexicon (then any other theme a fit can assign, such as unmapped) and other.
+    Units in corpus order within a fit; a unit without evidence (known 0) has every p_ 0 and theme other."""
+    return pd.concat(list(unit_probability_parts(RunFolder.of(run))), ignore_index=True)
 
 
-def unit_probability_parts(run_dir: str | Path):
+def unit_probability_parts(run: RunFolder):
     """unit_probabilities() one fit at a time (each part a frame with the same columns), so that a large
     run's table is written without being held whole."""
-    run_dir = Path(run_dir)
-    run_units = read_run_units(run_dir).units  # corpus order, read once for the table and the fits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # editions are reported by the commands that use the metadata
-        units = unit_table(run_dir, units=run_units).sort_values("row").reset_index(drop=True)
-    fits = mapped_fits(run_dir)
-    themes = run_themes(run_dir, fits)
-    for model, k, seed, folder, result in fits:
-        probabilities, assigned, known = _fit_probabilities(folder, result, themes, run_units)
-        part = pd.DataFrame({"model": model, "k": k, "seed": seed, "doc_id": units["doc_id"],
-                             "unit_id": units["unit_id"], "year": units["year"].astype("Int64"),
-                             "region": units["region"], "known": known,
-                             "theme": [themes[i] for i in assigned]})
+    units = run.units
+    fits = run.fits()
+    themes = run_themes(run, fits)
+    columns = {"doc_id": [u.doc_id for u in units], "unit_id": [u.unit_id for u in units],
+               "year": pd.array([u.year for u in units], dtype="Int64"), "region": [u.region for u in units]}
+    for fit in fits:
+        assigned = fit.themes
+        part = pd.DataFrame({"model": fit.model, "k": fit.k, "seed": fit.seed, **columns, "known": assigned.known,
+                             "theme": assigned.theme_names()})
+        probabilities = assigned.in_columns(themes)
         for j, theme in enumerate(themes):
             part[f"p_{theme}"] = probabilities[:, j].round(6)
         yield part
 
 
-def write_unit_probabilities(run_dir: str | Path, path: str | Path | None = None) -> list[Path]:
+def write_unit_probabilities(run: RunFolder | str | Path, path: str | Path | None = None) -> list[Path]:
     """Write unit_probabilities() as CSV (default RUN_DIR/unit_probabilities.csv) and, when pyarrow is
     installed, as Parquet beside it, one fit at a time; return the paths written."""
-    path = writable_output(path or Path(run_dir) / PROBABILITIES_FILE)
+    run = RunFolder.of(run, finished=False)  # the runner writes it before DONE
+    path = writable_output(path or run.file(UNIT_PROBABILITIES))
     parquet = partial = writer = None
     if importlib.util.find_spec("pyarrow") is not None:  # Parquet is optional
         import pyarrow as pa
@@ -302,7 +254,7 @@ def write_unit_probabilities(run_dir: str | Path, path: str | Path | None = None
         partial = parquet.with_name(f".{parquet.name}.partial")  # written whole or not at all
     try:
         with open_output(path, newline="") as out:
-            for number, part in enumerate(unit_probability_parts(run_dir)):
+            for number, part in enumerate(unit_probability_parts(run)):
                 part.to_csv(out, index=False, header=number == 0)
                 if parquet:
                     batch = pa.Table.from_pandas(part, preserve_index=False)

@@ -1,0 +1,164 @@
+"""The run folder as the one source of a unit's theme: every reader of a run gives each unit the theme and
+the probabilities the run's tables stage wrote, and the folder's file names are spelled in one module."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import topics
+from conftest import PROJECT, SAMPLE
+from test_runner import small_models, write_config
+from topics.run_folder import RunFolder, files
+from topics.running import run_experiment
+from topics.validation.examples import run_examples
+from topics.validation.kit import KitSettings, read_key, write_kit
+
+MODELS = small_models("dictionary", "lda", "seeded-lda", lda="k = 5\npasses = 3\niterations = 20")
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sample")
+    return run_experiment(write_config(folder, SAMPLE, models=MODELS, seeds=(1, 2), report=True), folder / "run")
+
+
+@pytest.fixture(scope="module")
+def city_run(tmp_path_factory, shared_corpora):
+    """The 122 city reports, as compare_models_cities.toml reads them, with one seed."""
+    folder = tmp_path_factory.mktemp("cities")
+    config = write_config(folder, shared_corpora / "city_gwr_2024", models=MODELS, seeds=(1,), report=True)
+    config.write_text(config.read_text(encoding="utf-8").replace("no_below = 1\nno_above = 0.6",
+                                                                  "no_below = 5\nno_above = 0.3"), encoding="utf-8")
+    return run_experiment(config, folder / "run")
+
+
+def assert_every_reader_agrees(run_dir, kit_dir):
+    run = RunFolder.open(run_dir)
+    assigned = pd.read_csv(run_dir / files.ASSIGNMENTS, keep_default_na=False)
+    probabilities = pd.read_csv(run_dir / files.UNIT_PROBABILITIES, keep_default_na=False)
+    for fit in run.fits(primary_only=True):
+        mine = assigned[assigned["model"] == fit.model].set_index("unit_id")
+        # unit_probabilities.csv: the same theme, and p is the assigned theme's p_<theme>
+        rows = probabilities[(probabilities["model"] == fit.model) & (probabilities["k"] == fit.k)
+                             & (probabilities["seed"] == fit.seed)].set_index("unit_id")
+        assert rows.index.tolist() == mine.index.tolist()
+        assert rows["theme"].tolist() == mine["theme"].tolist()
+        p_of_theme = [rows.at[unit, f"p_{theme}"] for unit, theme in zip(rows.index, rows["theme"])]
+        assert np.allclose(p_of_theme, mine["p"], atol=1e-6)
+        # the run's own arrays, as every reader gets them
+        assert fit.themes.theme_names() == mine["theme"].tolist()
+        assert np.allclose(fit.themes.p, mine["p"])
+        # representative units: each one's assigned theme is the run's
+        examples = run_examples(run, fit.model, n=3)
+        assert (examples["assigned"] == mine.loc[examples["unit_id"], "theme"].to_numpy()).all()
+    # the kit's coding sample is stratified by the themes the run assigned, and theme intrusion names them
+    key = read_key(write_kit(run, kit_dir, settings=KitSettings(n_coding=30, n_units=6)))
+    for task in key["tasks"]:
+        if task["kind"] in ("code", "theme"):
+            row = assigned[(assigned["model"] == task["model"]) & (assigned["unit_id"] == task["unit_id"])]
+            assert row["theme"].tolist() == [task["theme"]], task["task"]
+    # the report shows assignments.csv's counts
+    report = (run_dir / files.REPORT).read_text(encoding="utf-8")
+    for model, rows in assigned.groupby("model", sort=False):
+        assert f"<h3>{model}: {len(rows)} units</h3>" in report
+    # the examples the report shows are the ones the run wrote
+    written = pd.read_csv(run_dir / files.EXAMPLES, keep_default_na=False)
+    assert written["unit_id"].tolist() == run_examples(run, n=3)["unit_id"].tolist()
+
+
+def test_every_reader_gives_a_unit_the_run_s_theme_on_the_sample(sample_run, tmp_path):
+    assert_every_reader_agrees(sample_run, tmp_path / "kit")
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_every_reader_gives_a_unit_the_run_s_theme_on_the_city_reports(city_run, tmp_path):
+    assert_every_reader_agrees(city_run, tmp_path / "kit")
+
+
+def test_the_api_table_gives_p_as_the_assigned_theme_s_probability():
+    units = topics.read_corpus(SAMPLE)
+    table = topics.fit(units, "seeded-lda", seed=1).assignments()
+    p_of_theme = [row[f"p_{row['theme']}"] for _, row in table.iterrows()]
+    assert np.allclose(table["p"], p_of_theme)
+    assert "section" in units.columns  # a unit's section counts for its theme, as in a run
+
+
+def test_one_reading_of_each_file_per_command(sample_run, monkeypatch):
+    """Readers share one RunFolder: the units are read once, each fit's result once, however many
+    sections or tables ask for them."""
+    import topics.run_folder.fits as fits_module
+    import topics.run_folder.folder as folder_module
+
+    reads = {"units": 0, "results": 0}
+    real_units, real_load = folder_module.read_units, fits_module.TopicResult.load
+
+    def count_units(path):
+        reads["units"] += 1
+        return real_units(path)
+
+    def count_results(folder):
+        reads["results"] += 1
+        return real_load(folder)
+
+    monkeypatch.setattr(folder_module, "read_units", count_units)
+    monkeypatch.setattr(fits_module.TopicResult, "load", staticmethod(count_results))
+    run = RunFolder.open(sample_run)
+    for _ in range(2):
+        run_examples(run)
+        for fit in run.fits():
+            fit.result  # noqa: B018
+    assert reads == {"units": 1, "results": len(run.fits())}
+
+
+def _string_literals(path) -> list[tuple[int, str]]:
+    """Every string constant of a module but its docstrings."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
+
+
+def test_each_run_folder_file_is_named_in_one_module():
+    names = {value for key, value in vars(files).items() if key.isupper() and isinstance(value, str)
+             and (re.search(r"\.\w+$", value) or value == files.DONE) and value != files.LEXICON}
+    home = PROJECT / "topics" / "run_folder" / "files.py"
+    spelled = [f"{path.relative_to(PROJECT)}:{line} {value!r}" for path in sorted((PROJECT / "topics").rglob("*.py"))
+               if path != home for line, value in _string_literals(path) if value in names]
+    assert spelled == []
+
+
+def test_the_fit_manifest_lists_every_fit_with_its_primary_and_capabilities(sample_run):
+    manifest = json.loads((sample_run / files.FIT_MANIFEST).read_text(encoding="utf-8"))
+    fits = [(entry["model"], entry["k"], entry["seed"], entry["primary"]) for entry in manifest["fits"]]
+    assert fits == [("dictionary", 6, 1, True), ("lda", 5, 1, True), ("lda", 5, 2, False),
+                    ("seeded-lda", 7, 1, True), ("seeded-lda", 7, 2, False)]
+    capabilities = {entry["model"]: (entry["has_k"], entry["deterministic"], entry["seeded"]) for entry in manifest["fits"]}
+    assert capabilities == {"dictionary": (False, True, True), "lda": (True, False, False),
+                            "seeded-lda": (True, False, True)}
+    assert manifest["units"] == len((sample_run / files.UNITS).read_text(encoding="utf-8").splitlines())
+
+
+def test_the_report_names_a_classifier_and_hand_coded_labels_as_what_they_are(tmp_path):
+    from test_evaluate import HAND_LABELS, HEADER, gold_lines
+
+    gold = tmp_path / "gold.tsv"
+    gold.write_text(HEADER + "".join(gold_lines(SAMPLE, HAND_LABELS)), encoding="utf-8")
+    config = write_config(tmp_path, SAMPLE, models=small_models("dictionary", "supervised"), seeds=(1,), report=True)
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "[evaluation]\n", f"[evaluation]\nlabels = {json.dumps(str(gold))}\n"), encoding="utf-8")
+    report = (run_experiment(config, tmp_path / "run") / files.REPORT).read_text(encoding="utf-8")
+    index = report[report.index('id="ldavis"'):report.index('id="comparison"')]
+    supervised = next(line for line in index.split("<li>") if ">supervised</a>" in line)
+    dictionary = next(line for line in index.split("<li>") if ">dictionary</a>" in line)
+    assert "a classifier trained on hand-coded units" in supervised and "lexicon baseline" not in supervised
+    assert "lexicon baseline" in dictionary
+    assert "weak label" not in report and "hand-coded label" in report

@@ -1,0 +1,76 @@
+"""The stages after the tables: validity flags, representative units, the model comparison, and inference
+(every unit's theme probabilities, shares with intervals by year and region, covariate effects).
+
+Each writes tables the report shows as they are: the report computes no figure of its own."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import pandas as pd
+from tqdm import tqdm
+
+from ..comparison import comparison_markdown
+from ..inference import effects, shares, study_data, write_unit_probabilities
+from ..run_folder import RunFolder
+from ..run_folder.files import (COMPARISON, EFFECTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS, NOTES,
+                                TOPIC_EVIDENCE, shares_by)
+from ..validation.examples import REPORTED_EXAMPLES, run_examples
+from ..validation.flags import evidence_table
+from .stopwatch import Stopwatch
+
+SHARE_GROUPS = ("year", "region")  # the report shows shares with intervals by each of these that varies
+
+
+def write_validation_tables(run: RunFolder) -> None:
+    """topic_evidence.csv and examples.csv (each model's primary fit), then comparison.md, which lists the
+    primary fits' flags (flags.csv, written with the tables)."""
+    flags = run.table(FLAGS)
+    run.write_csv(TOPIC_EVIDENCE, evidence_table(run, flags))
+    run.write_csv(EXAMPLES, run_examples(run, n=REPORTED_EXAMPLES))
+    run.write_text(COMPARISON, comparison_markdown(run, run.table(METRICS), flags[flags["primary"].astype(bool)]))
+
+
+def write_inference_tables(run: RunFolder, config: dict, *, clock: Stopwatch | None = None) -> None:
+    """unit_probabilities.csv (when [inference] unit_probabilities), shares with intervals by year and by
+    region (when the run has two or more of them) and the effects of [effects] formula (when given). What
+    it warns about (two documents of one year and region, themes without an effect) is printed and kept
+    in notes.json for the report."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        skipped = _inference_tables(run, config, clock or Stopwatch())
+    notes = [str(w.message) for w in caught] + [f"no effect estimated for {why}" for why in skipped]
+    for note in notes:
+        tqdm.write(f"warning: {note}", file=sys.stderr)
+    run.write_json(NOTES, {**(run.json(NOTES) or {}), "inference": notes})
+
+
+def _inference_tables(run: RunFolder, config: dict, clock: Stopwatch) -> list[str]:
+    inference = config["inference"]
+    if inference["unit_probabilities"]:
+        with clock("inference:probabilities"):
+            write_unit_probabilities(run)
+    data = study_data(run, inference["column_types"])
+    documents = data.documents()
+    for column in SHARE_GROUPS:
+        name = shares_by(column)
+        if documents[column].nunique() < 2:
+            run.file(name).unlink(missing_ok=True)  # a remapped run whose corpus has one year keeps no stale table
+            continue
+        with clock("inference:shares"):  # each model at the k of its primary fit, its seeds pooled
+            table = pd.concat([shares(data, by=column, model=model, k=run.primary(model).k,
+                                      **{key: inference[key] for key in ("weight", "draws", "seed", "level")})
+                               for model in run.models], ignore_index=True)
+        run.write_csv(name, table)
+    formula = config["effects"]["formula"]
+    if formula:
+        with clock("inference:effects"):
+            result = effects(data, formula, draws=config["effects"]["draws"], seed=inference["seed"],
+                             weight=inference["weight"], level=inference["level"],
+                             uncertainty=config["effects"]["uncertainty"])
+        run.write_csv(EFFECTS, result.table)
+        if not result.expected.empty:
+            run.write_csv(EFFECTS_EXPECTED, result.expected)
+        return result.skipped
+    return []

@@ -124,7 +124,8 @@ def effects(run_dir: str | Path, formula: str, *, model: str | None = None, draw
     from .inference import effects as estimate_effects
     from .inference import read_run_data
 
-    return estimate_effects(read_run_data(run_dir), formula, model=model, draws=draws, seed=seed)
+    return estimate_effects(read_run_data(run_dir), formula, model=model, draws=draws, seed=seed,
+                            source="topics.effects formula")
 
 
 @dataclass

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .labels import OTHER
 from .errors import InputError
+from .formula import check_formula
 from .lexicon import DEFAULT_LEXICON_PATH, Lexicon
 from .mapping import (DEFAULT_HEADING_BONUS, DEFAULT_MIN_LIFT, DEFAULT_MIN_MARGIN, DEFAULT_SECTION_WEIGHT,
                       MappingSettings)
@@ -120,6 +121,8 @@ def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None
               source, prefix="effects.")
     _expect(isinstance(config["effects"]["formula"], str), source, "effects.formula",
             'a formula such as "~ year + C(region)", or ""', config["effects"]["formula"])
+    if config["effects"]["formula"]:  # its column names are checked when the run's documents are known
+        check_formula(config["effects"]["formula"], f"{source}: effects.formula")
     _expect(isinstance(config["report"]["enabled"], bool), source, "report.enabled", "true or false", config["report"]["enabled"])
     return config
 

@@ -39,6 +39,7 @@ from .config import SCHEDULER, WORKERS, load_config
 from .errors import InputError
 from .evaluation import gold_labels_for
 from .execution import SerialExecutor, open_executor
+from .formula import check_formula
 from .ingest import ingest_paths
 from .lexicon import LEXICON_FILE, Lexicon
 from .labels import UNMAPPED
@@ -602,7 +603,7 @@ def write_run_effects(run_dir: Path, config: dict) -> None:
     table = config["effects"]
     data = read_run_data(run_dir, config.get("inference", {}).get("column_types"))
     result = effects(data, table["formula"], draws=table["draws"], seed=config.get("inference", {}).get("seed", 0),
-                     uncertainty=table["uncertainty"])
+                     uncertainty=table["uncertainty"], source=f"{run_dir / 'config.toml'}: effects.formula")
     for why in result.skipped:
         tqdm.write(f"warning: no effect estimated for {why}", file=sys.stderr)
     write_effects(run_dir, result, run_dir / "effects.csv", run_dir / "effects_expected.csv")
@@ -625,6 +626,8 @@ def remap_run(run_dir: str | Path, *, min_lift: float | None = None, min_margin:
         if min_margin is not None:
             config["themes"]["min_margin"] = min_margin
         MappingSettings.from_config(config)  # checked before anything is rewritten
+        if config.get("effects", {}).get("formula"):  # so is the formula, which a run folder sent to us may hold
+            check_formula(config["effects"]["formula"], f"{run_dir / 'config.toml'}: effects.formula")
         mark_unfinished(run_dir)
         write_text(run_dir / "config.toml", to_toml(config))
         write_tables(run_dir, config, lexicon)

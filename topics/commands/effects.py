@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..formula import check_formula
 from ..outputs import writable_output
 from .shares import add_run_options, finished_run, read_data
 
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from ..inference import effects
     from ..report.inference import write_effects
 
+    check_formula(args.formula, "--formula")  # before the run is read; its columns are checked once it is
     output = writable_output(args.output or finished_run(args.run_dir) / "effects.csv")
     expected_path = writable_output(output.with_name(f"{output.stem}_expected.csv"))
     data = read_data(args)

@@ -38,6 +38,7 @@ from scipy.special import expit
 from tqdm import tqdm
 
 from ..errors import InputError, clipped, listed
+from ..formula import check_formula, environment
 from .run_data import RunData
 from .shares import bootstrap_ratio, check_options, generator, interval, unit_values
 
@@ -65,17 +66,19 @@ class Effects:
 
 def effects(data: RunData, formula: str, *, model: str | None = None, k: int | None = None,
             themes: list[str] | None = None, weight: str = "units", draws: int = 200, seed: int = 0,
-            level: float = 0.95, uncertainty: str = "composition", progress: bool = False) -> Effects:
+            level: float = 0.95, uncertainty: str = "composition", progress: bool = False,
+            source: str = "--formula") -> Effects:
     """Regress every theme's document share (or only ``themes``) on the documents' metadata with the
-    right-hand side ``formula`` (patsy, e.g. ``~ bs(year, df=4) + C(region)``), for every model and k of
-    the run (or ``model``/``k``), with intervals by the method of composition, or with ``uncertainty``
-    "documents" by a bootstrap of documents (module docstring)."""
+    right-hand side ``formula`` (patsy, e.g. ``~ bs(year, df=4) + C(region)``; topics.formula says what it
+    may use), for every model and k of the run (or ``model``/``k``), with intervals by the method of
+    composition, or with ``uncertainty`` "documents" by a bootstrap of documents (module docstring).
+    ``source`` names where the formula came from in messages."""
     check_options(weight=weight, draws=draws, seed=seed, level=level)
     if uncertainty not in UNCERTAINTY:
         raise InputError(f"--uncertainty: must be one of {', '.join(UNCERTAINTY)}, got {uncertainty!r}")
     wanted = _themes(data, themes)
     docs = data.documents()
-    design = design_matrix(formula, docs, data.column_types)
+    design = design_matrix(formula, docs, data.column_types, source)
     kept = design.index.to_numpy()  # documents with every value the formula uses
     covariates = numeric_covariates(formula, data.column_types)
     grids = {c: expected_grid(design, docs.loc[kept], c, data.column_types) for c in covariates}
@@ -150,38 +153,39 @@ def _glm(y: np.ndarray, design: pd.DataFrame, robust: bool = True) -> tuple[np.n
 # ---------------------------------------------------------------- the formula
 
 
-def design_matrix(formula: str, docs: pd.DataFrame, column_types: dict[str, str]) -> pd.DataFrame:
+def design_matrix(formula: str, docs: pd.DataFrame, column_types: dict[str, str],
+                  source: str = "--formula") -> pd.DataFrame:
     """The patsy design matrix of the right-hand side ``formula`` over the documents (rows with a
-    missing value left out; its index names the documents kept). InputError naming the formula, or the
-    column it names that the documents lack."""
-    text = str(formula).strip()
-    if not text.startswith("~") or "~" in text[1:]:
-        raise InputError(f"--formula {clipped(text)!r}: give only the right-hand side, e.g. '~ year + C(region)'")
+    missing value left out; its index names the documents kept). The formula is checked before patsy
+    evaluates any of it (topics.formula). InputError naming the formula, or the column it names that
+    the documents lack."""
+    checked = check_formula(formula, source, column_types)
+    shown = f"{source} {clipped(checked.text)!r}"
     frame = docs.copy()
     for column, kind in column_types.items():  # patsy reads object columns as categories, floats as numbers
         values = frame[column].astype(object if kind == "category" else float)
         frame[column] = values.where(frame[column].notna(), np.nan)  # patsy's missing value, not pd.NA
-    env = patsy.EvalEnvironment([{"np": np}])
-    try:
-        design = patsy.dmatrix(text, frame, eval_env=env, NA_action="drop", return_type="dataframe")
-    except Exception as err:  # patsy reports every formula mistake (syntax, names, types) its own way
-        raise InputError(_formula_message(text, err, list(column_types))) from None
+    try:  # what patsy evaluates is what was checked, with none of Python's builtins in reach
+        design = patsy.dmatrix(checked.desc, frame, eval_env=environment(), NA_action="drop",
+                               return_type="dataframe")
+    except Exception as err:  # patsy reports every formula mistake (names, types, values) its own way
+        raise InputError(_formula_message(shown, err, list(column_types))) from None
     if len(design) <= design.shape[1]:
-        raise InputError(f"--formula {clipped(text)!r}: {design.shape[1]} coefficients for {len(design)} documents "
+        raise InputError(f"{shown}: {design.shape[1]} coefficients for {len(design)} documents "
                          "with every value it uses; use fewer terms")
     if np.linalg.matrix_rank(design.to_numpy()) < design.shape[1]:
-        raise InputError(f"--formula {clipped(text)!r}: its terms are collinear over these documents "
+        raise InputError(f"{shown}: its terms are collinear over these documents "
                          f"({listed(design.columns)}); drop one")
     return design
 
 
-def _formula_message(text: str, err: Exception, columns: list[str]) -> str:
+def _formula_message(shown: str, err: Exception, columns: list[str]) -> str:
     message = " ".join(str(err).split())
     unknown = re.search(r"name '([^']+)' is not defined", message)
     if unknown:
-        return f"--formula {clipped(text)!r}: unknown column {unknown[1]!r}; the documents have {listed(columns)}"
+        return f"{shown}: unknown column {unknown[1]!r}; the documents have {listed(columns)}"
     first = message.split(" ~ ")[0] if message else type(err).__name__
-    return f"--formula {clipped(text)!r}: {clipped(first, 200)}"
+    return f"{shown}: {clipped(first, 200)}"
 
 
 def numeric_covariates(formula: str, column_types: dict[str, str]) -> list[str]:

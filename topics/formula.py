@@ -223,8 +223,9 @@ class _Term:
         elif isinstance(node, ast.Compare) and all(isinstance(op, COMPARISONS) for op in node.ops):
             for part in (node.left, *node.comparators):
                 self.value(part)
-        elif isinstance(node, ast.Call) and (self.numpy_function(node.func) or (
-                isinstance(node.func, ast.Name) and node.func.id in VALUE_TRANSFORMS)):
+        elif isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name) and node.func.id in TRANSFORMS and node.func.id not in VALUE_TRANSFORMS:
+                raise self.refuse(node, f"{node.func.id}() gives several columns, not a value for arithmetic")
             self.call(node)
         else:
             self.column(node)

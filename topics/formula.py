@@ -163,6 +163,7 @@ class _Term:
 
     def __init__(self, code: str, columns: list[str] | None, named: dict):
         self.code, self.columns, self.named = code, columns, named
+        self.used: set[str] = set()  # the columns of this term
 
     def check(self) -> None:
         try:
@@ -178,6 +179,8 @@ class _Term:
             raise _Refused(self.code, f"it is not a column or a transform; use {ALLOWED}") from None
         except (RecursionError, MemoryError):  # nested deeper than Python's parser or this check go
             raise _Refused(self.code, "it is nested too deeply") from None
+        if not self.used:
+            raise _Refused(self.code, "a term uses a document column")
 
     def token(self, node) -> str:
         return ast.get_source_segment(self.code, node) or self.code
@@ -205,6 +208,7 @@ class _Term:
         if self.columns is None and (name in TRANSFORMS or name in ("np", CONTRAST)):
             raise _Refused(name, f"{name} is not a column; use {ALLOWED}")
         self.named[name] = None
+        self.used.add(name)
 
     def value(self, node) -> None:
         """A column, a number, or arithmetic (and comparisons) over them and the transforms that give one

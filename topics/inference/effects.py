@@ -218,7 +218,7 @@ def design_matrix(formula: str, docs: pd.DataFrame, column_types: dict[str, str]
     infinite = ~np.isfinite(design.to_numpy()).all(axis=0)
     if infinite.any():  # patsy leaves out missing values, not infinite ones (np.log(0), I(year / 0))
         raise InputError(f"{shown}: {listed(_terms_of(design, infinite, intercept=True))}: values that are not "
-                         "finite in some documents (a log of 0?)")
+                         "finite in some documents (a log of 0, a division by 0, a number too large?)")
     if len(design) <= design.shape[1]:
         raise InputError(f"{shown}: {design.shape[1]} coefficients for {len(design)} documents "
                          "with every value it uses; use fewer terms")

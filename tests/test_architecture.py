@@ -19,7 +19,7 @@ PACKAGE = PROJECT / "topics"
 # pipeline order, as docs/architecture.md lists it: module (or package) → stage number
 STAGES = {
     "topics": 0, "topics.labels": 0, "topics.errors": 0, "topics.rules": 0, "topics.documents": 0, "topics.result": 0, "topics.versions": 0,
-    "topics.tomlfile": 0, "topics.outputs": 0, "topics.settings": 0,
+    "topics.tomlfile": 0, "topics.outputs": 0, "topics.settings": 0, "topics.formula": 0,
     "topics.reading": 1, "topics.formats": 1, "topics.script": 1,
     "topics.layout": 2,
     "topics.lexicon": 3, "topics.word_lists": 3,
@@ -40,10 +40,9 @@ STAGES = {
 }
 READS_RUNS = ("topics.comparison", "topics.report", "topics.inference", "topics.validation")
 # what a reader of runs may reach: the run folder, the shapes of what it holds, and the readers themselves
-READERS_REACH = ("topics.run_folder", "topics.assignment", "topics.mapping", "topics.lexicon", "topics.word_lists",
-                 "topics.result", "topics.labels", "topics.errors", "topics.rules", "topics.documents",
-                 "topics.tomlfile", "topics.outputs", "topics.versions", "topics.metrics", "topics.settings",
-                 *READS_RUNS)
+READERS_REACH = (*(module for module, stage in STAGES.items() if stage == 0 and module != "topics"),
+                 "topics.run_folder", "topics.assignment", "topics.mapping", "topics.lexicon", "topics.word_lists",
+                 "topics.metrics", *READS_RUNS)
 
 
 def module_name(path) -> str:

@@ -214,6 +214,20 @@ CASES = [
          {"config.toml": SMALL_RUN.replace("no_below = 1", "no_below = 50"), "corpus/report.txt": SAMPLE_TEXT},
          ["run", "config.toml", "-o", "run", "--no-progress"],
          0, "leaves only 0 words beyond the lexicon's", exists=["run/DONE"]),
+    # -- an effects formula runs no code, wherever it comes from, and says what it cannot estimate
+    Case("effects-formula-runs-no-code",
+         {},
+         ["effects", "{run}", "--formula", "~ I(year + 0 * __import__('os').system('touch pwned'))", "-o", "out.csv"],
+         2, "'__import__' is not allowed; use document columns", absent=["pwned", "out.csv"]),
+    Case("config-formula-runs-no-code",
+         {"config.toml": SMALL_RUN + '[effects]\nformula = "~ year + eval(\'__import__(\\"os\\").system(\\"touch pwned\\")\')"\n',
+          "corpus/report.txt": SAMPLE_TEXT},
+         ["run", "config.toml", "-o", "run", "--no-progress"],
+         2, "config.toml: effects.formula '~ year + eval(", absent=["pwned", "run"]),
+    Case("effects-formula-column-without-values",  # the sample's file name gives no year or region
+         {},
+         ["effects", "{run}", "--formula", "~ C(region)", "-o", "out.csv"],
+         2, "--formula '~ C(region)': no document has a value of region", absent=["out.csv"]),
     Case("assign-without-units-names-few-inputs",  # bylines only: layout repair removes all of it
          {f"n{i:03}.txt": "（记者 张国静）" for i in range(40)},
          ["assign", "{model}", *[f"n{i:03}.txt" for i in range(40)], "--no-progress"],

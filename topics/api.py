@@ -141,7 +141,8 @@ def effects(run_dir: str | Path, formula: str, *, model: str | None = None, draw
     return estimate_effects(study_data(run, run.config["inference"]["column_types"]), formula, model=model,
                             draws=resolve("effects.draws", draws, run.config),
                             seed=resolve("inference.seed", seed, run.config),
-                            uncertainty=resolve("effects.uncertainty", uncertainty, run.config))
+                            uncertainty=resolve("effects.uncertainty", uncertainty, run.config),
+                            source="topics.effects formula")
 
 
 @dataclass

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .labels import OTHER
 from .errors import InputError
+from .formula import check_formula
 from .lexicon import DEFAULT_LEXICON_PATH, Lexicon
 from .mapping import MappingSettings
 from .rules import Rule, boolean, check, check_all, integer
@@ -120,6 +121,8 @@ def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None
     check_all(config["effects"], table_rules("effects"), source, prefix="effects.")
     _expect(isinstance(config["effects"]["formula"], str), source, "effects.formula",
             'a formula such as "~ year + C(region)", or ""', config["effects"]["formula"])
+    if config["effects"]["formula"]:  # its column names are checked when the run's documents are known
+        check_formula(config["effects"]["formula"], f"{source}: effects.formula")
     _expect(isinstance(config["report"]["enabled"], bool), source, "report.enabled", "true or false", config["report"]["enabled"])
     return config
 

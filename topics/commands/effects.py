@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..formula import check_formula
 from ..outputs import open_output, writable_output
 from ..settings import add_flag
 from .shares import add_run_options, inference_options, read_data
@@ -34,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from ..run_folder import RunFolder
     from ..run_folder.files import EFFECTS
 
+    check_formula(args.formula, "--formula")  # before the run is read; its columns are checked once it is
     run = RunFolder.open(args.run_dir)
     output = writable_output(args.output or run.file(EFFECTS))
     expected_path = writable_output(output.with_name(f"{output.stem}_expected.csv"))

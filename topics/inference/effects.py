@@ -38,6 +38,7 @@ from scipy.special import expit
 from tqdm import tqdm
 
 from ..errors import InputError, clipped, listed
+from ..formula import check_formula, environment
 from ..settings import default
 from .shares import bootstrap_ratio, check_options, generator, interval
 from .study import StudyData
@@ -68,17 +69,18 @@ def effects(data: StudyData, formula: str, *, model: str | None = None, k: int |
             themes: list[str] | None = None, weight: str = default("inference.weight"),
             draws: int = default("effects.draws"), seed: int = default("inference.seed"),
             level: float = default("inference.level"), uncertainty: str = default("effects.uncertainty"),
-            progress: bool = False) -> Effects:
+            progress: bool = False, source: str = "--formula") -> Effects:
     """Regress every theme's document share (or only ``themes``) on the documents' metadata with the
-    right-hand side ``formula`` (patsy, e.g. ``~ bs(year, df=4) + C(region)``), for every model and k of
-    the run (or ``model``/``k``), with intervals by the method of composition, or with ``uncertainty``
-    "documents" by a bootstrap of documents (module docstring)."""
+    right-hand side ``formula`` (patsy, e.g. ``~ bs(year, df=4) + C(region)``; topics.formula says what it
+    may use), for every model and k of the run (or ``model``/``k``), with intervals by the method of
+    composition, or with ``uncertainty`` "documents" by a bootstrap of documents (module docstring).
+    ``source`` names where the formula came from in messages."""
     check_options(weight=weight, draws=draws, seed=seed, level=level)
     if uncertainty not in UNCERTAINTY:
         raise InputError(f"--uncertainty: must be one of {', '.join(UNCERTAINTY)}, got {uncertainty!r}")
     wanted = _themes(data, themes)
     docs = data.documents()
-    design = design_matrix(formula, docs, data.column_types)
+    design = design_matrix(formula, docs, data.column_types, source)
     kept = design.index.to_numpy()  # documents with every value the formula uses
     covariates = numeric_covariates(formula, data.column_types)
     grids = {c: expected_grid(design, docs.loc[kept], c, data.column_types) for c in covariates}
@@ -95,11 +97,15 @@ def effects(data: StudyData, formula: str, *, model: str | None = None, k: int |
                 skipped.append(f"{name} k={topics} {theme}: share {observed[0, 0]:g} in every document")
                 continue
             rng = generator(seed, name, topics, theme, "coefficients")
-            fitted = [_glm(y, design) for y in observed]
-            if uncertainty == "composition":
-                composed = np.array([_draw(rng, *_glm(y, design)) for y in drawn[:, kept, t]])
-            else:
-                composed = _document_bootstrap(observed, design, draws, rng)
+            try:
+                fitted = [_glm(y, design) for y in observed]
+                if uncertainty == "composition":
+                    composed = np.array([_draw(rng, *_glm(y, design)) for y in drawn[:, kept, t]])
+                else:
+                    composed = _document_bootstrap(observed, design, draws, rng)
+            except Diverged as diverged:
+                skipped.append(f"{name} k={topics} {theme}: {diverged.why(design, observed)}")
+                continue
             estimate = np.mean([beta for beta, _ in fitted], axis=0)
             low, high = interval(composed, level)
             for j, term in enumerate(design.columns):
@@ -123,9 +129,35 @@ def document_share_draws(doc_rows: list[np.ndarray], values: list, draws: int,
     return np.stack([p for p, _ in parts], axis=1), np.stack([d for _, d in parts], axis=1)
 
 
+class Diverged(Exception):
+    """A fit whose coefficients ran off to infinity: the theme's share is 0 (or 1) in a set of documents
+    some terms pick out exactly (separation), so there is no finite estimate."""
+
+    def __init__(self, columns: np.ndarray):
+        super().__init__("diverged")
+        self.columns = columns  # which columns' coefficients (or variances) are not finite
+
+    def why(self, design: pd.DataFrame, observed: np.ndarray) -> str:
+        terms = _terms_of(design, self.columns) or _terms_of(design, np.ones(design.shape[1], bool))
+        value = 0 if (observed == 0).any() or not (observed == 1).any() else 1
+        count = int((observed == value).any(axis=0).sum())
+        return (f"its share is {value} in {count} of {observed.shape[1]} documents (in some draws more), which "
+                f"{' and '.join(terms)} separate{'s' if len(terms) == 1 else ''} from the rest, so the fit diverges; "
+                "use fewer terms or a smaller df")
+
+
+def _terms_of(design: pd.DataFrame, columns: np.ndarray, intercept: bool = False) -> list[str]:
+    """The formula's terms (the intercept only with ``intercept``) behind the design's ``columns`` (a mask)."""
+    return [term for term, where in design.design_info.term_name_slices.items()
+            if (intercept or term != "Intercept") and columns[where].any()]
+
+
 def _draw(rng: np.random.Generator, beta: np.ndarray, cov: np.ndarray) -> np.ndarray:
     """One coefficient vector from N(beta, cov); rounding can leave cov a hair off symmetric."""
-    return rng.multivariate_normal(beta, (cov + cov.T) / 2, check_valid="ignore", method="eigh")
+    try:
+        return rng.multivariate_normal(beta, (cov + cov.T) / 2, check_valid="ignore", method="eigh")
+    except np.linalg.LinAlgError:  # a covariance too extreme to decompose: the fit as good as diverged
+        raise Diverged(np.ones(len(beta), bool)) from None
 
 
 def _document_bootstrap(observed: np.ndarray, design: pd.DataFrame, draws: int,
@@ -144,47 +176,104 @@ def _glm(y: np.ndarray, design: pd.DataFrame, robust: bool = True) -> tuple[np.n
         # a theme absent from most documents separates almost perfectly; the draws show that uncertainty
         warnings.simplefilter("ignore")
         model = sm.GLM(y, design.to_numpy(), family=sm.families.Binomial())
-        if not robust:
-            return np.asarray(model.fit().params), None
-        fit = model.fit(cov_type="cluster", cov_kwds={"groups": np.arange(len(y)), "use_correction": True})
-    return np.asarray(fit.params), np.asarray(fit.cov_params())
+        try:
+            if not robust:
+                beta, cov = np.asarray(model.fit().params), None
+            else:
+                fit = model.fit(cov_type="cluster", cov_kwds={"groups": np.arange(len(y)), "use_correction": True})
+                beta, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
+        except np.linalg.LinAlgError:  # the covariance's Hessian cannot be inverted: separation
+            raise Diverged(np.ones(design.shape[1], bool)) from None
+    bad = ~np.isfinite(beta) if cov is None else ~np.isfinite(beta) | ~np.isfinite(cov).all(axis=0)
+    if bad.any():
+        raise Diverged(bad)
+    return beta, cov
 
 
 # ---------------------------------------------------------------- the formula
 
 
-def design_matrix(formula: str, docs: pd.DataFrame, column_types: dict[str, str]) -> pd.DataFrame:
+def design_matrix(formula: str, docs: pd.DataFrame, column_types: dict[str, str],
+                  source: str = "--formula") -> pd.DataFrame:
     """The patsy design matrix of the right-hand side ``formula`` over the documents (rows with a
-    missing value left out; its index names the documents kept). InputError naming the formula, or the
-    column it names that the documents lack."""
-    text = str(formula).strip()
-    if not text.startswith("~") or "~" in text[1:]:
-        raise InputError(f"--formula {clipped(text)!r}: give only the right-hand side, e.g. '~ year + C(region)'")
+    missing value left out; its index names the documents kept). The formula is checked before patsy
+    evaluates any of it (topics.formula). InputError naming the formula, or the column it names that
+    the documents lack, or the terms that cannot be estimated."""
+    checked = check_formula(formula, source, column_types)
+    shown = f"{source} {clipped(checked.text)!r}"
     frame = docs.copy()
     for column, kind in column_types.items():  # patsy reads object columns as categories, floats as numbers
         values = frame[column].astype(object if kind == "category" else float)
         frame[column] = values.where(frame[column].notna(), np.nan)  # patsy's missing value, not pd.NA
-    env = patsy.EvalEnvironment([{"np": np}])
-    try:
-        design = patsy.dmatrix(text, frame, eval_env=env, NA_action="drop", return_type="dataframe")
-    except Exception as err:  # patsy reports every formula mistake (syntax, names, types) its own way
-        raise InputError(_formula_message(text, err, list(column_types))) from None
+    empty = [column for column in checked.columns if frame[column].isna().all()]
+    if empty:
+        raise InputError(f"{shown}: no document has a value of {listed(empty)}")
+    try:  # what patsy evaluates is what was checked, with none of Python's builtins in reach
+        with np.errstate(all="ignore"):  # a log of 0 is named below, in one line, not warned about
+            design = patsy.dmatrix(checked.desc, frame, eval_env=environment(), NA_action="drop",
+                                   return_type="dataframe")
+    except Exception as err:  # patsy reports every formula mistake (names, types, values) its own way
+        raise InputError(_formula_message(shown, err, list(column_types))) from None
+    for term, where in design.design_info.term_name_slices.items():
+        if term != "Intercept" and where.start == where.stop:  # patsy drops such a term without a word
+            raise InputError(f"{shown}: the term {term} has nothing to estimate: {_why_empty(design, term)}; drop it")
+    infinite = ~np.isfinite(design.to_numpy()).all(axis=0)
+    if infinite.any():  # patsy leaves out missing values, not infinite ones (np.log(0), I(year / 0))
+        raise InputError(f"{shown}: {listed(_terms_of(design, infinite, intercept=True))}: values that are not "
+                         "finite in some documents (a log of 0, a division by 0, a number too large?)")
     if len(design) <= design.shape[1]:
-        raise InputError(f"--formula {clipped(text)!r}: {design.shape[1]} coefficients for {len(design)} documents "
+        raise InputError(f"{shown}: {design.shape[1]} coefficients for {len(design)} documents "
                          "with every value it uses; use fewer terms")
-    if np.linalg.matrix_rank(design.to_numpy()) < design.shape[1]:
-        raise InputError(f"--formula {clipped(text)!r}: its terms are collinear over these documents "
-                         f"({listed(design.columns)}); drop one")
+    collinear = _collinear_columns(design.to_numpy())
+    if collinear.any():
+        terms = _terms_of(design, collinear, intercept=True)
+        raise InputError(f"{shown}: its terms {listed(terms)} are collinear over these documents, or so nearly "
+                         "that the fit cannot tell them apart; drop one")
     return design
 
 
-def _formula_message(text: str, err: Exception, columns: list[str]) -> str:
+# the largest condition number of the (column-scaled) design: the fit inverts X'WX, whose condition is about
+# its square, and beyond 1e16 that is rounding noise in double precision
+MAX_CONDITION = 1e8
+
+
+def _collinear_columns(matrix: np.ndarray) -> np.ndarray:
+    """Which columns are, or nearly are, a combination of others: those without which the rest is well
+    conditioned (a boolean mask; all False when the matrix is well conditioned)."""
+    if _condition(matrix) <= MAX_CONDITION:
+        return np.zeros(matrix.shape[1], bool)
+    if matrix.shape[1] == 1:
+        return np.ones(1, bool)
+    alone = np.array([_condition(np.delete(matrix, j, axis=1)) <= MAX_CONDITION for j in range(matrix.shape[1])])
+    return alone if alone.any() else np.ones(matrix.shape[1], bool)
+
+
+def _condition(matrix: np.ndarray) -> float:
+    """The condition number of the matrix with its columns scaled to length 1 (inf with a zero column)."""
+    norms = np.linalg.norm(matrix, axis=0)
+    if not norms.all():
+        return np.inf
+    values = np.linalg.svd(matrix / norms, compute_uv=False)
+    return values[0] / values[-1] if values[-1] > 0 else np.inf
+
+
+def _why_empty(design: pd.DataFrame, term: str) -> str:
+    info = design.design_info
+    factors = next(t for t in info.terms if t.name() == term).factors
+    for factor in factors:
+        levels = info.factor_infos[factor].categories
+        if levels is not None and len(levels) == 1:
+            return f"{factor.name()} has one value ({clipped(levels[0], 40)}) in the {len(design)} documents used"
+    return "it adds no column beyond the other terms"
+
+
+def _formula_message(shown: str, err: Exception, columns: list[str]) -> str:
     message = " ".join(str(err).split())
     unknown = re.search(r"name '([^']+)' is not defined", message)
     if unknown:
-        return f"--formula {clipped(text)!r}: unknown column {unknown[1]!r}; the documents have {listed(columns)}"
+        return f"{shown}: unknown column {unknown[1]!r}; the documents have {listed(columns)}"
     first = message.split(" ~ ")[0] if message else type(err).__name__
-    return f"--formula {clipped(text)!r}: {clipped(first, 200)}"
+    return f"{shown}: {clipped(first, 200)}"
 
 
 def numeric_covariates(formula: str, column_types: dict[str, str]) -> list[str]:

@@ -135,7 +135,7 @@ def unit_table(run: RunFolder | str | Path, column_types: dict[str, str] | None 
                      "unit_id": unit.unit_id, "position": unit.position,
                      "year": unit.year, "region": unit.region, "length": len(unit.text),
                      "weak_label": unit.weak_label,
-                     **{(f"meta_{name}" if name in RESERVED else name): value for name, value in columns.items()}})
+                     **{metadata_column(name): value for name, value in columns.items()}})
     table = pd.DataFrame(rows)
     meta_columns = [c for c in table.columns if c not in ("row", *BASE_COLUMNS)]
     types = _column_types(table, meta_columns, column_types or {}, path)
@@ -153,6 +153,17 @@ def unit_table(run: RunFolder | str | Path, column_types: dict[str, str] | None 
         warnings.warn(f"{path}: {len(editions)} year and region(s) have more than one document (two editions or "
                       f"sources of one report?): {shown}", stacklevel=2)
     return table
+
+
+def metadata_column(name: str) -> str:
+    """The column a document's metadata field becomes (meta_<name> for a name the tables use themselves)."""
+    return f"meta_{name}" if name in RESERVED else name
+
+
+def document_columns(units: list) -> list[str]:
+    """The document columns a formula or a grouping may use: year, region and every metadata field."""
+    fields = (metadata_column(name) for unit in units for name in (unit.meta.get("columns") or {}))
+    return ["year", "region", *dict.fromkeys(fields)]
 
 
 def duplicate_editions(units: pd.DataFrame) -> pd.DataFrame:

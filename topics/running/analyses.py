@@ -14,7 +14,7 @@ from tqdm import tqdm
 from ..comparison import comparison_markdown
 from ..inference import effects, shares, study_data, write_unit_probabilities
 from ..run_folder import RunFolder
-from ..run_folder.files import (COMPARISON, EFFECTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS, NOTES,
+from ..run_folder.files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS, NOTES,
                                 TOPIC_EVIDENCE, shares_by)
 from ..validation.examples import REPORTED_EXAMPLES, run_examples
 from ..validation.flags import evidence_table
@@ -68,7 +68,8 @@ def _inference_tables(run: RunFolder, config: dict, clock: Stopwatch) -> list[st
         with clock("inference:effects"):
             result = effects(data, formula, draws=config["effects"]["draws"], seed=inference["seed"],
                              weight=inference["weight"], level=inference["level"],
-                             uncertainty=config["effects"]["uncertainty"])
+                             uncertainty=config["effects"]["uncertainty"],
+                             source=f"{run.file(CONFIG)}: effects.formula")
         run.write_csv(EFFECTS, result.table)
         if not result.expected.empty:
             run.write_csv(EFFECTS_EXPECTED, result.expected)

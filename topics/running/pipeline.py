@@ -16,6 +16,8 @@ from pathlib import Path
 from ..config import SCHEDULER, WORKERS, load_config
 from ..errors import InputError
 from ..execution import open_executor
+from ..formula import check_formula
+from ..inference.study import document_columns
 from ..lexicon import Lexicon
 from ..mapping import MappingSettings
 from ..rules import check
@@ -69,6 +71,9 @@ def _run_locked(run: RunFolder, config: dict, lexicon: Lexicon, tasks) -> None:
     clock = Stopwatch(sample_memory=True)
     started = time.perf_counter()
     prepared = prepare_corpus(config, lexicon, progress=progress, clock=clock, executor=tasks)
+    if config["effects"]["formula"]:  # its columns are known now: a wrong name stops the run before any fitting
+        check_formula(config["effects"]["formula"], f"{run.file(CONFIG)}: effects.formula",
+                      columns=document_columns(prepared.units))
     resumed = run.check_inputs_unchanged(prepared.fingerprint(lexicon.to_dict()))
     # from here on the folder is being rewritten: until DONE comes back it is not a finished run
     run.mark_unfinished()
@@ -121,6 +126,9 @@ def remap_run(run_dir: str | Path, *, min_lift: float | None = None, min_margin:
         if min_margin is not None:
             config["themes"]["min_margin"] = min_margin
         MappingSettings.from_config(config)  # checked before anything is written
+        if config["effects"]["formula"]:  # so is the formula, which a run folder sent to us may hold
+            check_formula(config["effects"]["formula"], f"{run.file(CONFIG)}: effects.formula",
+                          columns=document_columns(run.units))
         lexicon = run.lexicon
         staging = _linked_copy(run.path)
         try:

@@ -168,3 +168,10 @@ def test_python_m_topics_run_bad_config_exits_2_without_traceback(tmp_path, samp
         assert "Traceback" not in done.stderr
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and word in lines[0], done.stderr
+
+
+def test_a_seeded_model_without_k_gets_its_seeded_topics(tmp_path, sample_path):
+    """As the README says: themes + facets + other (7 with the package's lexicon); unseeded models need k."""
+    text = good_config(sample_path) + "\n[models.seeded-lda]\n\n[models.seeded-nmf]\nother_topic = false\n"
+    config = load_config(write(tmp_path, text))
+    assert config["models"]["seeded-lda"]["k"] == [7] and config["models"]["seeded-nmf"]["k"] == [6]

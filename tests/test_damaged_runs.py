@@ -136,3 +136,37 @@ def test_report_names_an_old_page_it_cannot_replace(finished, tmp_path, capsys):
     stuck.mkdir()  # a folder where an old page was: unlink fails, as it does without permission
     assert main(["report", str(run_dir), "--no-progress"]) == 2
     assert "gone-model.html: cannot replace this file of an earlier report" in one_error_line(capsys)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 200 KB file system (tmpfs), so that writing fills it; skipped where mounting is not allowed."""
+    import subprocess
+
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.decode(errors='replace').strip()}")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_half_file_and_no_done(small_disk, tmp_path, capsys):
+    run_dir = small_disk / "run"
+    config = write_config(tmp_path, SAMPLE, models=MODELS, seeds=(1,), report=True)
+    assert main(["run", str(config), "-o", str(run_dir)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    errors = [line for line in err if line.startswith("topics run: error:")]
+    assert len(errors) == 1 and "No space left on device" in errors[0] and errors[0] == err[-1]
+    assert not any("Traceback" in line for line in err)
+    assert not (run_dir / DONE).exists()
+    assert not [path for path in small_disk.rglob("*partial*")]  # nothing half-written kept
+    # a finished run elsewhere, its shares written to the disk the failed run filled
+    finished = tmp_path / "finished"
+    assert main(["run", str(config), "-o", str(finished)]) == 0
+    capsys.readouterr()
+    assert main(["shares", str(finished), "--draws", "20", "-o", str(small_disk / "shares.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err
+    assert not [path for path in small_disk.rglob("*partial*")]

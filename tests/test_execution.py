@@ -107,6 +107,7 @@ def test_an_unreachable_scheduler_is_a_one_line_error_naming_it(tmp_path, sample
 
 @pytest.mark.parametrize("option, value, message", [
     ("--scheduler", "cluster", "scheduler must be"),
+    ("--scheduler", "tls://127.0.0.1:8786", "tls:// needs certificates"),  # was a TimeoutError after 10 s
     ("--workers", "0", "workers must be an integer >= 1"),
 ])
 def test_bad_execution_options_are_one_line_errors(tmp_path, sample_path, capsys, option, value, message):
@@ -150,3 +151,29 @@ def test_a_worker_that_dies_mid_task_is_replaced_and_the_task_run_again(cluster,
     with executor(cluster.scheduler_address, 1) as tasks:
         [(_, pid)] = list(tasks.map(_die_once, [str(tmp_path / "died")]))
     assert pid != os.getpid() and (tmp_path / "died").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_local_cluster_says_interrupted_once_without_worker_tracebacks(tmp_path, sample_path):
+    """The terminal sends Ctrl-C to every process of the group: the workers must not each print a traceback."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    models = "\n[models.lda]\nk = [5, 6, 7, 8, 9, 10]\npasses = 20\niterations = 100\n"
+    config = write_config(tmp_path, sample_path, models=models, seeds=(1, 2, 3, 4, 5))
+    run_dir = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "topics", "run", str(config), "-o", str(run_dir), "--scheduler",
+                             "local", "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 180
+    while not list(run_dir.glob("fits/*/metrics.json")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the cluster is up and fitting: interrupt it there
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and err.count("topics run: interrupted") == 1, err[-2000:]
+    assert not (run_dir / DONE).exists()

@@ -395,3 +395,14 @@ def test_a_config_with_effects_writes_them_and_the_report_shows_them(tmp_path, s
     assert (ecology["ci_low"] <= ecology["share"]).all() and (ecology["share"] <= ecology["ci_high"]).all()
     report = (run_dir / "report.html").read_text(encoding="utf-8")
     assert 'src="plots/inference_expected.png"' in report and (run_dir / "plots" / "inference_expected.png").is_file()
+
+
+@pytest.mark.parametrize("draws", [2, 3, 10])
+def test_few_draws_give_intervals_that_hold_their_estimate_and_a_plot(sample_run, tmp_path, draws):
+    """With a handful of draws the percentile interval can miss the estimate: it is widened to hold it, so
+    the table and its plot (error bars from the estimate to each end) always agree."""
+    output = tmp_path / "shares.csv"
+    assert command(shares_command, [sample_run, "--draws", draws, "--seed", 3, "-o", output]) == 0
+    table = pd.read_csv(output)
+    assert ((table["ci_low"] <= table["share"]) & (table["share"] <= table["ci_high"])).all()
+    assert sorted(p.name for p in tmp_path.glob("shares_*.png"))  # the plot was drawn

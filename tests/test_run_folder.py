@@ -162,3 +162,16 @@ def test_the_report_names_a_classifier_and_hand_coded_labels_as_what_they_are(tm
     assert "a classifier trained on hand-coded units" in supervised and "lexicon baseline" not in supervised
     assert "lexicon baseline" in dictionary
     assert "weak label" not in report and "hand-coded label" in report
+
+
+def test_a_theme_name_that_is_no_python_name_runs_to_the_report(tmp_path):
+    """Theme names are user data (any TOML key): 'public-order' must not break a table or the report."""
+    lexicon = (PROJECT / "topics" / "lexicons" / "themes.toml").read_text(encoding="utf-8")
+    (tmp_path / "themes.toml").write_text(lexicon.replace("[themes.governance]", "[themes.public-order]"),
+                                          encoding="utf-8")
+    config = write_config(tmp_path, SAMPLE, models=MODELS, seeds=(1,), report=True)
+    config.write_text(config.read_text(encoding="utf-8") + '\n[themes]\nlexicon = "themes.toml"\n', encoding="utf-8")
+    run_dir = run_experiment(config, tmp_path / "run")
+    assert "public-order" in (run_dir / files.REPORT).read_text(encoding="utf-8")
+    assert "public-order" in (run_dir / files.LDAVIS / "seeded-lda.html").read_text(encoding="utf-8")
+    assert "p_public-order" in pd.read_csv(run_dir / files.UNIT_PROBABILITIES, nrows=1).columns

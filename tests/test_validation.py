@@ -292,11 +292,18 @@ def test_bad_answers_files_name_the_line(kit, tmp_path):
         (answers("task.csv", [[kit_id, "a", "zz9", "word", "x"]]), "task.csv:2: unknown task 'zz9'"),
         (answers("opt.csv", [[kit_id, "a", first["task"], "word", "不是选项"]]), "opt.csv:2: answer '不是选项' is not an option"),
         (answers("twice.csv", [[kit_id, "a", first["task"], "word", ""]] * 2), "twice.csv:3: task .* answered twice"),
-        (answers("empty.csv", [[kit_id, "a", first["task"], "word", ""]]), "no answers"),
+        (answers("empty.csv", [[kit_id, "a", first["task"], "word", ""]]), "empty.csv: no task is answered in it"),
     ]
     for path, message in cases:
         with pytest.raises(InputError, match=message):
             read_answers([path], key)
+    # a second coder who answered nothing would drop out of the agreement and the gold labels unnoticed
+    good = answers("good.csv", [[kit_id, "a", first["task"], "word", first["options"][0]["value"]]])
+    blank = answers("blank.csv", [[kit_id, "b", first["task"], "word", ""]])
+    with pytest.raises(InputError, match="blank.csv: no task is answered in it"):
+        read_answers([good, blank], key)
+    with pytest.raises(InputError, match=r"good.csv: given twice"):  # one coder counted twice agrees with itself
+        read_answers([good, tmp_path / "." / "good.csv"], key)
 
 
 # ---------------------------------------------------------------- the command

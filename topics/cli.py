@@ -6,6 +6,7 @@ pipe that closes early (`topics assign … | head -1`) ends quietly with exit co
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import sys
@@ -79,11 +80,20 @@ def _main(argv: list[str] | None) -> int:
     except InputError as err:
         print(f"topics {args.command}: error: {_one_line(str(err))}", file=sys.stderr)
         return 2
+    except OSError as err:
+        if err.errno not in _ENVIRONMENT_ERRORS:  # anything else is a fault of the package: show it whole
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"topics {args.command}: error: {where}{err.strerror}; nothing half-written was kept "
+              "(a run folder stays unfinished: free space and run the command again)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"topics {args.command}: interrupted", file=sys.stderr)
         return 130
 
 
+# what the machine refuses, not what the package got wrong: a full disk or quota, a read-only or forbidden place
+_ENVIRONMENT_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 BROKEN_PIPE = 141  # 128 + SIGPIPE (13): the status `yes | head -1` leaves for `yes`
 MAX_MESSAGE = 1000  # characters: a longer error line is cut (its lists should already be capped)
 

@@ -167,9 +167,11 @@ def _resolve(path: str, base_dir: Path) -> Path:
 _RUN_NAME = re.compile(r"[^/\\\x00-\x1f]+")
 # where fits and segmentation run (topics.execution): here, a Dask cluster started for the run, or a running one
 SCHEDULERS = ("serial", "local")
-_SCHEDULER_ADDRESS = re.compile(r"(tcp|tls)://\S+:\d+")
+# tcp only: a tls:// scheduler needs certificates, which a config does not carry
+_SCHEDULER_ADDRESS = re.compile(r"tcp://\S+:\d+")
 SCHEDULER = Rule(lambda v: isinstance(v, str) and (v in SCHEDULERS or bool(_SCHEDULER_ADDRESS.fullmatch(v))),
-                 '"serial", "local" or the address of a running Dask scheduler ("tcp://host:port")')
+                 '"serial", "local" or the address of a running Dask scheduler ("tcp://host:port"; tls:// '
+                 "needs certificates, which the package does not take)")
 WORKERS = integer(1, 1024)
 
 
@@ -267,17 +269,18 @@ def _check_models(models: dict, source: str, lexicon: Lexicon) -> None:
                              f"valid parameters: {', '.join(allowed)}")
         resolved = {}
         if model.has_k():
-            if "k" not in params:
+            merged = {**defaults, **params}
+            needed = model.smallest_k(lexicon, merged)
+            if "k" not in params and not model.seeded:
                 raise InputError(f"{source}: missing required key models.{name}.k (an integer >= 2 or a list of them)")
-            ks = params["k"]
+            # a seeded model's k defaults to its seeded topics (the themes, facets and other): no free topic
+            ks = params.get("k", needed)
             ks = [ks] if _is_int(ks) else ks
             key = f"models.{name}.k"
             _expect(isinstance(ks, list) and ks and all(_is_int(k) for k in ks),
                     source, key, "an integer >= 2 or a list of them", params.get("k"))
             _expect(len(set(ks)) == len(ks), source, key, "a list without repeats", ks)
-            merged = {**defaults, **params}
-            needed = model.smallest_k(lexicon, merged)
-            _expect(min(ks) >= needed, source, key, f">= {needed}, {model.k_requirement(lexicon, merged)}", params["k"])
+            _expect(min(ks) >= needed, source, key, f">= {needed}, {model.k_requirement(lexicon, merged)}", ks)
             resolved["k"] = list(ks)
         resolved.update({key: value for key, value in defaults.items() if key not in ("k", "random_state")})
         resolved.update({key: value for key, value in params.items() if key != "k"})

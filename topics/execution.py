@@ -15,6 +15,7 @@ naming the task. Knows nothing of the pipeline: the runner and the tokenizer dec
 from __future__ import annotations
 
 import logging
+import signal
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
@@ -135,9 +136,15 @@ def _serial(scheduler: str, workers: int) -> SerialExecutor:
 def _local_cluster(scheduler: str, workers: int) -> DaskExecutor:
     from distributed import Client, LocalCluster
 
-    # processes with one thread each: fits are CPU-bound Python and gensim, which hold the GIL
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                           silence_logs=logging.ERROR)
+    # processes with one thread each: fits are CPU-bound Python and gensim, which hold the GIL. They are
+    # started with Ctrl-C ignored (a child keeps an ignored signal): the terminal sends it to every process
+    # of the group, and only this one should stop, saying so once, and close the cluster
+    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
+    finally:
+        signal.signal(signal.SIGINT, interrupt)
     return DaskExecutor(Client(cluster, set_as_default=False), f"local Dask cluster ({workers} workers)", cluster)
 
 

@@ -49,16 +49,16 @@ def _temporary(path: Path) -> tuple[int, str]:
 
 
 @contextmanager
-def open_output(path: str | Path, encoding: str = "utf-8", newline: str | None = None):
-    """Open ``path`` for writing text; the file appears (atomically, by os.replace) only when the block
-    finishes without error, so a failed or interrupted write never leaves a half-written output."""
+def open_output(path: str | Path, encoding: str = "utf-8", newline: str | None = None, *, binary: bool = False):
+    """Open ``path`` for writing text (or bytes); the file appears (atomically, by os.replace) only when the
+    block finishes without error, so a failed or interrupted write never leaves a half-written output."""
     path = writable_output(path)
     try:
         handle, partial = _temporary(path)
     except OSError as err:
         raise InputError(f"{path}: cannot write there ({err.strerror})") from None
     try:
-        with os.fdopen(handle, "w", encoding=encoding, newline=newline) as out:
+        with (os.fdopen(handle, "wb") if binary else os.fdopen(handle, "w", encoding=encoding, newline=newline)) as out:
             yield out
         os.replace(partial, path)
     except OSError as err:

@@ -107,13 +107,13 @@ def effects(data: StudyData, formula: str, *, model: str | None = None, k: int |
                 skipped.append(f"{name} k={topics} {theme}: {diverged.why(design, observed)}")
                 continue
             estimate = np.mean([beta for beta, _ in fitted], axis=0)
-            low, high = interval(composed, level)
+            low, high = interval(composed, level, estimate)
             for j, term in enumerate(design.columns):
                 rows.append([name, topics, len(fits), theme, term, estimate[j], low[j], high[j], "log-odds",
                              UNCERTAINTY[uncertainty], draws, len(kept), formula])
             for covariate, grid in grids.items():
                 point = np.mean([expit(grid.to_numpy() @ beta) for beta, _ in fitted], axis=0)
-                band_low, band_high = interval(expit(composed @ grid.to_numpy().T), level)
+                band_low, band_high = interval(expit(composed @ grid.to_numpy().T), level, point)
                 for i, value in enumerate(grid.attrs["values"]):
                     expected.append([name, topics, len(fits), theme, covariate, value, point[i], band_low[i],
                                      band_high[i], draws, len(kept)])

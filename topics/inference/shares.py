@@ -56,10 +56,11 @@ def shares(data: StudyData, by: list[str] | str | None = None, *, weight: str = 
             doc_rows = [rows_.index.to_numpy() for _, rows_ in group.groupby("doc_id", sort=False)]
             rng = generator(seed, name, topics, *key)
             points, drawn = bootstrap_ratio(doc_rows, values, draws, rng, resample_documents=bool(by))
-            low, high = interval(drawn, level)
+            estimate = points.mean(axis=0)
+            low, high = interval(drawn, level, estimate)
             label = group.iloc[0][shown].tolist()
             for j, theme in enumerate(data.themes):
-                rows.append([name, topics, len(fits), *label, theme, points[:, j].mean(), low[j], high[j],
+                rows.append([name, topics, len(fits), *label, theme, estimate[j], low[j], high[j],
                              len(doc_rows), len(group), weight, draws])
     columns = SHARE_COLUMNS[:3] + shown + SHARE_COLUMNS[3:]
     table = pd.DataFrame(rows, columns=columns)
@@ -113,11 +114,14 @@ def bootstrap_ratio(doc_rows: list[np.ndarray], values: list[tuple[np.ndarray, n
     return points, drawn
 
 
-def interval(drawn: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """The percentile interval of the draws (rows), per column; draws that are NaN are left out."""
+def interval(drawn: np.ndarray, level: float, estimate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The percentile interval of the draws (rows), per column, draws that are NaN left out; widened where
+    needed to hold ``estimate``. With few draws (or a skewed few documents) the percentile interval can miss
+    the estimate it is about; a table whose interval does not hold its estimate would also plot with
+    negative error bars."""
     tail = (1 - level) / 2
     low, high = np.nanquantile(drawn, [tail, 1 - tail], axis=0)
-    return low, high
+    return np.fmin(low, estimate), np.fmax(high, estimate)
 
 
 def generator(seed: int, *key) -> np.random.Generator:

@@ -22,7 +22,7 @@ from ..inference.effects import EFFECT_COLUMNS, EXPECTED_COLUMNS
 from ..inference.shares import SHARE_COLUMNS as INTERVAL_COLUMNS
 from ..run_folder import RunFolder
 from ..run_folder.files import EFFECTS, EFFECTS_EXPECTED, NOTES, PLOTS, shares_by
-from .plots import cjk_font, theme_colours
+from .plots import cjk_font, save_png, theme_colours
 from .tables import theme_order
 
 SHARE_GROUPS = ("year", "region")
@@ -174,8 +174,7 @@ def expected_figure(expected: pd.DataFrame, names: dict[str, str]) -> Figure:
 
 def save(figure: Figure, path: Path) -> Path:
     with _style():  # glyphs are looked up when drawing
-        figure.savefig(path, dpi=100, metadata={"Software": None})  # no version stamp: same data, same bytes
-    return path
+        return save_png(figure, path)
 
 
 def plot_name(kind: str, model: str) -> str:

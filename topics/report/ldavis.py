@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..outputs import open_output
 from ..result import TopicResult
 from ..labels import UNMAPPED
 from ..lexicon import Lexicon
@@ -109,8 +110,8 @@ def write_ldavis(result: TopicResult, path: str | Path, *, theme_names: dict[str
     path.parent.mkdir(parents=True, exist_ok=True)
     prepared = prepare_ldavis(result)
     labels = topic_labels(result, theme_names if theme_names is not None else theme_display_names())
-    path.write_text(ldavis_html(result, prepared.to_dict(), labels, back_link=back_link, evidence=evidence),
-                    encoding="utf-8")
+    with open_output(path) as out:
+        out.write(ldavis_html(result, prepared.to_dict(), labels, back_link=back_link, evidence=evidence))
     return path
 
 
@@ -295,8 +296,7 @@ def evidence_table(evidence: pd.DataFrame | None) -> str:
     lifts = [c for c in evidence.columns if c.startswith("lift_")]
     head = "".join(f"<th>{html.escape(c.removeprefix('lift_'))}</th>" for c in lifts)
     rows = []
-    for row in evidence.itertuples(index=False):
-        row = row._asdict()
+    for row in evidence.to_dict("records"):  # theme names are user data: never attribute names
         cells = "".join(f"<td>{row[c]:.2f}</td>" for c in lifts)
         margin = "" if pd.isna(row["margin"]) else f"{row['margin']:.2f}"
         rows.append(f"<tr><td>T{html.escape(str(row['topic']))}</td><td>{html.escape(str(row['theme']))}</td>"

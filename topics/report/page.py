@@ -18,6 +18,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..errors import InputError
+from ..outputs import open_output
 from ..mapping import MappingSettings, mapping_evidence
 from ..result import TopicResult
 from ..run_folder import RunFolder
@@ -27,6 +28,7 @@ from .inference import inference_section
 from .ldavis import CJK_FONT_STACK, theme_display_names, write_ldavis
 from .tables import (ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, distinct, document_shares, label_kind, main_fit, model_order,
                      remove_old_output, theme_order)
+from ..validation.flags import primary_rows
 from .validation import examples_section, flags_section
 
 TOP_WORDS = 10
@@ -87,7 +89,8 @@ def write_report(run: RunFolder | str | Path, *, progress: bool = False) -> Path
     sections.append(("run", "Run details", run_section(run.path, cjk_font())))
 
     path = run.file(REPORT)
-    path.write_text(page_html(title, sections), encoding="utf-8")
+    with open_output(path) as out:
+        out.write(page_html(title, sections))
     return path
 
 
@@ -285,7 +288,8 @@ class ModelCaveats:
                          f'<a href="{LDAVIS}/{esc(quote(ldavis_file(model)))}">mapping evidence</a> and the flags.')
         mine = self.flags[self.flags["model"] == model] if not self.flags.empty else self.flags
         if not mine.empty:
-            listed = "; ".join(f"{row.topic or row.theme} ({row.theme}): {row.flag}" for row in mine.itertuples())
+            listed = "; ".join(f"{row['topic'] if isinstance(row['topic'], str) and row['topic'] else row['theme']} "
+                               f"({row['theme']}): {row['flag']}" for row in mine.to_dict("records"))
             notes.append(f'<a href="#flags">Validity flags</a> on its first fit: {esc(listed)}.')
         agreement = self._agreement(model)
         if agreement:
@@ -310,7 +314,7 @@ def primary_flags(run: RunFolder) -> pd.DataFrame:
     flags = run.table(FLAGS)
     if flags is None:
         return pd.DataFrame(columns=["model", "topic", "theme", "flag"])
-    return flags[flags["primary"].astype(str) == "True"]
+    return primary_rows(flags)
 
 
 def run_section(run_dir: Path, plot_font: str | None) -> str:

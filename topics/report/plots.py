@@ -15,6 +15,7 @@ from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
 
 from ..labels import OTHER, UNMAPPED
+from ..outputs import open_output
 from ..run_folder import RunFolder
 from ..run_folder.files import ASSIGNMENTS, METRICS, PLOTS, THEME_SHARES
 from .tables import (
@@ -67,7 +68,7 @@ def write_plots(run: RunFolder | str | Path) -> list[Path]:
         if metrics is not None and not metrics.empty:
             figure = metrics_figure(metrics)
             if figure is not None:
-                written.append(_save(figure, out / plot_file("metrics_vs_k")))
+                written.append(save_png(figure, out / plot_file("metrics_vs_k")))
         if assigned is not None and not assigned.empty:
             gold = run_labels(assigned)
             if gold is not None:
@@ -75,15 +76,15 @@ def write_plots(run: RunFolder | str | Path) -> list[Path]:
                     rows = assigned["model"] == model
                     table = confusion(gold[rows], assigned.loc[rows, "theme"], gold_name)
                     if table.values.sum() > 0:
-                        written.append(_save(confusion_figure(model, table), out / plot_file("confusion", model)))
+                        written.append(save_png(confusion_figure(model, table), out / plot_file("confusion", model)))
         if shares is not None and not shares.empty:
             years, regions = distinct(shares, "year"), distinct(shares, "region")
             for model in model_order(shares):
-                written.append(_save(shares_figure(shares, model), out / plot_file("shares", model)))
+                written.append(save_png(shares_figure(shares, model), out / plot_file("shares", model)))
                 if len(years) >= 2:
-                    written.append(_save(attention_figure(shares, model, "year"), out / plot_file("years", model)))
+                    written.append(save_png(attention_figure(shares, model, "year"), out / plot_file("years", model)))
                 if len(regions) >= 2:
-                    written.append(_save(regions_figure(shares, model), out / plot_file("regions", model)))
+                    written.append(save_png(regions_figure(shares, model), out / plot_file("regions", model)))
     return written
 
 
@@ -247,6 +248,8 @@ def _short(name: str, limit: int = 36) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-def _save(figure: Figure, path: Path) -> Path:
-    figure.savefig(path, dpi=100, metadata={"Software": None})  # no version stamp: same run, same bytes
+def save_png(figure: Figure, path: Path) -> Path:
+    """Write a figure as PNG, whole or not at all; no version stamp, so the same run gives the same bytes."""
+    with open_output(path, binary=True) as out:
+        figure.savefig(out, format="png", dpi=100, metadata={"Software": None})
     return path

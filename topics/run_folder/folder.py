@@ -259,18 +259,13 @@ class RunFolder:
         if fit_dir.exists():
             shutil.rmtree(fit_dir)  # an interrupted or damaged fit of an earlier start
         for name, data in sorted(files.items(), key=lambda item: item[0] == FIT_METRICS):
-            path = fit_dir / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_name(path.name + ".partial")
-            partial.write_bytes(data)
-            os.replace(partial, path)
+            with open_output(fit_dir / name, binary=True) as out:
+                out.write(data)
 
     def write_themes(self, fit_dir: Path, themes: UnitThemes) -> None:
         """A fit's unit themes (themes.npz), written by the mapping stage and read by every reader."""
-        path = fit_dir / UNIT_THEMES
-        partial = path.with_name(path.name + ".partial.npz")
-        np.savez_compressed(partial, **themes.to_arrays())
-        os.replace(partial, path)
+        with open_output(fit_dir / UNIT_THEMES, binary=True) as out:
+            np.savez_compressed(out, **themes.to_arrays())
 
     def write_manifest(self, entries: list[dict], n_units: int) -> None:
         self.write_text(FIT_MANIFEST, manifest_json(entries, n_units))

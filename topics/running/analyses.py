@@ -17,7 +17,7 @@ from ..run_folder import RunFolder
 from ..run_folder.files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS, NOTES,
                                 TOPIC_EVIDENCE, shares_by)
 from ..validation.examples import REPORTED_EXAMPLES, run_examples
-from ..validation.flags import evidence_table
+from ..validation.flags import evidence_table, primary_rows
 from .stopwatch import Stopwatch
 
 SHARE_GROUPS = ("year", "region")  # the report shows shares with intervals by each of these that varies
@@ -29,7 +29,7 @@ def write_validation_tables(run: RunFolder) -> None:
     flags = run.table(FLAGS)
     run.write_csv(TOPIC_EVIDENCE, evidence_table(run, flags))
     run.write_csv(EXAMPLES, run_examples(run, n=REPORTED_EXAMPLES))
-    run.write_text(COMPARISON, comparison_markdown(run, run.table(METRICS), flags[flags["primary"].astype(bool)]))
+    run.write_text(COMPARISON, comparison_markdown(run, run.table(METRICS), primary_rows(flags)))
 
 
 def write_inference_tables(run: RunFolder, config: dict, *, clock: Stopwatch | None = None) -> None:

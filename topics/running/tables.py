@@ -9,7 +9,6 @@ reader reads these files; none computes a unit's theme again."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 

@@ -125,6 +125,11 @@ def fit_flags(fit: Fit, lexicon: Lexicon, min_lift: float, settings: FlagSetting
     return pd.DataFrame(rows, columns=columns)
 
 
+def primary_rows(flags: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a flag table (as written, or read back from flags.csv) that belong to a primary fit."""
+    return flags[flags["primary"].astype(str) == "True"]
+
+
 def empty_flags() -> pd.DataFrame:
     """A flag table without rows (flags.csv of a run whose topics raise none)."""
     return pd.DataFrame(columns=[*FLAG_COLUMNS, "primary"])

@@ -49,9 +49,13 @@ def read_answers(paths: list[str | Path], key: dict) -> pd.DataFrame:
     """Every answer of every file (coder, task, answer), checked against the kit's key."""
     tasks = {task["task"]: task for task in key["tasks"]}
     kit_id = key["kit"]["id"]
-    rows, owner = [], {}
+    rows, owner, read = [], {}, {}
     for path in paths:
         path = existing_file(path, "answers file")
+        if path.resolve() in read:  # its coder would count twice, and agree with themselves
+            raise InputError(f"{path}: given twice (also as {read[path.resolve()]}); give each coder's answers once")
+        read[path.resolve()] = path
+        answered = len(rows)
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 reader = csv.DictReader(handle)
@@ -90,6 +94,9 @@ def read_answers(paths: list[str | Path], key: dict) -> pd.DataFrame:
             raise InputError(f"{path}: answers file is not UTF-8 text") from None
         except csv.Error as err:
             raise InputError(f"{path}: not a readable CSV file ({err})") from None
+        if len(rows) == answered:  # a coder left out of the scores without a word would change them
+            raise InputError(f"{path}: no task is answered in it (saved before coding?); leave it out, or export "
+                             "the coder's answers again from the coding page")
     if not rows:
         raise InputError(f"{listed(paths)}: no answers")
     return pd.DataFrame(rows, columns=["coder", "task", "kind", "answer"])

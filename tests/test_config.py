@@ -175,3 +175,18 @@ def test_a_seeded_model_without_k_gets_its_seeded_topics(tmp_path, sample_path):
     text = good_config(sample_path) + "\n[models.seeded-lda]\n\n[models.seeded-nmf]\nother_topic = false\n"
     config = load_config(write(tmp_path, text))
     assert config["models"]["seeded-lda"]["k"] == [7] and config["models"]["seeded-nmf"]["k"] == [6]
+
+
+def test_a_pipe_given_as_a_config_lexicon_or_gold_file_is_named_as_such_and_never_read(tmp_path, sample_path):
+    import os
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)  # reading it would block for ever: it must be refused before any read
+    cases = [(str(pipe), "pipe"),
+             (write(tmp_path, good_config(sample_path) + f'\n[themes]\nlexicon = "{pipe}"\n', "a.toml"),
+              "themes.lexicon"),
+             (write(tmp_path, good_config(sample_path) + f'\n[evaluation]\nlabels = "{pipe}"\n', "b.toml"),
+              "evaluation.labels")]
+    for config, key in cases:
+        with pytest.raises(InputError, match=rf"{key}.*is not a regular file \(a pipe, socket or device\?\)"):
+            load_config(config)

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from .labels import OTHER
-from .errors import InputError
+from .errors import InputError, existing_file
 from .formula import check_formula
 from .lexicon import DEFAULT_LEXICON_PATH, Lexicon
 from .mapping import MappingSettings
@@ -158,6 +158,15 @@ def _expect(ok: bool, source: str, key: str, allowed: str, given) -> None:
     check(given, Rule(lambda _: ok, allowed), key, source)
 
 
+def _file_setting(path: Path, given: str, key: str, what: str) -> None:
+    """A config key naming a file: InputError naming the key and what was given when it is not a file."""
+    try:
+        existing_file(path, what)
+    except InputError as err:
+        looked = "" if given == str(path) else f" (looked for {path})"
+        raise InputError(f"{key}: {given}: {str(err).removeprefix(f'{path}: ')}{looked}") from None
+
+
 def _resolve(path: str, base_dir: Path) -> Path:
     candidate = Path(path).expanduser()
     return candidate if candidate.is_absolute() else (base_dir / candidate).resolve()
@@ -233,11 +242,8 @@ def _check_themes(themes: dict, source: str, base_dir: Path) -> Lexicon:
     lexicon = themes["lexicon"]
     _expect(isinstance(lexicon, str), source, "themes.lexicon", "a file path", lexicon)
     path = _resolve(lexicon, base_dir) if lexicon else DEFAULT_LEXICON_PATH
-    if lexicon and path.is_dir():
-        raise InputError(f"{source}: themes.lexicon: {lexicon}: is a folder, expected a file")
-    if lexicon and not path.is_file():
-        looked = "" if lexicon == str(path) else f" (looked for {path})"
-        raise InputError(f"{source}: themes.lexicon: {lexicon}: no such file{looked}")
+    if lexicon:
+        _file_setting(path, lexicon, f"{source}: themes.lexicon", "file")
     themes["lexicon"] = str(path)
     try:
         MappingSettings.from_config({"themes": themes})
@@ -330,8 +336,4 @@ def _check_evaluation(evaluation: dict, source: str, base_dir: Path, lexicon: Le
     _expect(isinstance(labels, str) and labels != "", source, "evaluation.labels", '"weak" or a gold TSV path', labels)
     if labels != "weak":
         evaluation["labels"] = str(_resolve(labels, base_dir))
-        if Path(evaluation["labels"]).is_dir():
-            raise InputError(f"{source}: evaluation.labels: {labels}: is a folder, expected a file")
-        if not Path(evaluation["labels"]).is_file():
-            looked = "" if labels == evaluation["labels"] else f" (looked for {evaluation['labels']})"
-            raise InputError(f"{source}: evaluation.labels: {labels}: no such gold file{looked}")
+        _file_setting(Path(evaluation["labels"]), labels, f"{source}: evaluation.labels", "gold file")

@@ -30,10 +30,13 @@ def clipped(value, limit: int = 80) -> str:
 
 
 def existing_file(path, what: str = "file") -> Path:
-    """``path`` as a Path when it is a file; otherwise an InputError saying whether it is a folder or missing."""
+    """``path`` as a Path when it is a regular file; otherwise an InputError saying whether it is a folder,
+    something else (a pipe, socket or device, which reading could block on forever) or missing."""
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path}: is a folder, expected a {what}")
+    if path.exists() and not path.is_file():
+        raise InputError(f"{path}: is not a regular file (a pipe, socket or device?), expected a {what}")
     if not path.is_file():
         raise InputError(f"{path}: no such {what}")
     return path

@@ -6,16 +6,12 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, existing_file
 
 
 def read_toml(path: str | Path, what: str = "TOML file") -> dict:
     """The file's tables; InputError naming the file when it is missing, a folder, not UTF-8 or not TOML."""
-    file = Path(path)
-    if file.is_dir():
-        raise InputError(f"{path}: is a folder, expected a file ({what})")
-    if not file.is_file():
-        raise InputError(f"{path}: no such {what}")
+    file = existing_file(path, what)
     try:
         return tomllib.loads(file.read_text(encoding="utf-8"))
     except UnicodeDecodeError:

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from .documents import Change, Removal, Unit
 from .duplicates import find_duplicates
 from .errors import InputError, existing_file, listed
-from .formats import removals
+from .formats import joins, removals
 from .outputs import write_jsonl
 from .layout import CleanDocument, count_chars, repair_layout
 from .reading import SkippedFile, read_documents
@@ -35,7 +35,7 @@ class IngestResult:
     documents: list[CleanDocument] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)  # whole texts changed in reading, originals kept
+    changes: list[Change] = field(default_factory=list)  # texts changed in reading (script; PDF joins), originals kept
     skipped: list[SkippedFile] = field(default_factory=list)  # whole files and single jsonl/csv records
     warnings: list[str] = field(default_factory=list)  # read anyway, e.g. a manifest row naming no file
     summary: dict = field(default_factory=dict)
@@ -64,6 +64,7 @@ def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
             document = replace(document, text=text, meta={**document.meta, "converted": "traditional-to-simplified"})
         before = removals(document)  # what a PDF, Word or web-page reader took out (headers, portal chrome …)
         result.removals += before
+        result.changes += joins(document)  # paragraphs a PDF reader joined over a column or page break
         input_chars += count_chars(document.text) + sum(count_chars(r.text) for r in before)
         if document.doc_id in duplicate_of:
             result.removals.append(Removal(document.doc_id, "duplicate", document.text))
@@ -102,7 +103,9 @@ def summarise(n_read: int, result: IngestResult, input_chars: int) -> dict:
         "records_skipped": sum(1 for s in result.skipped if s.record),
         "skipped": [s.to_json() for s in result.skipped],
         "warnings": list(result.warnings),
-        "converted_to_simplified": [change.doc_id for change in result.changes],
+        "converted_to_simplified": [change.doc_id for change in result.changes
+                                    if change.change == "traditional-to-simplified"],
+        "pdf_joins": sum(1 for change in result.changes if change.change.startswith("joined-across-")),
     }
 
 
@@ -119,6 +122,8 @@ def format_summary(summary: dict) -> str:
         f"characters: {summary['chars_input']:,} read = {summary['chars_kept']:,} kept + "
         f"{summary['chars_removed']:,} removed (whitespace, control and format characters not counted)",
         f"removed by reason: {listing(summary['removed_by_reason'])}",
+        *([f"PDF paragraphs joined over a column or page break: {summary['pdf_joins']:,} (each in the --removed record)"]
+          if summary.get("pdf_joins") else []),
         *format_skipped(summary),
         *format_duplicates(summary),
         *([f"converted from traditional to simplified script (originals in the --removed record): "
@@ -170,7 +175,8 @@ def write_units(units: list[Unit], path: str | Path) -> Path:
 
 def write_removals(removals: list[Removal], path: str | Path, changes: list[Change] = ()) -> Path:
     """Write what cleaning took out or changed as JSONL: one record per removal (doc_id, reason, text, line),
-    then one per whole-text change (doc_id, change, original, chars_changed)."""
+    then one per change (doc_id, change, original, chars_changed, where): a text converted to simplified
+    script, two lines of a PDF joined over a column or page break."""
     records = [removal.to_json() for removal in removals] + [change.to_json() for change in changes]
     return write_jsonl(records, path)
 

@@ -38,7 +38,7 @@ def run(args) -> int:
     written = [f"{write_units(result.units, args.output)} ({len(result.units):,} units)"]
     if args.removed:
         written.append(f"{write_removals(result.removals, args.removed, result.changes)} ({len(result.removals):,} "
-                       f"removals, {len(result.changes):,} whole-text changes)")
+                       f"removals, {len(result.changes):,} changes: script conversions, PDF paragraphs joined)")
     print(format_summary(result.summary))
     print("wrote " + "; ".join(written))
     return 0

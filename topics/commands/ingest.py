@@ -17,10 +17,11 @@ def configure(parser) -> None:
     parser.add_argument("--removed", metavar="REMOVED.jsonl",
                         help="also write everything layout repair removed, with the reason, one record per line")
     parser.add_argument("--strict", action="store_true",
-                        help="stop at the first bad file instead of skipping it")
+                        help="stop at the first bad file, or at the first document check (a passage held twice, a "
+                             "document cut short or ending mid-sentence), instead of warning")
     parser.add_argument("--dedupe", action="store_true",
-                        help="keep only the first of each group of near-duplicate documents (the others are recorded "
-                             "as removed, reason 'duplicate')")
+                        help="keep only the most complete of each group of near-duplicate documents (the others are "
+                             "recorded as removed, reason 'duplicate')")
     parser.add_argument("--themes", metavar="THEMES.toml",
                         help="theme lexicon for the weak labels (default: the package's themes.toml)")
 

@@ -10,11 +10,13 @@ each held as a 32-bit hash.
 Two documents are near-duplicates when the Jaccard similarity of their shingle sets reaches the
 threshold, or when the shorter one's shingles lie inside the longer one's up to the threshold
 (containment) while the shorter holds at least MIN_SHARE of the longer's shingles: an edition cut short
-is still an edition. MinHash signatures with locality-sensitive hashing (datasketch, bands of two
-rows) propose candidate pairs without comparing every pair: a pair of Jaccard similarity s becomes a
-candidate with probability 1 − (1 − s²)^(num_perm / 2), ≥ 0.9998 for every pair that can qualify at
-the default threshold (s ≥ 0.36). Each candidate is then checked on the shingle sets themselves, so
-every similarity reported is computed, not estimated. Pairs that qualify are joined into groups.
+is still an edition. MinHash signatures with locality-sensitive hashing (datasketch) propose candidate
+pairs without comparing every pair, so the search stays near-linear: each document is indexed whole
+and by its first and its last EDGE characters, since an edition cut short shares one end with the
+whole. The hashing is tuned to 0.6 × the threshold, so a pair right at the threshold (whole, or at one
+end) becomes a candidate with probability ≥ 0.999 for thresholds from 0.8 (0.99 at 0.5). Each
+candidate is then checked on the shingle sets of the whole documents, so every similarity reported is
+computed, not estimated. Pairs that qualify are joined into groups.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from .script import simplified
 
 HASH_BASE = 1_000_003  # of the polynomial hash of k characters (kgram_hashes)
 MIN_SHARE = 0.5  # a shorter copy counts by containment when it holds at least this share of the longer one
+EDGE = 2000  # characters at each end of a document indexed on their own (a copy cut short shares one end)
 
 _KEEP = re.compile(r"[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # characters NFKC turns into digits, letters or Chinese characters (full-width forms, circled and
@@ -81,7 +84,10 @@ def kgram_hashes(codes: np.ndarray, k: int) -> np.ndarray:
 
 def shingles(text: str, k: int = 5) -> np.ndarray:
     """The k-character shingles of a text (after normalised()), as sorted unique 32-bit hashes."""
-    bare = normalised(text)
+    return _shingle_set(normalised(text), k)
+
+
+def _shingle_set(bare: str, k: int) -> np.ndarray:
     codes = np.frombuffer(bare.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     if len(codes) == 0:
         return np.zeros(0, dtype=np.uint64)
@@ -121,27 +127,25 @@ def find_duplicates(documents, *, threshold: float = 0.8, k: int = 5, num_perm: 
     if len(set(ids)) != len(ids):
         repeated = next(doc_id for doc_id in ids if ids.count(doc_id) > 1)
         raise ValueError(f"document id {repeated!r} is given twice")
-    sets = [shingles(text, k) for _, text in items]
+    bare = [normalised(text) for _, text in items]
+    sets = [_shingle_set(text, k) for text in bare]
+    views = [sets, [_shingle_set(text[:EDGE], k) for text in bare], [_shingle_set(text[-EDGE:], k) for text in bare]]
 
-    # LSH only proposes candidates; the shingle sets decide
-    # the lowest Jaccard similarity of a pair that qualifies: a copy holding MIN_SHARE of the other,
-    # all inside it up to the threshold
-    floor = min(threshold, threshold * MIN_SHARE / (1 + MIN_SHARE - threshold * MIN_SHARE))
-    lsh = MinHashLSH(num_perm=num_perm, params=(num_perm // 2, 2))
+    # LSH tuned below the threshold only proposes candidates; the shingle sets of the whole documents decide
+    indexes = [MinHashLSH(threshold=max(0.05, 0.6 * threshold), num_perm=num_perm) for _ in views]
     pairs: list[tuple[int, int, float, float]] = []
-    signatures: list[MinHash] = []
     for index, shingle_set in enumerate(sets):
-        signature = MinHash(num_perm=num_perm, seed=seed, hashfunc=int)  # shingles are hashed already
-        signature.update_batch(shingle_set)
-        signatures.append(signature)
-        for other in sorted(lsh.query(signature)):
-            if signature.jaccard(signatures[other]) < floor / 2:
-                continue  # far below any pair that can qualify (the estimate errs by about 0.04)
+        candidates: set[int] = set()
+        for view, lsh in zip(views, indexes):
+            signature = MinHash(num_perm=num_perm, seed=seed, hashfunc=int)  # shingles are hashed already
+            signature.update_batch(view[index])
+            candidates.update(lsh.query(signature))
+            lsh.insert(index, signature)
+        for other in sorted(candidates):
             similarity, containment = _similarities(sets[other], shingle_set)
             share = min(len(sets[other]), len(shingle_set)) / max(len(sets[other]), len(shingle_set), 1)
             if similarity >= threshold or (containment >= threshold and share >= MIN_SHARE):
                 pairs.append((other, index, similarity, containment))
-        lsh.insert(index, signature)
 
     parent = list(range(len(items)))  # union-find over the confirmed pairs
 

@@ -17,8 +17,8 @@ def configure(parser) -> None:
     parser.add_argument("--removed", metavar="REMOVED.jsonl",
                         help="also write everything layout repair removed, with the reason, one record per line")
     parser.add_argument("--strict", action="store_true",
-                        help="stop at the first bad file, or at the first document check (a passage held twice, a "
-                             "document cut short or ending mid-sentence), instead of warning")
+                        help="stop at the first bad file instead of skipping it, and at the first document that fails a "
+                             "check (a passage held twice, cut short, ending mid-sentence) instead of warning")
     parser.add_argument("--dedupe", action="store_true",
                         help="keep only the most complete of each group of near-duplicate documents (the others are "
                              "recorded as removed, reason 'duplicate')")

@@ -24,7 +24,7 @@ STAGES = {
     "topics.layout": 2,
     "topics.lexicon": 3, "topics.word_lists": 3,
     "topics.structure": 4,
-    "topics.ingest": 5, "topics.duplicates": 5,
+    "topics.ingest": 5, "topics.duplicates": 5, "topics.checks": 5,
     "topics.token_cache": 6, "topics.token_table": 6, "topics.tokenize": 6, "topics.slogans": 6,
     "topics.vectorize": 7, "topics.suggest": 7,
     "topics.models": 8,

@@ -31,7 +31,7 @@ DEFAULTS: dict[str, dict] = {
     "corpus": {
         "paths": None,  # files or folders, relative to the config file
         "strict": False,
-        "dedupe": False,  # keep only the first of each group of near-duplicate documents (all are reported)
+        "dedupe": False,  # keep only the most complete of each group of near-duplicate documents (all are reported)
         "skip_kinds": ["heading"],  # unit kinds not fitted: a heading is repeated in its units' heading field
     },
     "tokenizer": {},  # passed to TokenizerSettings.from_dict, which validates its own keys

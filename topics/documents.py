@@ -71,9 +71,10 @@ class Change:
     the original kept: nothing the user gave is lost."""
 
     doc_id: str
-    change: str  # "traditional-to-simplified"
-    original: str
+    change: str  # "traditional-to-simplified"; "joined-across-column", "joined-across-page" (PDF)
+    original: str  # the whole text; for a join, the two lines it joined (a line break between)
     chars_changed: int
+    where: str = ""  # where in the file, when it is one place ("page 3 → 4")
 
     def to_json(self) -> dict:
         return asdict(self)

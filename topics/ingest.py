@@ -17,9 +17,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .documents import Change, Removal, Unit
-from .duplicates import find_duplicates
+from .checks import Check, check_documents
+from .duplicates import DuplicateGroup, find_duplicates
 from .errors import InputError, existing_file, listed
-from .formats import removals
+from .formats import joins, removals
 from .outputs import write_jsonl
 from .layout import CleanDocument, count_chars, repair_layout
 from .reading import SkippedFile, read_documents
@@ -35,7 +36,7 @@ class IngestResult:
     documents: list[CleanDocument] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)  # whole texts changed in reading, originals kept
+    changes: list[Change] = field(default_factory=list)  # texts changed in reading (script; PDF joins), originals kept
     skipped: list[SkippedFile] = field(default_factory=list)  # whole files and single jsonl/csv records
     warnings: list[str] = field(default_factory=list)  # read anyway, e.g. a manifest row naming no file
     summary: dict = field(default_factory=dict)
@@ -45,52 +46,92 @@ def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
                  themes: Lexicon | dict[str, list[str]] | None = None, dedupe: bool = False) -> IngestResult:
     """Read, repair and cut files and folders into units. Bad files are skipped (InputError when
     ``strict``); a missing path raises InputError. Near-duplicate documents (the same report read
-    twice) are reported in the summary; with ``dedupe`` only the first of each group is kept, and
-    the others are recorded as removed ("duplicate"), so nothing read goes unaccounted."""
+    twice) are reported in the summary; with ``dedupe`` only the most complete of each group is kept
+    (see _keeper), and the others are recorded as removed ("duplicate"), so nothing read goes
+    unaccounted. Documents that hold a passage twice, are much shorter than their twin edition or
+    their year's other reports, or end mid-sentence are named in warnings (InputError when ``strict``)."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     read = read_documents(list(paths), strict=strict, progress=progress)
     if themes is None:
         themes = Lexicon.load()
     result = IngestResult(skipped=list(read.skipped), warnings=list(read.warnings))
-    groups = find_duplicates(read.documents) if len(read.documents) > 1 else []
-    duplicate_of = {doc_id: group.doc_ids[0] for group in groups for doc_id in group.doc_ids[1:]} if dedupe else {}
     input_chars = 0
     sources: dict[str, str] = {}
+    read_in: list[tuple[list[Removal], list[CleanDocument]]] = []  # per document: the reader's removals, its pieces
     for document in tqdm(read.documents, desc="ingesting", unit="doc", file=sys.stderr, disable=not progress):
         text, changed = simplified(document.text)
         if changed:  # traditional script: converted, the original kept in the change record
             result.changes.append(Change(document.doc_id, "traditional-to-simplified", document.text, changed))
             document = replace(document, text=text, meta={**document.meta, "converted": "traditional-to-simplified"})
         before = removals(document)  # what a PDF, Word or web-page reader took out (headers, portal chrome …)
-        result.removals += before
+        result.changes += joins(document)  # paragraphs a PDF reader joined over a column or page break
         input_chars += count_chars(document.text) + sum(count_chars(r.text) for r in before)
-        if document.doc_id in duplicate_of:
-            result.removals.append(Removal(document.doc_id, "duplicate", document.text))
-            continue
-        for clean in repair_layout(document):
+        pieces = repair_layout(document)
+        for clean in pieces:
             # a page split into pieces (x#1, x#2) can meet another input's id (x.csv row 1 → x#1)
             if clean.doc_id in sources:
                 raise InputError(f"{document.source}: document id {clean.doc_id!r} is also given by "
                                  f"{sources[clean.doc_id]}; rename one of the files")
             sources[clean.doc_id] = document.source
-            result.documents.append(clean)
+        read_in.append((before, pieces))
+
+    cleaned = [clean for _, pieces in read_in for clean in pieces]
+    groups = find_duplicates(cleaned) if len(cleaned) > 1 else []
+    checks, lengths = check_documents(cleaned, groups)
+    if strict and checks:
+        first = checks[0]
+        raise InputError(f"{sources[first.doc_id]}: {first.doc_id} {first.message} (--strict makes document checks "
+                         f"errors; {len(checks)} in all)")
+    result.warnings += [f"{check.doc_id}: {check.message}" for check in checks]
+    order = {clean.doc_id: index for index, clean in enumerate(cleaned)}
+    keepers = [_keeper(group, checks, lengths, order) for group in groups]
+    dropped = {doc_id for group, (keep, _) in zip(groups, keepers) for doc_id in group.doc_ids if doc_id != keep} \
+        if dedupe else set()
+    for before, pieces in read_in:
+        result.removals += before
+        for clean in pieces:
             result.removals += clean.removals
+            if clean.doc_id in dropped:
+                result.removals.append(Removal(clean.doc_id, "duplicate", clean.text))
+                continue
+            result.documents.append(clean)
             result.units += split_units(clean, themes)
-    result.summary = summarise(len(read.documents), result, input_chars)
-    result.summary["duplicates"] = [{"doc_ids": group.doc_ids, "similarity": round(group.similarity, 3),
-                                     "kept": group.doc_ids[0] if dedupe else None} for group in groups]
+    result.summary = summarise(len(read.documents), result, input_chars, len(cleaned))
+    result.summary["duplicates"] = [
+        {"doc_ids": group.doc_ids, "similarity": round(group.similarity, 3),
+         "pairs": [{"doc_ids": [pair.a, pair.b], "similarity": round(pair.similarity, 3),
+                    "containment": round(pair.containment, 3)} for pair in group.pairs],
+         "keep": keep, "keep_because": because,
+         "dropped": [doc_id for doc_id in group.doc_ids if doc_id in dropped]} for group, (keep, because) in zip(groups, keepers)]
+    result.summary["document_checks"] = [check.to_json() for check in checks]
     return result
 
 
-def summarise(n_read: int, result: IngestResult, input_chars: int) -> dict:
+def _keeper(group: DuplicateGroup, checks: list[Check], lengths: dict[str, int], order: dict[str, int]) -> tuple[str, str]:
+    """The document of a near-duplicate group that --dedupe keeps, and why: the most complete one —
+    one the document checks found nothing wrong with, then the one with the most text (a second copy
+    of a doubled passage not counted), then the first read."""
+    flagged = {check.doc_id for check in checks}
+    best, runner_up = sorted(group.doc_ids, key=lambda doc_id: (doc_id in flagged, -lengths[doc_id], order[doc_id]))[:2]
+    if runner_up in flagged and best not in flagged:
+        return best, f"the document checks flag {runner_up}"
+    if lengths[best] > lengths[runner_up]:
+        return best, f"more text than {runner_up}"
+    return best, f"read before {runner_up}, with as much text"
+
+
+def summarise(n_read: int, result: IngestResult, input_chars: int, pieces: int) -> dict:
+    """The figures of an ingest; ``pieces``: the documents after splitting pages with several articles,
+    before --dedupe dropped any."""
     removed_by_reason: Counter = Counter()
     for removal in result.removals:
         removed_by_reason[removal.reason] += count_chars(removal.text)
     kept = sum(clean.kept_chars for clean in result.documents)
     return {
         "documents": n_read,
-        "pieces": len(result.documents),
+        "pieces": pieces,
+        "documents_kept": len(result.documents),
         "units": len(result.units),
         "units_by_kind": dict(Counter(unit.kind for unit in result.units).most_common()),
         "weak_labels": dict(Counter(unit.weak_label or "none" for unit in result.units).most_common()),
@@ -102,7 +143,9 @@ def summarise(n_read: int, result: IngestResult, input_chars: int) -> dict:
         "records_skipped": sum(1 for s in result.skipped if s.record),
         "skipped": [s.to_json() for s in result.skipped],
         "warnings": list(result.warnings),
-        "converted_to_simplified": [change.doc_id for change in result.changes],
+        "converted_to_simplified": [change.doc_id for change in result.changes
+                                    if change.change == "traditional-to-simplified"],
+        "pdf_joins": sum(1 for change in result.changes if change.change.startswith("joined-across-")),
     }
 
 
@@ -113,12 +156,15 @@ def format_summary(summary: dict) -> str:
 
     lines = [
         f"documents: {summary['documents']:,}" + (f" ({summary['pieces']:,} after splitting pages with several articles)"
-                                                  if summary["pieces"] != summary["documents"] else ""),
+                                                  if summary["pieces"] != summary["documents"] else "")
+        + (f"; {summary['documents_kept']:,} kept after --dedupe" if summary["documents_kept"] != summary["pieces"] else ""),
         f"units: {summary['units']:,} ({listing(summary['units_by_kind'])})",
         f"weak labels: {listing(summary['weak_labels'])}",
         f"characters: {summary['chars_input']:,} read = {summary['chars_kept']:,} kept + "
         f"{summary['chars_removed']:,} removed (whitespace, control and format characters not counted)",
         f"removed by reason: {listing(summary['removed_by_reason'])}",
+        *([f"PDF paragraphs joined over a column or page break: {summary['pdf_joins']:,} (each in the --removed record)"]
+          if summary.get("pdf_joins") else []),
         *format_skipped(summary),
         *format_duplicates(summary),
         *([f"converted from traditional to simplified script (originals in the --removed record): "
@@ -128,16 +174,21 @@ def format_summary(summary: dict) -> str:
 
 
 def format_duplicates(summary: dict, limit: int = 10) -> list[str]:
-    """The near-duplicate documents found, a line per group (the first ``limit`` groups)."""
+    """The near-duplicate documents found, a line per group (the first ``limit`` groups), each with its
+    similarity and the one --dedupe keeps."""
     groups = summary.get("duplicates") or []
     if not groups:
         return []
-    dropped = sum(len(group["doc_ids"]) - 1 for group in groups if group.get("kept"))
+    dropped = sum(len(group["dropped"]) for group in groups)
     lines = [f"near-duplicate documents: {len(groups):,} group(s)" +
-             (f", {dropped:,} dropped (--dedupe keeps the first of each)" if dropped else
-              " (all kept; --dedupe keeps the first of each)")]
+             (f", {dropped:,} dropped (--dedupe keeps the most complete of each)" if dropped else
+              " (all kept; --dedupe keeps the most complete of each)")]
     for group in groups[:limit]:
-        lines.append(f"  {' = '.join(group['doc_ids'])} (similarity {group['similarity']:.2f})")
+        pairs = "; ".join(f"similarity {pair['similarity']:.2f}" + (
+            f", containment {pair['containment']:.2f}" if pair["containment"] - pair["similarity"] >= 0.1 else "")
+            for pair in group["pairs"])
+        lines.append(f"  {' = '.join(group['doc_ids'])} ({pairs}): {'kept' if dropped else '--dedupe keeps'} "
+                     f"{group['keep']} ({group['keep_because']})")
     if len(groups) > limit:
         lines.append(f"  … and {len(groups) - limit:,} more")
     return lines
@@ -170,7 +221,8 @@ def write_units(units: list[Unit], path: str | Path) -> Path:
 
 def write_removals(removals: list[Removal], path: str | Path, changes: list[Change] = ()) -> Path:
     """Write what cleaning took out or changed as JSONL: one record per removal (doc_id, reason, text, line),
-    then one per whole-text change (doc_id, change, original, chars_changed)."""
+    then one per change (doc_id, change, original, chars_changed, where): a text converted to simplified
+    script, two lines of a PDF joined over a column or page break."""
     records = [removal.to_json() for removal in removals] + [change.to_json() for change in changes]
     return write_jsonl(records, path)
 

@@ -73,7 +73,7 @@ REASONS = {
     "licence-footer": "Wikisource licence footer (from 本作品是中华人民共和国的 on)",
     "applause": "applause note in a transcript (（鼓掌）)",
     "stray": "short line without any Chinese text (stray characters, link ids)",
-    "duplicate": "a whole document that is a near-duplicate of another one read (ingest --dedupe keeps the first)",
+    "duplicate": "a whole document that is a near-duplicate of another one read (ingest --dedupe keeps the most complete)",
 }
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"

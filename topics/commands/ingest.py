@@ -17,10 +17,11 @@ def configure(parser) -> None:
     parser.add_argument("--removed", metavar="REMOVED.jsonl",
                         help="also write everything layout repair removed, with the reason, one record per line")
     parser.add_argument("--strict", action="store_true",
-                        help="stop at the first bad file instead of skipping it")
+                        help="stop at the first bad file instead of skipping it, and at the first document that fails a "
+                             "check (a passage held twice, cut short, ending mid-sentence) instead of warning")
     parser.add_argument("--dedupe", action="store_true",
-                        help="keep only the first of each group of near-duplicate documents (the others are recorded "
-                             "as removed, reason 'duplicate')")
+                        help="keep only the most complete of each group of near-duplicate documents (the others are "
+                             "recorded as removed, reason 'duplicate')")
     parser.add_argument("--themes", metavar="THEMES.toml",
                         help="theme lexicon for the weak labels (default: the package's themes.toml)")
 
@@ -38,7 +39,7 @@ def run(args) -> int:
     written = [f"{write_units(result.units, args.output)} ({len(result.units):,} units)"]
     if args.removed:
         written.append(f"{write_removals(result.removals, args.removed, result.changes)} ({len(result.removals):,} "
-                       f"removals, {len(result.changes):,} whole-text changes)")
+                       f"removals, {len(result.changes):,} changes: script conversions, PDF paragraphs joined)")
     print(format_summary(result.summary))
     print("wrote " + "; ".join(written))
     return 0

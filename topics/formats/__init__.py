@@ -13,7 +13,9 @@ What a reader gives back:
   in ``Document.meta["removed"]`` and removals() turns them into Removal records, so nothing is lost;
 - ``title``: the document's own title when it states one (PDF title / largest line, Word title,
   page heading), used to infer year and region when neither the manifest nor the file name gives them;
-- ``meta``: format figures (pages, damage ratio, tables, encoding …), merged into Document.meta.
+- ``meta``: format figures (pages, damage ratio, tables, encoding …), merged into Document.meta; a PDF's
+  ``meta["joins"]`` lists the paragraphs it joined over a column or page break, which joins() turns into
+  Change records for the changes log.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..documents import Document, Removal
+from ..documents import Change, Document, Removal
 from ..errors import InputError
 
 # Reasons a reader records for what it removes (layout repair has its own, see topics.layout.REASONS).
@@ -138,6 +140,14 @@ def removals(document: Document) -> list[Removal]:
     """What a format reader removed from a document before layout repair, as Removal records."""
     return [Removal(document.doc_id, item["reason"], item["text"], item.get("line"))
             for item in document.meta.get("removed", [])]
+
+
+def joins(document: Document) -> list[Change]:
+    """The paragraphs a PDF reader joined over a column or page break, as Change records (no character
+    changes: the record shows the two lines that became one paragraph, and where)."""
+    return [Change(document.doc_id, f"joined-across-{item['across']}", item["text"], 0,
+                   f"page {item['page']}" + (f" → {item['next_page']}" if item["next_page"] != item["page"] else ""))
+            for item in document.meta.get("joins", [])]
 
 
 # ---------------------------------------------------------------- year and region from a title

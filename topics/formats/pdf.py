@@ -6,19 +6,27 @@ pdfminer gives the text lines of each page with their boxes; the rest is done he
    letter-spaced, and pdfminer would put a space into every wider gap); a space stays only between two
    Latin words. Glyphs without a Unicode mapping become U+FFFD and are counted.
 2. Running headers and footers: a line in the top two or bottom two rows of a page is removed when
-   the same text (digits ignored) stands there on at least half the pages (two at least); one that is
-   only a page number (3, — 3 —, 第3页, 3/20) is removed on any page, and on a one-page document a
-   short one naming an edition or weekday (A3版, 星期五) is a masthead. Every removed line is recorded
-   with its reason and page.
+   the same text (digits ignored) stands there on at least half the odd or half the even pages (two at
+   least): on every page, or alternating between facing pages (the report's title on one, the
+   government's name on the other). One that is only a page number (3, — 3 —, 第3页, 3/20) is removed on
+   any page, and on a one-page document a short one naming an edition or weekday (A3版, 星期五) is a
+   masthead. Every removed line is recorded with its reason and page.
 3. Reading order: recursive XY cut. A region splits first at vertical gutters into columns (left to
-   right), else at horizontal gaps wider than one em (headlines, articles, top to bottom); horizontal
-   first when a "column" would be a single row and such a gap exists. What cannot be split is one
-   column block, read top to bottom, its rows joined into lines (a title set with wide letter spacing
-   comes in pieces). A two-column newspaper page is thus read headline, left column, right column,
-   then the next article.
-4. Paragraphs: a line starts a new paragraph when it is indented, set in another size, or follows a line
-   that ends short of its column's right edge after a sentence end (or well short of it: a heading).
-   Lines of one paragraph join without spaces, across columns and pages.
+   right) when the parts stand side by side (some line of one level with some line of the other),
+   else at its widest horizontal gap wider than one em (a title above columns, headlines, articles),
+   and each part is cut again; horizontal first when a "column" would be a single short row and such a
+   gap exists. What cannot be split is one column block, read top to bottom, its rows joined into lines
+   (a title set with wide letter spacing comes in pieces). A two-column newspaper page is thus read
+   headline, left column, right column, then the next article.
+4. Paragraphs: inside a block, a line starts a new paragraph when it is indented, set in another size,
+   follows a gap, or follows a line that ends short of its column's right edge after a sentence end (or
+   well short of it: a heading). Into the next block (the next column or page) a paragraph goes on only
+   from a line that runs to its column's right edge into one flush with its column's left edge, in a
+   column of the same width; in a document that marks paragraphs by a gap, not an indent, only from a
+   line that does not end a sentence. A block is measured against its column — the edges of the
+   document's justified blocks — so the last line of a paragraph standing alone at the top of a column
+   still joins. Every join over a column or page break is recorded (meta["joins"]: the two lines, the
+   page, column or page). Lines of one paragraph join without spaces.
 5. Damage: producers that drop the character at a line end (or split it off onto the next line) leave
    a line that ends about one character short of the right edge of a justified column although the
    sentence goes on. Among the lines of justified column blocks (most lines reach the right edge) that
@@ -80,6 +88,8 @@ class _Leaf:
     left: float = 0.0
     right: float = 0.0
     justified: bool = False
+    frame_left: float | None = None  # the edges of the text column it stands in (see _frame_leaves)
+    frame_right: float | None = None
 
 
 @dataclass
@@ -98,7 +108,7 @@ def read_pdf(path: Path, data: bytes) -> Extracted:
     removed = _remove_running_lines(pages)
     leaves = [leaf for page in pages for leaf in _column_blocks(page)]
     damage = _Damage()
-    paragraphs = _paragraphs(leaves, damage)
+    paragraphs, joins = _paragraphs(leaves, damage)
     text = "\n\n".join(paragraphs)
     unmapped = sum(line.unmapped for page in pages for line in page)
     meta = {
@@ -107,6 +117,7 @@ def read_pdf(path: Path, data: bytes) -> Extracted:
         "damage_ratio": round(damage.damaged / damage.checked, 4) if damage.checked else 0.0,
         "damage": {"lines_checked": damage.checked, "lines_short": damage.damaged,
                    "examples": damage.examples[:5], "unmapped_glyphs": unmapped},
+        "joins": joins,
     }
     return Extracted(text=text, title=info_title or _largest_lines(pages), removed=removed, meta=meta)
 
@@ -222,24 +233,28 @@ def _key(text: str) -> str:
 
 
 def _remove_running_lines(pages: list[list[_Line]]) -> list[dict]:
-    """Take running headers, footers and page numbers off the pages; return what was removed."""
+    """Take running headers, footers and page numbers off the pages; return what was removed. A header
+    or footer may stand on every page or alternate between odd and even pages (the report's title on
+    one side, the government's name on the other): a line counts as one when it stands there on at
+    least half the pages (two at least) of either parity."""
     rows = [_rows(page) for page in pages]
-    counts = {"running-header": {}, "running-footer": {}}
-    for top, bottom in rows:
+    counts = {(reason, parity): {} for reason in ("running-header", "running-footer") for parity in (0, 1)}
+    for number, (top, bottom) in enumerate(rows):
         for reason, row in (("running-header", top), ("running-footer", bottom)):
             for key in {_key(line.text) for line in row}:
-                counts[reason][key] = counts[reason].get(key, 0) + 1
-    with_text = sum(1 for page in pages if page)
-    needed = max(2, (with_text + 1) // 2)
+                counts[reason, number % 2][key] = counts[reason, number % 2].get(key, 0) + 1
+    with_text = [sum(1 for page in pages[parity::2] if page) for parity in (0, 1)]
+    needed = [max(2, (n + 1) // 2) for n in with_text]
     removed: list[dict] = []
-    for page, (top, bottom) in zip(pages, rows):
+    for number, (page, (top, bottom)) in enumerate(zip(pages, rows)):
         for reason, row in (("running-header", top), ("running-footer", bottom)):
             for line in row:
+                key = _key(line.text)
                 if _PAGE_NUMBER.fullmatch(line.text):
                     why = "page-number"
-                elif counts[reason].get(_key(line.text), 0) >= needed:
+                elif any(counts[reason, parity].get(key, 0) >= needed[parity] for parity in (0, 1)):
                     why = reason
-                elif with_text == 1 and len(line.text) <= 40 and _MASTHEAD.search(line.text):
+                elif sum(with_text) == 1 and len(line.text) <= 40 and _MASTHEAD.search(line.text):
                     why = "running-header"
                 else:
                     continue
@@ -296,10 +311,29 @@ def _merge_row(row: list[_Line]) -> _Line:
                  sum(l.unmapped for l in row), space_after=row[-1].space_after)
 
 
+def _side_by_side(columns: list[list[_Line]]) -> bool:
+    """Does each group stand beside the next, some line of one level with some line of the other? A
+    short last line between two indented ones is no column."""
+    return all(_level(a, b) for a, b in zip(columns, columns[1:]))
+
+
+def _level(a: list[_Line], b: list[_Line]) -> bool:
+    """Does some line of ``a`` share a height with some line of ``b``? (a sweep down the page)"""
+    lines = sorted([(line.top, line.bottom, 0) for line in a] + [(line.top, line.bottom, 1) for line in b])
+    reach = [float("-inf"), float("-inf")]  # the lowest bottom seen so far in each group
+    for top, bottom, group in lines:
+        if reach[1 - group] > top:
+            return True
+        reach[group] = max(reach[group], bottom)
+    return False
+
+
 def _xy_cut(lines: list[_Line], em: float) -> list[list[_Line]]:
     if len(lines) < 2:
         return [lines] if lines else []
     columns = _split(lines, lambda l: (l.x0, l.x1), 0.8 * em)
+    if len(columns) > 1 and not _side_by_side(columns):
+        columns = [lines]
     if len(_rows_of(lines)) == 1:
         # one row: pieces of a few characters are a title set with wide letter spacing; longer pieces
         # are the last lines of columns
@@ -308,11 +342,20 @@ def _xy_cut(lines: list[_Line], em: float) -> list[list[_Line]]:
         return [lines]
     bands = _split(lines, lambda l: (l.top, l.bottom), 1.0 * em)
     # a "column" of one row beside short lines (the end of a spaced-out title, a signature) is cut off
-    # by a horizontal gap first
-    if len(columns) > 1 and (len(bands) == 1 or all(len(_rows_of(column)) > 1 for column in columns)):
+    # by a horizontal gap first; one as wide as the widest column is the first line of a column
+    widest = max(max(l.x1 for l in column) - min(l.x0 for l in column) for column in columns)
+    if len(columns) > 1 and (len(bands) == 1 or all(
+            len(_rows_of(column)) > 1 or max(l.x1 for l in column) - min(l.x0 for l in column) >= widest - em
+            for column in columns)):
         return [leaf for column in columns for leaf in _xy_cut(column, em)]
     if len(bands) > 1:
-        return [leaf for band in bands for leaf in _xy_cut(band, em)]
+        # cut at the widest gap only: the parts may then split into columns (a title above two
+        # columns whose paragraph gaps happen to line up is cut off, not the columns across)
+        gaps = [min(l.top for l in lower) - max(l.bottom for l in upper) for upper, lower in zip(bands, bands[1:])]
+        cut = gaps.index(max(gaps)) + 1
+        upper = [line for band in bands[:cut] for line in band]
+        lower = [line for band in bands[cut:] for line in band]
+        return _xy_cut(upper, em) + _xy_cut(lower, em)
     return [sorted(lines, key=lambda l: (l.top, l.x0))]
 
 
@@ -338,24 +381,71 @@ def _ends_sentence(text: str) -> bool:
     return bool(end) and end[-1] in _TERMINAL
 
 
-def _paragraphs(leaves: list[_Leaf], damage: _Damage) -> list[str]:
+def _paragraphs(leaves: list[_Leaf], damage: _Damage) -> tuple[list[str], list[dict]]:
+    """The paragraphs, and a record of every join over a column or page break."""
+    _frame_leaves(leaves)
+    indents = _indents_paragraphs(leaves)
     paragraphs: list[list[_Line]] = []
+    joins: list[dict] = []
     previous: tuple[_Line, _Leaf] | None = None
     for leaf in leaves:
         for line in leaf.lines:
-            if previous is None or _breaks(previous, (line, leaf), damage):
+            if previous is None or _breaks(previous, (line, leaf), damage, indents):
                 paragraphs.append([])
+            elif previous[1] is not leaf:
+                joins.append(_join_record(previous[0], line))
             paragraphs[-1].append(line)
             previous = (line, leaf)
-    return [_join(lines) for lines in paragraphs]
+    return [_join(lines) for lines in paragraphs], joins
 
 
-def _breaks(a_at: tuple[_Line, _Leaf], b_at: tuple[_Line, _Leaf], damage: _Damage) -> bool:
+def _frame_leaves(leaves: list[_Leaf]) -> None:
+    """Give each block the text column it stands in: the edges of the document's justified blocks
+    (blocks whose left and right edges agree within an em are one column), so that a block of one
+    line, or one ending short, is still measured against its column's right edge."""
+    frames: list[tuple[float, float, float]] = []  # left, right, em
+    for leaf in leaves:
+        if not leaf.justified:
+            continue
+        em = leaf.lines[0].size
+        for k, (left, right, _) in enumerate(frames):
+            if abs(left - leaf.left) <= em and abs(right - leaf.right) <= em:
+                frames[k] = (min(left, leaf.left), max(right, leaf.right), em)
+                break
+        else:
+            frames.append((leaf.left, leaf.right, em))
+    for leaf in leaves:
+        inside = [(right - left, left, right) for left, right, em in frames
+                  if left - 0.5 * em <= leaf.left and leaf.right <= right + 0.5 * em]
+        if inside:
+            _, leaf.frame_left, leaf.frame_right = min(inside)
+
+
+def _indents_paragraphs(leaves: list[_Leaf]) -> bool:
+    """Does the document mark a new paragraph by indenting its first line? Decided by the lines that
+    follow a clear paragraph end (a sentence end well short of the column's right edge): indented
+    ones against flush ones. Block-style documents mark paragraphs by a gap alone."""
+    indented = flush = 0
+    sequence = [(line, leaf) for leaf in leaves for line in leaf.lines]
+    for (a, a_leaf), (b, b_leaf) in zip(sequence, sequence[1:]):
+        if a_leaf.frame_right is None or b_leaf.frame_right is None or abs(a.size - b.size) > 0.15 * a.size:
+            continue
+        if _ends_sentence(a.text) and a_leaf.frame_right - a.x1 > 2 * a.size:
+            if b.x0 - b_leaf.frame_left >= 0.8 * b.size:
+                indented += 1
+            else:
+                flush += 1
+    return indented > flush
+
+
+def _breaks(a_at: tuple[_Line, _Leaf], b_at: tuple[_Line, _Leaf], damage: _Damage, indents: bool) -> bool:
     """Does line b start a new paragraph after line a? Counts a's shortfall as damage when it is one."""
     (a, a_leaf), (b, b_leaf) = a_at, b_at
     em = a.size
-    indented = b.x0 - b_leaf.left >= 0.8 * b.size
-    shortfall = (a_leaf.right - a.x1) / em if len(a_leaf.lines) > 1 else 0.0
+    if a_leaf.frame_right is not None:
+        shortfall = (a_leaf.frame_right - a.x1) / em
+    else:
+        shortfall = (a_leaf.right - a.x1) / em if len(a_leaf.lines) > 1 else 0.0
     suspicious = 0.3 < shortfall < 1.6 and not _ends_sentence(a.text) and not a.space_after
     if a_leaf.justified and (suspicious or shortfall <= 0.3):  # lines that should run to the right edge
         damage.checked += 1
@@ -364,18 +454,36 @@ def _breaks(a_at: tuple[_Line, _Leaf], b_at: tuple[_Line, _Leaf], damage: _Damag
             damage.examples.append(f"page {a.page}: …{a.text[-12:]}")
     if abs(a.size - b.size) > 0.15 * em:
         return True
+    full = shortfall <= 0.3 or suspicious or (a.space_after and not _ends_sentence(a.text))
     if a_leaf is not b_leaf:
-        if abs((a_leaf.right - a_leaf.left) - (b_leaf.right - b_leaf.left)) > em and len(b_leaf.lines) > 1:
-            return True  # the next block is not a continuation column (a headline, a box)
-        if len(a_leaf.lines) == 1 or len(b_leaf.lines) == 1:
-            return True  # a line standing alone between gaps: title, headline, author line
-    elif b.top - a.bottom > 1.0 * em:
+        return not _continues(a, a_leaf, b, b_leaf, full, indents)
+    if b.top - a.bottom > 1.0 * em:
         return True
-    if indented:
+    if b.x0 - b_leaf.left >= 0.8 * b.size:  # indented
         return True
-    if shortfall <= 0.3 or (a.space_after and not _ends_sentence(a.text)):
-        return False  # a full line, or one whose last Latin word went to the next line
-    return not suspicious
+    return not full
+
+
+def _continues(a: _Line, a_leaf: _Leaf, b: _Line, b_leaf: _Leaf, full: bool, indents: bool) -> bool:
+    """Does the paragraph of line a, the last of its block, go on at line b, the first of the next block?
+    Only in the next column or on the next page (a block below in the same column stands after a gap,
+    which ends a paragraph), from a line that runs to its column's right edge into a line flush with the
+    left edge of a column of the same width; from a sentence end only when the document indents its
+    paragraphs (else a new block after a sentence end is a new paragraph)."""
+    if b.page == a.page and b.top > a.top:
+        return False  # below in the same column: a gap there is a paragraph's end
+    if a_leaf.frame_right is None or b_leaf.frame_right is None:
+        return False  # a title, headline or author line outside the text columns
+    if abs((a_leaf.frame_right - a_leaf.frame_left) - (b_leaf.frame_right - b_leaf.frame_left)) > a.size:
+        return False  # a box or a block of another width
+    flush = b.x0 - b_leaf.frame_left < 0.8 * b.size
+    return full and flush and (indents or not _ends_sentence(a.text))
+
+
+def _join_record(a: _Line, b: _Line) -> dict:
+    """A join between two blocks as the changes log shows it: where, and the two lines it joined."""
+    across = "page" if b.page != a.page else "column"
+    return {"across": across, "page": a.page, "next_page": b.page, "text": f"{a.text}\n{b.text}"}
 
 
 def _join(lines: list[_Line]) -> str:

@@ -111,6 +111,7 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
         "files_skipped": [s.to_json() for s in ingested.skipped],
         "warnings": list(ingested.warnings),
         "duplicates": ingested.summary.get("duplicates", []),
+        "document_checks": ingested.summary.get("document_checks", []),
         "tokenizer": tokenizer.fingerprint(),
         "lexicon_words_unsplittable": unsplittable,
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, not_a_file
 
 
 def read_toml(path: str | Path, what: str = "TOML file") -> dict:
@@ -15,7 +15,8 @@ def read_toml(path: str | Path, what: str = "TOML file") -> dict:
     if file.is_dir():
         raise InputError(f"{path}: is a folder, expected a file ({what})")
     if not file.is_file():
-        raise InputError(f"{path}: no such {what}")
+        reason = not_a_file(file)
+        raise InputError(f"{path}: {reason}, expected a {what}" if reason else f"{path}: no such {what}")
     try:
         return tomllib.loads(file.read_text(encoding="utf-8"))
     except UnicodeDecodeError:

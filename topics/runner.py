@@ -46,6 +46,7 @@ from .mapping import MappingSettings, apply_mapping
 from .metrics import MetricContext, compute_metrics, measure, stability
 from .models import MODELS, load_model, make_model
 from .outputs import write_jsonl
+from .reading import refuse_output_inside_inputs
 from .result import TopicResult
 from .rules import check
 from .run_folder import (DONE, UNIT_SHARES_FILE, UNITS_FILE, RunUnits, check_inputs_unchanged, claim, create_folder,
@@ -108,6 +109,7 @@ def run_config(config: dict, run_dir: str | Path | None = None, *, progress: boo
             config["run"][key] = value
     progress = config["run"]["progress"]
     run_dir = Path(run_dir or config["run"]["output"] or Path("runs") / config["run"]["name"])
+    refuse_output_inside_inputs(run_dir, config["corpus"]["paths"])
     lexicon = Lexicon.load(config["themes"]["lexicon"] or None)
     # segmentation chunks and fits run on this executor; it is opened first, so that an unreachable
     # scheduler stops the run before the folder is touched

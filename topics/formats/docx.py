@@ -81,7 +81,13 @@ def read_docx(path: Path, data: bytes, *, limit: int | None = None) -> Extracted
         raise UnreadableFile(path, f"broken or not a Word .docx file ({_short(err)})") from None
     except Exception as err:  # python-docx and lxml raise many kinds on damaged packages; all mean the same here
         raise UnreadableFile(path, f"broken Word .docx file ({type(err).__name__}: {_short(err)})") from None
+    try:
+        return _extracted(document)
+    except Exception as err:  # values Word never writes (a level "x", a style that loops): a damaged file
+        raise UnreadableFile(path, f"broken Word .docx file ({type(err).__name__}: {_short(err)})") from None
 
+
+def _extracted(document) -> Extracted:
     body = _Reader(document)
     body.blocks(document.element.body)
     not_read = _NotRead()
@@ -237,6 +243,7 @@ class _Reader:
     def texts(self, element) -> list[str]:
         """The paragraphs ``element`` holds (a header, a footnote), read on their own."""
         reader = _Reader(self.document, self.numbering)
+        reader.styles = self.styles
         reader.blocks(element)
         return reader.paragraphs
 

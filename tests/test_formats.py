@@ -296,9 +296,11 @@ def test_chart_text_and_embedded_documents_are_counted_and_named(sample_path, tm
 # ---------------------------------------------------------------- decompression bombs
 
 MB = 2**20
-# what the peak memory of a command is measured with: the command in a fresh interpreter
-_PEAK_RSS = ("import resource, sys\nfrom topics.cli import main\ncode = main(sys.argv[1:])\n"
-             "print('peak-rss-kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\nsys.exit(code)")
+# what the peak memory of a command is measured with: the command in a fresh interpreter, its peak read
+# from /proc (getrusage's maxrss would count the pages of the test process it was forked from)
+_PEAK_RSS = ("import re, sys\nfrom pathlib import Path\nfrom topics.cli import main\ncode = main(sys.argv[1:])\n"
+             "status = Path('/proc/self/status').read_text()\n"
+             "print('peak-rss-kb', re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1), file=sys.stderr)\nsys.exit(code)")
 
 
 def _peak_rss(argv: list[str], cwd: Path) -> tuple[int, str, float]:

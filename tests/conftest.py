@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,16 @@ from topics.token_cache import CACHE_ENV
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE = PROJECT / "corpora" / "xining_chengxi_2024.txt"
 SHARED_CORPORA = PROJECT.parent / "shared" / "corpora"
+
+
+def unprivileged(command: list[str]) -> list[str]:
+    """The command run without root's right to read any file, so that file permissions apply to it
+    (setpriv drops the capabilities that override them); unchanged for any other user."""
+    if os.geteuid() != 0:
+        return command
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: file permissions cannot be made to apply")
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--", *command]
 
 
 @pytest.fixture(scope="session")

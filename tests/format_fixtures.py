@@ -3,11 +3,16 @@ reportlab with a CJK TrueType font for PDFs (justified lines, indented paragraph
 footers and page numbers; or a two-column newspaper page), python-docx with heading styles and
 automatic 一、 numbering, and saved government-portal pages with their chrome (navigation, breadcrumb,
 相关链接, 打印本页, 责任编辑, footer), optionally in GBK. Files are written to a test's tmp_path.
+
+Also hostile files: a .docx and a PDF that inflate far beyond their size (decompression bombs).
 """
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -411,6 +416,166 @@ def report_docx(path: Path, paragraphs: list[str], *, title_lines: int = 0, numb
     return path
 
 
+# Word's places for text that python-docx's paragraph list does not show, as Word writes them
+WORD_NAMESPACES = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+       'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+       'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+       'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+       'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+       'xmlns:v="urn:schemas-microsoft-com:vml" '
+       'xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+       'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+PLACES = ("paragraph", "content-control", "inline-content-control", "text-box", "nested-table", "insertion")
+DELETED = "此处为已删除的旧提法"  # tracked deletions and moved-away text in rich_docx: never to be read
+
+
+def word_run(text: str) -> str:
+    return f'<w:r><w:t xml:space="preserve">{escape(text, quote=False)}</w:t></w:r>'
+
+
+def _cut(text: str) -> tuple[str, str, str]:
+    third = max(1, len(text) // 3)
+    return text[:third], text[third:2 * third], text[2 * third:]
+
+
+def _placed(text: str, place: str, number: int) -> str:
+    """One paragraph of text as Word writes it in ``place``."""
+    if place == "paragraph":
+        return f"<w:p>{word_run(text)}</w:p>"
+    if place == "content-control":  # a block content control of a template (标题, 正文 …)
+        return (f'<w:sdt><w:sdtPr><w:alias w:val="正文{number}"/><w:tag w:val="body{number}"/><w:id w:val="{number}"/>'
+                f"</w:sdtPr><w:sdtContent><w:p>{word_run(text)}</w:p></w:sdtContent></w:sdt>")
+    if place == "inline-content-control":  # a field of a form: the paragraph's middle is a control
+        head, middle, tail = _cut(text)
+        return (f'<w:p>{word_run(head)}<w:sdt><w:sdtPr><w:id w:val="{number}"/><w:text/></w:sdtPr>'
+                f"<w:sdtContent>{word_run(middle)}</w:sdtContent></w:sdt>{word_run(tail)}</w:p>")
+    if place == "text-box":  # a DrawingML text box, and the VML copy Word writes for older versions
+        box = f"<w:txbxContent><w:p>{word_run(text)}</w:p></w:txbxContent>"
+        return (f'<w:p><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
+                f'<wp:anchor distT="0" distB="0" distL="114300" distR="114300" simplePos="0" relativeHeight="{number}" '
+                f'behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+                f'<wp:positionH relativeFrom="column"><wp:posOffset>0</wp:posOffset></wp:positionH>'
+                f'<wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset></wp:positionV>'
+                f'<wp:extent cx="5274310" cy="990600"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
+                f'<wp:wrapTopAndBottom/><wp:docPr id="{number}" name="文本框 {number}"/><wp:cNvGraphicFramePr/>'
+                f'<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+                f'<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="5274310" cy="990600"/>'
+                f'</a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></wps:spPr><wps:txbx>{box}</wps:txbx>'
+                f'<wps:bodyPr/></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>'
+                f'<mc:Fallback><w:pict><v:shape id="文本框 {number}" type="#_x0000_t202" '
+                f'style="position:absolute;width:415.3pt;height:78pt"><v:textbox>{box}</v:textbox></v:shape>'
+                f"</w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>")
+    if place == "nested-table":  # a one-column frame table around a table holding the paragraph
+        inner = (f'<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/></w:tblPr><w:tblGrid><w:gridCol w:w="8000"/>'
+                 f"</w:tblGrid><w:tr><w:tc><w:tcPr/><w:p>{word_run(text)}</w:p></w:tc></w:tr></w:tbl>")
+        return (f'<w:tbl><w:tblPr><w:tblW w:w="0" w:type="auto"/></w:tblPr><w:tblGrid><w:gridCol w:w="8300"/>'
+                f"</w:tblGrid><w:tr><w:tc><w:tcPr/>{inner}<w:p/></w:tc></w:tr></w:tbl>")
+    if place == "insertion":  # a reviewed draft: words inserted, an old phrase deleted, words moved here
+        head, middle, tail = _cut(text)
+        mark = f'w:author="审核人" w:date="2024-01-20T10:00:00Z"'
+        return (f'<w:p>{word_run(head)}<w:ins w:id="{3 * number}" {mark}>{word_run(middle)}</w:ins>'
+                f'<w:del w:id="{3 * number + 1}" {mark}><w:r><w:delText>{DELETED}</w:delText></w:r></w:del>'
+                f'<w:moveFrom w:id="{3 * number + 2}" {mark}>{word_run(DELETED)}</w:moveFrom>{word_run(tail)}</w:p>')
+    raise ValueError(place)
+
+
+def rich_docx(path: Path, paragraphs: list[str], places: tuple[str, ...] = PLACES) -> Path:
+    """A Word file whose paragraphs stand, in turn, in each of ``places``: a plain paragraph, a content
+    control, a control inside a paragraph, a text box (with its VML fallback), a table nested in a frame
+    table, a paragraph with a tracked insertion (and a deletion and a move away that must not be read)."""
+    return docx_of_blocks(path, [_placed(text, places[(number - 1) % len(places)], number)
+                                 for number, text in enumerate(paragraphs, 1)])
+
+
+def docx_of_blocks(path: Path, blocks: list[str]) -> Path:
+    """A Word file whose body is ``blocks``, each the XML of one block (w:p, w:tbl, w:sdt …) using the
+    prefixes of WORD_NAMESPACES."""
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    body = document.element.body
+    for xml in blocks:
+        body.insert(len(body) - 1, parse_xml(f"<w:body {WORD_NAMESPACES}>{xml}</w:body>")[0])  # before the section settings
+    document.save(str(path))
+    return path
+
+
+def docx_with_parts(path: Path, paragraphs: list[str], *, footnote: str = "", comment: str = "",
+                    placeholder: str = "", chart_labels: tuple[str, ...] = (), embedded_html: str = "") -> Path:
+    """A Word report with what is not body text or not text at all: a footnote, a reviewer's comment,
+    an empty content control showing its placeholder, a chart with category labels, an embedded web page
+    (w:altChunk)."""
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    body = document.element.body
+
+    def add(xml: str) -> None:
+        body.insert(len(body) - 1, parse_xml(f"<w:body {WORD_NAMESPACES}>{xml}</w:body>")[0])
+
+    def part(name: str, content_type: str, reltype: str, blob: bytes) -> str:
+        return document.part.relate_to(Part(PackURI(name), content_type, blob, document.part.package), reltype)
+
+    if footnote:
+        notes = (f'<w:footnotes {WORD_NAMESPACES}><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p>'
+                 f'</w:footnote><w:footnote w:id="1"><w:p>{word_run(footnote)}</w:p></w:footnote></w:footnotes>')
+        part("/word/footnotes.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",
+             RT.FOOTNOTES, notes.encode("utf-8"))
+        add('<w:p><w:r><w:t>注释见脚注</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r></w:p>')
+    if comment:
+        first = document.paragraphs[0]
+        document.add_comment(first.runs, text=comment, author="审核人")
+    if placeholder:
+        add(f"<w:sdt><w:sdtPr><w:showingPlcHdr/></w:sdtPr><w:sdtContent><w:p>{word_run(placeholder)}</w:p>"
+            "</w:sdtContent></w:sdt>")
+    if chart_labels:
+        points = "".join(f'<c:pt idx="{i}"><c:v>{escape(label)}</c:v></c:pt>' for i, label in enumerate(chart_labels))
+        chart = (f'<c:chartSpace {WORD_NAMESPACES}><c:chart><c:plotArea><c:barChart><c:ser><c:cat><c:strRef><c:f>Sheet1!$A$2</c:f>'
+                 f'<c:strCache><c:ptCount val="{len(chart_labels)}"/>{points}</c:strCache></c:strRef></c:cat></c:ser>'
+                 "</c:barChart></c:plotArea></c:chart></c:chartSpace>")
+        rid = part("/word/charts/chart1.xml", "application/vnd.openxmlformats-officedocument.drawingml.chart+xml",
+                   RT.CHART, chart.encode("utf-8"))
+        add(f'<w:p><w:r><w:drawing><wp:inline><wp:extent cx="5274310" cy="3076575"/><wp:docPr id="900" name="图表 1"/>'
+            f'<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/chart">'
+            f'<c:chart r:id="{rid}"/></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>')
+    if embedded_html:
+        rid = part("/word/afchunk1.htm", "text/html", RT.A_F_CHUNK,
+                   f"<html><body><p>{escape(embedded_html)}</p></body></html>".encode("utf-8"))
+        add(f'<w:altChunk r:id="{rid}"/>')
+    document.save(str(path))
+    return path
+
+
+def lying_docx(path: Path, inflated: int, stated: int = 4096) -> Path:
+    """A .docx whose document.xml inflates to ``inflated`` bytes (under 2 GB) but whose zip headers (the
+    local header and the central directory) state ``stated``: a bomb that lies about its sizes."""
+    bomb_docx(path, inflated)
+    data = bytearray(path.read_bytes())
+    name = b"word/document.xml"
+    with zipfile.ZipFile(path) as archive:
+        local = archive.getinfo(name.decode()).header_offset
+    central = next(at for at in _all(data, b"PK\x01\x02")
+                   if data[at + 46:at + 46 + int.from_bytes(data[at + 28:at + 30], "little")] == name)
+    for size_at in (local + 22, central + 24):  # the uncompressed size in each header
+        data[size_at:size_at + 4] = stated.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _all(data: bytearray, signature: bytes):
+    at = data.find(signature)
+    while at >= 0:
+        yield at
+        at = data.find(signature, at + 1)
+
+
 def broken_docx(path: Path) -> Path:
     """A .docx that is not a whole zip (a download cut short)."""
     path.write_bytes(b"PK\x03\x04" + b"\x14\x00\x06\x00" + bytes(range(256)) * 4)
@@ -464,4 +629,66 @@ def portal_html(path: Path, title: str, paragraphs: list[str], *, encoding: str 
 </body></html>
 """
     path.write_bytes(page.encode(encoding))
+    return path
+
+
+# ---------------------------------------------------------------- decompression bombs
+
+_BOMB_CHUNK = 1 << 20
+
+
+def _repeated(unit: bytes, size: int):
+    """``size`` bytes of ``unit`` repeated, in chunks of about a megabyte (never held whole)."""
+    chunk = unit * (_BOMB_CHUNK // len(unit) + 1)
+    written = 0
+    while written < size:
+        piece = chunk[: min(_BOMB_CHUNK, size - written)]
+        written += len(piece)
+        yield piece
+
+
+def bomb_docx(path: Path, inflated: int, text: str = "政府工作报告") -> Path:
+    """A real python-docx file whose document.xml inflates to about ``inflated`` bytes of paragraphs of
+    ``text``: a decompression bomb of the kind a hostile tester builds (the zip states the true sizes)."""
+    import docx
+
+    base = io.BytesIO()
+    docx.Document().save(base)
+    paragraph = f"<w:p><w:r><w:t>{escape(text)}</w:t></w:r></w:p>".encode("utf-8")
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for info in source.infolist():
+            if info.filename != "word/document.xml":
+                out.writestr(info, source.read(info))
+        with out.open("word/document.xml", "w", force_zip64=inflated >= 2**31) as xml:
+            xml.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w='
+                      b'"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+            for piece in _repeated(paragraph, inflated):
+                xml.write(piece[: len(piece) - len(piece) % len(paragraph)] or paragraph)
+            xml.write(b"</w:body></w:document>")
+    return path
+
+
+def bomb_pdf(path: Path, inflated: int, layers: int = 1) -> Path:
+    """A one-page PDF whose content stream inflates to ``inflated`` bytes of spaces, deflated ``layers``
+    times over (/Filter [/FlateDecode /FlateDecode]: each layer on its own looks harmless)."""
+    squeeze = zlib.compressobj(9)
+    stream = b"".join(squeeze.compress(piece) for piece in _repeated(b" ", inflated)) + squeeze.flush()
+    for _ in range(layers - 1):
+        stream = zlib.compress(stream, 9)
+    filters = b"[" + b" ".join([b"/FlateDecode"] * layers) + b"]"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
+               b"<< /Length %d /Filter %s >>\nstream\n" % (len(stream), filters) + stream + b"\nendstream"]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    path.write_bytes(out.getvalue())
     return path

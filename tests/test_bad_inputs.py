@@ -2,10 +2,12 @@
 exit code, a fragment of what is printed, and which files must and must not exist afterwards.
 
 Every row runs through the real command line (``topics.cli.main`` in this process, or a subprocess
-where the row needs one, e.g. for a pipe closed early) in a fresh folder that is the working
+where the row needs one: for a pipe closed early, a time limit on what could hang, real output
+streams, or file permissions that apply to root too) in a fresh folder that is the working
 directory, so paths in a row are relative to it. To add a case, add a ``Case`` to ``CASES``; rows
 that need a saved model or a finished run write ``{model}`` or ``{run}`` in their command, and the
-fixtures below provide them.
+fixtures below provide them. Besides text and bytes, a row's files can be named pipes, sockets,
+symbolic links, entries that cannot be opened, and files a builder writes (``Special``).
 """
 
 from __future__ import annotations
@@ -13,14 +15,19 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
+from conftest import unprivileged
+from format_fixtures import bomb_docx, bomb_pdf, docx_with_parts, lying_docx, paragraphs_of, rich_docx
 from topics.cli import BROKEN_PIPE, main
+from topics.execution import WORKERS_PER_CORE
 
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE_TEXT = (PROJECT / "corpora" / "xining_chengxi_2024.txt").read_text(encoding="utf-8")
@@ -46,10 +53,25 @@ enabled = false
 """
 
 
+@dataclass(frozen=True)
+class Special:
+    """A row's entry that is not text or bytes: "pipe" (a named pipe), "socket", "link" (a symbolic link
+    to ``value``), "closed" (``value`` written as usual, then made unreadable: chmod 0) or "built"
+    (``value(path)`` writes the file)."""
+
+    kind: str
+    value: object = None
+
+
+PIPE, SOCKET = Special("pipe"), Special("socket")
+CORES = os.cpu_count() or 1
+MB = 2**20
+
+
 @dataclass
 class Case:
     id: str
-    files: dict[str, str | bytes | None]  # path → text (UTF-8), bytes, or None for an empty folder
+    files: dict[str, str | bytes | Special | None]  # path → text (UTF-8), bytes, Special, or None for an empty folder
     argv: list[str]  # after `topics`; may hold {model} and {run}
     code: int
     message: str  # must appear in what the command prints (stdout and stderr together)
@@ -57,6 +79,15 @@ class Case:
     absent: list[str] = field(default_factory=list)  # must not exist afterwards
     not_message: str = "Traceback"  # must not appear
     closed_stdout: bool = False  # run in a subprocess whose standard output is a pipe nobody reads
+    timeout: int | None = None  # run in a subprocess, failing after this many seconds (a row that could hang)
+
+
+def _sample_docx(make: Callable) -> Special:
+    """A Word file of the sample's paragraphs, made by ``make(path, paragraphs)``."""
+    return Special("built", lambda path: make(path, paragraphs_of(SAMPLE_TEXT)))
+
+
+GBK_NAME = os.fsdecode(b"corpus/" + "2024_西宁市.txt".encode("gbk"))  # as a zip made on Chinese Windows unpacks
 
 
 def jsonl(*records: dict) -> str:
@@ -232,6 +263,112 @@ CASES = [
          {f"n{i:03}.txt": "（记者 张国静）" for i in range(40)},
          ["assign", "{model}", *[f"n{i:03}.txt" for i in range(40)], "--no-progress"],
          2, "n009.txt, … and 30 more: no units to assign"),
+    # -- Word: text in content controls, text boxes, nested tables and tracked insertions is read; what
+    #    cannot be read is counted and named
+    Case("word-text-in-controls-boxes-tables-insertions-is-read",
+         {"word.docx": _sample_docx(rich_docx), "report.txt": SAMPLE_TEXT},
+         ["ingest", "report.txt", "word.docx", "-o", "units.jsonl"],
+         0, "report#1 = word#1 (similarity 1.00)", exists=["units.jsonl"]),  # the Word file reads as the .txt
+    Case("word-chart-text-is-counted-and-named",
+         {"report.docx": Special("built", lambda path: docx_with_parts(path, paragraphs_of(SAMPLE_TEXT),
+                                                                       chart_labels=("地区生产总值",)))},
+         ["ingest", "report.docx", "-o", "units.jsonl"],
+         0, "report.docx: 6 characters not read (charts 6)", exists=["units.jsonl"]),
+    Case("word-placeholder-is-recorded-as-removed",
+         {"report.docx": Special("built", lambda path: docx_with_parts(path, paragraphs_of(SAMPLE_TEXT),
+                                                                       placeholder="单击或点击此处输入文字。"))},
+         ["ingest", "report.docx", "-o", "units.jsonl"],
+         0, "word-placeholder 12", exists=["units.jsonl"]),
+    # -- folders: what is not a regular file is named with its reason, and nothing blocks
+    Case("symlinked-sub-folder-is-named-not-followed",
+         {"corpus/report.txt": SAMPLE_TEXT, "other/2023.txt": SAMPLE_TEXT, "corpus/linked": Special("link", "../other")},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         0, "corpus/linked: symbolic link to a folder (../other), not followed", exists=["units.jsonl"]),
+    Case("dangling-link-is-named",
+         {"corpus/report.txt": SAMPLE_TEXT, "corpus/gone.txt": Special("link", "nowhere.txt")},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         0, "corpus/gone.txt: broken symbolic link to nowhere.txt", exists=["units.jsonl"]),
+    Case("pipe-in-a-folder-is-named-never-opened",
+         {"corpus/report.txt": SAMPLE_TEXT, "corpus/pipe.txt": PIPE},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         0, "files skipped: 1\n  corpus/pipe.txt: not a regular file (named pipe), never opened", exists=["units.jsonl"],
+         timeout=120),
+    Case("socket-in-a-folder-is-named",
+         {"corpus/report.txt": SAMPLE_TEXT, "corpus/socket.txt": SOCKET},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         0, "corpus/socket.txt: not a regular file (socket)", exists=["units.jsonl"]),
+    Case("pipe-named-manifest-is-an-error-not-a-hang",
+         {"corpus/report.txt": SAMPLE_TEXT, "corpus/MANIFEST.tsv": PIPE},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         2, "corpus/MANIFEST.tsv: not a regular file (named pipe)", absent=["units.jsonl"], timeout=120),
+    Case("pipe-given-directly-is-an-error",
+         {"pipe.txt": PIPE},
+         ["ingest", "pipe.txt", "-o", "units.jsonl"],
+         2, "pipe.txt: not a regular file (named pipe)", absent=["units.jsonl"], timeout=120),
+    Case("device-given-directly-is-an-error",
+         {},
+         ["ingest", "/dev/zero", "-o", "units.jsonl"],
+         2, "/dev/zero: not a regular file (character device)", absent=["units.jsonl"], timeout=120),
+    Case("sub-folder-that-cannot-be-opened-is-named",
+         {"corpus/report.txt": SAMPLE_TEXT, "corpus/closed": Special("closed", None)},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         0, "corpus/closed: cannot open the folder (Permission denied)", exists=["units.jsonl"], timeout=300),
+    Case("file-that-cannot-be-opened-is-named",
+         {"corpus/report.txt": SAMPLE_TEXT, "corpus/closed.txt": Special("closed", SAMPLE_TEXT)},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         0, "corpus/closed.txt: cannot read (Permission denied)", exists=["units.jsonl"], timeout=300),
+    Case("config-that-is-a-pipe-is-named",
+         {"config.toml": PIPE},
+         ["run", "config.toml", "--no-progress"],
+         2, "config.toml: not a regular file (named pipe), expected a config file", not_message="no such",
+         timeout=120),
+    Case("gold-file-that-is-a-pipe-is-named",
+         {"gold.tsv": PIPE},
+         ["evaluate", "{run}", "--gold", "gold.tsv", "-o", "scores.csv"],
+         2, "gold.tsv: not a regular file (named pipe), expected a gold file", absent=["scores.csv"], timeout=300),
+    # -- a run folder inside its corpus folder: refused, and skipped when one is there already
+    Case("run-folder-inside-the-corpus-is-refused",
+         {"config.toml": SMALL_RUN, "corpus/report.txt": SAMPLE_TEXT},
+         ["run", "config.toml", "-o", "corpus/run", "--no-progress"],
+         2, "corpus/run: the run folder is inside the input folder", absent=["corpus/run"]),
+    Case("run-folder-in-a-corpus-folder-is-not-read",
+         {"corpus/report.txt": SAMPLE_TEXT, "corpus/run/DONE": "", "corpus/run/units.jsonl": jsonl(UNIT),
+          "corpus/run/metrics.csv": "model,k\n生态,1\n"},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         0, "corpus/run: a run folder of `topics run`", exists=["units.jsonl"], not_message="metrics.csv"),
+    # -- a file name that is not UTF-8 (GBK bytes): read, and shown as it reads
+    Case("gbk-file-name-is-read-and-printed",
+         {GBK_NAME: SAMPLE_TEXT},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         0, "1 file name(s) not UTF-8, shown decoded as GB18030: corpus/2024_西宁市.txt", exists=["units.jsonl"],
+         timeout=300),
+    # -- decompression bombs: one line naming the file and the limit
+    Case("docx-bomb-in-a-folder-is-skipped-naming-the-limit",
+         {"corpus/report.txt": SAMPLE_TEXT, "corpus/bomb.docx": Special("built", lambda path: bomb_docx(path, 64 * MB))},
+         ["ingest", "corpus", "-o", "units.jsonl"],
+         0, "corpus/bomb.docx: its parts inflate to 64.", exists=["units.jsonl"]),
+    Case("pdf-bomb-is-one-line-naming-the-limit",
+         {"bomb.pdf": Special("built", lambda path: bomb_pdf(path, 64 * MB))},
+         ["ingest", "bomb.pdf", "-o", "units.jsonl"],
+         2, "bomb.pdf: its streams inflate beyond the limit of", absent=["units.jsonl"]),
+    Case("docx-lying-about-its-size-is-broken",
+         {"lying.docx": Special("built", lambda path: lying_docx(path, 64 * MB))},
+         ["ingest", "lying.docx", "-o", "units.jsonl"],
+         2, "lying.docx: broken or not a Word .docx file (Bad CRC-32", absent=["units.jsonl"]),
+    # -- worker processes: more than the cores warn, far more are refused
+    Case("run-with-far-more-workers-than-cores-is-refused",
+         {"config.toml": SMALL_RUN, "corpus/report.txt": SAMPLE_TEXT},
+         ["run", "config.toml", "-o", "run", "--scheduler", "local", "--workers", "1024", "--no-progress"],
+         2, f"run.workers: 1024 worker processes for this machine's {CORES} core(s); at most {WORKERS_PER_CORE * CORES}",
+         absent=["run"]),
+    Case("tokenize-with-far-more-workers-than-cores-is-refused",
+         {"units.jsonl": jsonl(UNIT)},
+         ["tokenize", "units.jsonl", "-o", "tokens.jsonl", "--no-cache", "--workers", "1024"],
+         2, "--workers: 1024 worker processes", absent=["tokens.jsonl"]),
+    Case("tokenize-with-more-workers-than-cores-warns",
+         {"units.jsonl": jsonl(UNIT)},
+         ["tokenize", "units.jsonl", "-o", "tokens.jsonl", "--no-cache", "--workers", str(CORES + 1)],
+         0, f"warning: --workers {CORES + 1} is more than this machine's {CORES} core(s)", exists=["tokens.jsonl"]),
 ]
 
 
@@ -258,14 +395,42 @@ def _placeholders(argv: list[str], request) -> list[str]:
     return [arg.format(**values) if values else arg for arg in argv]
 
 
-def _make_files(folder: Path, files: dict) -> None:
+def _make_files(folder: Path, files: dict) -> list[Path]:
+    """Write a row's files; returns those made unreadable, to be opened again afterwards."""
+    closed = []
     for name, content in files.items():
         path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Special) and content.kind == "closed":
+            closed.append(path)
+            content = content.value
         if content is None:
             path.mkdir(parents=True, exist_ok=True)
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        elif content == PIPE:
+            os.mkfifo(path)
+        elif content == SOCKET:
+            with socket.socket(socket.AF_UNIX) as server:
+                server.bind(str(path))
+        elif isinstance(content, Special) and content.kind == "link":
+            path.symlink_to(content.value)
+        elif isinstance(content, Special):
+            content.value(path)
+        else:
+            path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    for path in closed:
+        path.chmod(0)
+    return closed
+
+
+def _run_in_subprocess(argv: list[str], cwd: Path, timeout: int) -> tuple[int, str]:
+    """The command in a fresh interpreter, without root's right to read any file, failing the row
+    after ``timeout`` seconds instead of hanging."""
+    try:
+        proc = subprocess.run(unprivileged([sys.executable, "-m", "topics", *argv]), cwd=cwd, capture_output=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"topics {' '.join(argv)}: still running after {timeout} s")
+    return proc.returncode, (proc.stdout + proc.stderr).decode("utf-8", errors="replace")
 
 
 def _run_with_closed_stdout(argv: list[str], cwd: Path) -> tuple[int, str]:
@@ -283,10 +448,16 @@ def _run_with_closed_stdout(argv: list[str], cwd: Path) -> tuple[int, str]:
 
 @pytest.mark.parametrize("case", [pytest.param(case, id=case.id) for case in CASES])
 def test_bad_input(case: Case, tmp_path, monkeypatch, capsys, request):
-    _make_files(tmp_path, case.files)
     argv = _placeholders(case.argv, request)
+    closed = _make_files(tmp_path, case.files)
     if case.closed_stdout:
         code, printed = _run_with_closed_stdout(argv, tmp_path)
+    elif case.timeout:
+        try:
+            code, printed = _run_in_subprocess(argv, tmp_path, case.timeout)
+        finally:
+            for path in closed:
+                path.chmod(0o755)
     else:
         monkeypatch.chdir(tmp_path)
         code = main(argv)

@@ -20,7 +20,7 @@ from test_evaluate import HAND_LABELS, HEADER, gold_lines
 from test_runner import read, small_models, without_timing, write_config
 from topics.cli import main
 from topics.errors import InputError
-from topics.execution import DaskExecutor, executor
+from topics.execution import WORKERS_PER_CORE, DaskExecutor, check_local_workers, executor
 from topics.ingest import ingest_paths
 from topics.run_folder.files import DONE, fit_folder
 from topics.running import run_experiment
@@ -115,6 +115,22 @@ def test_bad_execution_options_are_one_line_errors(tmp_path, sample_path, capsys
     assert main(["run", str(config), option, value]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
+
+
+def test_worker_processes_beyond_the_cores_warn_and_far_beyond_are_refused(tmp_path, sample_path, capsys):
+    cores = os.cpu_count() or 1
+    config = write_config(tmp_path, sample_path, models="\n[models.dictionary]\n")
+    too_many = WORKERS_PER_CORE * cores + 1
+    assert main(["run", str(config), "-o", str(tmp_path / "run"), "--scheduler", "local", "--workers", str(too_many)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"topics run: error: run.workers: {too_many} worker processes for this machine's {cores} core(s); "
+                   f"at most {WORKERS_PER_CORE * cores} ({WORKERS_PER_CORE} per core): each is a process doing CPU-bound "
+                   f"work, so beyond the cores they add memory (about 200 MB each) and slow the run; use {cores} or fewer\n")
+    assert not (tmp_path / "run").exists()  # refused before any cluster or folder
+    assert check_local_workers(cores) == ""
+    assert check_local_workers(cores + 1, "--workers") == (
+        f"warning: --workers {cores + 1} is more than this machine's {cores} core(s): the extra worker processes add "
+        "memory, not speed")
 
 
 def test_bad_execution_keys_in_a_config_name_the_key(tmp_path, sample_path):

@@ -7,6 +7,9 @@ import difflib
 import json
 import re
 import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -14,13 +17,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from format_fixtures import (Article, blank_pdf, broken_docx, column_report_pdf, newspaper_pdf, official_pdf, paragraphs_of,
-                             portal_html, report_docx, scanned_pdf)
+from format_fixtures import (DELETED, PLACES, Article, blank_pdf, bomb_docx, bomb_pdf, broken_docx, column_report_pdf,
+                             docx_with_parts, lying_docx, newspaper_pdf, official_pdf, paragraphs_of, portal_html,
+                             report_docx, rich_docx, scanned_pdf)
 from topics.documents import Document
 from topics.duplicates import find_duplicates
 from topics.errors import InputError
-from topics.formats import (READERS, UnreadableFile, document_from, read_extracted, removals, year_region_from_dateline,
-                            year_region_from_title)
+from topics.formats import (INFLATE_RATIO, READERS, UnreadableFile, document_from, read_extracted, removals,
+                            year_region_from_dateline, year_region_from_title)
+from topics.formats.docx import read_docx
+from topics.formats.pdf import read_pdf
 from topics.ingest import ingest_paths
 from topics.layout import repair_layout
 from topics.reading import read_documents
@@ -282,6 +288,169 @@ def test_doc_that_is_really_docx_is_read(tmp_path, sample_path):
     doc_path = tmp_path / "a.doc"
     doc_path.write_bytes(docx_path.read_bytes())
     assert read_extracted(doc_path).text.split("\n\n") == paragraphs
+
+
+# ---------------------------------------------------------------- Word: every place a report's text stands
+
+
+@pytest.mark.corpora
+@pytest.mark.parametrize("report", REPORTS)
+def test_word_text_in_controls_boxes_nested_tables_and_insertions_gives_the_units_of_the_txt(shared_corpora, tmp_path,
+                                                                                            report):
+    """A real report whose paragraphs stand in turn in a content control, a control inside a paragraph,
+    a text box (with its VML fallback), a table nested in a frame table and a tracked insertion (beside
+    a deletion and a move away): every character is read, once, in order, and the units are the .txt's."""
+    source = shared_corpora / report
+    paragraphs = paragraphs_of(source.read_text(encoding="utf-8"))
+    path = rich_docx(tmp_path / f"{source.stem}.docx", paragraphs)
+    extracted = read_extracted(path)
+    assert extracted.text.split("\n\n") == paragraphs
+    assert DELETED not in extracted.text and "not_read" not in extracted.meta
+    assert _units_of(path) == _units_of(source)
+
+
+@pytest.mark.parametrize("place", PLACES[1:])
+def test_each_place_of_word_text_is_read_once_in_document_order(sample_path, tmp_path, place):
+    paragraphs = paragraphs_of(sample_path.read_text(encoding="utf-8"))[:6]
+    extracted = read_extracted(rich_docx(tmp_path / "a.docx", paragraphs, places=("paragraph", place)))
+    assert extracted.text.split("\n\n") == paragraphs  # a text box is not read again from its fallback
+    assert DELETED not in extracted.text
+
+
+def test_table_nested_in_a_cell_stays_in_its_row(tmp_path):
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "指标", "2023年"
+    table.cell(1, 0).text = "地区生产总值"
+    nested = table.cell(1, 1).add_table(rows=2, cols=1)
+    nested.cell(0, 0).text, nested.cell(1, 0).text = "4.72万亿元", "增长5%"
+    document.save(str(tmp_path / "table.docx"))
+    extracted = read_extracted(tmp_path / "table.docx")
+    assert extracted.text.split("\n\n") == ["指标\t2023年", "地区生产总值\t4.72万亿元 增长5%"]
+    assert extracted.meta["tables"] == [{"paragraphs": [0, 1], "rows": 2, "columns": 2}]
+
+
+FOOTNOTE = "“三区三线”是指城镇空间、农业空间、生态空间，以及城镇开发边界、永久基本农田、生态保护红线。"
+
+
+def test_notes_comments_and_placeholders_are_recorded_as_removed(sample_path, tmp_path, capsys):
+    from topics.cli import main
+
+    paragraphs = paragraphs_of(sample_path.read_text(encoding="utf-8"))[:8]
+    path = docx_with_parts(tmp_path / "2024_西宁市.docx", paragraphs, footnote=FOOTNOTE, comment="此段数据请再核实",
+                           placeholder="单击或点击此处输入文字。")
+    extracted = read_extracted(path)
+    assert {(item["reason"], item["text"]) for item in extracted.removed} == {
+        ("word-note", FOOTNOTE), ("word-comment", "此段数据请再核实"), ("word-placeholder", "单击或点击此处输入文字。")}
+    assert extracted.text.split("\n\n") == paragraphs + ["注释见脚注"]
+    assert main(["ingest", str(path), "-o", str(tmp_path / "units.jsonl"), "--removed", str(tmp_path / "removed.jsonl")]) == 0
+    printed = capsys.readouterr().out
+    read, kept, removed = (int(n.replace(",", "")) for n in
+                           re.search(r"characters: ([\d,]+) read = ([\d,]+) kept \+ ([\d,]+) removed", printed).groups())
+    assert read == kept + removed and "word-note" in printed and "files skipped: 0" in printed
+    records = [json.loads(line) for line in (tmp_path / "removed.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {"reason": "word-note", "text": FOOTNOTE} in [{k: r[k] for k in ("reason", "text")} for r in records]
+
+
+def test_chart_text_and_embedded_documents_are_counted_and_named(sample_path, tmp_path, capsys):
+    """What the reader cannot read is never silent: characters per place, and a warning naming the file."""
+    from topics.cli import main
+
+    paragraphs = paragraphs_of(sample_path.read_text(encoding="utf-8"))[:8]
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    path = docx_with_parts(folder / "2024_西宁市.docx", paragraphs, chart_labels=("地区生产总值", "一般公共预算收入"),
+                           embedded_html="附件：重点项目清单")
+    extracted = read_extracted(path)
+    assert extracted.text.split("\n\n") == paragraphs
+    assert extracted.meta["not_read"] == {"chars": 14, "where": {"charts": 14}, "objects": ["word/afchunk1.htm"]}
+    warning = f"{path}: 14 characters not read (charts 14); 1 embedded object(s) not read (word/afchunk1.htm)"
+    assert read_documents([folder]).warnings == [warning]
+    assert main(["ingest", str(folder), "-o", str(tmp_path / "units.jsonl")]) == 0
+    printed = capsys.readouterr().out
+    assert "; 14 not read (see the warnings)\n" in printed and f"warnings: 1\n  {warning}" in printed
+
+
+# ---------------------------------------------------------------- decompression bombs
+
+MB = 2**20
+# what the peak memory of a command is measured with: the command in a fresh interpreter, its peak read
+# from /proc (getrusage's maxrss would count the pages of the test process it was forked from)
+_PEAK_RSS = ("import re, sys\nfrom pathlib import Path\nfrom topics.cli import main\ncode = main(sys.argv[1:])\n"
+             "status = Path('/proc/self/status').read_text()\n"
+             "print('peak-rss-kb', re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1), file=sys.stderr)\nsys.exit(code)")
+
+
+def _peak_rss(argv: list[str], cwd: Path) -> tuple[int, str, float]:
+    """Exit code, what the command printed, and its peak resident memory in MB."""
+    proc = subprocess.run([sys.executable, "-c", _PEAK_RSS, *argv], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+    peak = int(re.search(r"peak-rss-kb (\d+)", proc.stderr).group(1)) / 1024
+    return proc.returncode, proc.stdout + proc.stderr, peak
+
+
+def test_docx_bomb_is_refused_naming_the_limit(tmp_path):
+    path = bomb_docx(tmp_path / "bomb.docx", 16 * MB)
+    with pytest.raises(UnreadableFile) as error:
+        read_docx(path, path.read_bytes(), limit=4 * MB)
+    message = str(error.value)
+    assert re.match(rf"{re.escape(str(path))}: its parts inflate to 16\.\d MB, beyond the limit of 4\.0 MB for a ", message)
+    assert one_line(message)
+    with pytest.raises(UnreadableFile, match=rf"limit of [\d.]+ MB for a [\d.]+ MB file \({INFLATE_RATIO} times its size"):
+        read_extracted(path)  # 16 MB from a few dozen kilobytes is beyond the default limit too
+
+
+def test_docx_member_that_lies_about_its_size_is_broken_and_never_inflated(tmp_path):
+    path = lying_docx(tmp_path / "lying.docx", 512 * MB)  # states 4 KB
+    code, printed, peak = _peak_rss(["ingest", str(path), "-o", str(tmp_path / "units.jsonl")], tmp_path)
+    assert code == 2 and "lying.docx: broken or not a Word .docx file (Bad CRC-32" in printed, printed
+    assert peak < 400, f"{peak:.0f} MB"  # python-docx given the zip itself inflates the member whole: over 600 MB
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_pdf_bomb_is_refused_naming_the_limit(tmp_path, layers):
+    path = bomb_pdf(tmp_path / "bomb.pdf", 16 * MB, layers=layers)
+    with pytest.raises(UnreadableFile) as error:
+        read_pdf(path, path.read_bytes(), limit=4 * MB)
+    message = str(error.value)
+    assert message.startswith(f"{path}: its streams inflate beyond the limit of 4.0 MB for a ") and one_line(message)
+    assert "decompression bomb" in message
+
+
+def test_real_files_inflate_far_below_the_limit(hailar, hailar_pdf, tmp_path):
+    """The limit leaves real files a wide margin: a report's .docx and PDF inflate to a few times their size."""
+    docx_path = report_docx(tmp_path / "hailar.docx", paragraphs_of(hailar.read_text(encoding="utf-8")), title_lines=1)
+    with zipfile.ZipFile(docx_path) as archive:
+        ratio = sum(member.file_size for member in archive.infolist()) / docx_path.stat().st_size
+    assert ratio < INFLATE_RATIO / 10, ratio
+    data = hailar_pdf.read_bytes()
+    assert read_pdf(hailar_pdf, data, limit=10 * len(data)).text == read_extracted(hailar_pdf).text
+
+
+@pytest.fixture(scope="module")
+def realistic_bombs(tmp_path_factory) -> dict[str, Path]:
+    """The tester's bombs: a .docx of a few MB whose document.xml inflates to 3 GB, a 1 MB PDF whose
+    content stream inflates to 1 GB."""
+    folder = tmp_path_factory.mktemp("bombs")
+    return {"docx": bomb_docx(folder / "bomb.docx", 3 * 2**30), "pdf": bomb_pdf(folder / "bomb.pdf", 2**30)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["docx", "pdf"])
+def test_realistic_bomb_is_refused_in_bounded_memory(realistic_bombs, sample_path, tmp_path, kind):
+    bomb = realistic_bombs[kind]
+    good = tmp_path / f"good.{kind}"
+    paragraphs = paragraphs_of(sample_path.read_text(encoding="utf-8"))
+    report_docx(good, paragraphs) if kind == "docx" else official_pdf(good, paragraphs)
+    code, _, baseline = _peak_rss(["ingest", str(good), "-o", str(tmp_path / "good.jsonl")], tmp_path)
+    assert code == 0
+    code, printed, peak = _peak_rss(["ingest", str(bomb), "-o", str(tmp_path / "units.jsonl")], tmp_path)
+    assert code == 2 and f"{bomb}: its" in printed and "decompression bomb" in printed, printed
+    assert len([line for line in printed.splitlines() if ": error: " in line]) == 1 and "Traceback" not in printed
+    # before the limit: 6.4 GB for a 3 GB .docx, 2.2 GB for a 1 GB PDF stream
+    assert peak < baseline + 150, f"{peak:.0f} MB against {baseline:.0f} MB reading a good file"
 
 
 # ---------------------------------------------------------------- web pages

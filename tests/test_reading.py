@@ -5,14 +5,22 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import unprivileged
 from topics.errors import InputError
-from topics.reading import SkippedFile, decode_text, load_manifest, metadata_from_name, read_documents
+from topics.reading import (SkippedFile, decode_text, load_manifest, metadata_from_name, read_documents,
+                            refuse_output_inside_inputs)
 
 # A passage of the 1954 report as Wikisource prints it (traditional characters): Big5 input.
 TRADITIONAL = ("我們第一屆全國人民代表大會第一次會議，在聽了劉少奇同志關於憲法草案的報告並進行了三天的討論以後，"
@@ -491,6 +499,142 @@ def test_ten_megabyte_single_line(tmp_path, sample_text):
     document = read_one(write(tmp_path / "huge.txt", data))
     assert len(document.text.encode("utf-8")) == len(data) > 9_900_000
     assert "\n" not in document.text
+
+
+# ---------------------------------------------------------------- what a folder holds besides report files
+
+
+@contextmanager
+def no_hang(seconds: int = 20):
+    """Fails the test, instead of hanging it, when reading blocks (on a named pipe, a device)."""
+    def stop(signum, frame):
+        raise TimeoutError(f"still reading after {seconds} s: something blocked")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_links_pipes_sockets_and_run_folders_are_named_with_their_reason(tmp_path, sample_text):
+    folder = tmp_path / "c"
+    write(folder / "2024.txt", sample_text)
+    elsewhere = write(tmp_path / "elsewhere" / "2023.txt", sample_text)
+    (folder / "linked").symlink_to(elsewhere.parent)  # a folder: not followed
+    (folder / "loop").symlink_to(folder)  # a loop: not followed either
+    (folder / "2022.txt").symlink_to(elsewhere)  # a file: read
+    (folder / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    os.mkfifo(folder / "pipe.txt")
+    (folder / "to_pipe.txt").symlink_to(folder / "pipe.txt")
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(folder / "socket.txt"))
+    write(folder / "run" / "DONE", "")  # a finished run of `topics run`
+    write(folder / "run" / "metrics.csv", "model,k\n政府,1\n")
+    write(folder / "unfinished" / "config.toml", "[run]\n")  # a run that stopped before DONE
+    write(folder / "unfinished" / "units.jsonl", json.dumps({"doc_id": "d", "text": sample_text}) + "\n")
+    with no_hang():
+        result = read_documents([folder])
+    assert [d.doc_id for d in result.documents] == ["c/2022", "c/2024"]
+    reasons = {Path(s.path).name: s.reason for s in result.skipped}
+    assert reasons == {
+        "gone.txt": f"broken symbolic link to {tmp_path / 'nowhere.txt'}, its target missing (or a loop of links)",
+        "linked": f"symbolic link to a folder ({elsewhere.parent}), not followed; give the folder itself as an input to read it",
+        "loop": f"symbolic link to a folder ({folder}), not followed; give the folder itself as an input to read it",
+        "pipe.txt": "not a regular file (named pipe), never opened",
+        "to_pipe.txt": "not a regular file (named pipe), never opened",
+        "socket.txt": "not a regular file (socket), never opened",
+        "run": "a run folder of `topics run` (it holds DONE, or config.toml and units.jsonl): its tables are not "
+               "reports, not read",
+        "unfinished": "a run folder of `topics run` (it holds DONE, or config.toml and units.jsonl): its tables are not "
+                      "reports, not read",
+    }
+    assert all(not s.record for s in result.skipped) and result.warnings == []
+    with no_hang(), pytest.raises(InputError, match=r"c/gone\.txt: broken symbolic link"):
+        read_documents([folder], strict=True)
+
+
+def test_pipe_named_manifest_is_an_error_not_a_hang(tmp_path, sample_text):
+    write(tmp_path / "c" / "2024.txt", sample_text)
+    os.mkfifo(tmp_path / "c" / "MANIFEST.tsv")
+    with no_hang(), pytest.raises(InputError, match=r"^\S+/c/MANIFEST\.tsv: not a regular file \(named pipe\)"):
+        read_documents([tmp_path / "c"])
+    with no_hang(), pytest.raises(InputError, match=r"MANIFEST\.tsv: not a regular file \(named pipe\)"):
+        load_manifest(tmp_path / "c" / "MANIFEST.tsv")
+
+
+def test_pipe_device_or_broken_link_given_directly_is_an_error_naming_it(tmp_path):
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    for given, reason in ((tmp_path / "pipe.txt", "not a regular file (named pipe)"),
+                          (Path("/dev/zero"), "not a regular file (character device)"),
+                          (tmp_path / "gone.txt", "broken symbolic link")):
+        with no_hang(), pytest.raises(InputError) as caught:
+            read_documents([given])
+        assert str(caught.value).startswith(f"{given}: {reason}") and "\n" not in str(caught.value)
+
+
+def test_sub_folder_and_file_that_cannot_be_opened_are_named(tmp_path, sample_text):
+    folder = tmp_path / "c"
+    write(folder / "2024.txt", sample_text)
+    write(folder / "closed" / "2023.txt", sample_text)
+    write(folder / "2022.txt", sample_text)
+    (folder / "closed").chmod(0)
+    (folder / "2022.txt").chmod(0)
+    script = ("import json, sys\nfrom topics.reading import read_documents\nresult = read_documents([sys.argv[1]])\n"
+              "print(json.dumps([[d.doc_id for d in result.documents], [s.to_json() for s in result.skipped]]))")
+    try:
+        proc = subprocess.run(unprivileged([sys.executable, "-c", script, str(folder)]), capture_output=True, text=True,
+                              timeout=120)
+    finally:
+        (folder / "closed").chmod(0o755)
+        (folder / "2022.txt").chmod(0o644)
+    assert proc.returncode == 0, proc.stderr
+    documents, skipped = json.loads(proc.stdout)
+    assert documents == ["c/2024"]
+    assert skipped == [{"path": str(folder / "closed"), "reason": "cannot open the folder (Permission denied)", "record": False},
+                       {"path": str(folder / "2022.txt"), "reason": "cannot read (Permission denied)", "record": False}]
+
+
+def test_file_names_that_are_not_utf8_are_read_with_names_that_print(tmp_path, sample_text):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    gbk = os.fsdecode(os.fsencode(folder) + b"/" + "2024_西宁市.txt".encode("gbk"))  # as unzipped from Chinese Windows
+    Path(gbk).write_text(sample_text, encoding="utf-8")
+    odd = os.fsdecode(os.fsencode(folder) + b"/2023_\xff\xfe.txt")  # not GB18030 either
+    Path(odd).write_text(sample_text, encoding="utf-8")
+    result = read_documents([folder])
+    assert [(d.doc_id, d.source, d.year, d.region) for d in result.documents] == [
+        ("c/2023_\\xff\\xfe", str(folder / "2023_\\xff\\xfe.txt"), 2023, ""),
+        ("c/2024_西宁市", str(folder / "2024_西宁市.txt"), 2024, "西宁市")]
+    assert result.warnings == [f"2 file name(s) not UTF-8, shown decoded as GB18030: {folder / '2023_'}\\xff\\xfe.txt, "
+                               f"{folder / '2024_西宁市.txt'}; rename them to UTF-8 (e.g. convmv -f gbk -t utf-8 -r "
+                               "--notest FOLDER)"]
+    # a manifest names the file as it reads: in Chinese
+    write(folder / "MANIFEST.tsv", "file\tyear\tregion\n2024_西宁市.txt\t2024\t西宁市城西区\n2023_\\xff\\xfe.txt\t2023\t\n")
+    by_id = {d.doc_id: d for d in read_documents([folder]).documents}
+    assert by_id["c/2024_西宁市"].region == "西宁市城西区"
+    # the whole command, its output a real pipe: the names print and the units are written
+    proc = subprocess.run([sys.executable, "-m", "topics", "ingest", str(folder), "-o", str(tmp_path / "units.jsonl")],
+                          capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    assert "2024_西宁市.txt".encode() in proc.stdout and b"Traceback" not in proc.stderr
+    units = [json.loads(line) for line in (tmp_path / "units.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {unit["doc_id"].split("#")[0] for unit in units} == {"c/2023_\\xff\\xfe", "c/2024_西宁市"}  # #1, #2: two articles
+
+
+def test_output_inside_an_input_folder_is_refused_naming_both(tmp_path, sample_text):
+    corpus = write(tmp_path / "corpus" / "2024.txt", sample_text).parent
+    (tmp_path / "via").symlink_to(corpus)
+    for output in (corpus / "run", corpus, tmp_path / "via" / "runs" / "a"):
+        with pytest.raises(InputError) as caught:
+            refuse_output_inside_inputs(output, [str(corpus)])
+        assert str(caught.value) == (f"{output}: the run folder is inside the input folder {corpus}, whose next reading "
+                                     f"would take its tables for reports; choose a run folder outside {corpus}")
+    for output in (tmp_path / "runs" / "a", tmp_path / "corpus_runs"):
+        refuse_output_inside_inputs(output, [str(corpus), str(corpus / "2024.txt")])  # beside it: fine
 
 
 # ---------------------------------------------------------------- order, ids, progress

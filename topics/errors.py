@@ -30,13 +30,23 @@ def clipped(value, limit: int = 80) -> str:
 
 
 def existing_file(path, what: str = "file") -> Path:
-    """``path`` as a Path when it is a regular file; otherwise an InputError saying whether it is a folder,
-    something else (a pipe, socket or device, which reading could block on forever) or missing."""
+    """``path`` as a Path when it is a regular file; otherwise an InputError saying whether it is a
+    folder, missing, or a pipe, socket or device (never opened: reading a pipe waits forever)."""
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path}: is a folder, expected a {what}")
-    if path.exists() and not path.is_file():
-        raise InputError(f"{path}: is not a regular file (a pipe, socket or device?), expected a {what}")
     if not path.is_file():
-        raise InputError(f"{path}: no such {what}")
+        reason = not_a_file(path)
+        raise InputError(f"{path}: {reason}, expected a {what}" if reason else f"{path}: no such {what}")
     return path
+
+
+def not_a_file(path) -> str:
+    """Why an existing path that is neither a regular file nor a folder is not read ("" when it is
+    missing): "not a regular file (named pipe)", "cannot be opened"."""
+    from .files import kind_of
+
+    kind = kind_of(path)
+    if kind in ("missing", "broken link", "file", "folder"):
+        return ""
+    return "cannot be opened" if kind == "unreadable" else f"not a regular file ({kind})"

@@ -98,6 +98,8 @@ def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
             result.documents.append(clean)
             result.units += split_units(clean, themes)
     result.summary = summarise(len(read.documents), result, input_chars, len(cleaned))
+    # what a PDF or Word reader could not read at all (a chart's text): each file is named in the warnings
+    result.summary["chars_not_read"] = sum(d.meta.get("not_read", {}).get("chars", 0) for d in read.documents)
     result.summary["duplicates"] = [
         {"doc_ids": group.doc_ids, "similarity": round(group.similarity, 3),
          "pairs": [{"doc_ids": [pair.a, pair.b], "similarity": round(pair.similarity, 3),
@@ -161,7 +163,8 @@ def format_summary(summary: dict) -> str:
         f"units: {summary['units']:,} ({listing(summary['units_by_kind'])})",
         f"weak labels: {listing(summary['weak_labels'])}",
         f"characters: {summary['chars_input']:,} read = {summary['chars_kept']:,} kept + "
-        f"{summary['chars_removed']:,} removed (whitespace, control and format characters not counted)",
+        f"{summary['chars_removed']:,} removed (whitespace, control and format characters not counted)"
+        + (f"; {summary['chars_not_read']:,} not read (see the warnings)" if summary.get("chars_not_read") else ""),
         f"removed by reason: {listing(summary['removed_by_reason'])}",
         *([f"PDF paragraphs joined over a column or page break: {summary['pdf_joins']:,} (each in the --removed record)"]
           if summary.get("pdf_joins") else []),

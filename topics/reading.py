@@ -15,6 +15,19 @@ Rules worth knowing:
 - In folders, hidden files and folders, ``__MACOSX``, ``MANIFEST.tsv`` and documentation (README,
   LICENSE, ``*.md``) are not documents and are passed over; any other file that is not .txt/.jsonl/.csv
   is reported as skipped ("unsupported file type"), so nothing in a corpus folder goes unnoticed.
+- Only regular files are opened (topics.files): a named pipe, socket or device in a folder, a broken
+  symbolic link and a sub-folder that cannot be opened are reported as skipped with the reason; given
+  directly (or as a MANIFEST.tsv) they are an InputError.
+- A symbolic link to a file is read; a symbolic link to a folder is not followed but reported as
+  skipped. A link can point anywhere (a parent folder: a loop; ``/``: the whole disk; another corpus:
+  every report counted twice), so a corpus holds what is in its folder, as ``find`` and ``os.walk``
+  see it; give the link's target as an input to read it.
+- A sub-folder holding a run of ``topics run`` (its ``DONE``, or ``config.toml`` with ``units.jsonl``)
+  is not read: its tables are not reports. It is reported as skipped.
+- File names that are not UTF-8 (GBK bytes from a zip made on Chinese Windows) are read; ids, sources
+  and messages show them decoded as GB18030 (topics.files.shown), and a warning names them.
+- What a PDF/Word reader could not read (a Word chart's text, an embedded object) is a warning naming
+  the file and the characters not read.
 - A bad jsonl/csv row skips only that row (``SkippedFile.record``); a csv whose quote is left open is a
   bad file, named at the line the row starts on (the csv module reads strictly for this).
 - A MANIFEST.tsv row naming a file that is not in its folder is a warning (``ReadResult.warnings``; an
@@ -40,7 +53,8 @@ from tqdm import tqdm
 
 from .documents import Document
 from .errors import InputError, clipped, listed
-from .formats import READERS as FORMAT_READERS, UnreadableFile, document_from  # PDF, Word, web pages
+from .files import NotRegularFile, has_undecodable_name, kind_of, read_regular, shown
+from .formats import READERS as FORMAT_READERS, UnreadableFile, document_from, not_read_note  # PDF, Word, web pages
 
 READABLE = (".txt", ".jsonl", ".csv", *FORMAT_READERS)
 MANIFEST_NAME = "manifest.tsv"  # matched case-insensitively
@@ -309,11 +323,14 @@ def _manifest_key(name: str) -> str:
 def load_manifest(path: Path) -> dict[str, FileMeta]:
     """Read a MANIFEST.tsv: {file name: metadata}. Malformed → InputError naming path:line."""
     try:
-        text, _ = _decode(path.read_bytes(), need_chinese=False)
+        text, _ = _decode(read_regular(path), need_chinese=False)
     except _Bad as bad:
-        raise InputError(f"{_where(str(path), bad.line)}: {bad.reason}") from None
+        raise InputError(f"{_where(shown(path), bad.line)}: {bad.reason}") from None
+    except NotRegularFile as err:
+        raise InputError(f"{shown(path)}: {err}; a manifest is a tab-separated text file") from None
     except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror})") from None
+        raise InputError(f"{shown(path)}: cannot read ({err.strerror})") from None
+    path = Path(shown(path))  # named in the messages below
     lines = text.split("\n")
     header_at = next((i for i, line in enumerate(lines) if line.strip() and not line.startswith("#")), None)
     if header_at is None:
@@ -396,28 +413,31 @@ class _Manifests:
         folder = path.parent
         if folder not in self.by_folder:
             self.by_folder[folder] = self._load(folder)
-        return self.by_folder[folder].get(_manifest_key(path.name), FileMeta())
+        return self.by_folder[folder].get(_manifest_key(shown(path.name)), FileMeta())
 
     def _load(self, folder: Path) -> dict[str, FileMeta]:
         found = sorted(p for p in folder.iterdir() if p.name.lower() == MANIFEST_NAME)
         if not found:
             return {}
-        if found[0].is_dir():
-            raise InputError(f"{found[0]}: is a folder, expected a file")
+        kind = kind_of(found[0])
+        if kind == "folder":
+            raise InputError(f"{shown(found[0])}: is a folder, expected a file")
+        if kind != "file":
+            raise InputError(f"{shown(found[0])}: {_not_a_file(kind)}; a manifest is a tab-separated text file")
         entries = load_manifest(found[0])
-        files = {_manifest_key(p.name): p.name for p in folder.iterdir() if p.is_file()}
+        files = {_manifest_key(shown(p.name)): shown(p.name) for p in folder.iterdir() if kind_of(p) == "file"}
         for key, entry in entries.items():
             if key not in files:
                 near = difflib.get_close_matches(key, list(files), n=1, cutoff=0.8)
                 hint = f" (did you mean '{files[near[0]]}'?)" if near else ""
-                message = (f"{found[0]}:{entry.line}: names '{clipped(key)}', which is not in {folder}{hint}; "
+                message = (f"{shown(found[0])}:{entry.line}: names '{clipped(key)}', which is not in {shown(folder)}{hint}; "
                            "its year and region go to no file")
                 if self.strict:
                     raise InputError(message)
                 self.warnings.append(message)
         unnamed = [name for key, name in sorted(files.items()) if key not in entries and _is_corpus_file(name)]
         if unnamed:
-            self.warnings.append(f"{found[0]}: does not name {len(unnamed)} file(s) of its folder ({listed(unnamed)}); "
+            self.warnings.append(f"{shown(found[0])}: does not name {len(unnamed)} file(s) of its folder ({listed(unnamed)}); "
                                  "they take their year and region from their file names")
         return entries
 
@@ -435,24 +455,81 @@ def _is_documentation(name: str) -> bool:
 
 
 def _folder_sources(folder: Path, skipped: list[SkippedFile]) -> list[_Source]:
-    name = folder.resolve().name or "corpus"
-    files = []
-    for path in folder.rglob("*"):
-        rel = path.relative_to(folder)
-        if any(part.startswith(".") or part == "__MACOSX" for part in rel.parts):
-            continue  # hidden files, version-control folders, macOS zip leftovers
-        if path.is_file():
-            files.append(rel)
+    name = shown(folder.resolve().name) or "corpus"
     sources = []
-    for rel in sorted(files, key=lambda r: r.parts):
+    for rel in sorted(_regular_files(folder, skipped), key=lambda r: r.parts):
         if _is_documentation(rel.name):
             continue
         if rel.suffix.lower() not in READABLE:
-            skipped.append(SkippedFile(str(folder / rel), f"unsupported file type '{rel.suffix or rel.name}' "
-                                                          f"(readable: {', '.join(sorted(READABLE))})"))
+            skipped.append(SkippedFile(shown(folder / rel), f"unsupported file type '{shown(rel.suffix or rel.name)}' "
+                                                            f"(readable: {', '.join(sorted(READABLE))})"))
             continue
-        sources.append(_Source(folder / rel, f"{name}/{rel.with_suffix('').as_posix()}", str(folder)))
+        sources.append(_Source(folder / rel, f"{name}/{shown(rel.with_suffix('').as_posix())}", str(folder)))
     return sources
+
+
+# what `topics run` leaves in its folder (topics.run_folder: DONE last, config.toml and units.jsonl first)
+RUN_FOLDER_MARKS = (("DONE",), ("config.toml", "units.jsonl"))
+
+
+def _regular_files(folder: Path, skipped: list[SkippedFile]) -> list[Path]:
+    """The regular files under ``folder`` (relative paths), links to files included. Hidden entries and
+    __MACOSX are passed over in silence; everything else not read goes to ``skipped`` with the reason:
+    pipes, sockets and devices, broken links, links to folders (not followed), folders that cannot be
+    opened, and run folders of `topics run`."""
+    files: list[Path] = []
+    pending = [Path()]  # a stack, not recursion: a folder tree may be deeper than Python's recursion limit
+    while pending:
+        rel = pending.pop()
+        here = folder / rel
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as err:
+            skipped.append(SkippedFile(shown(here), f"cannot open the folder ({err.strerror})"))
+            continue
+        names = {entry.name for entry in entries}
+        if any(all(mark in names for mark in marks) for marks in RUN_FOLDER_MARKS):
+            skipped.append(SkippedFile(shown(here), "a run folder of `topics run` (it holds DONE, or config.toml and "
+                                                    "units.jsonl): its tables are not reports, not read"))
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name == "__MACOSX":
+                continue  # hidden files, version-control folders, macOS zip leftovers
+            path = rel / entry.name
+            kind = kind_of(folder / path)
+            if kind == "file":
+                files.append(path)
+            elif kind == "folder" and entry.is_symlink():
+                target = shown(os.readlink(folder / path))
+                skipped.append(SkippedFile(shown(folder / path), f"symbolic link to a folder ({target}), not followed; "
+                                                                 "give the folder itself as an input to read it"))
+            elif kind == "folder":
+                pending.append(path)
+            else:
+                skipped.append(SkippedFile(shown(folder / path), _not_a_file(kind, folder / path)))
+    return files
+
+
+def _not_a_file(kind: str, path: Path | None = None) -> str:
+    """Why a path that is neither a regular file nor a folder is not read."""
+    if kind == "broken link":
+        target = f" to {shown(os.readlink(path))}" if path is not None else ""
+        return f"broken symbolic link{target}, its target missing (or a loop of links)"
+    if kind == "unreadable":
+        return "cannot be opened (permission denied, or a loop of links)"
+    return f"not a regular file ({kind}), never opened"
+
+
+def refuse_output_inside_inputs(output: str | Path, inputs: list[str | Path], what: str = "run folder") -> None:
+    """InputError when ``output`` is one of the input folders or lies inside one: the next reading of
+    that folder would take what is written there (a run's own tables) for reports."""
+    out = Path(os.path.realpath(Path(output).expanduser()))  # realpath: a loop of links is no error here
+    for given in inputs:
+        folder = Path(os.path.realpath(Path(given).expanduser()))
+        if kind_of(folder) == "folder" and (out == folder or folder in out.parents):
+            raise InputError(f"{shown(output)}: the {what} is inside the input folder {shown(given)}, whose next reading "
+                             f"would take its tables for reports; choose a {what} outside {shown(given)}")
 
 
 # ---------------------------------------------------------------- reading
@@ -460,8 +537,8 @@ def _folder_sources(folder: Path, skipped: list[SkippedFile]) -> list[_Source]:
 
 def read_documents(paths: list[str | Path], *, strict: bool = False, progress: bool = False) -> ReadResult:
     """Read files and folders (recursively) into Documents; bad files are skipped with a reason,
-    or raise InputError when ``strict``. A missing path, or a folder with nothing readable in it,
-    always raises InputError."""
+    or raise InputError when ``strict``. A missing path, one that is neither a regular file nor a
+    folder, or a folder with nothing readable in it always raises InputError."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     if not paths:
@@ -472,13 +549,20 @@ def read_documents(paths: list[str | Path], *, strict: bool = False, progress: b
     folders: list[str] = []
     for given in paths:
         path = Path(given).expanduser()
-        if path.is_dir():
+        kind = kind_of(path)
+        if kind == "folder":
             folders.append(str(path))
             sources += _folder_sources(path, result.skipped)
-        elif path.is_file():
-            sources.append(_Source(path, path.stem, None))
+        elif kind == "file":
+            sources.append(_Source(path, shown(path.stem), None))
+        elif kind == "missing":
+            raise InputError(f"{shown(given)}: no such file or folder")
         else:
-            raise InputError(f"{given}: no such file or folder")
+            raise InputError(f"{shown(given)}: {_not_a_file(kind, path)}; give report files or folders")
+    undecodable = [shown(source.path) for source in sources if has_undecodable_name(str(source.path))]
+    if undecodable:
+        result.warnings.append(f"{len(undecodable)} file name(s) not UTF-8, shown decoded as GB18030: {listed(undecodable)}; "
+                               "rename them to UTF-8 (e.g. convmv -f gbk -t utf-8 -r --notest FOLDER)")
     if strict and result.skipped:
         first = result.skipped[0]
         raise InputError(f"{first.path}: {first.reason}")
@@ -497,7 +581,7 @@ def read_documents(paths: list[str | Path], *, strict: bool = False, progress: b
         try:
             documents, bad_rows = _read_file(source, manifests)
         except _Bad as bad:
-            where = _where(str(source.path), bad.line)
+            where = _where(shown(source.path), bad.line)
             if strict:
                 raise InputError(f"{where}: {bad.reason}") from None
             result.skipped.append(SkippedFile(where, bad.reason))
@@ -513,16 +597,18 @@ def read_documents(paths: list[str | Path], *, strict: bool = False, progress: b
                                  f"{id_source[document.doc_id]}; give the files or folders distinct names")
             id_source[document.doc_id] = document.source
         result.documents += documents
+        result.warnings += [f"{shown(source.path)}: {note}" for note in map(not_read_note, documents) if note]
         documents_of[real] = len(documents)
         if source.folder is not None:
             found_in[source.folder] += len(documents)
 
     for folder, count in found_in.items():
         if count == 0:
-            raise InputError(f"{folder}: no readable report files ({', '.join(sorted(READABLE))}){_skip_hint(result.skipped, folder)}")
+            raise InputError(f"{shown(folder)}: no readable report files ({', '.join(sorted(READABLE))})"
+                             f"{_skip_hint(result.skipped, shown(folder))}")
     if not result.documents:
         if not result.skipped:
-            raise InputError(f"{paths[0]}: no documents found")
+            raise InputError(f"{shown(paths[0])}: no documents found")
         first = result.skipped[0]
         more = f" (and {len(result.skipped) - 1} more skipped)" if len(result.skipped) > 1 else ""
         raise InputError(f"{first.path}: {first.reason}{more}")
@@ -542,7 +628,9 @@ def _where(path: str, line: int | None) -> str:
 
 def _read_file(source: _Source, manifests: dict) -> tuple[list[Document], list[SkippedFile]]:
     try:
-        data = source.path.read_bytes()
+        data = read_regular(source.path)
+    except NotRegularFile as err:
+        raise _Bad(f"{err}, never opened") from None
     except OSError as err:
         raise _Bad(f"cannot read ({err.strerror})") from None
     defaults = _file_meta(source.path, manifests)
@@ -558,7 +646,7 @@ def _read_file(source: _Source, manifests: dict) -> tuple[list[Document], list[S
         except UnreadableFile as err:
             raise _Bad(err.reason) from None
     text, encoding = _decode(data)
-    document = Document(doc_id=source.doc_id, text=text, source=str(source.path), title=defaults.title,
+    document = Document(doc_id=source.doc_id, text=text, source=shown(source.path), title=defaults.title,
                         year=defaults.year, region=defaults.region, meta={"columns": dict(defaults.extra), "encoding": encoding})
     return [document], []
 
@@ -566,7 +654,7 @@ def _read_file(source: _Source, manifests: dict) -> tuple[list[Document], list[S
 def _file_meta(path: Path, manifests: _Manifests) -> FileMeta:
     """Manifest row for the file where there is one; the file name fills what it leaves empty."""
     entry = manifests.entry(path)
-    year, region = metadata_from_name(path.stem)
+    year, region = metadata_from_name(shown(path.stem))
     return FileMeta(year=entry.year if entry.year is not None else year, region=entry.region or region,
                  title=entry.title, extra=dict(entry.extra))
 
@@ -595,7 +683,7 @@ def _row_document(source: _Source, row_number: int, line: int, record: dict, tex
     return Document(
         doc_id=f"{source.doc_id}#{row_id}",
         text=_normalise_newlines(text),
-        source=f"{source.path}:row {row_number}",
+        source=f"{shown(source.path)}:row {row_number}",
         title=_text_field(record.get("title")) or defaults.title,
         year=year if year is not None else defaults.year,
         region=_text_field(record.get("region")) or defaults.region,
@@ -630,7 +718,7 @@ def _read_jsonl(source: _Source, data: bytes, defaults: FileMeta) -> tuple[list[
                 raise _Bad(f"no 'text' or 'content' field (fields: {fields})", number)
             documents.append(_row_document(source, number, number, record, text_key, defaults, encoding, used_ids))
         except _Bad as bad:
-            bad_rows.append(SkippedFile(_where(str(source.path), bad.line), bad.reason, record=True))
+            bad_rows.append(SkippedFile(_where(shown(source.path), bad.line), bad.reason, record=True))
     if not documents and not bad_rows:
         raise _Bad("empty file (no JSON lines)")
     return documents, bad_rows
@@ -682,7 +770,7 @@ def _csv_rows(source: _Source, reader, defaults: FileMeta, encoding: str) -> tup
             documents.append(_row_document(source, row_number, start_line, record, text_column, defaults,
                                            encoding, used_ids))
         except _Bad as bad:
-            bad_rows.append(SkippedFile(_where(str(source.path), bad.line), bad.reason, record=True))
+            bad_rows.append(SkippedFile(_where(shown(source.path), bad.line), bad.reason, record=True))
     if not documents and not bad_rows:
         raise _Bad("no rows after the header")
     return documents, bad_rows

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError, clipped
+from .errors import InputError, clipped, not_a_file
 
 LEXICON_DIR = Path(__file__).parent / "lexicons"
 BUNDLED = {
@@ -110,7 +110,8 @@ def _read_lines(path: str | Path) -> tuple[bytes, list[str]]:
     if file.is_dir():
         raise InputError(f"{path}: is a folder, expected a file")
     if not file.is_file():
-        raise InputError(f"{path}: lexicon file not found")
+        reason = not_a_file(file)
+        raise InputError(f"{path}: {reason}, expected a lexicon file" if reason else f"{path}: lexicon file not found")
     try:
         data = file.read_bytes()
     except OSError as err:

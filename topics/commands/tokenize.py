@@ -40,6 +40,10 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
+    from ..execution import check_local_workers  # more processes than cores: a warning; far more: refused
+
+    if warning := check_local_workers(args.workers, "--workers"):
+        print(warning, file=sys.stderr)
     settings = build_settings(args)
     writable_output(args.output)  # a bad output path fails now, not after the segmenting
     if args.themes and args.no_themes:

@@ -15,7 +15,13 @@ What a reader gives back:
   page heading), used to infer year and region when neither the manifest nor the file name gives them;
 - ``meta``: format figures (pages, damage ratio, tables, encoding …), merged into Document.meta; a PDF's
   ``meta["joins"]`` lists the paragraphs it joined over a column or page break, which joins() turns into
-  Change records for the changes log.
+  Change records for the changes log; ``meta["not_read"]`` counts what a reader could not read ({"chars": n, "where": {part: n}, "objects":
+  [names]}), which reading reports as a warning naming the file (not_read_note), so nothing is lost
+  without a word.
+
+Compressed files are inflated within a stated bound (inflate_limit): a .docx's zip members and a PDF's
+streams may together inflate to INFLATE_RATIO times the file's size, and never beyond INFLATE_CAP; a
+file that would go further is refused with one line naming the limit (a decompression bomb).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from typing import Callable
 
 from ..documents import Change, Document, Removal
 from ..errors import InputError
+from ..files import NotRegularFile, read_regular, shown
 
 # Reasons a reader records for what it removes (layout repair has its own, see topics.layout.REASONS).
 REASONS = {
@@ -34,15 +41,44 @@ REASONS = {
     "running-footer": "line repeated at the bottom of the pages of a PDF",
     "page-number": "page number at the top or bottom of a PDF page",
     "web-chrome": "text of a saved web page outside its main content (navigation, 相关链接, 打印本页, 责任编辑 …)",
+    "word-note": "footnote or endnote of a Word document",
+    "word-comment": "reviewer's comment in a Word document",
+    "word-placeholder": "placeholder text of an empty Word content control (单击或点击此处输入文字)",
 }
+
+# What a reader may inflate a compressed file to: Word's XML deflates about 10:1 and its pictures
+# hardly at all, a PDF's content streams 3-6:1 and its fonts about 2:1, while deflate reaches about
+# 1000:1 only on the repeated bytes a bomb is made of. 200:1 leaves real files a wide margin.
+INFLATE_RATIO = 200
+# ... and never more than this, whatever the file's size. Reading takes about 5 times what a file
+# inflates to (python-docx holds every part and lxml's tree; pdfminer keeps every decoded stream), while a
+# long report's document.xml is a few MB: 256 MB admits a hundred such reports in one file and keeps
+# one file's reading under about 1.5 GB.
+INFLATE_CAP = 256 * 2**20
+
+
+def inflate_limit(size: int) -> int:
+    """The most a compressed file of ``size`` bytes may inflate to."""
+    return min(INFLATE_RATIO * size, INFLATE_CAP)
+
+
+def too_large(path: Path | str, size: int, limit: int, inflated: str) -> UnreadableFile:
+    """The one-line refusal of a file that inflates beyond its limit."""
+    return UnreadableFile(path, f"{inflated} beyond the limit of {_mb(limit)} for a {_mb(size)} file "
+                                f"({INFLATE_RATIO} times its size, at most {_mb(INFLATE_CAP)}): a decompression bomb, "
+                                "or a file to convert to .txt first")
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:,.1f} MB"
 
 
 class UnreadableFile(InputError):
     """A file a format reader cannot read; ``reason`` is the message without the path."""
 
     def __init__(self, path: Path | str, reason: str):
-        super().__init__(f"{path}: {reason}")
-        self.path = str(path)
+        super().__init__(f"{shown(path)}: {reason}")
+        self.path = shown(path)
         self.reason = reason
 
 
@@ -98,7 +134,9 @@ def read_extracted(path: Path | str, data: bytes | None = None) -> Extracted:
         raise UnreadableFile(path, f"unsupported file type '{path.suffix}' (formats: {', '.join(READERS)})")
     if data is None:
         try:
-            data = path.read_bytes()
+            data = read_regular(path)
+        except NotRegularFile as err:
+            raise UnreadableFile(path, f"{err}, never opened") from None
         except OSError as err:
             raise UnreadableFile(path, f"cannot read ({err.strerror})") from None
     if not data.strip():
@@ -132,8 +170,20 @@ def document_from(path: Path | str, doc_id: str, data: bytes | None = None, *, y
             inferred["region"] = f"from the document's own words {line!r}"
     if inferred:
         meta["inferred"] = inferred
-    return Document(doc_id=doc_id, text=extracted.text, source=str(path), title=title or extracted.title, year=year,
+    return Document(doc_id=doc_id, text=extracted.text, source=shown(path), title=title or extracted.title, year=year,
                     region=region, meta=meta)
+
+
+def not_read_note(document: Document) -> str:
+    """What a reader could not read in a document, as words for a warning ("" when it read everything)."""
+    missed = document.meta.get("not_read") or {}
+    parts = []
+    if missed.get("chars"):
+        where = ", ".join(f"{name} {count:,}" for name, count in missed.get("where", {}).items())
+        parts.append(f"{missed['chars']:,} characters not read ({where})")
+    if missed.get("objects"):
+        parts.append(f"{len(missed['objects'])} embedded object(s) not read ({', '.join(missed['objects'][:5])})")
+    return "; ".join(parts)
 
 
 def removals(document: Document) -> list[Removal]:

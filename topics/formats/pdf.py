@@ -35,7 +35,9 @@ pdfminer gives the text lines of each page with their boxes; the rest is done he
    the number of glyphs without a Unicode mapping). The text is never guessed: such lines are joined
    as they are. Ragged-right text is not assessed.
 
-A PDF without text (a scan), an encrypted or a broken one raises UnreadableFile with a one-line reason.
+A PDF without text (a scan), an encrypted or a broken one raises UnreadableFile with a one-line reason,
+and so does one whose streams inflate beyond inflate_limit(file size): every stream pdfminer decodes
+is first measured piece by piece (nothing kept), and decoding stops once the total passes the limit.
 """
 
 from __future__ import annotations
@@ -44,14 +46,19 @@ import io
 import logging
 import re
 import statistics
+import zlib
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pdfminer import pdftypes
+from pdfminer.ascii85 import ascii85decode, asciihexdecode
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LAParams, LTChar, LTImage, LTTextLine
+from pdfminer.lzw import LZWDecoder
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
-from . import Extracted, UnreadableFile
+from . import Extracted, UnreadableFile, inflate_limit, too_large
 
 # char_margin 1.0: columns a little more than one character apart stay apart; boxes_flow None: the
 # reading order is worked out below, pdfminer's own box ordering is not needed
@@ -99,8 +106,9 @@ class _Damage:
     examples: list[str] = field(default_factory=list)
 
 
-def read_pdf(path: Path, data: bytes) -> Extracted:
-    pages, info_title, images = _pages(path, data)
+def read_pdf(path: Path, data: bytes, *, limit: int | None = None) -> Extracted:
+    """``limit``: the most the PDF's streams may inflate to (default inflate_limit of the file's size)."""
+    pages, info_title, images = _pages(path, data, inflate_limit(len(data)) if limit is None else limit)
     if not any(pages):
         if images:
             raise UnreadableFile(path, "PDF without a text layer (a scan?): run OCR on it first, or give its text as .txt")
@@ -125,11 +133,12 @@ def read_pdf(path: Path, data: bytes) -> Extracted:
 # ---------------------------------------------------------------- pdfminer
 
 
-def _pages(path: Path, data: bytes) -> tuple[list[list[_Line]], str, bool]:
+def _pages(path: Path, data: bytes, limit: int) -> tuple[list[list[_Line]], str, bool]:
     """Text lines of every page (top to bottom), the document-information title, and whether any page
     holds an image."""
     pages: list[list[_Line]] = []
     images = False
+    budget = _INFLATION.set(_Inflation(limit))
     try:
         for number, page in enumerate(extract_pages(io.BytesIO(data), laparams=LAPARAMS), 1):
             lines: list[_Line] = []
@@ -142,6 +151,8 @@ def _pages(path: Path, data: bytes) -> tuple[list[list[_Line]], str, bool]:
                     images = True
             pages.append(sorted(lines, key=lambda l: (l.top, l.x0)))
         title = _info_title(data)
+    except _TooLarge:
+        raise too_large(path, len(data), limit, "its streams inflate") from None
     except PDFPasswordIncorrect:
         raise UnreadableFile(path, "encrypted PDF (needs a password): save an unprotected copy") from None
     except PDFEncryptionError as err:
@@ -151,7 +162,124 @@ def _pages(path: Path, data: bytes) -> tuple[list[list[_Line]], str, bool]:
     except Exception as err:  # pdfminer raises many kinds of errors on broken files; all mean the same to a user
         reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
         raise UnreadableFile(path, f"broken or not a PDF ({reason})") from None
+    finally:
+        _INFLATION.reset(budget)
     return pages, title, images
+
+
+# ---------------------------------------------------------------- what streams may inflate to
+
+
+class _TooLarge(Exception):
+    """The streams of the PDF being read inflate beyond its limit."""
+
+
+@dataclass
+class _Inflation:
+    limit: int
+    used: int = 0  # bytes the document's decoded streams take so far
+
+
+_INFLATION: ContextVar[_Inflation | None] = ContextVar("pdf_inflation", default=None)
+_PIECE = 1 << 20  # bytes inflated at a time while measuring
+
+
+def _decode_within_limit(stream: pdftypes.PDFStream) -> None:
+    """pdfminer's PDFStream.decode, once what the stream decodes to is known to fit the limit of the PDF
+    being read (measured piece by piece, nothing kept); outside read_pdf, pdfminer's own."""
+    inflation = _INFLATION.get()
+    if inflation is not None and stream.rawdata is not None:
+        inflation.used += _decoded_size(stream, inflation.limit - inflation.used)
+        if inflation.used > inflation.limit:
+            raise _TooLarge()
+    _pdfminer_decode(stream)
+
+
+_pdfminer_decode = pdftypes.PDFStream.decode
+pdftypes.PDFStream.decode = _decode_within_limit  # every stream pdfminer reads is decoded by this method
+
+
+def _decoded_size(stream: pdftypes.PDFStream, room: int) -> int:
+    """The bytes ``stream`` decodes to through its filters, or more than ``room`` once it passes it."""
+    data = stream.rawdata
+    if stream.decipher and stream.objid is not None and stream.genno is not None:
+        data = stream.decipher(stream.objid, stream.genno, data, stream.attrs)
+    try:
+        filters = stream.get_filters()
+        pieces = iter([data])
+        for name, params in filters:
+            pieces = _filtered(pieces, name, params, room)
+        size = 0
+        for piece in pieces:
+            size += len(piece)
+            if size > room:
+                return size
+        return size
+    except _Over:
+        return room + 1
+    except Exception:  # a broken stream or parameter: pdfminer's own decoding says what is wrong
+        return 0
+
+
+class _Over(Exception):
+    """A filter's output passed the room left."""
+
+
+def _filtered(pieces, name, params, room: int):
+    """The output of one filter, piece by piece; _Over once it passes ``room`` (pdfminer holds each
+    filter's output whole)."""
+    if name in pdftypes.LITERALS_FLATE_DECODE:
+        return _counted(_inflate(pieces), room)
+    if name in pdftypes.LITERALS_LZW_DECODE:
+        return _counted(LZWDecoder(io.BytesIO(b"".join(pieces))).run(), room)
+    if name in pdftypes.LITERALS_RUNLENGTH_DECODE:
+        data = b"".join(pieces)
+        if _run_length_size(data) > room:  # known before decoding: pdfminer's decoder holds a list of ints
+            raise _Over()
+        return iter([pdftypes.rldecode(data)])
+    if name in pdftypes.LITERALS_ASCII85_DECODE:  # these shrink: 5 characters → 4 bytes, 2 → 1
+        return _counted(iter([ascii85decode(b"".join(pieces))]), room)
+    if name in pdftypes.LITERALS_ASCIIHEX_DECODE:
+        return _counted(iter([asciihexdecode(b"".join(pieces))]), room)
+    if name in pdftypes.LITERALS_CCITTFAX_DECODE:  # a bitmap: rows × columns / 8, a row per input bit at most
+        params = params or {}
+        columns = pdftypes.int_value(params.get("Columns", 1728))
+        rows = pdftypes.int_value(params.get("Rows", 0)) or 8 * len(b"".join(pieces))
+        if rows * -(-columns // 8) > room:
+            raise _Over()
+    return pieces  # images (DCT, JPX, JBIG2) stay as they are; pdfminer refuses what it does not know
+
+
+def _inflate(pieces):
+    inflater = zlib.decompressobj()
+    try:
+        for piece in pieces:
+            while piece and not inflater.eof:
+                yield inflater.decompress(piece, _PIECE)
+                piece = inflater.unconsumed_tail
+        yield inflater.flush()
+    except zlib.error:  # damaged: pdfminer inflates what it can, which is no more than was measured
+        return
+
+
+def _counted(pieces, room: int):
+    size = 0
+    for piece in pieces:
+        size += len(piece)
+        if size > room:
+            raise _Over()
+        yield piece
+
+
+def _run_length_size(data: bytes) -> int:
+    """What RunLengthDecode makes of ``data``: a length byte n < 128 copies n + 1 bytes, n > 128
+    repeats one byte 257 - n times, 128 ends the data."""
+    size, at = 0, 0
+    while at < len(data) and data[at] != 128:
+        n = data[at]
+        size += n + 1 if n < 128 else 257 - n
+        at += n + 2 if n < 128 else 2
+    return size
 
 
 def _walk(obj):

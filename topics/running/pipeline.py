@@ -20,6 +20,7 @@ from ..formula import check_formula
 from ..inference.study import document_columns
 from ..lexicon import Lexicon
 from ..mapping import MappingSettings
+from ..reading import refuse_output_inside_inputs
 from ..rules import check
 from ..run_folder import RunFolder
 from ..run_folder.files import CONFIG, CORPUS_SUMMARY, EFFECTS, EFFECTS_EXPECTED, LEXICON, TIMINGS, VERSIONS
@@ -52,6 +53,7 @@ def run_config(config: dict, run_dir: str | Path | None = None, *, progress: boo
                 check(value, rule, f"run.{key}")
             config["run"][key] = value
     run_dir = Path(run_dir or config["run"]["output"] or Path("runs") / config["run"]["name"])
+    refuse_output_inside_inputs(run_dir, config["corpus"]["paths"])
     lexicon = Lexicon.load(config["themes"]["lexicon"] or None)
     # segmentation chunks and fits run on this executor; it is opened first, so that an unreachable
     # scheduler stops the run before the folder is touched

@@ -27,7 +27,7 @@ from conftest import SAMPLE, SHARED_CORPORA
 from topics.result import TopicResult
 from topics.lexicon import Lexicon
 from topics.run_folder import manifest_entry
-from topics.run_folder.files import fit_folder
+from topics.run_files import fit_folder
 from topics.run_folder.fits import manifest_json
 
 jieba.setLogLevel(60)

@@ -20,6 +20,7 @@ PACKAGE = PROJECT / "topics"
 STAGES = {
     "topics": 0, "topics.labels": 0, "topics.errors": 0, "topics.rules": 0, "topics.documents": 0, "topics.result": 0, "topics.versions": 0,
     "topics.tomlfile": 0, "topics.outputs": 0, "topics.settings": 0, "topics.formula": 0, "topics.files": 0,
+    "topics.run_files": 0,
     "topics.reading": 1, "topics.formats": 1, "topics.script": 1,
     "topics.layout": 2,
     "topics.lexicon": 3, "topics.word_lists": 3,

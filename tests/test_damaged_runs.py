@@ -10,7 +10,7 @@ import pytest
 from conftest import SAMPLE
 from test_runner import write_config
 from topics.cli import main
-from topics.run_folder.files import DONE, fit_folder
+from topics.run_files import DONE, fit_folder
 
 MODELS = """
 [models.dictionary]

@@ -16,7 +16,7 @@ from topics.cli import main
 from topics.errors import InputError
 from topics.evaluation import evaluate_run, read_gold
 from topics.ingest import ingest_paths
-from topics.run_folder.files import DONE
+from topics.run_files import DONE
 from topics.running import run_experiment
 from topics.lexicon import Lexicon
 

@@ -22,7 +22,7 @@ from topics.cli import main
 from topics.errors import InputError
 from topics.execution import WORKERS_PER_CORE, DaskExecutor, check_local_workers, executor
 from topics.ingest import ingest_paths
-from topics.run_folder.files import DONE, fit_folder
+from topics.run_files import DONE, fit_folder
 from topics.running import run_experiment
 from topics.tokenize import PARALLEL_MIN_CHARS, Tokenizer
 
@@ -181,9 +181,10 @@ def test_ctrl_c_on_a_local_cluster_says_interrupted_once_without_worker_tracebac
     models = "\n[models.lda]\nk = [5, 6, 7, 8, 9, 10]\npasses = 20\niterations = 100\n"
     config = write_config(tmp_path, sample_path, models=models, seeds=(1, 2, 3, 4, 5))
     run_dir = tmp_path / "run"
+    # started as from a terminal: Ctrl-C not ignored, whatever this test process does with it
     proc = subprocess.Popen([sys.executable, "-m", "topics", "run", str(config), "-o", str(run_dir), "--scheduler",
                              "local", "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 180
     while not list(run_dir.glob("fits/*/metrics.json")) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)  # the cluster is up and fitting: interrupt it there

@@ -19,7 +19,7 @@ from test_runner import small_models, write_config
 from topics.cli import main
 from topics.report.tables import confusion, run_labels
 from topics.run_folder import RunFolder
-from topics.run_folder.files import DONE, LOCK as LOCK_FILE, fit_folder
+from topics.run_files import DONE, LOCK as LOCK_FILE, fit_folder
 from topics.running import remap_run, run_experiment
 from topics.structure import weak_label
 from topics.lexicon import Lexicon

@@ -14,7 +14,8 @@ import pytest
 import topics
 from conftest import PROJECT, SAMPLE
 from test_runner import small_models, write_config
-from topics.run_folder import RunFolder, files
+from topics import run_files as files
+from topics.run_folder import RunFolder
 from topics.running import run_experiment
 from topics.validation.examples import run_examples
 from topics.validation.kit import KitSettings, read_key, write_kit
@@ -130,7 +131,7 @@ def _string_literals(path) -> list[tuple[int, str]]:
 def test_each_run_folder_file_is_named_in_one_module():
     names = {value for key, value in vars(files).items() if key.isupper() and isinstance(value, str)
              and (re.search(r"\.\w+$", value) or value == files.DONE) and value != files.LEXICON}
-    home = PROJECT / "topics" / "run_folder" / "files.py"
+    home = PROJECT / "topics" / "run_files.py"
     spelled = [f"{path.relative_to(PROJECT)}:{line} {value!r}" for path in sorted((PROJECT / "topics").rglob("*.py"))
                if path != home for line, value in _string_literals(path) if value in names]
     assert spelled == []

@@ -14,7 +14,7 @@ from topics.cli import main
 from topics.errors import InputError
 from topics.metrics import METRICS
 from topics.result import TopicResult
-from topics.run_folder.files import DONE, fit_folder
+from topics.run_files import DONE, fit_folder
 from topics.running import run_experiment
 from topics.lexicon import Lexicon
 

@@ -25,7 +25,7 @@ from topics.validation.flags import FLAG_COLUMNS, fit_flags, topic_evidence
 from topics.validation.kit import KitSettings, read_key, write_kit
 from topics.mapping import MappingSettings
 from topics.run_folder import RunFolder
-from topics.run_folder.files import FLAGS
+from topics.run_files import FLAGS
 from topics.validation.scoring import agreement, read_answers, score_answers, score_kit, write_scores
 
 MODELS = small_models("dictionary", "nmf", "seeded-lda")

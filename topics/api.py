@@ -30,7 +30,7 @@ from .mapping import MappingSettings, apply_mapping
 from .models import TopicModel, load_model, make_model
 from .run_folder import RunFolder
 from .settings import default, resolve
-from .run_folder.files import ASSIGNMENTS, COMPARISON, METRICS, THEME_SHARES
+from .run_files import ASSIGNMENTS, COMPARISON, METRICS, THEME_SHARES
 from .structure import split_units
 from .tokenize import Tokenizer, TokenizerSettings, settings_for_new_text
 from .vectorize import build_corpus

@@ -19,7 +19,7 @@ from .errors import InputError, clipped, existing_file, listed
 from .metrics import label_agreement
 from .models import load_model
 from .run_folder import RunFolder
-from .run_folder.files import MODELS
+from .run_files import MODELS
 from .assignment import assignments
 from .tokenize import Tokenizer, settings_for_new_text
 

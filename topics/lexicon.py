@@ -22,10 +22,10 @@ from pathlib import Path
 
 from .labels import OTHER
 from .errors import InputError
+from .run_files import LEXICON as LEXICON_FILE  # the name a run folder and a saved model keep it under
 from .tomlfile import read_toml, to_toml
 
 DEFAULT_LEXICON_PATH = Path(__file__).parent / "lexicons" / "themes.toml"
-LEXICON_FILE = "lexicon.toml"  # the name a run folder and a saved model keep their lexicon under
 
 _TOP_KEYS = ("themes", "other")
 _THEME_KEYS = ("label", "words", "facets", "heading_words")

@@ -55,6 +55,7 @@ from .documents import Document
 from .errors import InputError, clipped, listed
 from .files import NotRegularFile, has_undecodable_name, kind_of, read_regular, shown
 from .formats import READERS as FORMAT_READERS, UnreadableFile, document_from, not_read_note  # PDF, Word, web pages
+from .run_files import RUN_FOLDER_MARKS
 
 READABLE = (".txt", ".jsonl", ".csv", *FORMAT_READERS)
 MANIFEST_NAME = "manifest.tsv"  # matched case-insensitively
@@ -468,8 +469,6 @@ def _folder_sources(folder: Path, skipped: list[SkippedFile]) -> list[_Source]:
     return sources
 
 
-# what `topics run` leaves in its folder (topics.run_folder: DONE last, config.toml and units.jsonl first)
-RUN_FOLDER_MARKS = (("DONE",), ("config.toml", "units.jsonl"))
 
 
 def _regular_files(folder: Path, skipped: list[SkippedFile]) -> list[Path]:
@@ -568,6 +567,7 @@ def read_documents(paths: list[str | Path], *, strict: bool = False, progress: b
         raise InputError(f"{first.path}: {first.reason}")
 
     documents_of: dict[Path, int] = {}  # resolved path → documents it gave
+    first_name: dict[Path, Path] = {}  # resolved path → the name it was first read under
     id_source: dict[str, str] = {}
     manifests = _Manifests(strict, result.warnings)
     found_in: dict[str, int] = {folder: 0 for folder in folders}
@@ -576,8 +576,12 @@ def read_documents(paths: list[str | Path], *, strict: bool = False, progress: b
         if real in documents_of:  # given twice (e.g. a folder and a file inside it): read once
             if source.folder is not None:
                 found_in[source.folder] += documents_of[real]
+            if source.path != first_name[real]:  # another name of it (a second link): say why it gave nothing
+                result.skipped.append(SkippedFile(shown(source.path),
+                                                  f"the same file as {shown(first_name[real])}, read once"))
             continue
         documents_of[real] = 0
+        first_name[real] = source.path
         try:
             documents, bad_rows = _read_file(source, manifests)
         except _Bad as bad:

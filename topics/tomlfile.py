@@ -11,6 +11,8 @@ from .errors import InputError, existing_file
 
 def read_toml(path: str | Path, what: str = "TOML file") -> dict:
     """The file's tables; InputError naming the file when it is missing, a folder, not UTF-8 or not TOML."""
+    if Path(path).is_dir():  # "what" may be a plural ("tokenizer settings"): name the kind plainly here
+        raise InputError(f"{path}: is a folder, expected a file ({what})")
     file = existing_file(path, what)
     try:
         return tomllib.loads(file.read_text(encoding="utf-8"))

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from ..report.inference import effects_plots
     from ..report.ldavis import theme_display_names
     from ..run_folder import RunFolder
-    from ..run_folder.files import EFFECTS
+    from ..run_files import EFFECTS
 
     check_formula(args.formula, "--formula")  # before the run is read; its columns are checked once it is
     run = RunFolder.open(args.run_dir)

@@ -17,7 +17,7 @@ def configure(parser) -> None:
 
 def run(args) -> int:
     from ..evaluation import evaluate_run
-    from ..run_folder.files import GOLD_METRICS
+    from ..run_files import GOLD_METRICS
 
     output = args.output or args.run_dir / GOLD_METRICS
     if args.output or args.run_dir.is_dir():  # (a missing run folder is reported as such, not created)

@@ -16,7 +16,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..run_folder.files import REPORT
+    from ..run_files import REPORT
     from ..running import remap_run
 
     for name in ("themes.min_lift", "themes.min_margin"):

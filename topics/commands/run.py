@@ -27,7 +27,7 @@ def run(args) -> int:
     from ..ingest import format_skipped
     from ..rules import check
     from ..run_folder import RunFolder
-    from ..run_folder.files import COMPARISON, REPORT
+    from ..run_files import COMPARISON, REPORT
     from ..running import run_experiment
 
     for option, value, rule in (("--scheduler", args.scheduler, SCHEDULER), ("--workers", args.workers, WORKERS)):

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from ..report.inference import save, shares_figure
     from ..report.ldavis import theme_display_names
     from ..run_folder import RunFolder
-    from ..run_folder.files import UNIT_PROBABILITIES
+    from ..run_files import UNIT_PROBABILITIES
 
     run = RunFolder.open(args.run_dir)
     output = writable_output(args.output or run.file(SHARES))

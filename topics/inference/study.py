@@ -25,7 +25,7 @@ from ..labels import OTHER
 from ..errors import InputError, listed
 from ..outputs import open_output, writable_output
 from ..run_folder import Fit, RunFolder
-from ..run_folder.files import UNIT_PROBABILITIES, UNITS
+from ..run_files import UNIT_PROBABILITIES, UNITS
 
 COLUMN_TYPES = ("number", "category")
 # Columns every unit has; a metadata column with one of these names (or of a column the inference tables

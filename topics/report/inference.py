@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from ..inference.effects import EFFECT_COLUMNS, EXPECTED_COLUMNS
 from ..inference.shares import SHARE_COLUMNS as INTERVAL_COLUMNS
 from ..run_folder import RunFolder
-from ..run_folder.files import EFFECTS, EFFECTS_EXPECTED, NOTES, PLOTS, shares_by
+from ..run_files import EFFECTS, EFFECTS_EXPECTED, NOTES, PLOTS, shares_by
 from .plots import cjk_font, save_png, theme_colours
 from .tables import theme_order
 

@@ -22,7 +22,7 @@ from ..outputs import open_output
 from ..mapping import MappingSettings, mapping_evidence
 from ..result import TopicResult
 from ..run_folder import RunFolder
-from ..run_folder.files import (ASSIGNMENTS, COMPARISON, CONFIG, CORPUS_SUMMARY, FLAGS, GOLD_METRICS, LDAVIS, METRICS,
+from ..run_files import (ASSIGNMENTS, COMPARISON, CONFIG, CORPUS_SUMMARY, FLAGS, GOLD_METRICS, LDAVIS, METRICS,
                                 PLOTS, REPORT, THEME_SHARES, VERSIONS)
 from .inference import inference_section
 from .ldavis import CJK_FONT_STACK, theme_display_names, write_ldavis

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from ..labels import OTHER, UNMAPPED
 from ..outputs import open_output
 from ..run_folder import RunFolder
-from ..run_folder.files import ASSIGNMENTS, METRICS, PLOTS, THEME_SHARES
+from ..run_files import ASSIGNMENTS, METRICS, PLOTS, THEME_SHARES
 from .tables import (
     ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, confusion, distinct, document_shares, label_kind,
     main_fit, model_order, remove_old_output, run_labels, theme_order,

@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import InputError
 from ..mapping import MappingSettings
 from ..run_folder import RunFolder
-from ..run_folder.files import EXAMPLES, FLAGS, TOPIC_EVIDENCE
+from ..run_files import EXAMPLES, FLAGS, TOPIC_EVIDENCE
 from ..validation.examples import EXAMPLE_COLUMNS
 from ..validation.flags import FLAG_COLUMNS, FlagSettings
 

@@ -1,13 +1,12 @@
 """The run folder: the contract between the runner, which writes it, and every reader of a finished run.
 
-- ``files``: the name of every file it holds;
+- ``topics.run_files``: the name of every file it holds;
 - ``RunFolder``: open, read (config, lexicon, units, fits, tables — each once), lock, claim, write, DONE;
 - ``Fit``: one finished fit (its result, every unit's topic shares and themes), listed by the manifest;
 - ``RunUnits``: the units with their labels and fitted rows."""
 
-from . import files
 from .fits import Fit, manifest_entry
 from .folder import RunFolder
 from .units import RunUnits
 
-__all__ = ["Fit", "RunFolder", "RunUnits", "files", "manifest_entry"]
+__all__ = ["Fit", "RunFolder", "RunUnits", "manifest_entry"]

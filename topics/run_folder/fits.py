@@ -18,7 +18,7 @@ import numpy as np
 from ..assignment import UnitThemes
 from ..errors import InputError
 from ..result import TopicResult
-from .files import FIT_MANIFEST, FITS, UNIT_SHARES, UNIT_THEMES, fit_folder_name
+from ..run_files import FIT_MANIFEST, FITS, UNIT_SHARES, UNIT_THEMES, fit_folder_name
 
 MANIFEST_VERSION = 1
 

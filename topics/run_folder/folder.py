@@ -26,7 +26,7 @@ from ..lexicon import Lexicon
 from ..outputs import open_output
 from ..tomlfile import read_toml, to_toml
 from . import lock
-from .files import (CONFIG, CORPUS_SUMMARY, DONE, FIT_MANIFEST, FIT_METRICS, FITS, INPUTS, LEXICON, LOCK,
+from ..run_files import (CONFIG, CORPUS_SUMMARY, DONE, FIT_MANIFEST, FIT_METRICS, FITS, INPUTS, LEXICON, LOCK,
                     UNIT_THEMES, UNITS)
 from .fits import Fit, manifest_json, read_manifest
 from .units import RunUnits, read_units, write_units

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import InputError
-from .files import LOCK
+from ..run_files import LOCK
 
 
 @contextmanager

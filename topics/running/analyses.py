@@ -14,7 +14,7 @@ from tqdm import tqdm
 from ..comparison import comparison_markdown
 from ..inference import effects, shares, study_data, write_unit_probabilities
 from ..run_folder import RunFolder
-from ..run_folder.files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS, NOTES,
+from ..run_files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS, NOTES,
                                 TOPIC_EVIDENCE, shares_by)
 from ..validation.examples import REPORTED_EXAMPLES, run_examples
 from ..validation.flags import evidence_table, primary_rows

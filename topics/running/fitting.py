@@ -22,7 +22,7 @@ from ..lexicon import Lexicon
 from ..metrics import MetricContext, compute_metrics, measure
 from ..models import MODELS, load_model, make_model
 from ..run_folder import RunFolder
-from ..run_folder.files import FIT_METRICS, FIT_WARNINGS, METRIC_NOTES, UNIT_SHARES, fit_folder
+from ..run_files import FIT_METRICS, FIT_WARNINGS, METRIC_NOTES, UNIT_SHARES, fit_folder
 from ..result import TopicResult
 from ..token_table import TokenTable
 from .prepare import PreparedCorpus

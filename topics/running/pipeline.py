@@ -23,7 +23,7 @@ from ..mapping import MappingSettings
 from ..reading import refuse_output_inside_inputs
 from ..rules import check
 from ..run_folder import RunFolder
-from ..run_folder.files import CONFIG, CORPUS_SUMMARY, EFFECTS, EFFECTS_EXPECTED, LEXICON, TIMINGS, VERSIONS
+from ..run_files import CONFIG, CORPUS_SUMMARY, EFFECTS, EFFECTS_EXPECTED, LEXICON, TIMINGS, VERSIONS
 from ..tomlfile import to_toml
 from ..versions import package_versions
 from .analyses import write_inference_tables, write_validation_tables

@@ -22,7 +22,7 @@ from ..mapping import MappingSettings, apply_mapping
 from ..metrics import MetricContext, compute_metrics, stability
 from ..result import META_FILE
 from ..run_folder import Fit, RunFolder, RunUnits, manifest_entry
-from ..run_folder.files import ASSIGNMENTS, FLAGS, LABEL_NOTES, METRICS, MODELS, RUN_BOOKKEEPING, THEME_SHARES
+from ..run_files import ASSIGNMENTS, FLAGS, LABEL_NOTES, METRICS, MODELS, RUN_BOOKKEEPING, THEME_SHARES
 from ..validation.flags import empty_flags, fit_flags
 from .fitting import capabilities, finite, fit_jobs, is_label_metric, is_primary, read_fit
 from .stopwatch import Stopwatch

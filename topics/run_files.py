@@ -1,4 +1,5 @@
-"""The name of every file a run folder holds: the one place they are spelled.
+"""The name of every file a run folder holds: the one place they are spelled (a shared shape, so that
+reading a corpus can also recognise a run folder left inside it).
 
 What each holds is documented in the README's table of the run folder."""
 
@@ -7,12 +8,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..lexicon import LEXICON_FILE
-
 # the run as run
 CONFIG = "config.toml"
 VERSIONS = "versions.json"
-LEXICON = LEXICON_FILE
+LEXICON = "lexicon.toml"  # also the name a saved model keeps its lexicon under
 UNITS = "units.jsonl"  # every unit of the run with its label and its row among the fitted units
 CORPUS_SUMMARY = "corpus_summary.json"
 TIMINGS = "timings.json"
@@ -60,6 +59,9 @@ RUN_BOOKKEEPING = (UNIT_SHARES, UNIT_THEMES, FIT_METRICS, METRIC_NOTES, LABEL_NO
 # the folder's state
 DONE = "DONE"  # written last: a folder without it is not a finished run
 LOCK = ".lock"  # held by the process working in the folder; holds its pid and command
+# what marks a folder as a run folder (DONE last; config.toml and units.jsonl first): a corpus folder
+# holding one is not read as reports
+RUN_FOLDER_MARKS = ((DONE,), (CONFIG, UNITS))
 
 _FIT_FOLDER = re.compile(r"(?P<model>.+)-k(?P<k>\d+)-s(?P<seed>\d+)")
 

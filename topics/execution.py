@@ -18,6 +18,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
@@ -164,12 +165,14 @@ def _local_cluster(scheduler: str, workers: int) -> DaskExecutor:
     # processes with one thread each: fits are CPU-bound Python and gensim, which hold the GIL. They are
     # started with Ctrl-C ignored (a child keeps an ignored signal): the terminal sends it to every process
     # of the group, and only this one should stop, saying so once, and close the cluster
-    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    main = threading.current_thread() is threading.main_thread()  # only the main thread may set a handler
+    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                silence_logs=logging.ERROR)
     finally:
-        signal.signal(signal.SIGINT, interrupt)
+        if main:
+            signal.signal(signal.SIGINT, interrupt)
     return DaskExecutor(Client(cluster, set_as_default=False), f"local Dask cluster ({workers} workers)", cluster)
 
 

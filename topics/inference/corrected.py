@@ -21,7 +21,8 @@ than hard ones in the same simulation. The mean of the
 predictions over the group's units is known exactly (every unit has one), so only the coded sample is
 random: the variance is that of the stratified simple random sample the kit drew (per stratum h,
 (1 − π_h) · n_h / (n_h − 1) · Σ (e_i − ē_h)² / π_h², e the linearised Hájek residuals; 0 for a stratum
-coded whole), and the interval is θ̂ ± t(n_g − 1) · se; estimate and interval are cut to [0, 1]. Groups (``by``) are domains:
+coded whole), and the interval is θ̂ ± t · se with Satterthwaite's degrees of freedom (at most n_g − 1: few
+when the variance comes from a few small strata); estimate and interval are cut to [0, 1]. Groups (``by``) are domains:
 every coded unit counts in its stratum's variance, those outside the group with e = 0.
 
 The model-only share beside it is the same predictions' share over the same units with the package's
@@ -168,7 +169,7 @@ def design_estimate(model_share: np.ndarray, w: np.ndarray, predicted: np.ndarra
     predicted_mean = weight @ predicted / total
     scale = (inside * w / total)[:, None]
     e_coded, e_predicted = scale * (coded - coded_mean), scale * (predicted - predicted_mean)
-    v_cc, v_cp, v_pp = (np.zeros(coded.shape[1]) for _ in range(3))
+    parts = []  # per stratum: (n_h, its share of v_cc, v_cp, v_pp)
     for h in np.unique(strata):
         members = strata == h
         n_h, p_h = int(members.sum()), float(probability[members][0])
@@ -177,15 +178,21 @@ def design_estimate(model_share: np.ndarray, w: np.ndarray, predicted: np.ndarra
         factor = (1 - p_h) * n_h / (n_h - 1) / p_h ** 2
         dc = e_coded[members] - e_coded[members].mean(axis=0)
         dp = e_predicted[members] - e_predicted[members].mean(axis=0)
-        v_cc += factor * (dc * dc).sum(axis=0)
-        v_cp += factor * (dc * dp).sum(axis=0)
-        v_pp += factor * (dp * dp).sum(axis=0)
+        parts.append((n_h, factor * (dc * dc).sum(axis=0), factor * (dc * dp).sum(axis=0),
+                      factor * (dp * dp).sum(axis=0)))
+    zero = np.zeros(coded.shape[1])
+    v_cc, v_cp, v_pp = (sum((part[i] for part in parts), zero) for i in (1, 2, 3))
     lam = np.ones(coded.shape[1])
     if tuning == "power":
         lam = np.clip(np.divide(v_cp, v_pp, out=np.ones_like(v_cp), where=v_pp > 0), 0.0, 1.0)
     estimate = lam * model_share + coded_mean - lam * predicted_mean
-    se = np.sqrt(np.maximum(v_cc - 2 * lam * v_cp + lam ** 2 * v_pp, 0.0))
-    q = stats.t.ppf(0.5 + level / 2, max(int(in_group.sum()) - 1, 1))
+    by_stratum = [np.maximum(c - 2 * lam * x + lam ** 2 * p, 0.0) for _, c, x, p in parts]
+    variance = sum(by_stratum, zero)
+    se = np.sqrt(variance)
+    # Satterthwaite's degrees of freedom: few when the variance comes from a few small strata
+    spread = sum((v ** 2 / (n_h - 1) for v, (n_h, *_) in zip(by_stratum, parts)), zero)
+    df = np.divide(variance ** 2, spread, out=np.ones_like(variance), where=spread > 0)
+    q = stats.t.ppf(0.5 + level / 2, np.clip(df, 1, max(int(in_group.sum()) - 1, 1)))
     # a share lies in [0, 1]: the estimate of a rare theme can fall just below 0, and is cut like the interval
     return np.clip(estimate, 0, 1), np.clip(estimate - q * se, 0, 1), np.clip(estimate + q * se, 0, 1), lam
 

@@ -252,7 +252,7 @@ def effect_coverage(data, rows, labels, *, model, theme, sizes, replicates, seed
         for design in DESIGNS:
             frame = frame_of(np.arange(len(positions)), design, names_pop, p[positions], data.themes)
             for size in sizes:
-                chosen = draw(frame, set(), size, rng)
+                chosen = draw(frame, set(), min(size, len(positions)), rng)  # a small population: coded whole
                 picked = np.array([i for i, _ in chosen])
                 counts = pd.Series([h for _, h in chosen]).value_counts()
                 probability = np.array([counts[h] / frame.sizes()[h] for _, h in chosen])
@@ -398,7 +398,8 @@ def main() -> int:
 
         rows, labels = labelled(data, RunFolder.open(run_dir).units)
         counts = pd.Series([data.themes[j] for j in labels]).value_counts()
-        print(f"population: {len(rows)} labelled units in {data.units['doc_id'].to_numpy()[rows].size and len(set(data.units['doc_id'].to_numpy()[rows]))} "
+        documents = len(set(data.units["doc_id"].to_numpy()[rows]))
+        print(f"population: {len(rows)} labelled units in {documents} "
               f"documents ({', '.join(f'{t} {counts.get(t, 0)}' for t in data.themes)}); run ready in "
               f"{time.perf_counter() - start:.0f} s", flush=True)
         out = PROJECT / "benchmarks" / "results"

@@ -238,7 +238,13 @@ def test_kit_answers_score_and_corrected_shares_on_state_council_paragraphs(code
     assert np.allclose(api["share"], table["share"], equal_nan=True)
 
     # code 30 more: a second batch, its probabilities those of the combined sample
+    before = read_key(kit)
     assert command(validate_command, [run_dir, "--add", 30, "-o", kit]) == 0
+    after = read_key(kit)
+    assert after["kit"]["id"] == before["kit"]["id"]  # the coding page keeps the answers given so far
+    assert after["tasks"][:len(before["tasks"])] == before["tasks"]
+    page = (kit / "coding.html").read_text(encoding="utf-8")
+    assert all(f'"id": "c{n:03d}"' in page for n in range(1, 91))
     sample = pd.read_csv(kit / "key" / "sample.tsv", sep="\t")
     assert len(sample) == 90 and sample["batch"].value_counts().to_dict() == {1: 60, 2: 30}
     assert np.allclose(sample["inclusion_probability"], sample["drawn"] / sample["stratum_units"], rtol=1e-9)

@@ -53,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
     if args.add is not None:
         return _add(args)
     settings = KitSettings(coders=args.coders, n_words=args.n_words, n_units=args.n_units, n_themes=args.n_themes,
-                           n_coding=args.n_coding, seed=1 if args.seed is None else args.seed, exclude_seed_words=args.exclude_seed_words,
-                           design=args.design or "stratified")
+                           n_coding=args.n_coding, seed=1 if args.seed is None else args.seed,
+                           exclude_seed_words=args.exclude_seed_words, design=args.design or "stratified")
     kit = write_kit(RunFolder.open(args.inputs[0]), args.output, args.model, settings)
     from ..validation.kit import read_key
 
@@ -74,8 +74,8 @@ def _add(args: argparse.Namespace) -> int:
     from ..run_folder import RunFolder
     from ..validation.kit import add_units, read_key
 
-    given = {flag: getattr(args, name) for flag, name in (("--model", "model"), ("--exclude-seed-words",
-                                                                                 "exclude_seed_words")) if getattr(args, name)}
+    given = [flag for flag, name in (("--model", "model"), ("--exclude-seed-words", "exclude_seed_words"))
+             if getattr(args, name)]
     if given:
         raise InputError(f"{' '.join(given)}: not with --add, which draws with the kit's own model and design")
     new = add_units(RunFolder.open(args.inputs[0]), args.output, args.add, seed=args.seed, design=args.design)

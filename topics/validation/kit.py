@@ -107,7 +107,8 @@ def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
     labels = run.lexicon.labels_with_other
     kit_id = hashlib.sha256(json.dumps(_shown(ordered), ensure_ascii=False, sort_keys=True)
                             .encode("utf-8")).hexdigest()[:12]
-    meta = {"id": kit_id, "title": f"Validation kit {kit_id}", "coders": [f"coder{i}" for i in range(1, settings.coders + 1)],
+    coders = [f"coder{i}" for i in range(1, settings.coders + 1)]
+    meta = {"id": kit_id, "title": f"Validation kit {kit_id}", "coders": coders,
             "run": str(run.path), "models": [f.model for f in fits], "fits": [f.folder.name for f in fits],
             "labels": labels, "reference_model": fits[0].model, "settings": asdict(settings),
             "tasks": {kind: len(tasks[kind]) for kind in KINDS}, "design": design}
@@ -142,19 +143,21 @@ def add_units(run: RunFolder, kit_dir: str | Path, n: int, seed: int | None = No
     coded = [t for t in tasks if t["kind"] == "code"]
     strata_of = dict(zip(frame.rows.tolist(), frame.strata))
     row_of = {unit.unit_id: i for i, unit in enumerate(run.units)}
-    changed = [t["unit_id"] for t in coded if strata_of.get(row_of.get(t["unit_id"], -1)) != t["stratum"]]
-    if frame_fingerprint(run.units, list(frame.rows)) != sampled["frame_fingerprint"] or changed:
-        why = (f"unit {changed[0]} is no longer in stratum {next(t['stratum'] for t in coded if t['unit_id'] == changed[0])!r}"
-               " (the run was remapped?)" if changed and frame.sizes() == sampled["strata"]
-               else "its units are not those the kit was drawn from")
-        raise InputError(f"{run.path}: design mismatch with the kit {kit_dir}: {why}")
+    mismatch = f"{run.path}: design mismatch with the kit {kit_dir}:"
+    if frame_fingerprint(run.units, list(frame.rows)) != sampled["frame_fingerprint"]:
+        raise InputError(f"{mismatch} its units are not those the kit was drawn from")
+    moved = [t for t in coded if strata_of.get(row_of.get(t["unit_id"], -1)) != t["stratum"]]
+    if moved or frame.sizes() != sampled["strata"]:
+        why = f"unit {moved[0]['unit_id']} is no longer in stratum {moved[0]['stratum']!r}" if moved else \
+            "its strata have other sizes"
+        raise InputError(f"{mismatch} {why} (was the run mapped again since the kit was drawn?)")
     batch = max(b["batch"] for b in sampled["batches"]) + 1
     seed = meta["settings"]["seed"] if seed is None else seed
     rng = np.random.default_rng([seed, batch])
     chosen = draw(frame, {row_of[t["unit_id"]] for t in coded}, n, rng)
     new = coding_tasks(run, fit, chosen, batch=batch)
     last = max(int(t["task"][1:]) for t in coded)
-    new = [{**new[i], "task": f"c{last + n:03d}"} for n, i in enumerate(rng.permutation(len(new)), start=1)]
+    new = [{**new[i], "task": f"c{last + number:03d}"} for number, i in enumerate(rng.permutation(len(new)), start=1)]
     sampled["batches"].append({"batch": batch, "size": len(new), "seed": seed})
     meta["tasks"]["code"] += len(new)
     _replace_files(Path(kit_dir), _kit_files(run, meta, tasks + new))

@@ -29,8 +29,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="units in the coding sample (default 60)")
     parser.add_argument("--design", choices=DESIGNS, default=None,
                         help="how the coding sample is drawn, each unit's inclusion probability recorded in "
-                             "KIT_DIR/key/sample.tsv: random, stratified by the model's themes (equal numbers "
-                             "each; the default), or active (more often where the model is unsure)")
+                             "KIT_DIR/key/sample.tsv: random, stratified by the model's themes (rare themes "
+                             "coded more often than their size says; the default), or active (stratified, and more "
+                             "often where the model is unsure)")
     parser.add_argument("--add", type=int, metavar="N", default=None,
                         help="draw N more units into the coding sample of the kit -o KIT_DIR, from those not yet "
                              "drawn, with the kit's design (a new batch; the coding page keeps coders' answers)")

@@ -61,8 +61,6 @@ from .shares import bootstrap_ratio, check_columns, check_options, display_value
 from .study import StudyData
 
 MIN_CODED = 20  # coded units a group needs for a corrected interval
-TUNINGS = ("power", "none")  # as topics.settings declares inference.tuning
-ESTIMATORS = ("model", "corrected", "bias")
 CORRECTED_COLUMNS = ["model", "k", "seeds", "theme", "estimator", "share", "ci_low", "ci_high", "lambda", "n_coded",
                      "n_units", "n_documents", "sample_size", "design", "predictions", "weight", "draws"]
 CORRECTED_EFFECT_COLUMNS = [*EFFECT_COLUMNS, "estimator", "n_coded", "sample_size", "design"]

@@ -14,6 +14,7 @@ from conftest import PROJECT
 from topics.cli import build_parser
 from topics.config import DEFAULTS
 from topics.inference import effects, shares
+from topics.inference.corrected import corrected_effects, corrected_shares, design_estimate
 from topics.mapping import MappingSettings
 from topics.settings import SETTINGS, settings_markdown
 from topics.vectorize import build_corpus
@@ -33,8 +34,10 @@ def _options(command: str) -> dict[str, argparse.Action]:
 
 
 # every command that takes a declared setting as a flag, with the settings it takes
-FLAGS = {"shares": ["inference.draws", "inference.seed", "inference.level", "inference.weight"],
-         "effects": ["effects.draws", "effects.uncertainty", "inference.seed", "inference.level", "inference.weight"],
+FLAGS = {"shares": ["inference.draws", "inference.seed", "inference.level", "inference.weight", "inference.predictions",
+                    "inference.tuning"],
+         "effects": ["effects.draws", "effects.uncertainty", "inference.seed", "inference.level", "inference.weight",
+                     "inference.predictions"],
          "remap": ["themes.min_lift", "themes.min_margin"]}
 
 
@@ -62,6 +65,12 @@ KEYWORDS = [
     (api.shares, "level", "inference.level"), (api.shares, "weight", "inference.weight"),
     (api.effects, "draws", "effects.draws"), (api.effects, "seed", "inference.seed"),
     (api.effects, "uncertainty", "effects.uncertainty"),
+    (api.shares, "predictions", "inference.predictions"), (api.shares, "tuning", "inference.tuning"),
+    (api.effects, "predictions", "inference.predictions"),
+    (corrected_shares, "predictions", "inference.predictions"), (corrected_shares, "tuning", "inference.tuning"),
+    (corrected_shares, "draws", "inference.draws"), (corrected_shares, "weight", "inference.weight"),
+    (corrected_effects, "predictions", "inference.predictions"), (corrected_effects, "draws", "effects.draws"),
+    (design_estimate, "tuning", "inference.tuning"), (design_estimate, "level", "inference.level"),
 ]
 
 

@@ -33,7 +33,7 @@ LABELS = ["ecology", "industry", "livelihood", "governance", "safety", "other"]
 def kit(tmp_path_factory, sample_path):
     folder = tmp_path_factory.mktemp("validation-browser")
     run_dir = run_experiment(write_config(folder, sample_path, models=MODELS, seeds=(1,)), folder / "run")
-    return write_kit(RunFolder.open(run_dir), folder / "kit", settings=KitSettings(n_units=4, n_coding=8))
+    return write_kit(RunFolder.open(run_dir), folder / "kit", settings=KitSettings(n_units=4, n_coding=12))
 
 
 @pytest.fixture(scope="module")

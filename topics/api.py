@@ -115,34 +115,64 @@ def run(config: str | Path, run_dir: str | Path | None = None, *, progress: bool
 
 def shares(run_dir: str | Path, by: str | list[str] | None = None, *, weight: str | None = None,
            draws: int | None = None, seed: int | None = None, level: float | None = None,
-           model: str | None = None) -> pd.DataFrame:
+           model: str | None = None, gold: str | Path | None = None, predictions: str | None = None,
+           tuning: str | None = None) -> pd.DataFrame:
     """Theme shares of a finished run per document (``by`` None) or per group of any metadata column(s),
     with cluster-bootstrap intervals pooled over seeds (see topics.inference.shares). ``weight``, ``draws``,
-    ``seed`` and ``level`` default to the run's [inference] settings (topics.settings)."""
+    ``seed`` and ``level`` default to the run's [inference] settings (topics.settings).
+
+    With ``gold`` (a GOLD.tsv of units drawn with known inclusion probabilities, as `topics validate
+    --score` writes it): the shares of the units a coder can judge (all of them with ``by`` None) by the
+    model alone and corrected by the coded sample, and the model's bias, one row per estimator
+    (topics.inference.corrected); ``predictions`` and ``tuning`` default to the run's [inference] settings.
+    Groups with too few coded units for an interval are named in a warning."""
     from .inference import shares as shares_with_intervals
     from .inference import study_data
 
     run = RunFolder.open(run_dir)
     chosen = {key: resolve(f"inference.{key}", value, run.config)
               for key, value in (("weight", weight), ("draws", draws), ("seed", seed), ("level", level))}
-    return shares_with_intervals(study_data(run, run.config["inference"]["column_types"]), by, model=model, **chosen)
+    data = study_data(run, run.config["inference"]["column_types"])
+    if gold is None:
+        return shares_with_intervals(data, by, model=model, **chosen)
+    from .inference.corrected import coded_sample, corrected_shares
+
+    table, notes = corrected_shares(data, coded_sample(run, data, gold), by, model=model,
+                                    predictions=resolve("inference.predictions", predictions, run.config),
+                                    tuning=resolve("inference.tuning", tuning, run.config), **chosen)
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
+    return table
 
 
 def effects(run_dir: str | Path, formula: str, *, model: str | None = None, draws: int | None = None,
-            seed: int | None = None, uncertainty: str | None = None):
+            seed: int | None = None, uncertainty: str | None = None, gold: str | Path | None = None,
+            predictions: str | None = None):
     """Effects of document metadata on every theme's share (``formula`` such as ``"~ year + C(region)"``),
     with intervals: an Effects object with ``.table`` (term, theme, estimate, interval) and the expected
     shares over each numeric covariate (see topics.inference.effects). ``draws`` and ``uncertainty`` default
-    to the run's [effects] settings, ``seed`` to its [inference] seed."""
+    to the run's [effects] settings, ``seed`` to its [inference] seed.
+
+    With ``gold`` (see ``shares``): the effects on the shares of the units a coder can judge by the model
+    alone and corrected by the coded sample (DSL pseudo-outcomes), an ``estimator`` column telling them
+    apart in ``.table`` and ``.expected``."""
+    from .inference import Effects
     from .inference import effects as estimate_effects
     from .inference import study_data
 
     run = RunFolder.open(run_dir)
-    return estimate_effects(study_data(run, run.config["inference"]["column_types"]), formula, model=model,
-                            draws=resolve("effects.draws", draws, run.config),
-                            seed=resolve("inference.seed", seed, run.config),
-                            uncertainty=resolve("effects.uncertainty", uncertainty, run.config),
-                            source="topics.effects formula")
+    data = study_data(run, run.config["inference"]["column_types"])
+    chosen = dict(model=model, draws=resolve("effects.draws", draws, run.config),
+                  seed=resolve("inference.seed", seed, run.config),
+                  uncertainty=resolve("effects.uncertainty", uncertainty, run.config), source="topics.effects formula")
+    if gold is None:
+        return estimate_effects(data, formula, **chosen)
+    from .inference.corrected import coded_sample, corrected_effects
+
+    table, expected, skipped = corrected_effects(data, coded_sample(run, data, gold), formula,
+                                                 predictions=resolve("inference.predictions", predictions, run.config),
+                                                 **chosen)
+    return Effects(formula, table, expected, skipped)
 
 
 @dataclass

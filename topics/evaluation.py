@@ -1,91 +1,23 @@
 """Agreement with hand-coded labels: reading a gold file (GOLD.tsv), labelling a run's units from
-it, and scoring every saved model of a finished run against it.
-
-GOLD.tsv is tab-separated UTF-8 with a header holding at least the columns doc, unit, label,
-heading and text (more columns are allowed and ignored). ``unit`` is the unit's id as
-assignments.csv writes it (``<doc>:u003``), or only the part after the document id (``u003``)."""
+it, and scoring every saved model of a finished run against it. The GOLD.tsv format is
+topics.validation.gold's."""
 
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from .labels import OTHER, UNMAPPED
 from .documents import Unit
-from .errors import InputError, clipped, existing_file, listed
+from .errors import InputError, clipped, existing_file
 from .metrics import label_agreement
 from .models import load_model
 from .run_folder import RunFolder
 from .run_files import MODELS
 from .assignment import assignments
 from .tokenize import Tokenizer, settings_for_new_text
-
-GOLD_COLUMNS = ("doc", "unit", "label", "heading", "text")
-
-
-@dataclass
-class GoldUnit:
-    unit: Unit  # unit_id is the full id (doc:unit), heading and text as given
-    label: str
-    line: int  # line in the gold file, for messages
-
-
-def gold_unit_id(doc: str, unit: str) -> str:
-    """The full unit id of a gold row: ``unit`` as given when it already starts with ``doc:``."""
-    return unit if unit.startswith(doc + ":") else f"{doc}:{unit}"
-
-
-def read_gold(path: str | Path, allowed_labels: list[str]) -> list[GoldUnit]:
-    """Read GOLD.tsv; every error names the file and, where there is one, the line at fault."""
-    path = existing_file(path, "gold file")
-    rows: list[GoldUnit] = []
-    seen: dict[str, int] = {}
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-            if reader.fieldnames is None:
-                raise InputError(f"{path}: empty gold file; need a header with columns {', '.join(GOLD_COLUMNS)}")
-            header = [name.strip() for name in reader.fieldnames]
-            missing = [c for c in GOLD_COLUMNS if c not in header]
-            if missing:
-                raise InputError(f"{path}:1: missing column(s) {', '.join(missing)}; need {', '.join(GOLD_COLUMNS)} "
-                                 f"separated by tabs (found: {listed(clipped(name, 40) for name in header)})")
-            reader.fieldnames = header
-            for record in reader:
-                line = reader.line_num
-                if None in record:  # more fields than the header: most likely a tab inside the text
-                    raise InputError(f"{path}:{line}: more fields than the header's {len(header)} "
-                                     "(a tab inside a field?)")
-                if any(record[c] is None for c in header):
-                    raise InputError(f"{path}:{line}: fewer fields than the header's {len(header)}")
-                values = {c: (record[c] or "").strip() for c in GOLD_COLUMNS}
-                if not values["label"]:
-                    raise InputError(f"{path}:{line}: empty label; valid labels: {listed(allowed_labels, 20)}")
-                if values["label"] not in allowed_labels:
-                    raise InputError(f"{path}:{line}: unknown label {clipped(repr(values['label']))}; "
-                                     f"valid labels: {listed(allowed_labels, 20)}")
-                if not values["text"]:
-                    raise InputError(f"{path}:{line}: empty text")
-                if not values["doc"] or not values["unit"]:
-                    raise InputError(f"{path}:{line}: empty {'doc' if not values['doc'] else 'unit'}")
-                unit_id = gold_unit_id(values["doc"], values["unit"])
-                if unit_id in seen:
-                    raise InputError(f"{path}:{line}: unit {clipped(unit_id)} is labelled twice "
-                                     f"(first on line {seen[unit_id]})")
-                seen[unit_id] = line
-                unit = Unit(doc_id=values["doc"], unit_id=unit_id, kind="gold", heading=values["heading"],
-                            text=values["text"])
-                rows.append(GoldUnit(unit, values["label"], line))
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: gold file is not UTF-8 text") from None
-    except csv.Error as err:
-        raise InputError(f"{path}: not a readable TSV file ({err})") from None
-    if not rows:
-        raise InputError(f"{path}: no labelled units")
-    return rows
+from .validation.gold import GOLD_COLUMNS, GoldUnit, gold_unit_id, read_gold  # noqa: F401 (the GOLD.tsv format)
 
 
 def gold_labels_for(units: list[Unit], gold_path: str | Path, allowed_labels: list[str]) -> list[str]:

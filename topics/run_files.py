@@ -29,6 +29,9 @@ EXAMPLES = "examples.csv"  # representative units of each primary fit's topics a
 EFFECTS = "effects.csv"
 EFFECTS_EXPECTED = "effects_expected.csv"
 GOLD_METRICS = "gold_metrics.csv"  # written by `topics evaluate`
+CORRECTED_SHARES = "shares_corrected.csv"  # written by `topics shares --gold`: model-only, corrected, bias
+CORRECTED_EFFECTS = "effects_corrected.csv"  # written by `topics effects --gold`
+CORRECTED_EXPECTED = "effects_corrected_expected.csv"
 NOTES = "notes.json"  # what a stage after the tables warned about, by stage, for the report to show
 
 

@@ -57,6 +57,13 @@ _DECLARED = [
     Setting("inference", "weight", "units", choice("units", "length", "soft"),
             "how a unit counts: once for its theme (units), by its characters (length), or spread over the "
             "themes by its probabilities (soft)", "--weight"),
+    Setting("inference", "predictions", "soft", choice("soft", "hard"),
+            "estimates corrected with a coded sample (--gold) start from each unit's theme probabilities (soft) or "
+            "its assigned theme (hard)", "--predictions"),
+    Setting("inference", "tuning", "none", choice("none", "power"),
+            "shares corrected with a coded sample (--gold): none: PPI/DSL, the predictions' mean plus the coded "
+            "units' mean error; power: PPI++, the weight on the predictions that gives the narrowest interval, "
+            "per group and theme (narrower, but it undercovers rare themes)", "--tuning"),
     Setting("inference", "unit_probabilities", True, boolean(),
             "write every unit's theme probabilities for every fit (unit_probabilities.csv)"),
     # covariate effects (topics.inference.effects)

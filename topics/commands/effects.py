@@ -1,7 +1,12 @@
 """``topics effects RUN_DIR --formula "~ year + C(region)"``: how each theme's document share depends on
 document metadata (fractional logit, intervals by the method of composition over bootstrap draws and
 seeds; see topics.inference.effects). Writes the coefficients (effects.csv), the expected share over
-each numeric covariate of the formula (effects_expected.csv beside it) and their plots."""
+each numeric covariate of the formula (effects_expected.csv beside it) and their plots.
+
+With ``--gold GOLD.tsv`` (a coded sample drawn with known inclusion probabilities): the effects on the
+shares of the run's codable units by the model alone and corrected by the sample (DSL pseudo-outcomes,
+topics.inference.corrected), side by side: RUN_DIR/effects_corrected.csv and
+effects_corrected_expected.csv, which the report shows."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from pathlib import Path
 from ..formula import check_formula
 from ..outputs import open_output, writable_output
 from ..settings import add_flag
-from .shares import add_run_options, inference_options, read_data
+from .shares import add_gold_options, add_run_options, inference_options, read_data
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -23,8 +28,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--theme", nargs="+", default=None, help="only these themes (default: every theme)")
     for name in ("effects.draws", "effects.uncertainty"):
         add_flag(parser, name)
+    add_gold_options(parser)
     parser.add_argument("-o", "--output", type=Path, default=None,
-                        help="CSV of coefficients (default RUN_DIR/effects.csv); expected shares and plots beside it")
+                        help="CSV of coefficients (default RUN_DIR/effects.csv, with --gold "
+                             "RUN_DIR/effects_corrected.csv); expected shares and plots beside it")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -37,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
 
     check_formula(args.formula, "--formula")  # before the run is read; its columns are checked once it is
     run = RunFolder.open(args.run_dir)
+    if args.gold is not None:
+        return _corrected(run, args)
     output = writable_output(args.output or run.file(EFFECTS))
     expected_path = writable_output(output.with_name(f"{output.stem}_expected.csv"))
     data = read_data(run, args)
@@ -56,4 +65,33 @@ def run(args: argparse.Namespace) -> int:
     print(shown[["model", "k", "theme", "term", "estimate", "ci_low", "ci_high"]].to_string(
         index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"effects: {output}" + (f"; expected shares: {expected_path}" if not result.expected.empty else ""))
+    return 0
+
+
+def _corrected(run, args: argparse.Namespace) -> int:
+    from ..inference.corrected import coded_sample, corrected_effects
+    from ..run_files import CORRECTED_EFFECTS, CORRECTED_EXPECTED
+    from ..settings import resolve
+
+    output = writable_output(args.output or run.file(CORRECTED_EFFECTS))
+    expected_path = writable_output(output.with_name(f"{output.stem}_expected.csv") if args.output
+                                    else run.file(CORRECTED_EXPECTED))
+    data = read_data(run, args)
+    sample = coded_sample(run, data, args.gold)
+    chosen = inference_options(args, run.config, "draws", "uncertainty", table="effects")
+    predictions = resolve("inference.predictions", args.predictions, run.config)
+    table, expected, skipped = corrected_effects(data, sample, args.formula, model=args.model, k=args.k,
+                                                 themes=args.theme, predictions=predictions,
+                                                 progress=not args.no_progress, **chosen)
+    for why in skipped:
+        print(f"warning: no effect estimated for {why}", file=sys.stderr)
+    with open_output(output, newline="") as out:
+        table.to_csv(out, index=False)
+    with open_output(expected_path, newline="") as out:
+        expected.to_csv(out, index=False)
+    shown = table[table["term"] != "Intercept"]
+    print(shown[["model", "k", "theme", "term", "estimator", "estimate", "ci_low", "ci_high"]].to_string(
+        index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"effects, model-only and corrected by {sample.size} coded units ({sample.design} design): {output}; "
+          f"expected shares: {expected_path}; render the report again to show them: topics report {run.path}")
     return 0

@@ -1,6 +1,11 @@
 """``topics shares RUN_DIR [--by COL ...]``: theme shares per document or per group of documents, with
 cluster-bootstrap intervals pooled over seeds; a CSV table and a plot. Also writes
-RUN_DIR/unit_probabilities.csv (every unit's theme probabilities for every fit) when it is absent."""
+RUN_DIR/unit_probabilities.csv (every unit's theme probabilities for every fit) when it is absent.
+
+``topics shares RUN_DIR --gold GOLD.tsv [--by COL ...]``: the shares of the run's codable units (all of them,
+or per group) by the model alone and corrected by a coded sample drawn with known inclusion probabilities
+(topics.inference.corrected), with the model's bias: RUN_DIR/shares_corrected.csv, which the report shows,
+and its plot."""
 
 from __future__ import annotations
 
@@ -22,8 +27,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="group documents by these metadata columns (year, region, any MANIFEST column); "
                              "default: one row per document")
     add_flag(parser, "inference.draws")
+    add_gold_options(parser)
+    add_flag(parser, "inference.tuning")
     parser.add_argument("-o", "--output", type=Path, default=None,
-                        help="CSV of shares (default RUN_DIR/shares.csv); its plot is written beside it as .png")
+                        help="CSV of shares (default RUN_DIR/shares.csv, with --gold RUN_DIR/shares_corrected.csv, "
+                             "the table the report shows); its plot is written beside it as .png")
+
+
+def add_gold_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the corrected estimates, shared by `topics shares` and `topics effects`."""
+    parser.add_argument("--gold", type=Path, default=None, metavar="GOLD.tsv",
+                        help="a coded sample drawn with known inclusion probabilities (`topics validate --score` "
+                             "of a kit's answers): give the model-only and the corrected estimates side by side")
+    add_flag(parser, "inference.predictions")
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     from ..run_files import UNIT_PROBABILITIES
 
     run = RunFolder.open(args.run_dir)
+    if args.gold is not None:
+        return _corrected(run, args)
     output = writable_output(args.output or run.file(SHARES))
     data = read_data(run, args)
     if not run.file(UNIT_PROBABILITIES).is_file():  # the run's config left it out: the command writes it
@@ -64,6 +82,35 @@ def run(args: argparse.Namespace) -> int:
             save(shares_figure(rows, column, names, f"{model} (k={k}): theme shares by {column}"), path)
     print(f"shares: {output} ({table[['model', 'k']].drop_duplicates().shape[0]} model/k, {chosen['draws']} draws, "
           f"weight {chosen['weight']})")
+    return 0
+
+
+def _corrected(run, args: argparse.Namespace) -> int:
+    from ..inference.corrected import coded_sample, corrected_shares
+    from ..report.corrected import corrected_figure
+    from ..report.inference import save
+    from ..report.ldavis import theme_display_names
+    from ..run_files import CORRECTED_SHARES
+
+    output = writable_output(args.output or run.file(CORRECTED_SHARES))
+    data = read_data(run, args)
+    sample = coded_sample(run, data, args.gold)
+    chosen = inference_options(args, run.config, "draws", "predictions", "tuning")
+    table, notes = corrected_shares(data, sample, by=args.by, model=args.model, k=args.k, **chosen)
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
+    with open_output(output, newline="") as out:
+        table.to_csv(out, index=False)
+    names = theme_display_names(run.lexicon)
+    for (model, k), rows in table.groupby(["model", "k"], sort=False):
+        path = output.with_name(f"{output.stem}_{_safe(model)}-k{k}.png")
+        save(corrected_figure(rows, args.by or [], names, f"{model} (k={k})"), path)
+    shown = table[table["estimator"] != "bias"].pivot_table(
+        index=["model", "k", *(args.by or []), "theme"], columns="estimator", values="share", sort=False)
+    print(shown.to_string(float_format=lambda v: f"{v:.3f}"))
+    print(f"corrected shares: {output} ({sample.size} coded units, {sample.design} design; predictions "
+          f"{chosen['predictions']}, tuning {chosen['tuning']}; render the report again to show them: "
+          f"topics report {run.path})")
     return 0
 
 

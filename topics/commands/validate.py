@@ -1,12 +1,16 @@
-"""``topics validate RUN_DIR -o KIT_DIR``: write the human-validation kit of a finished run;
+"""``topics validate RUN_DIR -o KIT_DIR [--design D --size N]``: write the human-validation kit of a
+finished run, its coding sample drawn by a design with known inclusion probabilities;
+``topics validate RUN_DIR --add N -o KIT_DIR``: draw N more units into the kit's coding sample;
 ``topics validate --score KIT_DIR ANSWERS.csv…``: score coders' answers to it."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..errors import InputError
+from ..validation.sample import DESIGNS
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -21,10 +25,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-words", type=int, default=5, help="top words per word-intrusion task (default 5)")
     parser.add_argument("--n-units", type=int, default=10, help="theme-intrusion tasks per model (default 10)")
     parser.add_argument("--n-themes", type=int, default=3, help="model themes shown per theme-intrusion task (default 3)")
-    parser.add_argument("--n-coding", type=int, default=60, help="units in the coding sample (default 60)")
-    parser.add_argument("--stratify", choices=("doc", "year"), default="doc",
-                        help="spread the coding sample over documents or years (default doc)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed: one seed gives the same kit (default 1)")
+    parser.add_argument("--size", "--n-coding", dest="n_coding", type=int, default=60,
+                        help="units in the coding sample (default 60)")
+    parser.add_argument("--design", choices=DESIGNS, default=None,
+                        help="how the coding sample is drawn, each unit's inclusion probability recorded in "
+                             "KIT_DIR/key/sample.tsv: random, stratified by the model's themes (rare themes "
+                             "coded more often than their size says; the default), or active (stratified, and more "
+                             "often where the model is unsure)")
+    parser.add_argument("--add", type=int, metavar="N", default=None,
+                        help="draw N more units into the coding sample of the kit -o KIT_DIR, from those not yet "
+                             "drawn, with the kit's design (a new batch; the coding page keeps coders' answers)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="random seed: one seed gives the same kit (default 1; with --add, the kit's)")
     parser.add_argument("--exclude-seed-words", action="store_true",
                         help="leave the lexicon's words out of word-intrusion tasks")
 
@@ -39,16 +51,46 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give one RUN_DIR to write a kit (or --score KIT_DIR ANSWERS.csv… to score one)")
     if not args.output:
         raise InputError("-o KIT_DIR is required: the folder to write the kit into")
+    if args.add is not None:
+        return _add(args)
     settings = KitSettings(coders=args.coders, n_words=args.n_words, n_units=args.n_units, n_themes=args.n_themes,
-                           n_coding=args.n_coding, seed=args.seed, exclude_seed_words=args.exclude_seed_words,
-                           stratify=args.stratify)
+                           n_coding=args.n_coding, seed=1 if args.seed is None else args.seed,
+                           exclude_seed_words=args.exclude_seed_words, design=args.design or "stratified")
     kit = write_kit(RunFolder.open(args.inputs[0]), args.output, args.model, settings)
     from ..validation.kit import read_key
 
-    counts = read_key(kit)["kit"]["tasks"]
+    key = read_key(kit)
+    counts = key["kit"]["tasks"]
     print(f"kit {kit}: {counts['word']} word-intrusion, {counts['theme']} theme-intrusion and {counts['code']} "
           f"coding tasks for {args.coders} coder(s); give coders coding.html (and guide.md), keep key/ to yourself")
+    if key["kit"].get("design"):
+        print(_design_line(key["kit"]["design"], counts["code"]))
+        if counts["code"] < settings.n_coding:
+            print(f"note: --size {settings.n_coding}, but the run has only {counts['code']} units a coder can judge: "
+                  "all of them are in the sample")
     return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from ..run_folder import RunFolder
+    from ..validation.kit import add_units, read_key
+
+    given = [flag for flag, name in (("--model", "model"), ("--exclude-seed-words", "exclude_seed_words"))
+             if getattr(args, name)]
+    if given:
+        raise InputError(f"{' '.join(given)}: not with --add, which draws with the kit's own model and design")
+    new = add_units(RunFolder.open(args.inputs[0]), args.output, args.add, seed=args.seed, design=args.design)
+    key = read_key(args.output)
+    design = key["kit"]["design"]
+    print(f"kit {args.output}: batch {design['batches'][-1]['batch']}, {len(new)} more coding tasks "
+          f"({key['kit']['tasks']['code']} in all); give coders the new coding.html: it keeps their answers")
+    print(_design_line(design, key["kit"]["tasks"]["code"]))
+    return 0
+
+
+def _design_line(design: dict, drawn: int) -> str:
+    return (f"design: {design['design']}, {drawn} of {design['frame']} codable units in {len(design['strata'])} "
+            f"stratum/strata, {len(design['batches'])} batch(es); inclusion probabilities in key/sample.tsv")
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -68,5 +110,14 @@ def _score(args: argparse.Namespace) -> int:
     show("Agreement between coders", scores.agreement)
     print(f"\ncoded units: {len(scores.gold)} with a majority label → {written['gold']}"
           + (f"; {len(scores.disagreements)} without one → {written['disagreements']}" if len(scores.disagreements) else ""))
+    design = scores.design
+    if design:
+        missing = design["drawn"] - design["coded"]
+        print(f"design: {design['design']}, {design['coded']} of the {design['drawn']} drawn units coded"
+              + (f"; the other {missing} count as not drawn (inclusion probabilities are coded units over each "
+                 "stratum's units; settle disagreements and score again to keep them)" if missing else ""))
+        if design["empty_strata"]:
+            print(f"warning: no coded unit in stratum/strata {', '.join(design['empty_strata'])}: the corrected "
+                  "estimators refuse a sample with a stratum left out; code its units", file=sys.stderr)
     print(f"scores: {written['word_topics'].parent}")
     return 0

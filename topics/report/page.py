@@ -24,6 +24,7 @@ from ..result import TopicResult
 from ..run_folder import RunFolder
 from ..run_files import (ASSIGNMENTS, COMPARISON, CONFIG, CORPUS_SUMMARY, FLAGS, GOLD_METRICS, LDAVIS, METRICS,
                                 PLOTS, REPORT, THEME_SHARES, VERSIONS)
+from .corrected import corrected_section
 from .inference import inference_section
 from .ldavis import CJK_FONT_STACK, theme_display_names, write_ldavis
 from .tables import (ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, distinct, document_shares, label_kind, main_fit, model_order,
@@ -84,6 +85,7 @@ def write_report(run: RunFolder | str | Path, *, progress: bool = False) -> Path
     if len(regions) >= 2:
         sections.append(("regions", "Theme attention by region", attention_section(shares, models, names, plot, "region", regions, caveat)))
     sections.append(("inference", "Shares with intervals and covariate effects", inference_section(run, names)))
+    sections.append(("corrected", "Shares corrected with a coded sample", corrected_section(run, names)))
     sections.append(("flags", "Validity flags", flags_section(run)))
     sections.append(("examples", "Representative units", examples_section(run)))
     sections.append(("run", "Run details", run_section(run.path, cjk_font())))

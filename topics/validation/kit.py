@@ -10,14 +10,16 @@ Three kinds of task (after Chang et al. 2009, "Reading tea leaves", with themes 
 - ``theme`` — theme intrusion, ``n_units`` units per model: the unit's text, the model's ``n_themes``
   most probable themes for it (each at least MIN_THEME_P) and one improbable theme (below MIN_THEME_P;
   ``other`` is never shown);
-- ``code`` — the coding sample, ``n_coding`` units to label with the lexicon's themes or ``other``:
-  equal numbers per theme assigned by the first model (a theme with too few units gives its share to
-  the others), spread over documents (or years) by taking them in turn.
+- ``code`` — the coding sample, ``n_coding`` units to label with the lexicon's themes or ``other``, drawn
+  by a design with known inclusion probabilities (topics.validation.sample: ``random``, ``stratified``
+  by the reference model's themes — the default —, or ``active``, by its uncertainty), recorded in
+  key/sample.tsv; ``add_units`` draws a further batch into the kit.
 
-Only units with evidence (a word the model knows) and at least MIN_HAN Han characters are used:
-headings and short lines are not coded. The kit folder holds coding.html, tasks.tsv and guide.md for
-the coders, and key/ (the answers and where each task came from) for scoring only. One seed gives
-the same kit, byte for byte; units whose text came before (a second edition of a report) are skipped."""
+Intrusion tasks use only units with evidence (a word the model knows); no task uses headings, lines of
+fewer than 40 Han characters or units whose text came before (a second edition of a report). The
+kit folder holds coding.html, tasks.tsv and guide.md for the coders, and key/ (the answers, where each
+task came from and the coding sample's design) for scoring only. One seed gives the same kit, byte for
+byte."""
 
 from __future__ import annotations
 
@@ -35,13 +37,13 @@ from ..errors import InputError
 from ..run_folder import Fit, RunFolder
 from .coding_page import coding_page_html
 from .guide import guide_html, guide_markdown
+from .sample import DESIGNS, design_frame, draw, frame_fingerprint, frame_rows, probabilities
 
-MIN_HAN = 40  # characters: shorter lines are not coded (the codebook's rule)
 MIN_THEME_P = 0.05  # a theme the model found in a unit, for theme intrusion
 KEY_FOLDER = "key"
 KEY_FILE = "key.json"
+SAMPLE_FILE = "sample.tsv"  # the coding sample's design: each unit's stratum, batch and inclusion probability
 KINDS = ("word", "theme", "code")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class KitSettings:
     n_coding: int = 60  # units in the coding sample
     seed: int = 1
     exclude_seed_words: bool = False
-    stratify: str = "doc"  # spread the coding sample over "doc" or "year"
+    design: str = "stratified"  # how the coding sample is drawn (topics.validation.sample)
 
     def __post_init__(self) -> None:
         for name in ("coders", "n_words", "n_themes"):
@@ -64,8 +66,8 @@ class KitSettings:
                 raise InputError(f"--{name.replace('_', '-')} must be at least 0, got {getattr(self, name)}")
         if self.coders > 9:
             raise InputError(f"--coders must be at most 9 (one key each on the coding page), got {self.coders}")
-        if self.stratify not in ("doc", "year"):
-            raise InputError(f"--stratify must be doc or year, got {self.stratify!r}")
+        if self.design not in DESIGNS:
+            raise InputError(f"--design must be one of {', '.join(DESIGNS)}, got {self.design!r}")
 
 
 def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
@@ -84,7 +86,16 @@ def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
     for fit in fits:
         tasks["word"] += word_tasks(run, fit, settings, rng)
         tasks["theme"] += theme_tasks(run, fit, settings, rng)
-    tasks["code"] = coding_tasks(run, fits[0], settings, rng)
+    design = None
+    if settings.n_coding:
+        frame = design_frame(run, fits[0], settings.design)
+        # a frame smaller than the sample asked for is coded whole (every probability 1)
+        chosen = draw(frame, set(), min(settings.n_coding, len(frame.rows)), np.random.default_rng([settings.seed, 1]))
+        tasks["code"] = coding_tasks(run, fits[0], chosen, batch=1)
+        design = {"design": settings.design, "reference_fit": fits[0].folder.name, "frame": len(frame.rows),
+                  "frame_fingerprint": frame_fingerprint(run.units, list(frame.rows)), "strata": frame.sizes(),
+                  "weights": frame.weights, "bands": frame.bands,
+                  "batches": [{"batch": 1, "size": len(chosen), "seed": settings.seed}]}
     ordered = []
     for kind in KINDS:  # one kind after the other, each in random order
         block = tasks[kind]
@@ -94,23 +105,63 @@ def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
         raise InputError(f"{run.path}: no task could be made (too few topics, words or units)")
 
     labels = run.lexicon.labels_with_other
-    shown = [{"id": t["task"], "kind": t["kind"], "heading": t["heading"], "text": t["text"], "options": t["options"]}
-             for t in ordered]
-    kit_id = hashlib.sha256(json.dumps(shown, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()[:12]
-    meta = {"id": kit_id, "title": f"Validation kit {kit_id}", "coders": [f"coder{i}" for i in range(1, settings.coders + 1)],
+    kit_id = hashlib.sha256(json.dumps(_shown(ordered), ensure_ascii=False, sort_keys=True)
+                            .encode("utf-8")).hexdigest()[:12]
+    coders = [f"coder{i}" for i in range(1, settings.coders + 1)]
+    meta = {"id": kit_id, "title": f"Validation kit {kit_id}", "coders": coders,
             "run": str(run.path), "models": [f.model for f in fits], "fits": [f.folder.name for f in fits],
             "labels": labels, "reference_model": fits[0].model, "settings": asdict(settings),
-            "tasks": {kind: len(tasks[kind]) for kind in KINDS}}
-
-    files = {
-        "coding.html": coding_page_html(meta, shown, guide_html(run.lexicon)),
-        "guide.md": guide_markdown(run.lexicon),
-        "tasks.tsv": _tasks_tsv(meta, ordered),
-        f"{KEY_FOLDER}/{KEY_FILE}": json.dumps({"kit": meta, "tasks": ordered}, ensure_ascii=False, indent=1) + "\n",
-        f"{KEY_FOLDER}/key.tsv": _key_tsv(ordered),
-    }
-    _write_folder(kit_dir, files)
+            "tasks": {kind: len(tasks[kind]) for kind in KINDS}, "design": design}
+    _write_folder(kit_dir, {"guide.md": guide_markdown(run.lexicon), **_kit_files(run, meta, ordered)})
     return kit_dir
+
+
+def add_units(run: RunFolder, kit_dir: str | Path, n: int, seed: int | None = None,
+              design: str | None = None) -> list[dict]:
+    """Draw ``n`` more units for the kit's coding sample from the frame's units not yet drawn (a new batch,
+    shared among the strata by the kit's design; topics.validation.sample says why the combined sample
+    keeps exact inclusion probabilities) and write them into the kit: new coding tasks after the old
+    ones, the coding page and key/sample.tsv with every task. Coders keep their answers (the page keeps
+    the kit's id). Returns the new tasks. InputError when the kit has no design, ``design`` is not the
+    kit's, or the run is not the one the kit was drawn from."""
+    key = read_key(kit_dir)
+    meta, tasks = key["kit"], key["tasks"]
+    sampled = meta.get("design")
+    if not sampled:
+        raise InputError(f"{kit_dir}: its coding sample has no recorded design (a kit of an earlier version, or "
+                         "one without coding tasks); write a new kit with --design")
+    if design is not None and design != sampled["design"]:
+        raise InputError(f"--design {design}: design mismatch: {kit_dir} was drawn by the {sampled['design']} design; "
+                         "a further batch is drawn by the kit's own design (leave out --design)")
+    if n < 1:
+        raise InputError(f"--add {n}: must be at least 1")
+    fit = next((f for f in run.fits(primary_only=True) if f.folder.name == sampled["reference_fit"]), None)
+    if fit is None:
+        raise InputError(f"{run.path}: design mismatch: the kit {kit_dir} was drawn from the themes of "
+                         f"{sampled['reference_fit']}, which this run does not have")
+    frame = design_frame(run, fit, sampled["design"])
+    coded = [t for t in tasks if t["kind"] == "code"]
+    strata_of = dict(zip(frame.rows.tolist(), frame.strata))
+    row_of = {unit.unit_id: i for i, unit in enumerate(run.units)}
+    mismatch = f"{run.path}: design mismatch with the kit {kit_dir}:"
+    if frame_fingerprint(run.units, list(frame.rows)) != sampled["frame_fingerprint"]:
+        raise InputError(f"{mismatch} its units are not those the kit was drawn from")
+    moved = [t for t in coded if strata_of.get(row_of.get(t["unit_id"], -1)) != t["stratum"]]
+    if moved or frame.sizes() != sampled["strata"]:
+        why = f"unit {moved[0]['unit_id']} is no longer in stratum {moved[0]['stratum']!r}" if moved else \
+            "its strata have other sizes"
+        raise InputError(f"{mismatch} {why} (was the run mapped again since the kit was drawn?)")
+    batch = max(b["batch"] for b in sampled["batches"]) + 1
+    seed = meta["settings"]["seed"] if seed is None else seed
+    rng = np.random.default_rng([seed, batch])
+    chosen = draw(frame, {row_of[t["unit_id"]] for t in coded}, n, rng)
+    new = coding_tasks(run, fit, chosen, batch=batch)
+    last = max(int(t["task"][1:]) for t in coded)
+    new = [{**new[i], "task": f"c{last + number:03d}"} for number, i in enumerate(rng.permutation(len(new)), start=1)]
+    sampled["batches"].append({"batch": batch, "size": len(new), "seed": seed})
+    meta["tasks"]["code"] += len(new)
+    _replace_files(Path(kit_dir), _kit_files(run, meta, tasks + new))
+    return new
 
 
 # ---------------------------------------------------------------- word intrusion
@@ -181,28 +232,16 @@ def theme_tasks(run: RunFolder, fit: Fit, settings: KitSettings, rng: np.random.
 # ---------------------------------------------------------------- coding sample
 
 
-def coding_tasks(run: RunFolder, fit: Fit, settings: KitSettings, rng: np.random.Generator) -> list[dict]:
-    """The stratified coding sample: equal numbers per theme of ``fit``, spread over documents or years."""
-    assigned = fit.themes.theme_names()  # the strata are the themes the run assigned
-    eligible = _eligible(run, fit)
+def coding_tasks(run: RunFolder, fit: Fit, chosen: list[tuple[int, str]], batch: int) -> list[dict]:
+    """A coding task for each drawn unit (corpus row, stratum), in corpus order; ``theme`` is the one
+    ``fit`` (the reference model's primary fit) assigned."""
+    assigned = fit.themes.theme_names()
     labels = run.lexicon.labels_with_other
-    by_theme = [[i for i in eligible if assigned[i] == label] for label in labels]
-    spread = [_spread(run, group, settings.stratify, rng) for group in by_theme]
-    chosen = _take_in_turn([g for g in spread if g], settings.n_coding)
     options = [{"value": label, "label": _theme_label(run, label)} for label in labels]
     return [{"kind": "code", "model": fit.model, "k": fit.k, "seed": fit.seed, "topic": "", "theme": assigned[i],
              "doc_id": run.units[i].doc_id, "unit_id": run.units[i].unit_id, "heading": run.units[i].heading,
-             "text": run.units[i].text, "answer": "", "options": options, "p": {}} for i in sorted(chosen)]
-
-
-def _spread(run: RunFolder, group: list[int], stratify: str, rng: np.random.Generator) -> list[int]:
-    """The units of one theme in an order that takes the documents (or years) in turn, each shuffled."""
-    strata: dict = {}
-    for i in group:
-        unit = run.units[i]
-        strata.setdefault(unit.doc_id if stratify == "doc" else unit.year, []).append(i)
-    keys = sorted(strata, key=str)
-    return _take_in_turn([list(rng.permutation(strata[keys[k]])) for k in rng.permutation(len(keys))], len(group))
+             "text": run.units[i].text, "answer": "", "options": options, "p": {}, "stratum": stratum,
+             "batch": batch} for i, stratum in sorted(chosen)]
 
 
 def _take_in_turn(queues: list[list[int]], n: int) -> list[int]:
@@ -217,16 +256,9 @@ def _take_in_turn(queues: list[list[int]], n: int) -> list[int]:
 
 
 def _eligible(run: RunFolder, fit: Fit) -> list[int]:
-    """Units a coder can judge: the model has evidence for them, they are long enough to code, and their
-    text has not come before (a corpus holding two editions of a report has every paragraph twice)."""
-    seen: set[str] = set()
-    eligible = []
-    for i, unit in enumerate(run.units):
-        if fit.known[i] > 0 and unit.kind != "heading" and len(_HAN.findall(unit.text)) >= MIN_HAN \
-                and unit.text not in seen:
-            seen.add(unit.text)
-            eligible.append(i)
-    return eligible
+    """Units of the frame a coder can judge (topics.validation.sample.frame_rows) for which the model has
+    evidence."""
+    return [i for i in frame_rows(run.units) if fit.known[i] > 0]
 
 
 def _theme_label(run: RunFolder, theme: str) -> str:
@@ -235,6 +267,63 @@ def _theme_label(run: RunFolder, theme: str) -> str:
 
 
 # ---------------------------------------------------------------- files
+
+
+def _shown(tasks: list[dict]) -> list[dict]:
+    """The tasks as the coding page shows them: no model, no answer, no design."""
+    return [{"id": t["task"], "kind": t["kind"], "heading": t["heading"], "text": t["text"], "options": t["options"]}
+            for t in tasks]
+
+
+def _kit_files(run: RunFolder, meta: dict, tasks: list[dict]) -> dict[str, str]:
+    """Every file of the kit that depends on its tasks."""
+    files = {
+        "coding.html": coding_page_html(meta, _shown(tasks), guide_html(run.lexicon)),
+        "tasks.tsv": _tasks_tsv(meta, tasks),
+        f"{KEY_FOLDER}/{KEY_FILE}": json.dumps({"kit": meta, "tasks": tasks}, ensure_ascii=False, indent=1) + "\n",
+        f"{KEY_FOLDER}/key.tsv": _key_tsv(tasks),
+    }
+    if meta.get("design"):
+        files[f"{KEY_FOLDER}/{SAMPLE_FILE}"] = _sample_tsv(meta["design"], tasks)
+    return files
+
+
+def _sample_tsv(design: dict, tasks: list[dict]) -> str:
+    """key/sample.tsv: every unit of the coding sample with its stratum, the stratum's size, the units drawn
+    from it over every batch so far and so its inclusion probability (drawn / stratum_units)."""
+    coded = [t for t in tasks if t["kind"] == "code"]
+    drawn: dict[str, int] = {}
+    for task in coded:
+        drawn[task["stratum"]] = drawn.get(task["stratum"], 0) + 1
+    chance = probabilities(design["strata"], drawn)
+    columns = ["task", "doc_id", "unit_id", "batch", "stratum", "stratum_units", "drawn", "inclusion_probability"]
+    lines = ["\t".join(columns)]
+    for task in sorted(coded, key=lambda t: t["task"]):
+        h = task["stratum"]
+        lines.append("\t".join(_cell(v) for v in (task["task"], task["doc_id"], task["unit_id"], task["batch"], h,
+                                                   design["strata"][h], drawn[h], f"{chance[h]:.12g}")))
+    return "\n".join(lines) + "\n"
+
+
+def _replace_files(folder: Path, files: dict[str, str]) -> None:
+    """Rewrite some files of a kit: a copy of the folder with the new files takes its place only when all
+    are written, so an interrupted write leaves the kit as it was."""
+    partial = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
+    old = folder.with_name(f".{folder.name}.{os.getpid()}.old")
+    try:
+        shutil.copytree(folder, partial)
+        for name, text in files.items():
+            (partial / name).write_text(text, encoding="utf-8")
+        folder.rename(old)
+        partial.rename(folder)
+    except OSError as err:
+        if old.exists() and not folder.exists():
+            old.rename(folder)
+        raise InputError(f"{folder}: cannot write the kit there ({err.strerror or err})") from None
+    finally:
+        for leftover in (partial, old):
+            if leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _write_folder(folder: Path, files: dict[str, str]) -> None:
@@ -272,8 +361,8 @@ def _tasks_tsv(meta: dict, tasks: list[dict]) -> str:
 
 
 def _key_tsv(tasks: list[dict]) -> str:
-    columns = ["task", "kind", "model", "k", "seed", "topic", "theme", "doc_id", "unit_id", "answer"]
-    lines = ["\t".join(columns)] + ["\t".join(_cell(task[c]) for c in columns) for task in tasks]
+    columns = ["task", "kind", "model", "k", "seed", "topic", "theme", "doc_id", "unit_id", "answer", "stratum", "batch"]
+    lines = ["\t".join(columns)] + ["\t".join(_cell(task.get(c, "")) for c in columns) for task in tasks]
     return "\n".join(lines) + "\n"
 
 

@@ -8,11 +8,18 @@
 - per coder: tasks answered and accuracy on each kind of intrusion task;
 - agreement between coders on every kind of task: Cohen's κ for each pair (scikit-learn) and
   Krippendorff's α (nominal) over all coders (the ``krippendorff`` package);
-- the coding sample as GOLD.tsv for ``topics evaluate``: each unit with the label most coders gave it
-  (more than half of those who coded it); units without such a majority go to disagreements.tsv.
+- the coding sample as GOLD.tsv for ``topics evaluate`` and the corrected estimators: each unit with the
+  label most coders gave it (more than half of those who coded it); units without such a majority go to
+  disagreements.tsv. When the kit's sample was drawn by a design, GOLD.tsv also holds each unit's
+  inclusion probability, stratum, batch, the design and the kit's id (topics.validation.gold). A drawn
+  unit that got no majority label (or no answer) counts as not drawn: its stratum's probability becomes
+  the units with a label over the stratum's units, which assumes those units are like the rest of their
+  stratum (missing at random within it) — settle the disagreements and score again to need no such
+  assumption.
 
 Answers files are CSV with the columns kit, coder, task and answer (the coding page writes kind too);
-an empty answer is a task not answered."""
+an empty answer is a task not answered. A coder's answers may come in several files (one per batch of a
+kit); a task answered twice by one coder is an error."""
 
 from __future__ import annotations
 
@@ -28,7 +35,9 @@ import pandas as pd
 
 from ..errors import InputError, clipped, existing_file, listed
 from ..outputs import open_output
+from .gold import DESIGN_COLUMNS
 from .kit import read_key
+from .sample import probabilities
 
 ANSWER_COLUMNS = ("kit", "coder", "task", "answer")
 GOLD_HEADER = ("doc", "unit", "label", "heading", "text", "coders", "agreement")
@@ -41,21 +50,22 @@ class Scores:
     theme_models: pd.DataFrame  # model, tasks, answers, accuracy, log_odds
     coders: pd.DataFrame  # coder, word_answers, word_accuracy, theme_answers, theme_accuracy, code_answers
     agreement: pd.DataFrame  # kind, measure, coders, units, value
-    gold: pd.DataFrame  # GOLD_HEADER
+    gold: pd.DataFrame  # GOLD_HEADER, then DESIGN_COLUMNS when the kit's sample has a design
     disagreements: pd.DataFrame  # doc, unit, heading, text, one column per coder
+    design: dict | None = None  # design, drawn (units of the sample), coded (with a majority label), empty strata
 
 
 def read_answers(paths: list[str | Path], key: dict) -> pd.DataFrame:
     """Every answer of every file (coder, task, answer), checked against the kit's key."""
     tasks = {task["task"]: task for task in key["tasks"]}
     kit_id = key["kit"]["id"]
-    rows, owner, read = [], {}, {}
+    rows, answered, read = [], {}, {}
     for path in paths:
         path = existing_file(path, "answers file")
         if path.resolve() in read:  # its coder would count twice, and agree with themselves
             raise InputError(f"{path}: given twice (also as {read[path.resolve()]}); give each coder's answers once")
         read[path.resolve()] = path
-        answered = len(rows)
+        rows_before = len(rows)
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 reader = csv.DictReader(handle)
@@ -77,12 +87,14 @@ def read_answers(paths: list[str | Path], key: dict) -> pd.DataFrame:
                     coder = values["coder"]
                     if not coder:
                         raise InputError(f"{path}:{line}: empty coder")
-                    if owner.setdefault(coder, path) != path:
-                        raise InputError(f"{path}:{line}: coder {clipped(coder)!r} also answers in {owner[coder]}; "
-                                         "give each coder's answers once")
                     if (coder, values["task"]) in seen:
                         raise InputError(f"{path}:{line}: task {values['task']} answered twice by {clipped(coder)!r}")
+                    if (coder, values["task"]) in answered:
+                        raise InputError(f"{path}:{line}: task {values['task']} is also answered by {clipped(coder)!r} "
+                                         f"in {answered[coder, values['task']]}; give each coder's answers once (the "
+                                         "coding page's last saved file holds all of a coder's answers)")
                     seen.add((coder, values["task"]))
+                    answered[coder, values["task"]] = path
                     if not values["answer"]:
                         continue  # not answered
                     allowed = [option["value"] for option in task["options"]]
@@ -94,7 +106,7 @@ def read_answers(paths: list[str | Path], key: dict) -> pd.DataFrame:
             raise InputError(f"{path}: answers file is not UTF-8 text") from None
         except csv.Error as err:
             raise InputError(f"{path}: not a readable CSV file ({err})") from None
-        if len(rows) == answered:  # a coder left out of the scores without a word would change them
+        if len(rows) == rows_before:  # a coder left out of the scores without a word would change them
             raise InputError(f"{path}: no task is answered in it (saved before coding?); leave it out, or export "
                              "the coder's answers again from the coding page")
     if not rows:
@@ -109,9 +121,30 @@ def score_answers(key: dict, answers: pd.DataFrame) -> Scores:
     table["correct"] = table["answer"] == table["key"]
     coders = sorted(answers["coder"].unique())
     gold, disputed = _gold(table)
+    design = key["kit"].get("design")
+    summary = None
+    if design:
+        gold, summary = _with_design(gold, key)
     return Scores(word_topics=_word_topics(table), word_models=_word_models(table), theme_models=_theme_models(table),
                   coders=_coder_table(table, coders), agreement=agreement(answers, coders), gold=gold,
-                  disagreements=disputed)
+                  disagreements=disputed, design=summary)
+
+
+def _with_design(gold: pd.DataFrame, key: dict) -> tuple[pd.DataFrame, dict]:
+    """GOLD.tsv's design columns: each coded unit's stratum and batch, and its stratum's inclusion
+    probability counting only the units with a majority label (module docstring)."""
+    design = key["kit"]["design"]
+    drawn = {t["unit_id"]: t for t in key["tasks"] if t["kind"] == "code"}
+    strata = [drawn[unit]["stratum"] for unit in gold["unit"]]
+    coded = {h: strata.count(h) for h in dict.fromkeys(strata)}
+    chance = probabilities(design["strata"], coded)
+    gold = gold.assign(inclusion_probability=[float(f"{chance[h]:.12g}") for h in strata], stratum=strata,
+                       batch=[drawn[unit]["batch"] for unit in gold["unit"]], design=design["design"],
+                       kit=key["kit"]["id"])
+    drawn_strata = {t["stratum"] for t in drawn.values()}
+    summary = {"design": design["design"], "drawn": len(drawn), "coded": len(gold),
+               "batches": len(design["batches"]), "empty_strata": sorted(drawn_strata - set(coded))}
+    return gold[[*GOLD_HEADER, *DESIGN_COLUMNS]], summary
 
 
 def score_kit(kit_dir: str | Path, answer_paths: list[str | Path]) -> Scores:

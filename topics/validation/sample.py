@@ -1,0 +1,188 @@
+"""The coding sample of a kit, drawn by a design whose inclusion probabilities are known, so that the
+coded units can correct the model's estimates (topics.inference.corrected).
+
+**The frame** is every unit a coder can judge: not a heading, at least MIN_HAN Han characters, its text
+not seen before in the run (a second edition of a report repeats every paragraph). It depends on the
+run's units only, never on a model, so the kit and the estimators find the same frame. Corrected
+estimates are estimates over this frame.
+
+**Every design is a stratified simple random sample** (without replacement), which keeps the sample's
+size fixed and each unit's inclusion probability exact: in stratum h of N_h units, n_h of them drawn,
+every unit of the stratum is drawn with probability n_h / N_h. The designs differ in their strata and in
+how the n units are shared among them:
+
+- ``random``: one stratum, the whole frame;
+- ``stratified``: one stratum per theme the reference fit assigned (the run's themes, computed once),
+  n_h ∝ √N_h (STRATIFIED_POWER): rare themes are coded more often than their size says — enough to
+  correct them — without leaving the large themes' strata to a few heavily weighted units (equal numbers
+  per theme undercovered livelihood and governance in benchmarks/estimates_coverage.py);
+- ``active``: the themes' strata each cut into ACTIVE_BANDS bands of equal size by the reference fit's
+  uncertainty about the unit (UNCERTAINTY: 1 − Σ_t p_t², the expected squared error of its theme
+  probabilities were they calibrated), band h of theme t taking a share of the sample proportional to
+  N_h · N_t^(−1/2) · ū_h^ACTIVE_POWER — the stratified design's weight times the band's mean uncertainty,
+  ū_h never taken below ACTIVE_FLOOR of the frame's mean — so every unit can be drawn and units the model
+  is unsure of are drawn more often: the rule of Zrnic &
+  Candès (2024), active statistical inference, in steps that keep exact probabilities. The constants are
+  those that narrowed the rare themes' intervals most with coverage kept (experiments/README.md).
+
+Every stratum that is not taken whole gets at least MIN_PER_STRATUM units, the fewest that give it a
+variance, so a sample smaller than that is refused.
+
+**Batches.** ``topics.validation.kit.add_units`` draws n more units from those not yet drawn, shared among the same strata by the
+same rule (for the new total). After batches of n_h1 and then n_h2 units of a stratum, the second drawn at
+random from the N_h − n_h1 units the first left, the combined sample is a simple random sample of
+n_h1 + n_h2 of the stratum's units: every unit of the stratum — drawn in the first batch, the second or
+neither — had probability (n_h1 + n_h2) / N_h of being in it, which is the inclusion probability recorded
+for all of them (not n_h2 / N_h for the second batch). This holds whatever the second batch's allocation
+among strata is, even one chosen after looking at the first batch's codes: given how many units of a
+stratum were drawn, which ones is uniformly random, and the estimators condition on those numbers."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError, listed
+from ..run_folder import Fit, RunFolder
+
+DESIGNS = ("random", "stratified", "active")
+MIN_HAN = 40  # characters: shorter lines are not coded (the codebook's rule)
+MIN_PER_STRATUM = 2  # units drawn from a stratum not taken whole: the fewest that give it a variance
+STRATIFIED_POWER = 0.5  # stratified: n_h ∝ N_h^(1 - this); 1 would take equal numbers from each theme
+UNCERTAINTY = "gini"  # 1 - Σ p² ("gini") or 1 - p of the assigned theme ("top")
+ACTIVE_BANDS = 2  # strata of the active design within each theme, by uncertainty
+ACTIVE_POWER = 1.0  # a band's weight: its mean uncertainty to this power
+ACTIVE_FLOOR = 0.1  # ... and at least this fraction of the weight of a band of average uncertainty
+ALL = "all"  # the one stratum of the random design
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def frame_rows(units: list) -> list[int]:
+    """The corpus rows of the units a coder can judge (the module's docstring says which)."""
+    seen: set[str] = set()
+    rows = []
+    for i, unit in enumerate(units):
+        if unit.kind != "heading" and len(_HAN.findall(unit.text)) >= MIN_HAN and unit.text not in seen:
+            seen.add(unit.text)
+            rows.append(i)
+    return rows
+
+
+def frame_fingerprint(units: list, rows: list[int]) -> str:
+    """A short hash of the frame's unit ids: a kit and a run with the same frame have the same one."""
+    return hashlib.sha256("\n".join(units[i].unit_id for i in rows).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class Frame:
+    """The frame of a design: its units' corpus rows, the stratum of each, and each stratum's weight in
+    the allocation (a stratum's target share of the sample is proportional to its size times its weight)."""
+
+    design: str
+    rows: np.ndarray
+    strata: np.ndarray  # stratum name of each row
+    weights: dict[str, float]
+    bands: dict[str, list[float]] | None = None  # active: each band's range of uncertainty
+
+    def sizes(self) -> dict[str, int]:
+        names, counts = np.unique(self.strata, return_counts=True)
+        return {str(name): int(count) for name, count in zip(names, counts)}
+
+
+def design_frame(run: RunFolder, fit: Fit, design: str) -> Frame:
+    """The frame of the run with the strata and weights of ``design``, from ``fit``'s themes."""
+    if design not in DESIGNS:
+        raise InputError(f"--design {design}: must be one of {', '.join(DESIGNS)}")
+    rows = np.asarray(frame_rows(run.units), dtype=int)
+    if len(rows) == 0:
+        raise InputError(f"{run.path}: no unit to code (none has {MIN_HAN} Han characters outside a heading)")
+    return frame_of(rows, design, fit.themes.theme_names(), uncertainty(fit.themes.probabilities),
+                    run.lexicon.labels_with_other)
+
+
+def uncertainty(probabilities: np.ndarray) -> np.ndarray:
+    """The model's uncertainty about each unit: UNCERTAINTY of its theme probabilities (a unit without
+    evidence, a row of zeros, is as uncertain as can be)."""
+    probabilities = np.asarray(probabilities, dtype=float)
+    if UNCERTAINTY == "gini":  # the expected squared error of the probabilities, were they calibrated
+        return 1.0 - (probabilities ** 2).sum(axis=1)
+    return 1.0 - probabilities.max(axis=1, initial=0.0)
+
+
+def frame_of(rows: np.ndarray, design: str, assigned: list[str], uncertain: np.ndarray, labels: list[str]) -> Frame:
+    """The frame ``rows`` (corpus rows) with the strata of ``design``: ``assigned`` and ``uncertain`` are
+    every corpus unit's theme and the model's uncertainty about it under the reference fit."""
+    if design == "random":
+        return Frame(design, rows, np.full(len(rows), ALL, dtype=object), {ALL: 1.0})
+    themes = np.array([assigned[i] for i in rows], dtype=object)
+    sizes = {name: int((themes == name).sum()) for name in dict.fromkeys(themes)}
+    names = sorted(sizes, key=lambda name: labels.index(name) if name in labels else len(labels))
+    # a weight of N_h^-STRATIFIED_POWER makes the targets N_h · w_h grow as the square root of N_h
+    theme_weight = {name: sizes[name] ** -STRATIFIED_POWER for name in names}
+    if design == "stratified":
+        return Frame(design, rows, themes, theme_weight)
+    u = np.asarray(uncertain, dtype=float)[rows]
+    mean = max(float(u.mean()), 1e-9)
+    strata = np.empty(len(rows), dtype=object)
+    weights, bands = {}, {}
+    for name in names:
+        members = np.flatnonzero(themes == name)
+        order = members[np.argsort(u[members], kind="stable")]
+        for b, band in enumerate(np.array_split(order, min(ACTIVE_BANDS, len(order))), start=1):
+            stratum = f"{name}:u{b}"
+            strata[band] = stratum
+            bands[stratum] = [round(float(u[band].min()), 4), round(float(u[band].max()), 4)]
+            weights[stratum] = theme_weight[name] * max(float(u[band].mean()), ACTIVE_FLOOR * mean) ** ACTIVE_POWER
+    return Frame(design, rows, strata, weights, bands)
+
+
+def allocate(sizes: dict[str, int], drawn: dict[str, int], weights: dict[str, float], n_new: int) -> dict[str, int]:
+    """How many of ``n_new`` further units each stratum gets: first MIN_PER_STRATUM for every stratum not
+    taken whole, then one at a time to the stratum furthest below its target for the new total
+    (n · N_h w_h / Σ N w), never more than a stratum has left. InputError when n_new is more than the
+    strata have left, or too few to give each stratum its minimum."""
+    left = {h: sizes[h] - drawn.get(h, 0) for h in sizes}
+    if n_new > sum(left.values()):
+        raise InputError(f"--size {n_new}: only {sum(left.values())} units of the frame are left to draw")
+    new = {h: 0 for h in sizes}
+    minimum = {h: max(0, min(MIN_PER_STRATUM, sizes[h]) - drawn.get(h, 0)) for h in sizes}
+    if sum(minimum.values()) > n_new:
+        short = [h for h in sizes if minimum[h]]
+        raise InputError(f"--size {n_new}: too small for this design: an interval needs {MIN_PER_STRATUM} coded units "
+                         f"from each of its {len(sizes)} strata ({listed(short)}), so at least "
+                         f"{sum(minimum.values())} units")
+    for h, m in minimum.items():
+        new[h] += m
+    total = sum(drawn.values()) + n_new
+    mass = sum(sizes[h] * weights[h] for h in sizes)
+    target = {h: total * sizes[h] * weights[h] / mass for h in sizes}
+    for _ in range(n_new - sum(new.values())):
+        open_strata = [h for h in sizes if drawn.get(h, 0) + new[h] < sizes[h]]
+        best = max(open_strata, key=lambda h: (target[h] - drawn.get(h, 0) - new[h], -list(sizes).index(h)))
+        new[best] += 1
+    return new
+
+
+def draw(frame: Frame, already: set[int], n_new: int, rng: np.random.Generator) -> list[tuple[int, str]]:
+    """``n_new`` further units (corpus row, stratum): the allocation's number from each stratum, drawn at
+    random from its units not in ``already`` (corpus rows drawn by earlier batches)."""
+    sizes = frame.sizes()
+    drawn = {h: 0 for h in sizes}
+    for row, stratum in zip(frame.rows, frame.strata):
+        if int(row) in already:
+            drawn[stratum] += 1
+    counts = allocate({h: sizes[h] for h in frame.weights if h in sizes}, drawn, frame.weights, n_new)
+    chosen = []
+    for stratum, count in counts.items():
+        if count:
+            remaining = [int(r) for r, s in zip(frame.rows, frame.strata) if s == stratum and int(r) not in already]
+            chosen += [(int(r), stratum) for r in rng.choice(remaining, size=count, replace=False)]
+    return chosen
+
+
+def probabilities(sizes: dict[str, int], drawn: dict[str, int]) -> dict[str, float]:
+    """Each stratum's inclusion probability after every batch so far: units drawn over units in it."""
+    return {h: drawn[h] / sizes[h] for h in drawn if drawn[h]}

@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from topics.formats import read_extracted
-from topics.reading import read_documents
+from topics.ingest.formats import read_extracted
+from topics.ingest.reading import read_documents
 
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE = PROJECT / "corpora" / "xining_chengxi_2024.txt"
@@ -52,7 +52,7 @@ def main() -> None:
 
 
 def duplicates() -> None:
-    from topics.duplicates import find_duplicates
+    from topics.ingest.duplicates import find_duplicates
 
     documents = read_documents([SHARED_CORPORA]).documents
     start = time.perf_counter()
@@ -97,7 +97,7 @@ def formats(folder: Path) -> None:
     from format_fixtures import (Article, newspaper_pdf, official_pdf, paragraphs_of, portal_html,
                                  report_docx)
     from topics.documents import Document
-    from topics.layout import repair_layout
+    from topics.ingest.layout import repair_layout
 
     print("\nreading speed per format (best of 3; files built from real reports as the tests build them)")
     pieces = repair_layout(Document("sample", SAMPLE.read_text(encoding="utf-8"), str(SAMPLE)))
@@ -137,7 +137,7 @@ def compare_pdf(folder: Path, articles) -> None:
         cases.append(("official A4, 15 pages", folder / "2016.pdf",
                       paragraphs_of((SHARED_CORPORA / REPORTS[0]).read_text(encoding="utf-8"))))
     for case, path, paragraphs in cases:
-        readers = [("topics.formats.pdf (pdfminer.six line boxes + XY cut)", lambda: read_extracted(path).text),
+        readers = [("topics.ingest.formats.pdf (pdfminer.six line boxes + XY cut)", lambda: read_extracted(path).text),
                    ("pdfminer.six extract_text (default layout)", lambda: extract_text(str(path)))]
         try:
             import pdfplumber
@@ -193,7 +193,7 @@ def compare_html(folder: Path) -> None:
 
 
 def _trafilatura_lines(html, trafilatura, _readability, _lxml_html) -> list[str]:
-    from topics.formats.html import _paragraphs
+    from topics.ingest.formats.html import _paragraphs
     import lxml.etree
 
     xml = trafilatura.extract(html, output_format="xml", include_tables=True, include_comments=False,

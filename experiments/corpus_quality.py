@@ -29,9 +29,9 @@ sys.path.insert(0, str(PROJECT / "tests"))
 
 from format_fixtures import column_report_pdf, paragraphs_of  # noqa: E402
 
-from topics.duplicates import find_duplicates  # noqa: E402
+from topics.ingest.duplicates import find_duplicates  # noqa: E402
 from topics.ingest import ingest_paths  # noqa: E402
-from topics.reading import read_documents  # noqa: E402
+from topics.ingest.reading import read_documents  # noqa: E402
 
 REPORTS = ["city_gwr_2024/2024_东营市.txt", "city_gwr_2024/2024_黄山市.txt", "city_gwr_2024/2024_三亚市.txt",
            "city_gwr_2024/2024_德州市.txt", "province_gwr_2026/2026_上海市.txt", "province_gwr_2026/2026_云南省.txt",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from topics.token_cache import CACHE_ENV
+from topics.tokenize.cache import CACHE_ENV
 
 PROJECT = Path(__file__).resolve().parent.parent
 SAMPLE = PROJECT / "corpora" / "xining_chengxi_2024.txt"

@@ -12,13 +12,13 @@ import re
 import opencc
 import pytest
 
-from topics.checks import DOUBLED_CHARS, check_documents, doubled_passages
+from topics.ingest.checks import DOUBLED_CHARS, check_documents, doubled_passages
 from topics.cli import main
 from topics.documents import Document
-from topics.duplicates import find_duplicates, normalised
+from topics.ingest.duplicates import find_duplicates, normalised
 from topics.errors import InputError
-from topics.ingest import format_duplicates, format_summary, ingest_paths
-from topics.layout import count_chars, repair_layout
+from topics.ingest import format_duplicates, ingest_paths
+from topics.ingest.layout import count_chars, repair_layout
 
 NATIONAL = ["national_gwr_hprc", "national_gwr_wikisource"]
 _TEXT = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")

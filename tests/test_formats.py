@@ -21,15 +21,15 @@ from format_fixtures import (DELETED, PLACES, Article, blank_pdf, bomb_docx, bom
                              docx_with_parts, lying_docx, newspaper_pdf, official_pdf, paragraphs_of, portal_html,
                              report_docx, rich_docx, scanned_pdf)
 from topics.documents import Document
-from topics.duplicates import find_duplicates
+from topics.ingest.duplicates import find_duplicates
 from topics.errors import InputError
-from topics.formats import (INFLATE_RATIO, READERS, UnreadableFile, document_from, read_extracted, removals,
+from topics.ingest.formats import (INFLATE_RATIO, READERS, UnreadableFile, document_from, read_extracted, removals,
                             year_region_from_dateline, year_region_from_title)
-from topics.formats.docx import read_docx
-from topics.formats.pdf import read_pdf
+from topics.ingest.formats.docx import read_docx
+from topics.ingest.formats.pdf import read_pdf
 from topics.ingest import ingest_paths
-from topics.layout import repair_layout
-from topics.reading import read_documents
+from topics.ingest.layout import repair_layout
+from topics.ingest.reading import read_documents
 
 # the three real reports of the format-equivalence test: a district, a city and a provincial report
 REPORTS = ["hailar_district_gwr/2016.txt", "city_gwr_2024/2024_东营市.txt", "province_gwr_2026/2026_上海市.txt"]

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from format_fixtures import DELETED, bomb_docx, docx_of_blocks, word_run
 from topics.errors import InputError
 from topics.files import shown
-from topics.formats import read_extracted
-from topics.reading import ReadResult, read_documents
+from topics.ingest.formats import read_extracted
+from topics.ingest.reading import ReadResult, read_documents
 
 GOOD_TEXT = "坚持生态优先、绿色发展，深入打好蓝天、碧水、净土保卫战。"
 # characters that matter to the readers' syntax, mixed with Chinese and the odd control character
@@ -353,7 +353,7 @@ def test_pdf_stream_size_is_measured_as_pdfminer_decodes_it(content, chain, room
     from pdfminer.psparser import LIT
     from pdfminer.pdftypes import PDFStream
 
-    from topics.formats.pdf import _decoded_size
+    from topics.ingest.formats.pdf import _decoded_size
 
     stages = [content]
     for name in chain:  # applied in turn, so the stream's filters undo them last first
@@ -370,8 +370,8 @@ def test_pdf_stream_size_is_measured_as_pdfminer_decodes_it(content, chain, room
 @settings(max_examples=20, deadline=None)
 @given(inflated=st.integers(0, 4 * 2**20), limit=st.integers(2**20, 3 * 2**20))
 def test_docx_is_refused_exactly_when_it_inflates_beyond_its_limit(inflated, limit):
-    from topics.formats import UnreadableFile
-    from topics.formats.docx import read_docx
+    from topics.ingest.formats import UnreadableFile
+    from topics.ingest.formats.docx import read_docx
 
     with tempfile.TemporaryDirectory() as folder:
         path = bomb_docx(Path(folder) / "report.docx", inflated)
@@ -392,7 +392,7 @@ def test_docx_is_refused_exactly_when_it_inflates_beyond_its_limit(inflated, lim
 @given(output=st.lists(st.sampled_from(["corpus", "runs", "..", ".", "a"]), min_size=1, max_size=4),
        inputs=st.lists(st.sampled_from(["corpus", "corpus/a", "runs", "report.txt"]), min_size=1, max_size=3))
 def test_an_output_folder_is_refused_exactly_when_it_lies_in_an_input_folder(output, inputs):
-    from topics.reading import refuse_output_inside_inputs
+    from topics.ingest.reading import refuse_output_inside_inputs
 
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "work"

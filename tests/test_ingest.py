@@ -12,8 +12,8 @@ import pytest
 from topics.documents import Unit
 from topics.errors import InputError
 from topics.ingest import format_summary, ingest_paths, read_units, write_units
-from topics.layout import count_chars
-from topics.structure import MAX_UNIT_CHARS
+from topics.ingest.layout import count_chars
+from topics.ingest.structure import MAX_UNIT_CHARS
 
 PROJECT = Path(__file__).resolve().parent.parent
 # what layout repair takes out of the sample page: two bylines, and the headlines and authors printed at its end
@@ -93,7 +93,7 @@ def test_gbk_crlf_files_give_the_same_units_as_utf8(shared_corpora):
 @pytest.mark.slow
 def test_ten_megabyte_file_without_line_breaks(tmp_path, sample_path):
     """A 10 MB single-line file is cut at sentence ends into bounded units, in near-linear time."""
-    from topics.layout import repair_layout
+    from topics.ingest.layout import repair_layout
     from topics.documents import Document
 
     body = "".join(d.text.replace("\n", "") for d in repair_layout(Document("s", sample_path.read_text(), "s")))

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from topics.documents import Document
-from topics.layout import REASONS, count_chars, repair_layout
-from topics.reading import read_documents
+from topics.ingest.layout import REASONS, count_chars, repair_layout
+from topics.ingest.reading import read_documents
 
 CORPORA = ["city_gwr_2024", "hailar_district_gwr", "hailar_district_gwr_raw", "national_gwr_hprc",
            "national_gwr_wikisource", "province_gwr_2026"]
@@ -333,7 +333,7 @@ _TEXT = st.lists(st.one_of(_PIECES, st.text(max_size=12)), max_size=80).map("".j
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_TEXT)
 def test_random_text_never_crashes_and_is_accounted_for(text):
-    from topics.structure import split_units
+    from topics.ingest.structure import split_units
 
     document = Document("random", text, "random")
     docs = repair_layout(document)

@@ -21,7 +21,7 @@ from topics.report.tables import confusion, run_labels
 from topics.run_folder import RunFolder
 from topics.run_files import DONE, LOCK as LOCK_FILE, fit_folder
 from topics.running import remap_run, run_experiment
-from topics.structure import weak_label
+from topics.ingest.structure import weak_label
 from topics.lexicon import Lexicon
 
 MODELS = small_models("lda", "seeded-lda", lda="k = 6\npasses = 3\niterations = 20")

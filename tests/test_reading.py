@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from conftest import unprivileged
 from topics.errors import InputError
-from topics.reading import (SkippedFile, decode_text, load_manifest, metadata_from_name, read_documents,
+from topics.ingest.reading import (decode_text, load_manifest, metadata_from_name, read_documents,
                             refuse_output_inside_inputs)
 
 # A passage of the 1954 report as Wikisource prints it (traditional characters): Big5 input.
@@ -583,7 +583,7 @@ def test_sub_folder_and_file_that_cannot_be_opened_are_named(tmp_path, sample_te
     write(folder / "2022.txt", sample_text)
     (folder / "closed").chmod(0)
     (folder / "2022.txt").chmod(0)
-    script = ("import json, sys\nfrom topics.reading import read_documents\nresult = read_documents([sys.argv[1]])\n"
+    script = ("import json, sys\nfrom topics.ingest.reading import read_documents\nresult = read_documents([sys.argv[1]])\n"
               "print(json.dumps([[d.doc_id for d in result.documents], [s.to_json() for s in result.skipped]]))")
     try:
         proc = subprocess.run(unprivileged([sys.executable, "-c", script, str(folder)]), capture_output=True, text=True,

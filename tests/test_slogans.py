@@ -11,7 +11,7 @@ from tokenize_helpers import load_units
 from topics.cli import main
 from topics.documents import Unit
 from topics.word_lists import bundled_path, load_word_list
-from topics.slogans import CSV_COLUMNS, find_slogan_candidates, raw_settings, shape_of
+from topics.tokenize.slogans import CSV_COLUMNS, find_slogan_candidates, raw_settings, shape_of
 from topics.lexicon import Lexicon
 from topics.tokenize import Tokenizer
 

@@ -7,9 +7,9 @@ import re
 import pytest
 
 from topics.documents import Document
-from topics.layout import CleanDocument, repair_layout
-from topics.reading import read_documents
-from topics.structure import MAX_UNIT_CHARS, split_units, weak_label
+from topics.ingest.layout import CleanDocument, repair_layout
+from topics.ingest.reading import read_documents
+from topics.ingest.structure import MAX_UNIT_CHARS, split_units, weak_label
 from topics.lexicon import Lexicon
 
 THEMES = Lexicon.load().themes

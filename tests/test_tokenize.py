@@ -19,7 +19,7 @@ from topics.documents import Unit
 from topics.errors import InputError
 from topics.lexicon import Lexicon
 from topics.word_lists import load_user_dictionary
-from topics.token_cache import default_cache_dir
+from topics.tokenize.cache import default_cache_dir
 from topics.tokenize import ADAPTERS, POS_TAGS, SEGMENTERS, Tokenizer, TokenizerSettings, read_tokens, write_tokens
 
 HAN = re.compile(r"[\u4e00-\u9fff]")

@@ -24,14 +24,14 @@ from .assignment import assignment_table, fit_themes
 from .documents import Document, Unit
 from .errors import InputError
 from .ingest import ingest_paths
-from .layout import repair_layout
+from .ingest.layout import repair_layout
 from .lexicon import Lexicon
 from .mapping import MappingSettings, apply_mapping
 from .models import TopicModel, load_model, make_model
 from .run_folder import RunFolder
 from .settings import default, resolve
 from .run_files import ASSIGNMENTS, COMPARISON, METRICS, THEME_SHARES
-from .structure import split_units
+from .ingest.structure import split_units
 from .tokenize import Tokenizer, TokenizerSettings, settings_for_new_text
 from .vectorize import build_corpus
 

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from .labels import OTHER
 from .errors import InputError
-from .run_files import LEXICON as LEXICON_FILE  # the name a run folder and a saved model keep it under
 from .tomlfile import read_toml, to_toml
 
 DEFAULT_LEXICON_PATH = Path(__file__).parent / "lexicons" / "themes.toml"

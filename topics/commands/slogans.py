@@ -6,9 +6,9 @@ from __future__ import annotations
 from ..errors import InputError
 from ..outputs import writable_output
 from ..ingest import format_skipped, units_from_inputs
-from ..slogans import find_slogan_candidates, raw_settings, write_candidates
+from ..tokenize.slogans import find_slogan_candidates, raw_settings, write_candidates
 from ..lexicon import Lexicon
-from ..token_cache import default_cache_dir
+from ..tokenize.cache import default_cache_dir
 from ..tokenize import SEGMENTERS, Tokenizer
 
 

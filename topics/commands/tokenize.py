@@ -10,7 +10,7 @@ from ..errors import InputError, listed
 from ..outputs import writable_output
 from ..ingest import read_units
 from ..lexicon import Lexicon
-from ..token_cache import default_cache_dir
+from ..tokenize.cache import default_cache_dir
 from ..tokenize import REMOVAL_REASONS, SEGMENTERS, Tokenizer, TokenizerSettings, write_tokens
 from ..tomlfile import read_toml
 

@@ -20,7 +20,8 @@ from ..labels import OTHER
 from ..errors import InputError
 from ..rules import Rule, check
 from ..result import TopicResult
-from ..lexicon import LEXICON_FILE, Lexicon, as_lexicon
+from ..lexicon import Lexicon, as_lexicon
+from ..run_files import LEXICON as LEXICON_FILE  # a saved model keeps its lexicon under the run folder's name
 from ..vectorize import Corpus, count_matrix
 from ..versions import package_versions
 

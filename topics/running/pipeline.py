@@ -20,7 +20,7 @@ from ..formula import check_formula
 from ..inference.study import document_columns
 from ..lexicon import Lexicon
 from ..mapping import MappingSettings
-from ..reading import refuse_output_inside_inputs
+from ..ingest.reading import refuse_output_inside_inputs
 from ..rules import check
 from ..run_folder import RunFolder
 from ..run_files import CONFIG, CORPUS_SUMMARY, EFFECTS, EFFECTS_EXPECTED, LEXICON, TIMINGS, VERSIONS

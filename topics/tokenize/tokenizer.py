@@ -11,7 +11,7 @@ from typing import Iterable
 from tqdm import tqdm
 
 from ..errors import InputError
-from ..token_cache import TokenCache, default_cache_dir, ensure_dir
+from .cache import TokenCache, default_cache_dir, ensure_dir
 from .filters import Pipeline, PipelineRecipe, TokenizedText, load_lexicons
 from .segmenters import ADAPTERS
 from .settings import NOT_FINGERPRINTED, TokenizerSettings

@@ -51,11 +51,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .documents import Document
-from .errors import InputError, clipped, listed
-from .files import NotRegularFile, has_undecodable_name, kind_of, read_regular, shown
+from ..documents import Document
+from ..errors import InputError, clipped, listed
+from ..files import NotRegularFile, has_undecodable_name, kind_of, read_regular, shown
 from .formats import READERS as FORMAT_READERS, UnreadableFile, document_from, not_read_note  # PDF, Word, web pages
-from .run_files import RUN_FOLDER_MARKS
+from ..run_files import RUN_FOLDER_MARKS
 
 READABLE = (".txt", ".jsonl", ".csv", *FORMAT_READERS)
 MANIFEST_NAME = "manifest.tsv"  # matched case-insensitively

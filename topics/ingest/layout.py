@@ -47,7 +47,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .documents import Document, Removal
+from ..documents import Document, Removal
 
 # What each removal reason means (the reasons a Removal record can carry).
 REASONS = {

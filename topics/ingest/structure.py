@@ -43,9 +43,9 @@ from __future__ import annotations
 import math
 import re
 
-from .documents import Unit
+from ..documents import Unit
 from .layout import CleanDocument
-from .lexicon import Lexicon, as_lexicon
+from ..lexicon import Lexicon, as_lexicon
 
 MAX_UNIT_CHARS = 1000
 

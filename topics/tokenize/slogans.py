@@ -30,10 +30,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .documents import Unit
-from .word_lists import BUNDLED, load_word_list
-from .outputs import open_output
-from .tokenize import Tokenizer, TokenizerSettings
+from ..documents import Unit
+from ..word_lists import BUNDLED, load_word_list
+from ..outputs import open_output
+from . import Tokenizer, TokenizerSettings
 
 _CLAUSE_BREAK = re.compile(r"[^\u3400-\u9fffA-Za-z0-9]+")  # any punctuation, space or symbol ends a clause
 _QUOTED = re.compile(r"“([^“”\n]{2,30})”|「([^「」\n]{2,30})」")

@@ -16,17 +16,17 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .documents import Change, Removal, Unit
+from ..documents import Change, Removal, Unit
 from .checks import Check, check_documents
 from .duplicates import DuplicateGroup, find_duplicates
-from .errors import InputError, existing_file, listed
+from ..errors import InputError, existing_file, listed
 from .formats import joins, removals
-from .outputs import write_jsonl
+from ..outputs import write_jsonl
 from .layout import CleanDocument, count_chars, repair_layout
 from .reading import SkippedFile, read_documents
 from .script import simplified
 from .structure import split_units
-from .lexicon import Lexicon
+from ..lexicon import Lexicon
 
 REQUIRED_FIELDS = ("doc_id", "unit_id", "kind", "heading", "text", "weak_label", "year", "region")
 

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..documents import Change, Document, Removal
-from ..errors import InputError
-from ..files import NotRegularFile, read_regular, shown
+from ...documents import Change, Document, Removal
+from ...errors import InputError
+from ...files import NotRegularFile, read_regular, shown
 
 # Reasons a reader records for what it removes (layout repair has its own, see topics.layout.REASONS).
 REASONS = {

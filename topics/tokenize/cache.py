@@ -11,7 +11,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 CACHE_ENV = "TOPICS_CACHE_DIR"
 _BATCH = 900  # stays under SQLite's limit on query parameters

@@ -76,8 +76,11 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
                    f"nothing: {shown}{more} (all in corpus_summary.json)", file=sys.stderr)
 
     source = config["evaluation"]["labels"]
-    labels = [unit.weak_label for unit in units] if source == "weak" else gold_labels_for(
-        units, source, lexicon.labels_with_other)
+    gold = None if source == "weak" else gold_labels_for(units, source, lexicon.labels_with_other)
+    labels = [unit.weak_label for unit in units] if gold is None else gold.labels
+    if gold is not None and gold.outside:
+        tqdm.write(f"warning: {source}: {len(gold.outside)} of its units are no unit of the corpus (by id or by text) "
+                   "and are not scored", file=sys.stderr)
 
     fraction = config["evaluation"]["heldout_fraction"]
     lengths = token_lists.lengths()
@@ -104,6 +107,8 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
         "units_excluded_by_vocabulary": len(units) - len(train) - len(heldout) - int(np.sum(lengths == 0)),
         "units_labelled": sum(1 for label in labels if label),
         "labels": source,
+        "labels_outside_corpus": len(gold.outside) if gold else 0,
+        "labels_attached_by_text": gold.by_text if gold else 0,
         "vocabulary": len(corpus.vocab),
         "vocabulary_lexicon_only": corpus.unseen,
         "vocabulary_warnings": vocabulary_warnings,

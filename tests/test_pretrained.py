@@ -21,6 +21,7 @@ from topics.cli import main
 from topics.errors import InputError
 from topics.models import PRETRAINED_DIR, load_model, load_pretrained
 from topics.models.pretrained import ARRAYS_FILE, META_FILE, UNITS_FILE
+from topics.report.page import model_note
 from topics.running import run_experiment
 
 SHIPPED = [ARRAYS_FILE, META_FILE, UNITS_FILE]
@@ -60,7 +61,10 @@ def test_a_run_uses_it_with_no_labels_and_saves_it_for_assign(sample_path, tmp_p
     config = write_config(tmp_path, sample_path, models="\n[models.pretrained]\n", seeds=(1, 2))
     run = run_experiment(config, tmp_path / "run")  # weak labels: nothing to learn, nothing refused
     manifest = json.loads((run / "fits.json").read_text(encoding="utf-8"))
-    assert [(fit["model"], fit["k"], fit["needs_labels"]) for fit in manifest["fits"]] == [("pretrained", 6, False)]
+    assert [(fit["model"], fit["k"], fit["needs_labels"], fit["pretrained"]) for fit in manifest["fits"]] == [
+        ("pretrained", 6, False, True)]
+    # the report says what its topics are (not a lexicon baseline, which also has no k and seeded topics)
+    assert "pretrained classifier" in model_note(manifest["fits"][0])
     table = pd.read_csv(run / "assignments.csv", keep_default_na=False)
     # read through the run's vocabulary, it gives the sample's units the themes the shipped model gives them
     shipped = assigned([str(SAMPLE)], tmp_path).set_index("unit_id")["theme"]

@@ -63,6 +63,8 @@ class TopicModel(BaseEstimator):
     seeded: ClassVar[bool] = False
     # Whether fit needs the units' labels (``fit(..., labels=...)``): a classifier trained on coded units.
     needs_labels: ClassVar[bool] = False
+    # Whether it was trained before the run (on coded units of its own) and learns nothing from the run's units.
+    pretrained: ClassVar[bool] = False
 
     # ---- capabilities -------------------------------------------------------------------------
 

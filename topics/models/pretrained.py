@@ -48,6 +48,7 @@ class Pretrained(TopicModel):
     name = NAME
     deterministic = True
     seeded = True  # its topics are the themes and 'other' by construction
+    pretrained = True
     reads_unseen_words = True  # a lexicon word the run's units never use may still be one it learnt
     param_rules: dict = {}
 
@@ -75,7 +76,7 @@ class Pretrained(TopicModel):
         doc_topic = self._transform(corpus.matrix)
         # a topic's words: the run's words whose weights raise its label most (as supervised shows them)
         coef = self.classifier_.classifier_.coef_[:, :self.classifier_.n_words_]
-        weights = np.clip(coef, 0.0, None) @ self.into_own_.T.toarray()
+        weights = (self.into_own_ @ np.clip(coef, 0.0, None).T).T  # runs' words × labels, never dense words × words
         topic_word = np.zeros((len(topics), len(corpus.vocab)))
         for row, label in zip(weights, self.classifier_.classifier_.classes_):
             topic_word[topics.index(label)] = row

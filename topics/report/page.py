@@ -128,6 +128,9 @@ def model_note(capabilities: dict) -> str:
     if capabilities.get("needs_labels"):
         return ("a classifier trained on hand-coded units: one topic per label, its words those that raise the "
                 "label most")
+    if capabilities.get("pretrained"):
+        return ("the package's pretrained classifier, trained on the project's hand-coded units before this run: one "
+                "topic per label, its words those that raise the label most")
     if capabilities.get("seeded") and not capabilities.get("has_k", True):
         return "a lexicon baseline: its topics are the themes' seed-word distributions"
     return ""

@@ -32,7 +32,7 @@ class Fit:
     seed: int
     folder: Path
     primary: bool  # first k and first seed of its model: saved under models/ and in assignments.csv
-    capabilities: dict = field(default_factory=dict)  # the model's: has_k, deterministic, seeded, needs_labels
+    capabilities: dict = field(default_factory=dict)  # the model's: has_k, deterministic, seeded, needs_labels …
     n_units: int = 0  # the run's units: every per-unit array of the fit has this many rows
 
     def label(self) -> str:

@@ -56,7 +56,7 @@ def capabilities(name: str) -> dict:
     """What readers of a run need to know of a model without importing it (the fit manifest holds it)."""
     model = MODELS[name]
     return {"has_k": model.has_k(), "deterministic": model.deterministic, "seeded": model.seeded,
-            "needs_labels": model.needs_labels}
+            "needs_labels": model.needs_labels, "pretrained": model.pretrained}
 
 
 @dataclass

@@ -180,8 +180,8 @@ def _place(unit_id: str) -> str:
     return unit_id.rsplit(":", 1)[-1]
 
 
-def gold_labels_for(units: list[Unit], gold_path: str | Path, allowed_labels: list[str]) -> GoldMatch:
-    """The gold label of each unit of a run ("" for units the gold file does not list), by id and text check.
+def gold_match_for(units: list[Unit], gold_path: str | Path, allowed_labels: list[str]) -> GoldMatch:
+    """A gold file's rows attached to the units of a run, by id and text check (see match_gold).
 
     A gold file none of whose rows is a unit of the corpus is an error (it was most likely made from another
     corpus)."""
@@ -191,6 +191,11 @@ def gold_labels_for(units: list[Unit], gold_path: str | Path, allowed_labels: li
         raise InputError(f"{gold_path}: no gold unit is a unit of the corpus, by id or by text (e.g. "
                          f"{clipped(rows[0].unit.unit_id)}); was it coded on another corpus?")
     return match
+
+
+def gold_labels_for(units: list[Unit], gold_path: str | Path, allowed_labels: list[str]) -> list[str]:
+    """The gold label of each unit of a run ("" for units the gold file does not list), by id and text check."""
+    return gold_match_for(units, gold_path, allowed_labels).labels
 
 
 def evaluate_run(run_dir: str | Path, gold_path: str | Path) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..errors import InputError, clipped
-from ..evaluation import GoldUnit, flat_text, gold_labels_for, match_gold, read_gold
+from ..evaluation import GoldUnit, flat_text, gold_match_for, match_gold, read_gold
 from ..execution import SerialExecutor
 from ..ingest import ingest_paths
 from ..lexicon import Lexicon
@@ -100,7 +100,7 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
                    f"nothing: {shown}{more} (all in corpus_summary.json)", file=sys.stderr)
 
     source = config["evaluation"]["labels"]
-    gold = None if source == "weak" else gold_labels_for(units, source, lexicon.labels_with_other)
+    gold = None if source == "weak" else gold_match_for(units, source, lexicon.labels_with_other)
     labels = [unit.weak_label for unit in units] if gold is None else gold.labels
     if gold is not None and gold.outside:
         tqdm.write(f"warning: {source}: {len(gold.outside)} of its units are no unit of the corpus (by id or by text) "

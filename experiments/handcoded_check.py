@@ -12,11 +12,13 @@ the other two: their units join the training corpus with their labels (as a run 
   b     experiments/handcoded_b.tsv               300 units of all four corpora; held out
 
 The units are rebuilt from ../shared/corpora by `topics ingest`'s own cutting; a unit whose text no
-longer matches the stored check is reported and left out. `--write-gold DIR` also writes each set
-as a GOLD.tsv (doc, unit, label, heading, text) for `topics evaluate RUN_DIR --gold`.
+longer matches the stored check is reported and left out. `--write-gold DIR` also writes every coded set
+(dev, a, b and the held-out sets c and d of heldout_check.py) as DIR/gold_<set>.tsv, and all of them as
+DIR/gold_all.tsv (doc, unit, label, heading, text, text_sha1): for `topics evaluate RUN_DIR --gold`, and
+for `[evaluation] training` in a run (the pooled codes of every corpus); `--gold-only` stops there.
 
 Usage: python experiments/handcoded_check.py [--seeds 1 2 3] [--models seeded-lda dictionary]
-           [--write-gold runs/gold] [-o table.csv]
+           [--write-gold runs/gold [--gold-only]] [-o table.csv]
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from sklearn.metrics import f1_score
 
 from topics import OTHER
 from topics.documents import Unit
+from topics.evaluation import flat_text, text_sha1
 from topics.ingest import ingest_paths
 from topics.models import MODEL_NAMES, MODELS, make_model
 from topics.lexicon import Lexicon
@@ -51,6 +54,9 @@ LABELLED_SETS = {
     "a": HERE / "handcoded_a.tsv",
     "b": HERE / "handcoded_b.tsv",
 }
+# every coded set: the three above, set C (held out for the final measurements, heldout_check.py) and set D
+# (1954–1979 State Council units)
+CODED_SETS = {**LABELLED_SETS, "c": HERE / "handcoded_c.tsv", "d": HERE / "handcoded_d.tsv"}
 
 
 def main() -> int:
@@ -62,10 +68,11 @@ def main() -> int:
     themes, other_words, facets = Lexicon.load().themes, Lexicon.load().other_words, Lexicon.load().facets
     labels = [*themes, OTHER]
     tokenizer = Tokenizer(TokenizerSettings())
-    sets = {name: labelled_units(path) for name, path in LABELLED_SETS.items()}
     if args.write_gold:
-        for name, (units, gold) in sets.items():
-            print(f"wrote {write_gold(units, gold, Path(args.write_gold) / f'gold_{name}.tsv')}", file=sys.stderr)
+        write_every_gold(Path(args.write_gold))
+        if args.gold_only:
+            return 0
+    sets = {name: labelled_units(path) for name, path in LABELLED_SETS.items()}
     set_tokens = {name: tokenizer.tokenize([u.text for u in units]) for name, (units, _) in sets.items()}
 
     print("reading and tokenizing the training corpus …", file=sys.stderr)
@@ -110,7 +117,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=list(MODEL_NAMES), choices=MODEL_NAMES)
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
-    parser.add_argument("--write-gold", metavar="DIR", help="also write each labelled set as DIR/gold_<set>.tsv")
+    parser.add_argument("--write-gold", metavar="DIR",
+                        help="also write every coded set as DIR/gold_<set>.tsv, and all of them as DIR/gold_all.tsv")
+    parser.add_argument("--gold-only", action="store_true", help="with --write-gold: write the files and stop")
     parser.add_argument("-o", "--output", help="also write every fit's row to this CSV")
     return parser.parse_args()
 
@@ -124,29 +133,30 @@ def training_set(tokenizer: Tokenizer, lexicon: Lexicon) -> tuple[list[Unit], li
     return units, tokens, build_corpus(tokens, **VOCABULARY, keep_words=lexicon.words())
 
 
-def labelled_units(path: Path) -> tuple[list[Unit], list[str]]:
-    """The units of a labelled set, rebuilt from ../shared/corpora, and their labels."""
+def labelled_units(path: Path, units: dict[str, Unit] | None = None) -> tuple[list[Unit], list[str]]:
+    """The units of a labelled set, rebuilt from ../shared/corpora (or taken from ``units``, every unit of the
+    corpora by id, when they are read already), and their labels."""
     with path.open(encoding="utf-8") as handle:
         records = list(csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t"))
     by_corpus = defaultdict(set)
     for record in records:
         by_corpus[record["unit_id"].split("/", 1)[0]].add(record["unit_id"])
-    found = {}
-    for corpus_name, wanted in by_corpus.items():
+    found = units if units is not None else {}
+    for corpus_name, wanted in by_corpus.items() if units is None else ():
         found.update({u.unit_id: u for u in ingest_paths([str(CORPORA / corpus_name)]).units if u.unit_id in wanted})
-    units, labels, lost = [], [], []
+    kept, labels, lost = [], [], []
     for record in records:
         unit = found.get(record["unit_id"])
         check = record.get("text_sha1")
         if unit is None or (check and hashlib.sha1(unit.text.encode("utf-8")).hexdigest()[:12] != check):
             lost.append(record["unit_id"])
             continue
-        units.append(unit)
+        kept.append(unit)
         labels.append(record["label"])
     if lost:
         print(f"warning: {path.name}: {len(lost)} unit(s) are no longer cut the same way by ingest and are left out "
               f"(e.g. {lost[0]})", file=sys.stderr)
-    return units, labels
+    return kept, labels
 
 
 def labelled_corpus(units: list[Unit], tokens: list[list[str]],
@@ -163,14 +173,29 @@ def labelled_corpus(units: list[Unit], tokens: list[list[str]],
 
 
 def write_gold(units: list[Unit], labels: list[str], path: Path) -> Path:
-    """A GOLD.tsv as `topics evaluate` reads it (tabs and line breaks inside text become spaces)."""
+    """A GOLD.tsv as `topics evaluate` reads it (tabs and line breaks inside text become spaces), with each
+    unit's text check (text_sha1), by which its label finds the unit in a copy of the corpus named otherwise."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    flat = lambda text: " ".join(text.split())  # noqa: E731
     with path.open("w", encoding="utf-8") as handle:
-        handle.write("doc\tunit\tlabel\theading\ttext\n")
+        handle.write("doc\tunit\tlabel\theading\ttext\ttext_sha1\n")
         for unit, label in zip(units, labels):
-            handle.write(f"{unit.doc_id}\t{unit.unit_id}\t{label}\t{flat(unit.heading or '')}\t{flat(unit.text)}\n")
+            handle.write(f"{unit.doc_id}\t{unit.unit_id}\t{label}\t{flat_text(unit.heading or '')}\t"
+                         f"{flat_text(unit.text)}\t{text_sha1(unit.text)}\n")
     return path
+
+
+def write_every_gold(folder: Path) -> list[Path]:
+    """Every coded set as folder/gold_<set>.tsv, and all of them as folder/gold_all.tsv."""
+    written, pooled = [], ([], [])
+    for name, path in CODED_SETS.items():
+        units, labels = labelled_units(path)
+        written.append(write_gold(units, labels, folder / f"gold_{name}.tsv"))
+        pooled[0].extend(units)
+        pooled[1].extend(labels)
+    written.append(write_gold(*pooled, folder / "gold_all.tsv"))
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    return written
 
 
 def by_source(units: list[Unit], gold: list[str], predicted: list[str], labels: list[str]) -> dict[str, float]:

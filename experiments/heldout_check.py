@@ -23,7 +23,7 @@ import pandas as pd
 from sklearn.metrics import f1_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from handcoded_check import CORPORA, LABELLED_SETS, labelled_corpus, labelled_units, training_set  # noqa: E402
+from handcoded_check import CODED_SETS, CORPORA, LABELLED_SETS, labelled_corpus, labelled_units, training_set  # noqa: E402
 
 from topics import OTHER  # noqa: E402
 from topics.assignment import assignments  # noqa: E402
@@ -33,8 +33,7 @@ from topics.mapping import MappingSettings, apply_mapping  # noqa: E402
 from topics.models import MODELS, make_model  # noqa: E402
 from topics.tokenize import Tokenizer, TokenizerSettings  # noqa: E402
 
-SETS = {**LABELLED_SETS, "c": Path(__file__).resolve().parent / "handcoded_c.tsv",
-        "d": Path(__file__).resolve().parent / "handcoded_d.tsv"}
+SETS = CODED_SETS
 
 
 def source_of(unit_id: str) -> str:

@@ -38,6 +38,7 @@ FAST_PARAMS = {
     "dictionary": {},
     "supervised": {},
     "seeded-supervised": {"passes": 3, "iterations": 20},
+    "pretrained": {},
 }
 
 

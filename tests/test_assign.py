@@ -82,7 +82,8 @@ def test_assign_uses_the_saved_tokenizer_settings(tmp_path, capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["{tmp}", str(SAMPLE)], "not a saved model folder"),
+        (["{damaged}", str(SAMPLE)], "not a saved model folder (no model.json)"),
+        (["{model}"], "give the report files or folders to assign after the model"),
         (["{model}", "{tmp}/missing.txt"], "missing.txt: no such file or folder"),
         (["{model}", "{units}", str(SAMPLE)], "a units.jsonl must be the only INPUT"),
     ],
@@ -90,7 +91,10 @@ def test_assign_uses_the_saved_tokenizer_settings(tmp_path, capsys):
 def test_bad_input_is_one_line_and_exit_2(model_dir, tmp_path, capsys, args, message):
     units, _ = sample_units_and_tokens()
     units_file = write_units(units, tmp_path / "units.jsonl")
-    filled = [a.format(tmp=tmp_path, model=model_dir, units=units_file) for a in args]
+    damaged = tmp_path / "damaged"  # a model folder that lost its model.json
+    damaged.mkdir()
+    (damaged / "result.json").write_bytes((model_dir / "result.json").read_bytes())
+    filled = [a.format(tmp=tmp_path, model=model_dir, units=units_file, damaged=damaged) for a in args]
     assert main(["assign", *filled, "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("topics assign: error:") and message in err and err.count("\n") == 1

@@ -10,7 +10,7 @@ import tomllib
 
 import pytest
 
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, SAMPLE
 from topics.cli import main
 from topics.config import load_config
 from topics.tomlfile import to_toml
@@ -116,6 +116,11 @@ BAD_CONFIGS = {
     "unknown metric": (lambda t: t + '\n[evaluation]\nmetrics = ["coherence_xyz"]\n', ["evaluation.metrics", "coherence_xyz"]),
     "bad held-out fraction": (lambda t: t + "\n[evaluation]\nheldout_fraction = 0.7\n", ["evaluation.heldout_fraction"]),
     "gold file missing": (lambda t: t + '\n[evaluation]\nlabels = "gold.tsv"\n', ["evaluation.labels", "gold.tsv"]),
+    "training file missing": (lambda t: t + '\n[evaluation]\ntraining = ["pooled.tsv"]\n',
+                              ["evaluation.training", "pooled.tsv", "no such gold file"]),
+    "training not a list of files": (lambda t: t + "\n[evaluation]\ntraining = [1]\n", ["evaluation.training"]),
+    "training file given twice": (lambda t: t + f"\n[evaluation]\ntraining = [{_toml_string(str(SAMPLE))}, "
+                                  f"{_toml_string(str(SAMPLE))}]\n", ["evaluation.training", "without repeats"]),
     "theme lexicon missing": (lambda t: t + '\n[themes]\nlexicon = "mine.toml"\n', ["themes.lexicon", "mine.toml"]),
     "report switch not a boolean": (lambda t: t + '\n[report]\nenabled = "yes"\n', ["report.enabled"]),
     "table given as a value": (lambda t: t.replace("[models.lda]\nk = 5", "").replace("[models.dictionary]", "")

@@ -14,7 +14,7 @@ from test_runner import small_models
 from topics import OTHER
 from topics.cli import main
 from topics.errors import InputError
-from topics.evaluation import evaluate_run, read_gold
+from topics.evaluation import evaluate_run, match_gold, read_gold, text_sha1
 from topics.ingest import ingest_paths
 from topics.run_files import DONE
 from topics.running import run_experiment
@@ -220,3 +220,113 @@ def test_a_gold_file_from_another_corpus_is_refused_by_the_run(sample_path, tmp_
     config.write_text(config_text(sample_path, "\n[models.dictionary]\n", labels=str(gold)), encoding="utf-8")
     with pytest.raises(InputError, match="no gold unit is a unit of the corpus"):
         run_experiment(config, tmp_path / "run")
+
+
+# ---- coded units that travel: labels attach by id and text check --------------------------------
+
+SIX = [*Lexicon.load().themes, OTHER]
+
+
+def _run_summary(tmp_path, sample_path, gold) -> tuple[dict, pd.DataFrame]:
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(sample_path, "\n[models.dictionary]\n", labels=str(gold)), encoding="utf-8")
+    run = run_experiment(config, tmp_path / "run")
+    summary = json.loads((run / "corpus_summary.json").read_text(encoding="utf-8"))
+    return summary, pd.read_csv(run / "assignments.csv", keep_default_na=False)
+
+
+def test_labels_find_their_units_by_text_when_the_corpus_folder_is_named_otherwise(sample_path, tmp_path):
+    # coded on a copy of the corpus whose file had another name: no id is a unit of this corpus, every text is
+    gold = tmp_path / "gold.tsv"
+    gold.write_text(HEADER + "".join(line.replace("xining_chengxi_2024", "城西区报告")
+                                     for line in gold_lines(sample_path, HAND_LABELS)), encoding="utf-8")
+    summary, assigned = _run_summary(tmp_path, sample_path, gold)
+    assert summary["units_labelled"] == len(HAND_LABELS)
+    assert summary["labels_attached_by_text"] == len(HAND_LABELS) and summary["labels_outside_corpus"] == 0
+    assert {row.unit_id: row.label for row in assigned.itertuples() if row.label} == HAND_LABELS
+
+
+def test_a_unit_cut_differently_takes_the_label_of_its_text_not_of_its_old_id(sample_path, tmp_path):
+    # as if the document were re-cut: the rows of u003 and u004 now carry each other's ids
+    units = ingest_paths([sample_path]).units
+    lines = gold_lines(sample_path, HAND_LABELS)
+    swapped = [line.replace("\tu003\t", "\tu004\t") if "#1\tu003\t" in line else
+               line.replace("\tu004\t", "\tu003\t") if "#1\tu004\t" in line else line for line in lines]
+    gold = tmp_path / "gold.tsv"
+    gold.write_text(HEADER + "".join(swapped), encoding="utf-8")
+    match = match_gold(units, read_gold(gold, SIX), gold)
+    assert match.by_text == 2 and not match.outside
+    assert {unit.unit_id: label for unit, label in zip(units, match.labels) if label} == HAND_LABELS
+
+
+def test_a_row_whose_unit_has_another_text_that_no_unit_has_is_an_error_naming_its_line(sample_path, tmp_path,
+                                                                                         capsys):
+    lines = gold_lines(sample_path, HAND_LABELS)
+    gold = tmp_path / "gold.tsv"
+    gold.write_text(HEADER + lines[0] + lines[1].replace("\n", "另据统计，全年完成目标。\n") + "".join(lines[2:]),
+                    encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(sample_path, "\n[models.dictionary]\n", labels=str(gold)), encoding="utf-8")
+    assert main(["run", str(config), "-o", str(tmp_path / "run"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{gold}:3: unit xining_chengxi_2024#1:u002 of the corpus has another text" in err
+
+
+def test_rows_of_other_corpora_are_counted_not_scored(sample_path, tmp_path):
+    gold = tmp_path / "gold.tsv"
+    gold.write_text(HEADER + "".join(gold_lines(sample_path, HAND_LABELS))
+                    + "2024_北京市\tu010\tsafety\t\t深入开展安全生产治本攻坚，坚决遏制重特大事故发生。\n", encoding="utf-8")
+    summary, _ = _run_summary(tmp_path, sample_path, gold)
+    assert summary["units_labelled"] == len(HAND_LABELS) and summary["labels_outside_corpus"] == 1
+
+
+def test_rows_may_carry_a_text_hash_instead_of_the_text(sample_path, tmp_path):
+    units = ingest_paths([sample_path]).units
+    by_id = {unit.unit_id: unit for unit in units}
+    rows = [f"{line.split(chr(9))[0]}\t{line.split(chr(9))[1]}\t{label}\t\t\t{text_sha1(by_id[unit_id].text)}\n"
+            for line, (unit_id, label) in zip(gold_lines(sample_path, HAND_LABELS), HAND_LABELS.items())]
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("doc\tunit\tlabel\theading\ttext\ttext_sha1\n" + "".join(rows), encoding="utf-8")
+    match = match_gold(units, read_gold(gold, SIX), gold)
+    assert {unit.unit_id: label for unit, label in zip(units, match.labels) if label} == HAND_LABELS
+    # the hash checks the id as the text does: a hash that is not the text of the unit the id names, nor of
+    # any other unit, is an error naming the line
+    wrong = rows[0].replace(text_sha1(by_id["xining_chengxi_2024#1:u000"].text), "0" * 12)
+    gold.write_text("doc\tunit\tlabel\theading\ttext\ttext_sha1\n" + wrong, encoding="utf-8")
+    with pytest.raises(InputError, match=rf"^{gold}:2: unit xining_chengxi_2024#1:u000 of the corpus has another text"):
+        match_gold(units, read_gold(gold, SIX), gold)
+    # scoring assigns a gold unit's text afresh: a row without text is refused there, naming its line
+    gold.write_text("doc\tunit\tlabel\theading\ttext\ttext_sha1\n" + "".join(rows), encoding="utf-8")
+    run_dir = run_experiment(_write_config(tmp_path, sample_path), tmp_path / "run")
+    with pytest.raises(InputError, match=rf"^{gold}:2: no text, only its text_sha1"):
+        evaluate_run(run_dir, gold)
+
+
+def _write_config(tmp_path, sample_path):
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(sample_path, "\n[models.dictionary]\n"), encoding="utf-8")
+    return config
+
+
+@pytest.mark.parametrize("text, hash_value, message", [
+    ("加强生态环境保护，推进污染防治。", "xyz", r":2: text_sha1 'xyz' is not the first 12 \(to 40\) hex digits"),
+    ("加强生态环境保护，推进污染防治。", "0123456789ab", r":2: text_sha1 0123456789ab is not the hash of the row's text"),
+    ("", "", r":2: empty text and text_sha1"),
+])
+def test_a_bad_text_check_is_a_one_line_error(tmp_path, text, hash_value, message):
+    gold = tmp_path / "gold.tsv"
+    gold.write_text(f"doc\tunit\tlabel\theading\ttext\ttext_sha1\nd\tu001\tecology\t\t{text}\t{hash_value}\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=rf"^{gold}{message}"):
+        read_gold(gold, SIX)
+
+
+def test_two_rows_that_label_one_unit_differently_are_an_error_naming_both_lines(sample_path, tmp_path):
+    units = ingest_paths([sample_path]).units
+    lines = gold_lines(sample_path, HAND_LABELS)
+    again = lines[1].replace("xining_chengxi_2024#1", "城西区报告").replace("\tecology\t", "\tindustry\t")
+    gold = tmp_path / "gold.tsv"
+    gold.write_text(HEADER + "".join(lines) + again, encoding="utf-8")
+    with pytest.raises(InputError, match=rf"^{gold}:{len(lines) + 2}: labels unit xining_chengxi_2024#1:u002 "
+                                         r"'industry'; line 3 labels it 'ecology'$"):
+        match_gold(units, read_gold(gold, SIX), gold)

@@ -27,7 +27,8 @@ from .ingest import ingest_paths
 from .ingest.layout import repair_layout
 from .lexicon import Lexicon
 from .mapping import MappingSettings, apply_mapping
-from .models import TopicModel, load_model, make_model
+from .models import TopicModel, load_model, load_pretrained, make_model
+from .models.pretrained import NAME as PRETRAINED
 from .run_folder import RunFolder
 from .settings import default, resolve
 from .run_files import ASSIGNMENTS, COMPARISON, METRICS, THEME_SHARES
@@ -102,7 +103,10 @@ def fit(units: pd.DataFrame, model: str = "seeded-lda", *, k: int | None = None,
 
 
 def load(folder: str | Path) -> "FittedModel":
-    """A model saved with ``FittedModel.save`` or by ``topics run`` (RUN_DIR/models/<model>), to assign new text."""
+    """A model saved with ``FittedModel.save`` or by ``topics run`` (RUN_DIR/models/<model>), to assign new text;
+    ``"pretrained"``: the classifier shipped with the package (a folder of that name: ``"./pretrained"``)."""
+    if isinstance(folder, str) and folder == PRETRAINED:
+        return FittedModel(load_pretrained())
     return FittedModel(load_model(folder))
 
 

@@ -48,6 +48,7 @@ DEFAULTS: dict[str, dict] = {
         "metrics": [],  # [] means every metric (the resolved config lists them)
         "heldout_fraction": 0.1,  # units held out of fitting, for held-out perplexity
         "labels": "weak",  # "weak" (labels from headings) or a gold TSV path
+        "training": [],  # GOLD.tsv files of coded units a label-learning model also learns from, of any corpus
     },
     "effects": {
         "formula": "",  # e.g. "~ bs(year, df=4) + C(region)": a run then writes effects.csv and its report section
@@ -133,9 +134,10 @@ def _check_labels_for_models(config: dict, source: str) -> None:
     from .models import MODELS
 
     needing = [name for name in config["models"] if MODELS[name].needs_labels]
-    if needing and config["evaluation"]["labels"] == "weak":
-        raise InputError(f"{source}: models.{needing[0]} learns from hand-coded labels: set evaluation.labels to a "
-                         "GOLD.tsv (labels from headings never say 'other')")
+    if needing and config["evaluation"]["labels"] == "weak" and not config["evaluation"]["training"]:
+        raise InputError(f"{source}: models.{needing[0]} learns from hand-coded labels: set evaluation.labels or "
+                         "evaluation.training to a GOLD.tsv (labels from headings never say 'other'), or use "
+                         "models.pretrained, which needs none")
 
 
 def _check_inference(inference: dict, source: str) -> None:
@@ -264,6 +266,10 @@ def _check_models(models: dict, source: str, lexicon: Lexicon) -> None:
         if not isinstance(params, dict):
             raise InputError(f"{source}: models.{name} must be a table")
         model = MODELS[name]
+        try:
+            model.check_lexicon(lexicon)
+        except InputError as err:
+            raise InputError(f"{source}: models.{name}: {str(err).removeprefix(name + ': ')}") from None
         defaults = model_params(name)
         unknown = [key for key in params if key not in defaults or key == "random_state"]
         if unknown:
@@ -337,3 +343,12 @@ def _check_evaluation(evaluation: dict, source: str, base_dir: Path, lexicon: Le
     if labels != "weak":
         evaluation["labels"] = str(_resolve(labels, base_dir))
         _file_setting(Path(evaluation["labels"]), labels, f"{source}: evaluation.labels", "gold file")
+    training = evaluation["training"]
+    training = [training] if isinstance(training, str) else training
+    _expect(isinstance(training, list) and all(isinstance(p, str) and p for p in training), source,
+            "evaluation.training", "a list of GOLD.tsv files", evaluation["training"])
+    evaluation["training"] = [str(_resolve(p, base_dir)) for p in training]
+    for given, resolved in zip(training, evaluation["training"]):
+        _file_setting(Path(resolved), given, f"{source}: evaluation.training", "gold file")
+    _expect(len(set(evaluation["training"])) == len(training), source, "evaluation.training", "a list without repeats",
+            training)

@@ -3,6 +3,7 @@
 ``make_model(name, **params)`` builds a model; ``model.fit(corpus, themes)`` returns the
 model with ``result_`` (a TopicResult whose topic_themes are set); ``model.transform(token_lists)``
 gives topic shares of new text; ``model.save(folder)`` and ``load_model(folder)`` keep it.
+``load_pretrained()`` is the classifier shipped with the package, ready for new text.
 The LDA family (lda, sklearn-lda, seeded-lda) also has ``perplexity(token_lists)``."""
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import inspect
 from pathlib import Path
 
 from ..errors import InputError
-from .base import TopicModel, load_saved
+from .base import ExtraUnits, TopicModel, load_saved
 from .dictionary import DictionaryModel
 from .lda import GensimLda, SeededLda
 from .nmf import Nmf, SeededNmf
+from .pretrained import PRETRAINED_DIR, Pretrained, load_pretrained
 from .sklearn_lda import SklearnLda
 from .supervised import SeededSupervised, Supervised
 
@@ -27,6 +29,7 @@ MODELS: dict[str, type[TopicModel]] = {
     "dictionary": DictionaryModel,
     "supervised": Supervised,
     "seeded-supervised": SeededSupervised,
+    "pretrained": Pretrained,
 }
 MODEL_NAMES = tuple(MODELS)
 
@@ -61,4 +64,5 @@ def _model_class(name: str) -> type[TopicModel]:
     return MODELS[name]
 
 
-__all__ = ["MODEL_NAMES", "MODELS", "TopicModel", "load_model", "make_model", "model_params"]
+__all__ = ["MODEL_NAMES", "MODELS", "PRETRAINED_DIR", "ExtraUnits", "TopicModel", "load_model", "load_pretrained",
+           "make_model", "model_params"]

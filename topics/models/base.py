@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -32,6 +33,20 @@ MODEL_FILE = "model.json"
 PROBABILITY_FLOOR = 1e-12
 
 
+@dataclass
+class ExtraUnits:
+    """Coded units a label-learning model learns from besides the corpus's own labelled rows (units held out of
+    fitting, units of other corpora): their counts over the corpus's vocabulary and their labels. They are
+    trained on, never part of the result."""
+
+    counts: sparse.csr_matrix
+    labels: list[str]
+
+    def __post_init__(self) -> None:
+        if self.counts.shape[0] != len(self.labels):
+            raise ValueError(f"{self.counts.shape[0]} rows of counts for {len(self.labels)} labels")
+
+
 class TopicModel(BaseEstimator):
     """Base of every model. Subclasses set ``name`` and ``param_rules``, declare what they are
     (the capabilities below), and implement ``_fit(corpus, themes) -> TopicResult`` and
@@ -49,6 +64,8 @@ class TopicModel(BaseEstimator):
     seeded: ClassVar[bool] = False
     # Whether fit needs the units' labels (``fit(..., labels=...)``): a classifier trained on coded units.
     needs_labels: ClassVar[bool] = False
+    # Whether it was trained before the run (on coded units of its own) and learns nothing from the run's units.
+    pretrained: ClassVar[bool] = False
 
     # ---- capabilities -------------------------------------------------------------------------
 
@@ -72,14 +89,20 @@ class TopicModel(BaseEstimator):
         """For a model without ``k``: how many topics it makes for this lexicon."""
         return None
 
+    @classmethod
+    def check_lexicon(cls, lexicon: Lexicon) -> None:
+        """An InputError when the model cannot be used with this lexicon (a model trained already knows its
+        labels); every model that learns its topics here can."""
+
     # ---- the estimator contract ---------------------------------------------------------------
 
     def fit(self, corpus: Corpus, lexicon: Lexicon | dict[str, list[str]], other_words: list[str] = (),
-            facets: dict[str, dict[str, list[str]]] | None = None, labels: list[str] | None = None) -> "TopicModel":
+            facets: dict[str, dict[str, list[str]]] | None = None, labels: list[str] | None = None,
+            extra: ExtraUnits | None = None) -> "TopicModel":
         """Fit on the corpus. ``lexicon``: a Lexicon (topics.lexicon), or plain themes (theme → seed
         words) with the lexicon's ``other_words`` and ``facets`` given apart. ``labels``: for a model
-        that ``needs_labels``, one label per corpus row ("" for a unit without one); other models
-        ignore them.
+        that ``needs_labels``, one label per corpus row ("" for a unit without one); ``extra``: coded
+        units outside the corpus's rows it learns from as well. Other models ignore both.
 
         The fitted topics are not yet themes: theme mapping (topics.mapping) names them."""
         self._check_params()
@@ -90,6 +113,8 @@ class TopicModel(BaseEstimator):
                              f"{self.k_requirement(self.lexicon_, self.get_params())}")
         if not self.reads_unseen_words:
             corpus = corpus.without_unseen()
+            if extra is not None:
+                extra = ExtraUnits(extra.counts[:, :corpus.seen], extra.labels)
         n_units = corpus.matrix.shape[0]
         if n_units == 0:
             raise InputError(f"{self.name}: no usable units to fit ({corpus.excluded_empty} empty units excluded)")
@@ -103,17 +128,19 @@ class TopicModel(BaseEstimator):
         self.vocab_ = list(corpus.vocab)
         self.tokenizer_settings_ = None  # unknown until save() is told how the text was tokenized
         if self.needs_labels:
-            self.result_ = self._fit(corpus, self.themes_, labels=self._checked_labels(labels, n_units))
+            self.result_ = self._fit(corpus, self.themes_, labels=self._checked_labels(labels, n_units, extra),
+                                     extra=extra)
         else:
             self.result_ = self._fit(corpus, self.themes_)
         return self
 
-    def _checked_labels(self, labels: list[str] | None, n_units: int) -> list[str]:
-        """The labels of a model that needs them: one per corpus row, some of them given."""
-        hint = "set [evaluation] labels to a GOLD.tsv of hand-coded units of the corpus (evaluation.labels)"
-        if labels is None or not any(labels):
+    def _checked_labels(self, labels: list[str] | None, n_units: int, extra: ExtraUnits | None = None) -> list[str]:
+        """The labels of a model that needs them: one per corpus row, some of them (or of ``extra``) given."""
+        hint = ("set [evaluation] labels to a GOLD.tsv of hand-coded units of the corpus (evaluation.labels), or "
+                "[evaluation] training to GOLD.tsv files of coded units of any corpus (evaluation.training)")
+        if (labels is None or not any(labels)) and (extra is None or not any(extra.labels)):
             raise InputError(f"{self.name}: needs labelled units to train on and got none; {hint}")
-        labels = ["" if label is None else str(label) for label in labels]
+        labels = [""] * n_units if labels is None else ["" if label is None else str(label) for label in labels]
         if len(labels) != n_units:
             raise InputError(f"{self.name}: {len(labels)} labels for {n_units} units; give one label per corpus row "
                              f"(\"\" for a unit without one)")

@@ -69,7 +69,8 @@ def write_report(run: RunFolder | str | Path, *, progress: bool = False) -> Path
 
     models = model_order(metrics, assigned, shares, extra=results)
     plot = _PlotLinks(run.path, plot_file)
-    caveat = ModelCaveats(metrics, primary_flags(run), config, names, capabilities)
+    caveat = ModelCaveats(metrics, primary_flags(run), config, names, capabilities,
+                          {fit.model: fit.warnings for fit in primary})
     title = f"Topic report: {config.get('run', {}).get('name') or run.path.resolve().name}"
     sections = [
         ("ldavis", "LDAvis pages", ldavis_section(results, pages, names, capabilities)),
@@ -129,6 +130,9 @@ def model_note(capabilities: dict) -> str:
     if capabilities.get("needs_labels"):
         return ("a classifier trained on hand-coded units: one topic per label, its words those that raise the "
                 "label most")
+    if capabilities.get("pretrained"):
+        return ("the package's pretrained classifier, trained on the project's hand-coded units before this run: one "
+                "topic per label, its words those that raise the label most")
     if capabilities.get("seeded") and not capabilities.get("has_k", True):
         return "a lexicon baseline: its topics are the themes' seed-word distributions"
     return ""
@@ -274,17 +278,22 @@ def attention_section(shares: pd.DataFrame, models: list[str], names: dict[str, 
 
 
 class ModelCaveats:
-    """What a reader must know next to a model's theme tables and plots: that an unseeded model's themes
-    come from mapping by lift, which of its topics are flagged, and (with hand-coded labels) how well each
-    theme agrees with them."""
+    """What a reader must know next to a model's theme tables and plots: what a classifier warned about
+    its training labels (too few coded units of a theme), that an unseeded model's themes come from mapping
+    by lift, which of its topics are flagged, and (with hand-coded labels) how well each theme agrees with
+    them."""
 
     def __init__(self, metrics: pd.DataFrame | None, flags: pd.DataFrame, config: dict, names: dict[str, str],
-                 capabilities: dict[str, dict]):
+                 capabilities: dict[str, dict], warnings: dict[str, list[str]] | None = None):
         self.metrics, self.flags, self.names, self.capabilities = metrics, flags, names, capabilities
+        self.warnings = warnings or {}
         self.gold = (config.get("evaluation") or {}).get("labels", "weak") != "weak"
 
     def __call__(self, model: str) -> str:
         notes = []
+        if self.capabilities.get(model, {}).get("needs_labels"):  # its warnings are about what it learnt from
+            notes += [f"Warning from its fit: {esc(message if len(message) <= 400 else message[:399] + '…')}"
+                      for message in self.warnings.get(model, [])]
         if model in self.capabilities and not self.capabilities[model].get("seeded"):
             notes.append("Its themes come from mapping its topics by lift, not from seeds: check the "
                          f'<a href="{LDAVIS}/{esc(quote(ldavis_file(model)))}">mapping evidence</a> and the flags.')

@@ -18,7 +18,7 @@ import numpy as np
 from ..assignment import UnitThemes
 from ..errors import InputError
 from ..result import TopicResult
-from ..run_files import FIT_MANIFEST, FITS, UNIT_SHARES, UNIT_THEMES, fit_folder_name
+from ..run_files import FIT_MANIFEST, FIT_WARNINGS, FITS, UNIT_SHARES, UNIT_THEMES, fit_folder_name
 
 MANIFEST_VERSION = 1
 
@@ -32,7 +32,7 @@ class Fit:
     seed: int
     folder: Path
     primary: bool  # first k and first seed of its model: saved under models/ and in assignments.csv
-    capabilities: dict = field(default_factory=dict)  # the model's: has_k, deterministic, seeded, needs_labels
+    capabilities: dict = field(default_factory=dict)  # the model's: has_k, deterministic, seeded, needs_labels …
     n_units: int = 0  # the run's units: every per-unit array of the fit has this many rows
 
     def label(self) -> str:
@@ -50,6 +50,14 @@ class Fit:
     def seeded_topics(self) -> int:
         """How many of the first topics stand for a theme by construction (seeded models, the dictionary)."""
         return len(self.result.seed_themes or [])
+
+    @cached_property
+    def warnings(self) -> list[str]:
+        """What the model warned about when it was fitted (warnings.txt), one message a line."""
+        path = self.folder / FIT_WARNINGS
+        if not path.is_file():
+            return []
+        return [line for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
 
     @cached_property
     def _unit_shares(self) -> tuple[np.ndarray, np.ndarray]:

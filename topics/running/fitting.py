@@ -20,7 +20,7 @@ from tqdm import tqdm
 from ..errors import InputError
 from ..lexicon import Lexicon
 from ..metrics import MetricContext, compute_metrics, measure
-from ..models import MODELS, load_model, make_model
+from ..models import MODELS, ExtraUnits, load_model, make_model
 from ..run_folder import RunFolder
 from ..run_files import FIT_METRICS, FIT_WARNINGS, METRIC_NOTES, UNIT_SHARES, fit_folder
 from ..result import TopicResult
@@ -56,13 +56,14 @@ def capabilities(name: str) -> dict:
     """What readers of a run need to know of a model without importing it (the fit manifest holds it)."""
     model = MODELS[name]
     return {"has_k": model.has_k(), "deterministic": model.deterministic, "seeded": model.seeded,
-            "needs_labels": model.needs_labels}
+            "needs_labels": model.needs_labels, "pretrained": model.pretrained}
 
 
 @dataclass
 class FitInputs:
     """What every fit reads, sent once to each worker: the training counts, every unit's tokens (for the
-    metrics and for the units not fitted on), and the labels of the fitted units (for models that need them)."""
+    metrics and for the units not fitted on), and for models that learn from labels the coded labels of the
+    fitted units and the coded units of other corpora (their counts over the vocabulary)."""
 
     corpus: object
     token_lists: TokenTable
@@ -70,11 +71,27 @@ class FitInputs:
     heldout_index: list[int]
     other_index: list[int]
     train_labels: list[str]
+    extra: ExtraUnits | None = None
 
     @classmethod
     def of(cls, prepared: PreparedCorpus) -> "FitInputs":
+        labels = prepared.training_labels
+        # every coded unit is learnt from: those of the run not fitted on (held out) and those of other corpora
+        # as extra units, beside the fitted ones
+        fitted = set(prepared.train_index)
+        unfitted = [i for i, label in enumerate(labels) if label and i not in fitted]
+        tokens = [prepared.token_lists[i] for i in unfitted]
+        extra_labels = [labels[i] for i in unfitted]
+        if prepared.training:
+            tokens += prepared.training.outside_tokens
+            extra_labels += prepared.training.outside_labels
+        extra = None
+        if extra_labels:
+            counts = prepared.corpus.vectorize(tokens)
+            usable = np.flatnonzero(counts.getnnz(axis=1))  # a unit without a vocabulary word teaches nothing
+            extra = ExtraUnits(counts[usable], [extra_labels[i] for i in usable]) if len(usable) else None
         return cls(prepared.corpus, prepared.token_lists, prepared.train_index, prepared.heldout_index,
-                   prepared.other_index, [prepared.labels[i] for i in prepared.train_index])
+                   prepared.other_index, [labels[i] for i in prepared.train_index], extra)
 
 
 @dataclass
@@ -150,7 +167,7 @@ def fit_task(job: FitJob, inputs: FitInputs, lexicon: Lexicon) -> FitOutput:
     if "random_state" in model_class.param_rules:
         params["random_state"] = job.seed
     model = make_model(job.name, **params)
-    extra = {"labels": inputs.train_labels} if getattr(model_class, "needs_labels", False) else {}
+    extra = {"labels": inputs.train_labels, "extra": inputs.extra} if model_class.needs_labels else {}
     with warnings.catch_warnings(record=True) as caught, clock("fit:models"):
         warnings.simplefilter("always")
         try:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from ..errors import InputError
-from ..evaluation import gold_labels_for
+from ..errors import InputError, clipped
+from ..evaluation import GoldUnit, flat_text, gold_match_for, match_gold, read_gold
 from ..execution import SerialExecutor
 from ..ingest import ingest_paths
 from ..lexicon import Lexicon
@@ -24,16 +24,39 @@ from .stopwatch import Stopwatch
 
 
 @dataclass
+class Training:
+    """What a label-learning model learns from: the coded units of the run (from [evaluation] labels when it is
+    a GOLD.tsv, and from the [evaluation] training files), and the coded units of the training files that are
+    no unit of the run (units of other corpora), with their tokens."""
+
+    labels: list[str]  # one per unit of the run: its coded label, "" when it has none
+    outside_tokens: list[list[str]]
+    outside_labels: list[str]
+
+    def fingerprint(self) -> list:
+        return [self.labels, self.outside_tokens, self.outside_labels]
+
+
+@dataclass
 class PreparedCorpus:
     """Everything the fits share: units, their tokens, the held-out split and the vocabulary."""
 
     units: list
     token_lists: TokenTable
-    labels: list[str]  # one per unit: its weak or gold label, "" when it has none
+    labels: list[str]  # one per unit: its weak or gold label, "" when it has none (what label scores compare with)
     train_index: list[int]  # indices into units of the units the models are fitted on
     heldout_index: list[int]  # indices into units held out of fitting
     corpus: object  # topics.vectorize.Corpus built from the training units
     summary: dict
+    training: Training | None = None  # what label-learning models learn from (None: ``labels``, when gold)
+
+    @property
+    def training_labels(self) -> list[str]:
+        """One per unit: the coded label a label-learning model learns it as ("" for none; labels read from
+        headings are never learnt from)."""
+        if self.training:
+            return self.training.labels
+        return [""] * len(self.units) if self.summary["labels"] == "weak" else self.labels
 
     @property
     def other_index(self) -> list[int]:
@@ -44,7 +67,8 @@ class PreparedCorpus:
     def fingerprint(self, lexicon: dict) -> str:
         """Hash of everything a fit depends on besides its config: units, tokens, labels, split, lexicon."""
         digest = hashlib.sha256()
-        for part in (lexicon, self.train_index, self.heldout_index, self.corpus.vocab, self.labels):
+        training = self.training.fingerprint() if self.training else None
+        for part in (lexicon, self.train_index, self.heldout_index, self.corpus.vocab, self.labels, training):
             digest.update(json.dumps(part, ensure_ascii=False).encode("utf-8"))
         for unit, tokens in zip(self.units, self.token_lists):
             digest.update(json.dumps([unit.unit_id, tokens], ensure_ascii=False).encode("utf-8"))
@@ -76,8 +100,16 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
                    f"nothing: {shown}{more} (all in corpus_summary.json)", file=sys.stderr)
 
     source = config["evaluation"]["labels"]
-    labels = [unit.weak_label for unit in units] if source == "weak" else gold_labels_for(
-        units, source, lexicon.labels_with_other)
+    gold = None if source == "weak" else gold_match_for(units, source, lexicon.labels_with_other)
+    labels = [unit.weak_label for unit in units] if gold is None else gold.labels
+    if gold is not None and gold.outside:
+        tqdm.write(f"warning: {source}: {len(gold.outside)} of its units are no unit of the corpus (by id or by text) "
+                   "and are not scored; to learn from them, list the file under [evaluation] training", file=sys.stderr)
+    training = None
+    if config["evaluation"]["training"]:
+        with clock("tokenize"):
+            training = coded_training(units, gold.labels if gold else None, config["evaluation"]["training"],
+                                      lexicon.labels_with_other, tokenizer)
 
     fraction = config["evaluation"]["heldout_fraction"]
     lengths = token_lists.lengths()
@@ -104,6 +136,12 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
         "units_excluded_by_vocabulary": len(units) - len(train) - len(heldout) - int(np.sum(lengths == 0)),
         "units_labelled": sum(1 for label in labels if label),
         "labels": source,
+        "labels_outside_corpus": len(gold.outside) if gold else 0,
+        "labels_attached_by_text": gold.by_text if gold else 0,
+        "training": config["evaluation"]["training"],
+        "units_coded_for_training": sum(1 for label in (training.labels if training else gold.labels if gold else [])
+                                        if label),
+        "units_coded_outside_corpus": len(training.outside_labels) if training else 0,
         "vocabulary": len(corpus.vocab),
         "vocabulary_lexicon_only": corpus.unseen,
         "vocabulary_warnings": vocabulary_warnings,
@@ -115,7 +153,39 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
         "tokenizer": tokenizer.fingerprint(),
         "lexicon_words_unsplittable": unsplittable,
     }
-    return PreparedCorpus(units, token_lists, labels, train, heldout, corpus, summary)
+    return PreparedCorpus(units, token_lists, labels, train, heldout, corpus, summary, training)
+
+
+def coded_training(units: list, gold_labels: list[str] | None, paths: list[str], allowed: list[str],
+                   tokenizer: Tokenizer) -> Training:
+    """The coded units a label-learning model learns from: the run's gold labels, then every row of the
+    ``paths`` (GOLD.tsv files) — on the unit of the run it is (by id and text check), or, when it is none, as
+    a unit of its own, tokenized like the run's. A unit coded twice must have one label."""
+    labels = list(gold_labels) if gold_labels else [""] * len(units)
+    # (id, flat text) → (row, file): a unit listed in two files is learnt from once; two units of one text
+    # (a paragraph a report repeats) are two coded units, even when their coders disagreed
+    outside: dict[tuple[str, str], tuple[GoldUnit, str]] = {}
+    for path in paths:
+        rows = read_gold(path, allowed)
+        match = match_gold(units, rows, path)
+        for i, label in enumerate(match.labels):
+            if label and labels[i] and labels[i] != label:
+                raise InputError(f"{path}: labels unit {clipped(units[i].unit_id)} {label!r}; an earlier gold file "
+                                 f"labels it {labels[i]!r}")
+            labels[i] = label or labels[i]
+        for row in match.outside:
+            if not row.unit.text:
+                raise InputError(f"{path}:{row.line}: no text, only its text_sha1, and no unit of the corpus has it: "
+                                 "a coded unit of another corpus is learnt from its text")
+            key = (row.unit.unit_id, flat_text(row.unit.text))
+            if key in outside and outside[key][0].label != row.label:
+                first, where = outside[key]
+                raise InputError(f"{path}:{row.line}: labels unit {clipped(row.unit.unit_id)} {row.label!r}; "
+                                 f"{where}:{first.line} labels it {first.label!r}")
+            outside.setdefault(key, (row, path))
+    rows = [row for row, _ in outside.values()]
+    tokens = tokenizer.tokenize([row.unit.text for row in rows]) if rows else []
+    return Training(labels, tokens, [row.label for row in rows])
 
 
 TOKENIZE_BATCH = 20_000  # units per tokenizer call: bounds what one call holds besides the tokens kept

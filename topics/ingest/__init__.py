@@ -8,16 +8,12 @@ say) does not load every reader."""
 
 from __future__ import annotations
 
-_PIPELINE = ("IngestResult", "format_skipped", "format_summary", "ingest_paths", "is_units_file", "read_units",
-             "units_from_inputs", "write_removals", "write_units")
+import importlib
 
 
 def __getattr__(name: str):
-    if name in _PIPELINE:
-        from . import pipeline
-
-        return getattr(pipeline, name)
-    raise AttributeError(f"module 'topics.ingest' has no attribute {name!r}")
-
-
-__all__ = list(_PIPELINE)
+    """``topics.ingest.ingest_paths`` and the pipeline's other names, loaded on first use."""
+    pipeline = importlib.import_module(f"{__name__}.pipeline")  # not `from . import`: that asks this hook again
+    if name.startswith("__") or not hasattr(pipeline, name):
+        raise AttributeError(f"module 'topics.ingest' has no attribute {name!r}")
+    return getattr(pipeline, name)

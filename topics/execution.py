@@ -167,9 +167,12 @@ def _local_cluster(scheduler: str, workers: int) -> DaskExecutor:
     # of the group, and only this one should stop, saying so once, and close the cluster
     main = threading.current_thread() is threading.main_thread()  # only the main thread may set a handler
     interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    # Its logs are silenced up to CRITICAL: a task's error reaches this process through its future, and
+    # what the workers log at ERROR while the cluster closes (a heartbeat to a scheduler already gone)
+    # is a traceback about Dask's own shutdown, not about the run
     try:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+                               silence_logs=logging.CRITICAL)
     finally:
         if main:
             signal.signal(signal.SIGINT, interrupt)

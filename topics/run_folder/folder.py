@@ -220,11 +220,12 @@ class RunFolder:
             raise InputError(f"{self.path}: the corpus, its tokens, the labels or the theme lexicon changed since "
                              f"this run began; delete {fits} to refit, or choose another -o folder")
         fits.mkdir(parents=True, exist_ok=True)
-        self.write_text(saved, fingerprint + "\n")
+        self.write_text(Path(FITS) / INPUTS, fingerprint + "\n")
         return resumed
 
     def write_text(self, name: str | Path, text: str) -> Path:
-        """Write a file of the folder (a name, or a path inside it) whole or not at all."""
+        """Write a file of the folder whole or not at all: ``name`` is relative to the folder (``fits/…``),
+        never a path that starts with the folder's own (a relative run folder would be joined twice)."""
         path = self.path / name
         with open_output(path) as out:
             out.write(text)

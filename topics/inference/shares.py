@@ -81,6 +81,9 @@ def check_columns(data: StudyData, columns: list[str], option: str) -> None:
     for column in columns:
         if column not in known:
             raise InputError(f"{option} {column}: no such document column; the run's documents have {listed(known)}")
+    twice = next((column for column in columns if columns.count(column) > 1), None)
+    if twice is not None:  # the table would hold the column twice
+        raise InputError(f"{option} {' '.join(columns)}: {twice} is given twice")
 
 
 def bootstrap_ratio(doc_rows: list[np.ndarray], values: list[tuple[np.ndarray, np.ndarray]], draws: int,

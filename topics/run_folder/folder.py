@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..assignment import UnitThemes
-from ..errors import InputError, listed
+from ..errors import InputError, listed, not_a_file
 from ..lexicon import Lexicon
 from ..outputs import open_output
 from ..tomlfile import read_toml, to_toml
@@ -64,7 +64,9 @@ class RunFolder:
         is not yet DONE (the runner writes the report just before DONE)."""
         folder = cls(path)
         if not folder.path.is_dir():
-            raise InputError(f"{folder.path}: no such run folder")
+            what = ("no such run folder" if not folder.path.exists() else
+                    f"{'is a file' if folder.path.is_file() else not_a_file(folder.path)}, not a run folder")
+            raise InputError(f"{folder.path}: {what}; give a folder written by `topics run`")
         if not (folder.path / CONFIG).is_file():
             raise InputError(f"{folder.path}: not a run folder (no {CONFIG}); give a folder written by `topics run`")
         if finished and not folder.finished:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,11 @@ def word_vectors(token_lists: list[list[str]], settings: SuggestSettings = Sugge
     sentences = [tokens for tokens in token_lists if tokens]
     if not sentences:
         raise InputError("suggest: no tokens to learn word vectors from")
+    counts = Counter(token for tokens in sentences for token in tokens)
+    word, most = counts.most_common(1)[0]
+    if most < settings.min_count:  # Word2Vec would have no vocabulary to train
+        raise InputError(f"--min-count {settings.min_count}: no word occurs that often in the corpus (the most "
+                         f"frequent, {word}, {most} times); give a lower --min-count or more text")
     model = Word2Vec(sentences=sentences, vector_size=settings.vector_size, window=settings.window,
                      min_count=settings.min_count, workers=1, seed=settings.seed, epochs=settings.epochs,
                      hashfxn=_stable_hash, sg=1)
@@ -74,8 +80,8 @@ def suggest_words(token_lists: list[list[str]], lexicon: Lexicon,
             centroids[name] = mean / max(np.linalg.norm(mean), 1e-12)
     themes = [name for name in lexicon.names if name in centroids]
     if not themes:
-        raise InputError("suggest: no seed word of any theme occurs often enough in the corpus "
-                         f"(min_count={settings.min_count})")
+        raise InputError(f"--min-count {settings.min_count}: no seed word of any theme occurs that often in the "
+                         "corpus; give a lower --min-count or more text")
     listed = set(lexicon.words())
     words = [w for w in vectors.index_to_key if w not in listed]
     if not words:

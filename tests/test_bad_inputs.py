@@ -255,6 +255,24 @@ CASES = [
           "corpus/report.txt": SAMPLE_TEXT},
          ["run", "config.toml", "-o", "run", "--no-progress"],
          2, "config.toml: effects.formula '~ year + eval(", absent=["pwned", "run"]),
+    # -- a value set on the command line is named as such, and what the documents cannot take stops the run
+    #    before any fitting (it stopped after every fit, naming the run folder's copy of the config)
+    Case("run-override-is-named-not-the-file",
+         {"config.toml": SMALL_RUN, "corpus/report.txt": SAMPLE_TEXT},
+         ["run", "config.toml", "-o", "run", "--no-progress", "--inference.draws", "1"],
+         2, "config.toml with --inference.draws: inference.draws must be an integer >= 2, got 1", absent=["run"]),
+    Case("run-formula-the-documents-cannot-take-stops-before-fitting",  # the sample page holds two articles
+         {"config.toml": SMALL_RUN, "corpus/2024_西宁市城西区.txt": SAMPLE_TEXT},
+         ["run", "config.toml", "-o", "run", "--no-progress", "--effects.formula", "~ year"],
+         2, "config.toml with --effects.formula: effects.formula '~ year': 2 coefficients for 2 documents with every "
+            "value it uses; an estimate needs more documents than coefficients",
+         absent=["run/fits/dictionary-k6-s1", "run/DONE"], not_message="run/config.toml"),
+    Case("run-column-type-of-no-document-column-stops-before-fitting",
+         {"config.toml": SMALL_RUN + '[inference]\ncolumn_types = { coastal = "category" }\n',
+          "corpus/report.txt": SAMPLE_TEXT},
+         ["run", "config.toml", "-o", "run", "--no-progress"],
+         2, "config.toml: inference.column_types coastal=category: 'coastal' is not a document column; the run's "
+            "documents have year, region", absent=["run/fits/dictionary-k6-s1", "run/DONE"], not_message="units.jsonl"),
     Case("effects-formula-column-without-values",  # the sample's file name gives no year or region
          {},
          ["effects", "{run}", "--formula", "~ C(region)", "-o", "out.csv"],

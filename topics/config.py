@@ -71,7 +71,8 @@ def load_config(path: str | Path, overrides: dict[str, object] | None = None) ->
     checked like them."""
     path = Path(path)
     raw = read_toml(path, "config file")
-    for name, value in (overrides or {}).items():
+    overrides = overrides or {}
+    for name, value in overrides.items():
         *tables, key = name.split(".")
         target = raw
         for table in tables:
@@ -79,7 +80,13 @@ def load_config(path: str | Path, overrides: dict[str, object] | None = None) ->
             if not isinstance(target, dict):
                 raise InputError(f"--{name}: {table} is not a table of the config")
         target[key] = value
-    return resolve_config(raw, source=str(path), base_dir=path.parent)
+    return resolve_config(raw, source=config_source(path, overrides), base_dir=path.parent)
+
+
+def config_source(path: str | Path, overrides: dict[str, object] | None = None) -> str:
+    """How messages name a config: its file, and the keys set on the command line (a value that came from
+    --inference.draws is not in the file)."""
+    return f"{path} with {', '.join(f'--{name}' for name in overrides)}" if overrides else str(path)
 
 
 def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None = None) -> dict:

@@ -404,6 +404,11 @@ def test_report_sections(run_dir, tmp_path):
     (validate_command, ["--score", "{kit}", "{tmp}/a.csv", "--size", "30", "--model", "nmf"],
      "--model --size: not with --score, which scores the kit as it was written"),
     (validate_command, ["--score", "{kit}", "{tmp}"], "is a folder, expected an answers file"),
+    (validate_command, ["--score", "{tmp}/file", "{tmp}/a.csv"], "file: is a file, not a kit folder"),
+    (validate_command, ["{run}", "-o", "{tmp}/kit", "--model", "dictionary", "--exclude-seed-words", "--n-words", "10",
+                        "--n-units", "0", "--size", "0"],
+     "no task could be made: dictionary: word intrusion for 0 of its 6 topics; the others have fewer than 10 words "
+     "above a uniform share besides the lexicon's, or no intruder (--n-words); --size 0 asks for no coding sample"),
     (validate_command, ["{run}", "{run}", "-o", "{tmp}/kit"], "give one RUN_DIR"),
     (validate_command, ["--score", "{run}", "{tmp}/a.csv"], "key.json: missing"),
     (validate_command, ["--score", "{tmp}/nokit", "{tmp}/a.csv"], "nokit: no such kit folder"),

@@ -120,7 +120,8 @@ def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
         for n, i in enumerate(rng.permutation(len(block)), start=1):
             ordered.append({**block[i], "task": f"{kind[0]}{n:03d}"})
     if not ordered:
-        raise InputError(f"{run.path}: no task could be made (too few topics, words or units)")
+        why = notes + ([] if settings.n_coding else ["--size 0 asks for no coding sample"])
+        raise InputError(f"{run.path}: no task could be made: {'; '.join(why)}")
 
     labels = run.lexicon.labels_with_other
     kit_id = hashlib.sha256(json.dumps(_shown(ordered), ensure_ascii=False, sort_keys=True)
@@ -403,7 +404,8 @@ def read_key(kit_dir: str | Path) -> dict:
     """The kit's key (key/key.json); InputError naming the file when it is missing or damaged."""
     path = Path(kit_dir) / KEY_FOLDER / KEY_FILE
     if not Path(kit_dir).is_dir():
-        raise InputError(f"{kit_dir}: no such kit folder")
+        what = "is a file, not a kit folder" if Path(kit_dir).exists() else "no such kit folder"
+        raise InputError(f"{kit_dir}: {what}; give the folder `topics validate RUN_DIR -o KIT_DIR` wrote")
     if not path.is_file():
         raise InputError(f"{path}: missing; is {kit_dir} a kit written by `topics validate RUN_DIR -o KIT_DIR`?")
     try:

@@ -297,7 +297,10 @@ BAD_INPUTS = [  # (command, arguments after RUN_DIR, fragment of the one-line me
     (effects_command, ["--formula", "~ year +"], "--formula '~ year +'"),
     (effects_command, ["--formula", "share ~ year"], "give only the right-hand side"),
     (effects_command, ["--formula", "~ year", "--theme", "tourism"], "--theme tourism: not a theme of the run"),
-    (effects_command, ["--formula", "~ year", "--draws", "1"], "--draws must be an integer >= 2, got 1"),
+    (effects_command, ["--formula", "~ year", "--draws", "1"], "--draws must be an integer from 2 to 10000"),
+    # a billion draws asked for 45 GB at once and ended in a MemoryError
+    (shares_command, ["--draws", "1000000000"], "--draws must be an integer from 2 to 100000 (an interval's ends "
+                                                "settle long before; more draws only fill memory), got 1000000000"),
     (effects_command, ["--formula", "~ C(unit_id)"], "unknown column 'unit_id'"),
     (shares_command, ["--by", "province"], "--by province: no such document column"),
     (shares_command, ["--model", "lda"], "--model lda: the run has no such fit; it has dictionary (k=6), "

@@ -273,6 +273,22 @@ CASES = [
          ["run", "config.toml", "-o", "run", "--no-progress"],
          2, "config.toml: inference.column_types coastal=category: 'coastal' is not a document column; the run's "
             "documents have year, region", absent=["run/fits/dictionary-k6-s1", "run/DONE"], not_message="units.jsonl"),
+    Case("run-skipping-every-kind-of-unit-says-so",  # it said no units could be read
+         {"config.toml": SMALL_RUN, "corpus/report.txt": SAMPLE_TEXT},
+         ["run", "config.toml", "-o", "run", "--no-progress", "--corpus.skip_kinds",
+          '["paragraph", "point", "section", "heading"]'],
+         2, "corpus.skip_kinds ['heading', 'paragraph', 'point', 'section']: skips all ",
+         absent=["run/DONE"], not_message="no units could be read"),
+    Case("run-misspelt-kind-of-unit-is-refused",  # it skipped nothing without a word
+         {"config.toml": SMALL_RUN, "corpus/report.txt": SAMPLE_TEXT},
+         ["run", "config.toml", "-o", "run", "--no-progress", "--corpus.skip_kinds", '["headings"]'],
+         2, "corpus.skip_kinds must be a list of unit kinds (paragraph, point, section, heading), got ['headings']",
+         absent=["run"]),
+    Case("run-vocabulary-cut-by-keep-n-names-keep-n",  # it advised no_below and no_above, which were not at fault
+         {"config.toml": SMALL_RUN, "corpus/report.txt": SAMPLE_TEXT},
+         ["run", "config.toml", "-o", "run", "--no-progress", "--vocabulary.keep_n", "1"],
+         2, "(no_below=1, no_above=0.6, keep_n=1) leaves only 0 words beyond the lexicon's; topics will hardly "
+            "differ — raise vocabulary.keep_n", absent=["run/DONE"]),
     Case("effects-formula-column-without-values",  # the sample's file name gives no year or region
          {},
          ["effects", "{run}", "--formula", "~ C(region)", "-o", "out.csv"],

@@ -220,10 +220,12 @@ def _check_corpus(corpus: dict, source: str, base_dir: Path) -> None:
             raise InputError(f"{source}: corpus.paths: {given}: no such file or folder{looked}")
     check_all(corpus, {"strict": boolean(), "dedupe": boolean()}, source, prefix="corpus.")
     kinds = corpus["skip_kinds"]
-    _expect(isinstance(kinds, list) and all(isinstance(k, str) for k in kinds), source, "corpus.skip_kinds",
-            "a list of unit kinds (paragraph, point, section, heading …)", kinds)
+    _expect(isinstance(kinds, list) and all(k in UNIT_KINDS for k in kinds), source, "corpus.skip_kinds",
+            f"a list of unit kinds ({', '.join(UNIT_KINDS)})", kinds)
 
 
+# the kinds of unit reading gives (topics.structure): a misspelt kind would skip nothing without a word
+UNIT_KINDS = ("paragraph", "point", "section", "heading")
 # tokenizer settings that name files: resolved against the config's folder like corpus.paths
 _TOKENIZER_PATH_LISTS = ("user_dictionaries", "stopword_lists", "slogan_lists")
 

@@ -289,10 +289,6 @@ CASES = [
          ["run", "config.toml", "-o", "run", "--no-progress", "--vocabulary.keep_n", "1"],
          2, "(no_below=1, no_above=0.6, keep_n=1) leaves only 0 words beyond the lexicon's; topics will hardly "
             "differ — raise vocabulary.keep_n", absent=["run/DONE"]),
-    Case("run-k-above-the-units-stops-before-any-fit",  # it stopped after fitting the models before it
-         {"config.toml": SMALL_RUN, "corpus/report.txt": SAMPLE_TEXT},
-         ["run", "config.toml", "-o", "run", "--no-progress", "--models.lda.k", "500"],
-         2, "models.lda.k: 500 topics but only ", absent=["run/fits/dictionary-k6-s1", "run/DONE"]),
     Case("effects-formula-column-without-values",  # the sample's file name gives no year or region
          {},
          ["effects", "{run}", "--formula", "~ C(region)", "-o", "out.csv"],

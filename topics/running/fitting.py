@@ -107,12 +107,6 @@ def fit_grid(run: RunFolder, config: dict, inputs: FitInputs, lexicon: Lexicon, 
     """Fit every model × k × seed not kept from an earlier start, one task each, writing each fit's folder
     as its task finishes (so an interrupted run keeps every fit finished before it stopped)."""
     jobs = fit_jobs(config, lexicon)
-    units = inputs.corpus.matrix.shape[0]
-    too_many = next(((name, k) for name, k, _ in jobs if MODELS[name].has_k() and k > units), None)
-    if too_many:  # said before any fit, not after the models before it have been fitted
-        name, k = too_many
-        raise InputError(f"models.{name}.k: {k} topics but only {units} units to fit (units with a vocabulary word, "
-                         f"held-out ones left out); give k of at most {units}, or more text")
     todo = [FitJob(name, k, seed, config["models"][name], config["evaluation"]["metrics"], config["tokenizer"])
             for name, k, seed in jobs if not _kept(fit_folder(run.path, name, k, seed))]
     if resumed:

@@ -401,7 +401,7 @@ CASES = [
     Case("examples-of-a-theme-no-model-maps-to",
          {},
          ["examples", "{run}", "--theme", "unmapped"],
-         2, "--theme unmapped: no model of this run maps a topic to it", not_message="not a theme"),
+         2, "--theme unmapped: no model of this run assigns a unit to it", not_message="not a theme"),
     Case("examples-of-a-topic-no-model-has-names-every-model",
          {},
          ["examples", "{run}", "--topic", "99"],

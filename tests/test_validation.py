@@ -100,6 +100,14 @@ def test_examples_of_a_theme_and_the_typical_ranking(run_dir):
     assert set(last["model"]) == {"seeded-lda"} and set(last["target"]) == {"T6"}
 
 
+def test_a_theme_one_model_assigns_no_unit_names_that_model(run_dir):
+    run = RunFolder.open(run_dir)
+    assigned = set(run.fits("nmf", primary_only=True)[0].themes.theme_names())
+    theme = next(name for name in run.lexicon.names if name not in assigned)  # five topics, some themes left
+    with pytest.raises(InputError, match=f"--theme {theme}: nmf assigns no unit to it"):
+        run_examples(run, "nmf", theme=theme)
+
+
 def test_a_missing_foreign_unfinished_or_busy_run_folder_is_named(run_dir, tmp_path):
     with pytest.raises(InputError, match="no such run folder"):
         RunFolder.open(tmp_path / "missing")

@@ -67,7 +67,8 @@ def run_examples(run: RunFolder, model: str | None = None, **options) -> pd.Data
     tables = [fit_examples(run, fit, **options) for fit in fits]
     table = pd.concat(tables, ignore_index=True)
     if table.empty and options.get("theme") is not None:
-        raise InputError(f"--theme {options['theme']}: no model of this run maps a topic to it")
+        which = f"{model} assigns no unit" if model else "no model of this run assigns a unit"
+        raise InputError(f"--theme {options['theme']}: {which} to it")
     return table
 
 

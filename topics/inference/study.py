@@ -154,7 +154,8 @@ def unit_table(run: RunFolder | str | Path, column_types: dict[str, str] | None 
     if not editions.empty:
         shown = "; ".join(f"{r.year} {r.region}: {r.documents}" for r in editions.head(5).itertuples())
         warnings.warn(f"{path}: {len(editions)} year and region(s) have more than one document (two editions or "
-                      f"sources of one report?): {shown}", stacklevel=2)
+                      f"sources of one report?): {shown}; each counts in the shares, so if they are one report keep "
+                      "one ([corpus] dedupe = true keeps the most complete)", stacklevel=2)
     return table
 
 

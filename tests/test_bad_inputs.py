@@ -438,6 +438,14 @@ CASES = [
          {"corpus/report.txt": SAMPLE_TEXT},
          ["suggest", "corpus", "-o", "review.tsv", "--min-count", "100000"],
          2, "--min-count 100000: no word occurs that often in the corpus (the most frequent, ", absent=["review.tsv"]),
+    Case("suggest-review-that-is-a-folder-is-named",  # it said "no such review file"
+         {"review/part.tsv": "decision\ttheme\tword\n"},
+         ["suggest", "--apply", "review", "-o", "new.toml"],
+         2, "review: is a folder, expected a review file", absent=["new.toml"], not_message="no such"),
+    Case("suggest-review-not-utf8",  # a UnicodeDecodeError traceback before
+         {"review.tsv": bytes(range(128, 256))},
+         ["suggest", "--apply", "review.tsv", "-o", "new.toml"],
+         2, "review.tsv: review file is not UTF-8 text", absent=["new.toml"]),
     # -- worker processes: more than the cores warn, far more are refused
     Case("run-with-far-more-workers-than-cores-is-refused",
          {"config.toml": SMALL_RUN, "corpus/report.txt": SAMPLE_TEXT},

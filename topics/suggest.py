@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import InputError, existing_file
 from .lexicon import Lexicon
 
 REVIEW_COLUMNS = ["decision", "theme", "word", "similarity", "next_theme", "next_similarity", "count", "near_seeds"]
@@ -119,27 +119,30 @@ def write_review(table: pd.DataFrame, path: str | Path) -> Path:
 
 def read_review(path: str | Path, lexicon: Lexicon) -> pd.DataFrame:
     """A review file as the user marked it; InputError naming the file and line of a bad row."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such review file")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle, delimiter="\t")
-        missing = [c for c in ("decision", "theme", "word") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(f"{path}:1: missing column(s) {', '.join(missing)} (a file written by `topics suggest`)")
-        rows = []
-        for record in reader:
-            line = reader.line_num
-            decision = (record["decision"] or "").strip().lower()
-            if decision not in DECISIONS:
-                raise InputError(f"{path}:{line}: decision must be accept, reject or empty, got {record['decision']!r}")
-            if record["theme"] not in lexicon.themes:
-                raise InputError(f"{path}:{line}: theme {record['theme']!r} is not in the lexicon "
-                                 f"({', '.join(lexicon.names)})")
-            word = (record["word"] or "").strip()
-            if not word or any(ch.isspace() for ch in word):
-                raise InputError(f"{path}:{line}: word must be one word without spaces, got {record['word']!r}")
-            rows.append({"decision": decision, "theme": record["theme"], "word": word, "line": line})
+    path = existing_file(path, "review file")  # a folder or pipe is named as such, never opened
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle, delimiter="\t")
+            missing = [c for c in ("decision", "theme", "word") if c not in (reader.fieldnames or [])]
+            if missing:
+                raise InputError(f"{path}:1: missing column(s) {', '.join(missing)} (a file written by `topics suggest`)")
+            rows = []
+            for record in reader:
+                line = reader.line_num
+                decision = (record["decision"] or "").strip().lower()
+                if decision not in DECISIONS:
+                    raise InputError(f"{path}:{line}: decision must be accept, reject or empty, got {record['decision']!r}")
+                if record["theme"] not in lexicon.themes:
+                    raise InputError(f"{path}:{line}: theme {record['theme']!r} is not in the lexicon "
+                                     f"({', '.join(lexicon.names)})")
+                word = (record["word"] or "").strip()
+                if not word or any(ch.isspace() for ch in word):
+                    raise InputError(f"{path}:{line}: word must be one word without spaces, got {record['word']!r}")
+                rows.append({"decision": decision, "theme": record["theme"], "word": word, "line": line})
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: review file is not UTF-8 text (a TSV written by `topics suggest`)") from None
+    except csv.Error as err:
+        raise InputError(f"{path}: not a readable TSV file ({err})") from None
     return pd.DataFrame(rows, columns=["decision", "theme", "word", "line"])
 
 

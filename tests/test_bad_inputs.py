@@ -446,6 +446,10 @@ CASES = [
          {"review.tsv": bytes(range(128, 256))},
          ["suggest", "--apply", "review.tsv", "-o", "new.toml"],
          2, "review.tsv: review file is not UTF-8 text", absent=["new.toml"]),
+    Case("shares-by-a-column-no-document-has",  # a header-only table, "0 model/k", exit 0 before
+         {},
+         ["shares", "{run}", "--by", "region", "-o", "out.csv"],
+         2, "--by region: no document has a value of region", absent=["out.csv"]),
     # -- worker processes: more than the cores warn, far more are refused
     Case("run-with-far-more-workers-than-cores-is-refused",
          {"config.toml": SMALL_RUN, "corpus/report.txt": SAMPLE_TEXT},

@@ -153,6 +153,13 @@ def read_data(run, args: argparse.Namespace):
         data = study_data(run, types, stated_by=stated_by)
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
+    documents = data.documents()
+    # documents without a value of a grouping column are left out of its groups: said, not silent
+    for column in dict.fromkeys(getattr(args, "by", None) or []):
+        missing = int(documents[column].isna().sum()) if column in documents else 0
+        if 0 < missing < len(documents):
+            print(f"warning: --by {column}: {missing} of the {len(documents)} documents have no {column} and are "
+                  "left out", file=sys.stderr)
     return data
 
 

@@ -258,13 +258,19 @@ def test_effects_end_to_end_through_the_commands(city_run, tmp_path):
 
 
 @pytest.mark.corpora
-def test_documents_without_a_value_of_the_grouping_column_are_named(city_run, tmp_path, capsys):
+def test_documents_without_a_value_of_a_grouping_or_formula_column_are_named(city_run, tmp_path, capsys):
     """三亚 and 上海 have no province in the MANIFEST: their documents are left out of shares by province, and
     the command says so."""
     assert command(shares_command, [city_run, "--by", "province", "--draws", 20, "-o", tmp_path / "shares.csv"]) == 0
     assert "warning: --by province: 2 of the 7 documents have no province and are left out" in capsys.readouterr().err
     table = pd.read_csv(tmp_path / "shares.csv")
     assert set(table["province"]) == {"江苏", "安徽"} and table.groupby("model")["n_documents"].max().max() <= 3
+    # patsy leaves them out of a formula's documents too, which it did without a word
+    assert command(effects_command, [city_run, "--formula", "~ C(province)", "--draws", 5, "--no-progress",
+                                     "-o", tmp_path / "effects.csv"]) == 0
+    assert ("warning: --formula '~ C(province)': 2 of the 7 documents have no value of province and are left out"
+            in capsys.readouterr().err)
+    assert (pd.read_csv(tmp_path / "effects.csv")["n_documents"] == 5).all()
 
 
 @pytest.mark.corpora

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import InputError, listed
@@ -52,8 +54,9 @@ def run(args: argparse.Namespace) -> int:
     expected_path = writable_output(output.with_name(f"{output.stem}_expected.csv"))
     data = read_data(run, args)
     chosen = inference_options(args, run.config, "draws", "uncertainty", table="effects")
-    result = effects(data, args.formula, model=args.model, k=args.k, themes=args.theme,
-                     progress=not args.no_progress, **chosen)
+    with _said_warnings():
+        result = effects(data, args.formula, model=args.model, k=args.k, themes=args.theme,
+                         progress=not args.no_progress, **chosen)
     _report_skipped(result.skipped, result.table)
     with open_output(output, newline="") as out:
         result.table.to_csv(out, index=False)
@@ -81,9 +84,10 @@ def _corrected(run, args: argparse.Namespace) -> int:
     sample = coded_sample(run, data, args.gold)
     chosen = inference_options(args, run.config, "draws", "uncertainty", table="effects")
     predictions = resolve("inference.predictions", args.predictions, run.config)
-    table, expected, skipped = corrected_effects(data, sample, args.formula, model=args.model, k=args.k,
-                                                 themes=args.theme, predictions=predictions,
-                                                 progress=not args.no_progress, **chosen)
+    with _said_warnings():
+        table, expected, skipped = corrected_effects(data, sample, args.formula, model=args.model, k=args.k,
+                                                     themes=args.theme, predictions=predictions,
+                                                     progress=not args.no_progress, **chosen)
     _report_skipped(skipped, table)
     with open_output(output, newline="") as out:
         table.to_csv(out, index=False)
@@ -103,3 +107,13 @@ def _report_skipped(skipped: list[str], table) -> None:
         raise InputError(f"no effect estimated: {listed(skipped)}" if skipped else "no effect estimated")
     for why in skipped:
         print(f"warning: no effect estimated for {why}", file=sys.stderr)
+
+
+@contextmanager
+def _said_warnings():
+    """Print what the estimation warns about (documents left out) as the command's own warning lines."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)

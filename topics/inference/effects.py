@@ -83,6 +83,11 @@ def effects(data: StudyData, formula: str, *, model: str | None = None, k: int |
     docs = data.documents()
     design = design_matrix(formula, docs, data.column_types, source)
     kept = design.index.to_numpy()  # documents with every value the formula uses
+    if len(kept) < len(docs):  # patsy leaves out a document missing a value without a word
+        lacking = [c for c in check_formula(formula, source, data.column_types).columns
+                   if docs.drop(index=kept)[c].isna().any()]
+        warnings.warn(f"{source} {clipped(formula)!r}: {len(docs) - len(kept)} of the {len(docs)} documents have no "
+                      f"value of {listed(lacking)} and are left out", stacklevel=2)
     covariates = numeric_covariates(formula, data.column_types)
     grids = {c: expected_grid(design, docs.loc[kept], c, data.column_types) for c in covariates}
     grids = {c: grid for c, grid in grids.items() if grid is not None}

@@ -54,7 +54,8 @@ class StudyData:
                 groups.setdefault((fit.model, fit.k), []).append(fit)
         if not groups:
             models = list(dict.fromkeys(f"{fit.model} (k={fit.k})" for fit in self.fits))
-            wanted = " ".join(part for part in (f"--model {model}" if model else "", f"--k {k}" if k is not None else "") if part)
+            parts = (f"--model {model}" if model else "", f"--k {k}" if k is not None else "")
+            wanted = " ".join(part for part in parts if part)
             raise InputError(f"{wanted}: the run has no such fit; it has {listed(models)}")
         return groups
 

@@ -146,7 +146,8 @@ class RunFolder:
         found = [fit for fit in self._fits if (model is None or fit.model == model) and (k is None or fit.k == k)
                  and (fit.primary or not primary_only)]
         if not found:
-            wanted = " ".join(part for part in (f"--model {model}" if model else "", f"--k {k}" if k is not None else "") if part)
+            parts = (f"--model {model}" if model else "", f"--k {k}" if k is not None else "")
+            wanted = " ".join(part for part in parts if part)
             have = listed(dict.fromkeys(f"{fit.model} (k={fit.k})" for fit in self._fits))
             raise InputError(f"{wanted or self.path}: the run has no such fit; it has {have}")
         return found

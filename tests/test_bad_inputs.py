@@ -255,6 +255,40 @@ CASES = [
           "corpus/report.txt": SAMPLE_TEXT},
          ["run", "config.toml", "-o", "run", "--no-progress"],
          2, "config.toml: effects.formula '~ year + eval(", absent=["pwned", "run"]),
+    # -- a value set on the command line is named as such, and what the documents cannot take stops the run
+    #    before any fitting (it stopped after every fit, naming the run folder's copy of the config)
+    Case("run-override-is-named-not-the-file",
+         {"config.toml": SMALL_RUN, "corpus/report.txt": SAMPLE_TEXT},
+         ["run", "config.toml", "-o", "run", "--no-progress", "--inference.draws", "1"],
+         2, "config.toml with --inference.draws: inference.draws must be an integer from 2 to 100000", absent=["run"]),
+    Case("run-formula-the-documents-cannot-take-stops-before-fitting",  # the sample page holds two articles
+         {"config.toml": SMALL_RUN, "corpus/2024_西宁市城西区.txt": SAMPLE_TEXT},
+         ["run", "config.toml", "-o", "run", "--no-progress", "--effects.formula", "~ year"],
+         2, "config.toml with --effects.formula: effects.formula '~ year': 2 coefficients for 2 documents with every "
+            "value it uses; an estimate needs more documents than coefficients",
+         absent=["run/fits/dictionary-k6-s1", "run/DONE"], not_message="run/config.toml"),
+    Case("run-column-type-of-no-document-column-stops-before-fitting",
+         {"config.toml": SMALL_RUN + '[inference]\ncolumn_types = { coastal = "category" }\n',
+          "corpus/report.txt": SAMPLE_TEXT},
+         ["run", "config.toml", "-o", "run", "--no-progress"],
+         2, "config.toml: inference.column_types coastal=category: 'coastal' is not a document column; the run's "
+            "documents have year, region", absent=["run/fits/dictionary-k6-s1", "run/DONE"], not_message="units.jsonl"),
+    Case("run-skipping-every-kind-of-unit-says-so",  # it said no units could be read
+         {"config.toml": SMALL_RUN, "corpus/report.txt": SAMPLE_TEXT},
+         ["run", "config.toml", "-o", "run", "--no-progress", "--corpus.skip_kinds",
+          '["paragraph", "point", "section", "heading"]'],
+         2, "corpus.skip_kinds ['heading', 'paragraph', 'point', 'section']: skips all ",
+         absent=["run/DONE"], not_message="no units could be read"),
+    Case("run-misspelt-kind-of-unit-is-refused",  # it skipped nothing without a word
+         {"config.toml": SMALL_RUN, "corpus/report.txt": SAMPLE_TEXT},
+         ["run", "config.toml", "-o", "run", "--no-progress", "--corpus.skip_kinds", '["headings"]'],
+         2, "corpus.skip_kinds must be a list of unit kinds (paragraph, point, section, heading), got ['headings']",
+         absent=["run"]),
+    Case("run-vocabulary-cut-by-keep-n-names-keep-n",  # it advised no_below and no_above, which were not at fault
+         {"config.toml": SMALL_RUN, "corpus/report.txt": SAMPLE_TEXT},
+         ["run", "config.toml", "-o", "run", "--no-progress", "--vocabulary.keep_n", "1"],
+         2, "(no_below=1, no_above=0.6, keep_n=1) leaves only 0 words beyond the lexicon's; topics will hardly "
+            "differ — raise vocabulary.keep_n", absent=["run/DONE"]),
     Case("effects-formula-column-without-values",  # the sample's file name gives no year or region
          {},
          ["effects", "{run}", "--formula", "~ C(region)", "-o", "out.csv"],
@@ -355,6 +389,67 @@ CASES = [
          {"lying.docx": Special("built", lambda path: lying_docx(path, 64 * MB))},
          ["ingest", "lying.docx", "-o", "units.jsonl"],
          2, "lying.docx: broken or not a Word .docx file (Bad CRC-32", absent=["units.jsonl"]),
+    # -- a run folder given as something else, and what a run lacks, are named as such
+    Case("report-of-a-file-is-not-no-such-folder",
+         {"config.toml": SMALL_RUN},
+         ["report", "config.toml"],
+         2, "config.toml: is a file, not a run folder; give a folder written by `topics run`", not_message="no such"),
+    Case("shares-of-a-device-is-not-no-such-folder",
+         {},
+         ["shares", "/dev/null"],
+         2, "/dev/null: not a regular file (character device), not a run folder", not_message="no such"),
+    Case("examples-of-a-theme-no-model-maps-to",
+         {},
+         ["examples", "{run}", "--theme", "unmapped"],
+         2, "--theme unmapped: no model of this run assigns a unit to it", not_message="not a theme"),
+    Case("examples-of-a-topic-no-model-has-names-every-model",
+         {},
+         ["examples", "{run}", "--topic", "99"],
+         2, "--topic 99: no model of this run has it; dictionary T0–T5"),
+    # -- tokenize names its options, not the settings keys behind them; without the cache it needs no cache folder
+    Case("tokenize-segmenter-is-named-as-the-option",
+         {"units.jsonl": jsonl(UNIT)},
+         ["tokenize", "units.jsonl", "-o", "tokens.jsonl", "--no-cache", "--segmenter", "thulac"],
+         2, "--segmenter thulac: unknown segmenter 'thulac' (valid: jieba, jieba-rs)", absent=["tokens.jsonl"],
+         not_message="tokenizer.segmenter"),
+    Case("tokenize-min-chars-is-named-as-the-option",
+         {"units.jsonl": jsonl(UNIT)},
+         ["tokenize", "units.jsonl", "-o", "tokens.jsonl", "--no-cache", "--min-chars", "0"],
+         2, "--min-chars 0: must be >= 1", absent=["tokens.jsonl"], not_message="tokenizer.min_chars"),
+    Case("tokenize-without-the-cache-needs-no-cache-folder",  # it said to give --no-cache, which was given
+         {"units.jsonl": jsonl(UNIT), "blocker": "一个文件"},
+         ["tokenize", "units.jsonl", "-o", "tokens.jsonl", "--no-cache", "--cache-dir", "blocker/cache"],
+         0, "cache: off", exists=["tokens.jsonl"], not_message="cannot create the token cache folder"),
+    # -- slogans and suggest: values that leave nothing to find are one line, not an empty list or a traceback
+    Case("slogans-min-docs-above-the-documents-read",  # the sample page holds two articles
+         {"corpus/report.txt": SAMPLE_TEXT},
+         ["slogans", "corpus", "--no-cache", "-o", "slogans.csv"],
+         2, "--min-docs 3: more than the 2 document(s) read, so no phrase can occur in that many; give at most 2",
+         absent=["slogans.csv"]),
+    Case("slogans-unknown-segmenter-before-reading",
+         {"corpus/report.txt": SAMPLE_TEXT},
+         ["slogans", "corpus", "--segmenter", "thulac"],
+         2, "argument --segmenter: invalid choice: 'thulac'", not_message="reading", timeout=120),
+    Case("suggest-negative-seed",
+         {"corpus/report.txt": SAMPLE_TEXT},
+         ["suggest", "corpus", "-o", "review.tsv", "--seed", "-1"],
+         2, "--seed must be an integer >= 0 and <= 4294967295, got -1", absent=["review.tsv"]),
+    Case("suggest-min-count-above-every-word",
+         {"corpus/report.txt": SAMPLE_TEXT},
+         ["suggest", "corpus", "-o", "review.tsv", "--min-count", "100000"],
+         2, "--min-count 100000: no word occurs that often in the corpus (the most frequent, ", absent=["review.tsv"]),
+    Case("suggest-review-that-is-a-folder-is-named",  # it said "no such review file"
+         {"review/part.tsv": "decision\ttheme\tword\n"},
+         ["suggest", "--apply", "review", "-o", "new.toml"],
+         2, "review: is a folder, expected a review file", absent=["new.toml"], not_message="no such"),
+    Case("suggest-review-not-utf8",  # a UnicodeDecodeError traceback before
+         {"review.tsv": bytes(range(128, 256))},
+         ["suggest", "--apply", "review.tsv", "-o", "new.toml"],
+         2, "review.tsv: review file is not UTF-8 text", absent=["new.toml"]),
+    Case("shares-by-a-column-no-document-has",  # a header-only table, "0 model/k", exit 0 before
+         {},
+         ["shares", "{run}", "--by", "region", "-o", "out.csv"],
+         2, "--by region: no document has a value of region", absent=["out.csv"]),
     # -- worker processes: more than the cores warn, far more are refused
     Case("run-with-far-more-workers-than-cores-is-refused",
          {"config.toml": SMALL_RUN, "corpus/report.txt": SAMPLE_TEXT},

@@ -100,7 +100,7 @@ def test_allocation_gives_every_stratum_its_minimum_and_refuses_too_small_a_samp
     assert counts["industry"] > counts["ecology"]  # n_h grows with √N_h
     with pytest.raises(InputError, match=r"--size 3: too small for this design: .* at least 5 units"):
         allocate(sizes, {}, {h: 1.0 for h in sizes}, 3)
-    with pytest.raises(InputError, match="only 441 units of the frame are left"):
+    with pytest.raises(InputError, match="--size 500: only 441 units a coder can judge are not drawn yet; give at most 441"):
         allocate(sizes, {}, {h: 1.0 for h in sizes}, 500)
 
 

@@ -92,12 +92,13 @@ def test_unit_table_has_every_manifest_column_typed_and_documents_in_year_region
 def test_column_types_can_be_stated(city_run):
     table = unit_table(city_run, {"year": "category"})
     assert table.attrs["column_types"]["year"] == "category"
-    with pytest.raises(InputError, match="province.*stated to be a number but has the value .(安徽|江苏)"):
+    with pytest.raises(InputError, match="column_types province=number: province has the value .(安徽|江苏). in "
+                                         ".*units.jsonl, which is no number; state it a category"):
         unit_table(city_run, {"province": "number"})
-    with pytest.raises(InputError, match="column_types: 'coastal' is not a metadata column"):
+    with pytest.raises(InputError, match="column_types coastal=category: 'coastal' is not a document column"):
         unit_table(city_run, {"coastal": "category"})
-    with pytest.raises(InputError, match="column_types.province: must be one of number, category"):
-        unit_table(city_run, {"province": "text"})
+    with pytest.raises(InputError, match="--column-type province=text: a column's type is one of number, category"):
+        unit_table(city_run, {"province": "text"}, stated_by="--column-type")
 
 
 def test_two_articles_of_one_page_are_not_two_editions(sample_run):
@@ -257,6 +258,22 @@ def test_effects_end_to_end_through_the_commands(city_run, tmp_path):
 
 
 @pytest.mark.corpora
+def test_documents_without_a_value_of_a_grouping_or_formula_column_are_named(city_run, tmp_path, capsys):
+    """三亚 and 上海 have no province in the MANIFEST: their documents are left out of shares by province, and
+    the command says so."""
+    assert command(shares_command, [city_run, "--by", "province", "--draws", 20, "-o", tmp_path / "shares.csv"]) == 0
+    assert "warning: --by province: 2 of the 7 documents have no province and are left out" in capsys.readouterr().err
+    table = pd.read_csv(tmp_path / "shares.csv")
+    assert set(table["province"]) == {"江苏", "安徽"} and table.groupby("model")["n_documents"].max().max() <= 3
+    # patsy leaves them out of a formula's documents too, which it did without a word
+    assert command(effects_command, [city_run, "--formula", "~ C(province)", "--draws", 5, "--no-progress",
+                                     "-o", tmp_path / "effects.csv"]) == 0
+    assert ("warning: --formula '~ C(province)': 2 of the 7 documents have no value of province and are left out"
+            in capsys.readouterr().err)
+    assert (pd.read_csv(tmp_path / "effects.csv")["n_documents"] == 5).all()
+
+
+@pytest.mark.corpora
 def test_expected_share_over_a_numeric_covariate(city_run):
     data = quiet_data(city_run)
     data.units["chars"] = data.units["length"].groupby(data.units["doc_id"]).transform("sum").astype(float)
@@ -296,7 +313,10 @@ BAD_INPUTS = [  # (command, arguments after RUN_DIR, fragment of the one-line me
     (effects_command, ["--formula", "~ year +"], "--formula '~ year +'"),
     (effects_command, ["--formula", "share ~ year"], "give only the right-hand side"),
     (effects_command, ["--formula", "~ year", "--theme", "tourism"], "--theme tourism: not a theme of the run"),
-    (effects_command, ["--formula", "~ year", "--draws", "1"], "--draws must be an integer >= 2, got 1"),
+    (effects_command, ["--formula", "~ year", "--draws", "1"], "--draws must be an integer from 2 to 10000"),
+    # a billion draws asked for 45 GB at once and ended in a MemoryError
+    (shares_command, ["--draws", "1000000000"], "--draws must be an integer from 2 to 100000 (an interval's ends "
+                                                "settle long before; more draws only fill memory), got 1000000000"),
     (effects_command, ["--formula", "~ C(unit_id)"], "unknown column 'unit_id'"),
     (shares_command, ["--by", "province"], "--by province: no such document column"),
     (shares_command, ["--model", "lda"], "--model lda: the run has no such fit; it has dictionary (k=6), "
@@ -305,7 +325,17 @@ BAD_INPUTS = [  # (command, arguments after RUN_DIR, fragment of the one-line me
     (shares_command, ["--seed", "-1"], "--seed must be an integer >= 0 and <= 4294967295, got -1"),
     (shares_command, ["--level", "95"], "--level must be a number > 0 and < 1, got 95.0"),
     (shares_command, ["--column-type", "year"], "--column-type year: expected COL=number or COL=category"),
-    (shares_command, ["--column-type", "region=number"], "column 'region' is stated to be a number"),
+    (shares_command, ["--column-type", "region=number"],
+     "--column-type region=number: region has the value '西宁市城西区' in "),
+    (shares_command, ["--column-type", "province=number"],
+     "--column-type province=number: 'province' is not a document column; the run's documents have year, region"),
+    (shares_command, ["--column-type", "year=date"], "--column-type year=date: a column's type is one of number, "
+                                                     "category"),
+    (shares_command, ["--k", "0"], "--k 0: the run has no such fit"),
+    (shares_command, ["--by", "year", "year"], "--by year year: year is given twice"),
+    # options of the corrected estimates change nothing without a coded sample
+    (shares_command, ["--tuning", "power"], "--tuning: only with --gold GOLD.tsv"),
+    (effects_command, ["--formula", "~ year", "--predictions", "hard"], "--predictions: only with --gold GOLD.tsv"),
 ]
 
 
@@ -321,6 +351,34 @@ def test_bad_inputs_are_one_line_errors(sample_run, tmp_path, module, arguments,
 def test_effects_need_more_documents_than_coefficients(sample_run):
     with pytest.raises(InputError, match="2 coefficients for 2 documents"):
         effects(quiet_data(sample_run), "~ year", draws=10)
+
+
+def test_effects_with_no_theme_to_estimate_are_an_error_not_an_empty_table(tmp_path, sample_path, capsys):
+    """LDA with two topics maps them to two themes at most: a theme it has no topic for has share 0 in every
+    document. Asked for alone, no effect can be estimated, and the command says why instead of printing an
+    empty table and writing an empty file."""
+    from topics.cli import main
+
+    paragraphs = [p for p in sample_path.read_text(encoding="utf-8").split("\n\n") if len(p) > 40]
+    (tmp_path / "corpus").mkdir()
+    rows = ["file\tyear"]
+    for i, year in enumerate(range(2020, 2024)):
+        (tmp_path / "corpus" / f"{year}.txt").write_text("\n\n".join(paragraphs[i::4]), encoding="utf-8")
+        rows.append(f"{year}.txt\t{year}")
+    (tmp_path / "corpus" / "MANIFEST.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    config = write_config(tmp_path, tmp_path / "corpus", models=small_models("lda", lda="k = 2\npasses = 2"),
+                          seeds=(1,))
+    assert main(["run", str(config), "-o", str(tmp_path / "run")]) == 0
+    fit = RunFolder.open(tmp_path / "run").fits("lda")[0]
+    theme = next(name for name in RunFolder.open(tmp_path / "run").lexicon.names if name not in fit.themes.names)
+    capsys.readouterr()
+    out = tmp_path / "effects.csv"
+    assert main(["effects", str(tmp_path / "run"), "--formula", "~ year", "--theme", theme, "-o", str(out),
+                 "--no-progress"]) == 2
+    printed = capsys.readouterr()
+    assert printed.err.count("\n") == 1 and "Empty DataFrame" not in printed.out
+    assert f"no effect estimated: lda k=2 {theme}: share 0 in every document" in printed.err
+    assert not out.exists()
 
 
 def test_an_unfinished_or_missing_run_folder_is_named(sample_run, tmp_path):

@@ -38,12 +38,18 @@ def tables(run_dir):
             for name in ("metrics.csv", "theme_shares.csv", "assignments.csv")}
 
 
-def test_remap_changes_the_mapping_without_refitting(finished_run):
+def test_remap_changes_the_mapping_without_refitting(finished_run, capsys):
     before = tables(finished_run)
     fitted = {path: path.stat().st_mtime_ns for path in (finished_run / "fits").rglob("result.npz")}
     assert fitted
 
     assert main(["remap", str(finished_run), "--min-lift", "1000", "--no-progress"]) == 0
+    # a setting that leaves a model no theme of its own is said, with where to look
+    warned = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: ")]
+    assert warned == [f"warning: no free topic of lda (K=6, seed 1) is mapped to a theme (other 6) with min_lift 1000 "
+                      "and min_margin 1.25: a topic below min_lift or its lift for the [other] words is other, one "
+                      "that clears them by less than min_margin is unmapped; each topic's lifts are in "
+                      f"{finished_run / 'topic_evidence.csv'}"]
     assert all(path.stat().st_mtime_ns == mtime for path, mtime in fitted.items())  # no fit was redone
     lda = json.loads((finished_run / "models" / "lda" / "result.json").read_text(encoding="utf-8"))
     assert lda["topic_themes"] == ["other"] * 6 and lda["mapping"] == {"min_lift": 1000.0, "min_margin": 1.25, "section_weight": 0.2, "heading_bonus": 0.2}

@@ -16,7 +16,7 @@ from conftest import PROJECT, SAMPLE
 from test_runner import small_models, write_config
 from topics import run_files as files
 from topics.run_folder import RunFolder
-from topics.running import run_experiment
+from topics.running import remap_run, run_experiment
 from topics.validation.examples import run_examples
 from topics.validation.kit import KitSettings, read_key, write_kit
 
@@ -176,3 +176,22 @@ def test_a_theme_name_that_is_no_python_name_runs_to_the_report(tmp_path):
     assert "public-order" in (run_dir / files.REPORT).read_text(encoding="utf-8")
     assert "public-order" in (run_dir / files.LDAVIS / "seeded-lda.html").read_text(encoding="utf-8")
     assert "p_public-order" in pd.read_csv(run_dir / files.UNIT_PROBABILITIES, nrows=1).columns
+
+
+def test_a_run_into_a_relative_folder_is_read_by_every_command(tmp_path, monkeypatch):
+    """`topics run CONFIG -o run` (the README's default, runs/<name>, is relative too): the mapped topics, the
+    label notes and the inputs' fingerprint land in run/fits/…, not run/run/fits/…, so the commands that
+    read the fits afterwards find the themes (they said "topics not mapped to themes; run `topics remap`")."""
+    config = write_config(tmp_path, SAMPLE, models=MODELS, seeds=(1,))
+    monkeypatch.chdir(tmp_path)
+    run_dir = run_experiment(config, "run")
+    assert not (tmp_path / "run" / "run").exists()
+    assert (tmp_path / "run" / files.FITS / files.INPUTS).is_file()
+    for fit in RunFolder.open("run").fits():
+        assert fit.result.topic_themes, fit.folder
+    assert (tmp_path / "run").samefile(run_dir)
+    remap_run("run", min_lift=3.0)
+    assert not (tmp_path / "run" / "run").exists()
+    run = RunFolder.open("run")
+    assert not run_examples(run, n=1).empty
+    assert read_key(write_kit(run, "kit", settings=KitSettings(n_coding=12, n_units=2)))["tasks"]

@@ -105,7 +105,7 @@ def test_run_sets_any_config_key_for_one_run_and_checks_it(tmp_path, capsys):
     assert config.read_text(encoding="utf-8").count("draws") == 0  # the file itself is left as it was
     capsys.readouterr()
     for arguments, message in ((["--inference.drawz", "5"], "unknown key inference.drawz"),
-                               (["--inference.draws", "many"], "inference.draws must be an integer >= 2, got 'many'"),
+                               (["--inference.draws", "many"], "inference.draws must be an integer from 2 to 100000"),
                                (["--inference.draws"], "--inference.draws: give a value"),
                                (["--draws", "5"], "--draws: unknown option")):
         assert main(["run", str(config), "-o", str(tmp_path / "other"), *arguments]) == 2

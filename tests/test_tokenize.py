@@ -517,8 +517,8 @@ def test_tokenize_command_options(units_file, tmp_path, capsys):
     [
         (["--segmenter", "thulac"], "unknown segmenter 'thulac' (valid: jieba, jieba-rs)"),
         (["--user-dict", "missing.txt"], "missing.txt: lexicon file not found"),
-        (["--workers", "0"], "workers: must be a whole number >= 1"),
-        (["--pos", "n,zz"], "tokenizer.pos_filter: unknown part-of-speech tag 'zz'"),
+        (["--workers", "0"], "--workers must be an integer >= 1, got 0"),
+        (["--pos", "n,zz"], "--pos n,zz: unknown part-of-speech tag 'zz'"),  # the option, not the settings key
         (["--user-dict", "folder"], "folder: is a folder, expected a file"),
         (["--settings", "folder"], "folder: is a folder, expected a file"),
         (["--themes", "folder"], "folder: is a folder, expected a file"),

@@ -8,6 +8,7 @@ import os
 import csv
 import html
 import json
+import re
 import shutil
 
 import numpy as np
@@ -97,6 +98,14 @@ def test_examples_of_a_theme_and_the_typical_ranking(run_dir):
         run_examples(run, "nmf", topic=99)
     last = run_examples(run, topic=6)  # seeded-lda has T6, the dictionary and nmf (K=5) have not
     assert set(last["model"]) == {"seeded-lda"} and set(last["target"]) == {"T6"}
+
+
+def test_a_theme_one_model_assigns_no_unit_names_that_model(run_dir):
+    run = RunFolder.open(run_dir)
+    assigned = set(run.fits("nmf", primary_only=True)[0].themes.theme_names())
+    theme = next(name for name in run.lexicon.names if name not in assigned)  # five topics, some themes left
+    with pytest.raises(InputError, match=f"--theme {theme}: nmf assigns no unit to it"):
+        run_examples(run, "nmf", theme=theme)
 
 
 def test_a_missing_foreign_unfinished_or_busy_run_folder_is_named(run_dir, tmp_path):
@@ -218,9 +227,9 @@ def test_kit_without_seed_words(run_dir, tmp_path):
 
 
 def test_kit_refuses_a_folder_in_use(run_dir, kit):
-    with pytest.raises(InputError, match="not an empty folder"):
+    with pytest.raises(InputError, match="is a folder that is not empty; give a new or empty folder as -o"):
         write_kit(RunFolder.open(run_dir), kit)
-    with pytest.raises(InputError, match="--coders must be at least 1"):
+    with pytest.raises(InputError, match="--coders must be an integer from 1 to 9"):
         KitSettings(coders=0)
 
 
@@ -327,6 +336,25 @@ def test_validate_command_writes_and_scores_a_kit(run_dir, tmp_path, capsys):
         command(validate_command, [str(run_dir)])
 
 
+def test_a_kit_with_fewer_tasks_than_asked_says_why(run_dir, tmp_path, capsys):
+    """The sample has 15 units a coder can judge, fewer than 50 theme-intrusion tasks; without the lexicon's
+    words the dictionary's theme topics have no word left: each shortfall is a note, in the key too."""
+    kit = tmp_path / "kit"
+    assert command(validate_command, [str(run_dir), "-o", str(kit), "--n-units", "50", "--size", "12",
+                                      "--exclude-seed-words"]) == 0
+    printed = capsys.readouterr().out
+    key = read_key(kit)
+    for fit in RunFolder.open(run_dir).fits(primary_only=True):
+        words = sum(t["kind"] == "word" and t["model"] == fit.model for t in key["tasks"])
+        themed = sum(t["kind"] == "theme" and t["model"] == fit.model for t in key["tasks"])
+        assert themed < 50
+        assert f"note: {fit.model}: {themed} of the 50 theme-intrusion tasks asked for, as only {themed} units" in printed
+        if fit.model == "dictionary":
+            assert words < fit.k and f"note: dictionary: word intrusion for {words} of its {fit.k} topics" in printed
+    assert [f"note: {note}" for note in key["kit"]["notes"]] == [line for line in printed.splitlines()
+                                                                 if line.startswith("note: ") and "--size" not in line]
+
+
 # ---------------------------------------------------------------- report sections
 
 
@@ -364,14 +392,38 @@ def test_report_sections(run_dir, tmp_path):
     (examples_command, ["{run}", "--topic", "x"], "--topic x: expected a topic id"),
     (examples_command, ["{run}", "-n", "0"], "-n must be at least 1"),
     (validate_command, ["{run}", "-o", "{tmp}/file/kit"], "file is a file, not a folder"),
-    (validate_command, ["{run}", "-o", "{tmp}/kit", "--coders", "10"], "--coders must be at most 9"),
+    (validate_command, ["{run}", "-o", "{tmp}/kit", "--coders", "10"], "--coders must be an integer from 1 to 9"),
+    # a theme-intrusion task shows n themes and an intruder, never 'other': more than the themes makes none
+    (validate_command, ["{run}", "-o", "{tmp}/kit", "--n-themes", "100"],
+     "--n-themes 100: a theme-intrusion task shows that many of the run's 5 themes and one more as the intruder, "
+     "so at most 4 (or --n-units 0"),
+    # one top word and the intruder: nothing tells which is the topic's
+    (validate_command, ["{run}", "-o", "{tmp}/kit", "--n-words", "1"], "--n-words must be an integer from 2 to 10"),
+    (validate_command, ["{run}", "-o", "{tmp}/kit", "--n-words", "500"], "--n-words must be an integer from 2 to 10"),
+    (validate_command, ["{run}", "-o", "{tmp}/kit", "--size", "-1"], "--size must be an integer >= 0, got -1"),
+    (validate_command, ["{run}", "-o", "{tmp}/kit", "--seed", "-1"], "--seed must be an integer >= 0"),
+    (validate_command, ["{run}", "-o", "{tmp}/file"], "file: is a file; give a new or empty folder as -o"),
+    # options a further batch or the scoring would leave unused are named, not ignored
+    (validate_command, ["{run}", "--add", "3", "-o", "{kit}", "--coders", "3", "--n-words", "4"],
+     "--coders --n-words: not with --add, which draws with the kit's own model, design and tasks"),
+    (validate_command, ["{run}", "--add", "500", "-o", "{kit}"],
+     "--add 500: only 3 units a coder can judge are not drawn yet; give at most 3"),
+    (validate_command, ["{run}", "--add", "2", "-o", "{kit}", "--seed", "-1"], "--seed must be an integer >= 0"),
+    (validate_command, ["--score", "{kit}", "{tmp}/a.csv", "--size", "30", "--model", "nmf"],
+     "--model --size: not with --score, which scores the kit as it was written"),
+    (validate_command, ["--score", "{kit}", "{tmp}"], "is a folder, expected an answers file"),
+    (validate_command, ["--score", "{tmp}/file", "{tmp}/a.csv"], "file: is a file, not a kit folder"),
+    (validate_command, ["{run}", "-o", "{tmp}/kit", "--model", "dictionary", "--exclude-seed-words", "--n-words", "10",
+                        "--n-units", "0", "--size", "0"],
+     "no task could be made: dictionary: word intrusion for 0 of its 6 topics; the others have fewer than 10 words "
+     "above a uniform share besides the lexicon's, or no intruder (--n-words); --size 0 asks for no coding sample"),
     (validate_command, ["{run}", "{run}", "-o", "{tmp}/kit"], "give one RUN_DIR"),
     (validate_command, ["--score", "{run}", "{tmp}/a.csv"], "key.json: missing"),
     (validate_command, ["--score", "{tmp}/nokit", "{tmp}/a.csv"], "nokit: no such kit folder"),
 ])
-def test_bad_inputs_are_one_line_errors(run_dir, tmp_path, module, argv, message):
+def test_bad_inputs_are_one_line_errors(run_dir, kit, tmp_path, module, argv, message):
     (tmp_path / "file").write_text("not a folder", encoding="utf-8")
-    argv = [a.format(run=run_dir, tmp=tmp_path) for a in argv]
-    with pytest.raises(InputError, match=message) as caught:
+    argv = [a.format(run=run_dir, tmp=tmp_path, kit=kit) for a in argv]
+    with pytest.raises(InputError, match=re.escape(message)) as caught:
         command(module, argv)
     assert "\n" not in str(caught.value)

@@ -84,8 +84,10 @@ def _main(argv: list[str] | None) -> int:
         if err.errno not in _ENVIRONMENT_ERRORS:  # anything else is a fault of the package: show it whole
             raise
         where = f"{err.filename}: " if err.filename else ""
+        # a full disk wants space; a forbidden or read-only place wants another place (or its rights)
+        remedy = "free space" if err.errno in (errno.ENOSPC, errno.EDQUOT) else "make it writable or write elsewhere"
         print(f"topics {args.command}: error: {where}{err.strerror}; nothing half-written was kept "
-              "(a run folder stays unfinished: free space and run the command again)", file=sys.stderr)
+              f"(a run folder stays unfinished: {remedy} and run the command again)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"topics {args.command}: interrupted", file=sys.stderr)

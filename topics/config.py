@@ -72,7 +72,8 @@ def load_config(path: str | Path, overrides: dict[str, object] | None = None) ->
     checked like them."""
     path = Path(path)
     raw = read_toml(path, "config file")
-    for name, value in (overrides or {}).items():
+    overrides = overrides or {}
+    for name, value in overrides.items():
         *tables, key = name.split(".")
         target = raw
         for table in tables:
@@ -80,7 +81,13 @@ def load_config(path: str | Path, overrides: dict[str, object] | None = None) ->
             if not isinstance(target, dict):
                 raise InputError(f"--{name}: {table} is not a table of the config")
         target[key] = value
-    return resolve_config(raw, source=str(path), base_dir=path.parent)
+    return resolve_config(raw, source=config_source(path, overrides), base_dir=path.parent)
+
+
+def config_source(path: str | Path, overrides: dict[str, object] | None = None) -> str:
+    """How messages name a config: its file, and the keys set on the command line (a value that came from
+    --inference.draws is not in the file)."""
+    return f"{path} with {', '.join(f'--{name}' for name in overrides)}" if overrides else str(path)
 
 
 def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None = None) -> dict:
@@ -215,10 +222,12 @@ def _check_corpus(corpus: dict, source: str, base_dir: Path) -> None:
             raise InputError(f"{source}: corpus.paths: {given}: no such file or folder{looked}")
     check_all(corpus, {"strict": boolean(), "dedupe": boolean()}, source, prefix="corpus.")
     kinds = corpus["skip_kinds"]
-    _expect(isinstance(kinds, list) and all(isinstance(k, str) for k in kinds), source, "corpus.skip_kinds",
-            "a list of unit kinds (paragraph, point, section, heading …)", kinds)
+    _expect(isinstance(kinds, list) and all(k in UNIT_KINDS for k in kinds), source, "corpus.skip_kinds",
+            f"a list of unit kinds ({', '.join(UNIT_KINDS)})", kinds)
 
 
+# the kinds of unit reading gives (topics.structure): a misspelt kind would skip nothing without a word
+UNIT_KINDS = ("paragraph", "point", "section", "heading")
 # tokenizer settings that name files: resolved against the config's folder like corpus.paths
 _TOKENIZER_PATH_LISTS = ("user_dictionaries", "stopword_lists", "slogan_lists")
 

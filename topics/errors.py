@@ -33,11 +33,12 @@ def existing_file(path, what: str = "file") -> Path:
     """``path`` as a Path when it is a regular file; otherwise an InputError saying whether it is a
     folder, missing, or a pipe, socket or device (never opened: reading a pipe waits forever)."""
     path = Path(path)
+    article = "an" if what[:1] in "aeiou" else "a"
     if path.is_dir():
-        raise InputError(f"{path}: is a folder, expected a {what}")
+        raise InputError(f"{path}: is a folder, expected {article} {what}")
     if not path.is_file():
         reason = not_a_file(path)
-        raise InputError(f"{path}: {reason}, expected a {what}" if reason else f"{path}: no such {what}")
+        raise InputError(f"{path}: {reason}, expected {article} {what}" if reason else f"{path}: no such {what}")
     return path
 
 

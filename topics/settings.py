@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from .rules import Rule, boolean, check, choice, integer, number
 
 MAX_SEED = 2**32 - 1  # numpy's and gensim's random states take seeds below 2**32
+MAX_DRAWS = 100_000  # bootstrap draws of shares: a billion asked for 45 GB at once
+MAX_EFFECT_DRAWS = 10_000  # draws of the effects, each a refit of every theme's regression, held per document
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,9 @@ _DECLARED = [
             "drop words found in more than this fraction of units"),
     Setting("vocabulary", "keep_n", 20000, integer(1, optional=True), "then keep at most this many most frequent words"),
     # shares with intervals (topics.inference.shares)
-    Setting("inference", "draws", 1000, integer(2), "bootstrap draws of the shares' intervals", "--draws"),
+    Setting("inference", "draws", 1000, Rule(integer(2, MAX_DRAWS).check, f"an integer from 2 to {MAX_DRAWS} (an "
+                                             "interval's ends settle long before; more draws only fill memory)"),
+            "bootstrap draws of the shares' intervals", "--draws"),
     Setting("inference", "seed", 0, integer(0, MAX_SEED),
             "random seed of the bootstrap: the same seed gives the same table", "--seed"),
     Setting("inference", "level", 0.95, number(0, 1, low_open=True, high_open=True), "interval level", "--level"),
@@ -67,7 +71,9 @@ _DECLARED = [
     Setting("inference", "unit_probabilities", True, boolean(),
             "write every unit's theme probabilities for every fit (unit_probabilities.csv)"),
     # covariate effects (topics.inference.effects)
-    Setting("effects", "draws", 200, integer(2), "draws for the effects' intervals", "--draws"),
+    Setting("effects", "draws", 200, Rule(integer(2, MAX_EFFECT_DRAWS).check, f"an integer from 2 to "
+                                         f"{MAX_EFFECT_DRAWS} (each draw refits every theme's regression)"),
+            "draws for the effects' intervals", "--draws"),
     Setting("effects", "uncertainty", "composition", choice("composition", "documents"),
             "composition: units resampled within documents, seeds pooled, coefficients drawn from each refit "
             "(as stm's estimateEffect; errs on the wide side); documents: documents resampled, seeds pooled",

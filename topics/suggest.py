@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import InputError, existing_file
 from .lexicon import Lexicon
 
 REVIEW_COLUMNS = ["decision", "theme", "word", "similarity", "next_theme", "next_similarity", "count", "near_seeds"]
@@ -54,6 +55,11 @@ def word_vectors(token_lists: list[list[str]], settings: SuggestSettings = Sugge
     sentences = [tokens for tokens in token_lists if tokens]
     if not sentences:
         raise InputError("suggest: no tokens to learn word vectors from")
+    counts = Counter(token for tokens in sentences for token in tokens)
+    word, most = counts.most_common(1)[0]
+    if most < settings.min_count:  # Word2Vec would have no vocabulary to train
+        raise InputError(f"--min-count {settings.min_count}: no word occurs that often in the corpus (the most "
+                         f"frequent, {word}, {most} times); give a lower --min-count or more text")
     model = Word2Vec(sentences=sentences, vector_size=settings.vector_size, window=settings.window,
                      min_count=settings.min_count, workers=1, seed=settings.seed, epochs=settings.epochs,
                      hashfxn=_stable_hash, sg=1)
@@ -74,8 +80,8 @@ def suggest_words(token_lists: list[list[str]], lexicon: Lexicon,
             centroids[name] = mean / max(np.linalg.norm(mean), 1e-12)
     themes = [name for name in lexicon.names if name in centroids]
     if not themes:
-        raise InputError("suggest: no seed word of any theme occurs often enough in the corpus "
-                         f"(min_count={settings.min_count})")
+        raise InputError(f"--min-count {settings.min_count}: no seed word of any theme occurs that often in the "
+                         "corpus; give a lower --min-count or more text")
     listed = set(lexicon.words())
     words = [w for w in vectors.index_to_key if w not in listed]
     if not words:
@@ -113,27 +119,30 @@ def write_review(table: pd.DataFrame, path: str | Path) -> Path:
 
 def read_review(path: str | Path, lexicon: Lexicon) -> pd.DataFrame:
     """A review file as the user marked it; InputError naming the file and line of a bad row."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such review file")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle, delimiter="\t")
-        missing = [c for c in ("decision", "theme", "word") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(f"{path}:1: missing column(s) {', '.join(missing)} (a file written by `topics suggest`)")
-        rows = []
-        for record in reader:
-            line = reader.line_num
-            decision = (record["decision"] or "").strip().lower()
-            if decision not in DECISIONS:
-                raise InputError(f"{path}:{line}: decision must be accept, reject or empty, got {record['decision']!r}")
-            if record["theme"] not in lexicon.themes:
-                raise InputError(f"{path}:{line}: theme {record['theme']!r} is not in the lexicon "
-                                 f"({', '.join(lexicon.names)})")
-            word = (record["word"] or "").strip()
-            if not word or any(ch.isspace() for ch in word):
-                raise InputError(f"{path}:{line}: word must be one word without spaces, got {record['word']!r}")
-            rows.append({"decision": decision, "theme": record["theme"], "word": word, "line": line})
+    path = existing_file(path, "review file")  # a folder or pipe is named as such, never opened
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle, delimiter="\t")
+            missing = [c for c in ("decision", "theme", "word") if c not in (reader.fieldnames or [])]
+            if missing:
+                raise InputError(f"{path}:1: missing column(s) {', '.join(missing)} (a file written by `topics suggest`)")
+            rows = []
+            for record in reader:
+                line = reader.line_num
+                decision = (record["decision"] or "").strip().lower()
+                if decision not in DECISIONS:
+                    raise InputError(f"{path}:{line}: decision must be accept, reject or empty, got {record['decision']!r}")
+                if record["theme"] not in lexicon.themes:
+                    raise InputError(f"{path}:{line}: theme {record['theme']!r} is not in the lexicon "
+                                     f"({', '.join(lexicon.names)})")
+                word = (record["word"] or "").strip()
+                if not word or any(ch.isspace() for ch in word):
+                    raise InputError(f"{path}:{line}: word must be one word without spaces, got {record['word']!r}")
+                rows.append({"decision": decision, "theme": record["theme"], "word": word, "line": line})
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: review file is not UTF-8 text (a TSV written by `topics suggest`)") from None
+    except csv.Error as err:
+        raise InputError(f"{path}: not a readable TSV file ({err})") from None
     return pd.DataFrame(rows, columns=["decision", "theme", "word", "line"])
 
 

@@ -110,12 +110,13 @@ def build_corpus(
         raise InputError(
             f"vocabulary is empty after filtering (no_below={no_below}, no_above={no_above}, keep_n={keep_n}): "
             f"{len(nonempty)} units with {distinct} distinct tokens; lower vocabulary.no_below or raise vocabulary.no_above"
+            + (" or vocabulary.keep_n" if keep_n is not None else "")
         )
     _add_unseen(dictionary, keep_words)
     vocab = [dictionary[i] for i in range(len(dictionary))]
 
     matrix, kept = _count_rows(dictionary, token_lists, nonempty, len(vocab))
-    _warn_if_filtered_too_hard(vocab[:seen], set(keep_words), len(nonempty), len(kept), no_below, no_above)
+    _warn_if_filtered_too_hard(vocab[:seen], set(keep_words), len(nonempty), len(kept), no_below, no_above, keep_n)
     return Corpus(
         dictionary=dictionary,
         matrix=matrix,
@@ -149,15 +150,19 @@ FEW_CORPUS_WORDS = 20
 MOST_UNITS = 0.5
 
 
-def _warn_if_filtered_too_hard(vocab: list[str], lexicon: set[str], n_units: int, n_kept: int, no_below, no_above) -> None:
+def _warn_if_filtered_too_hard(vocab: list[str], lexicon: set[str], n_units: int, n_kept: int, no_below, no_above,
+                               keep_n=None) -> None:
     own = sum(1 for term in vocab if term not in lexicon)
+    # keep_n is named only when it is what cut the vocabulary down
+    capped = keep_n is not None and len(vocab) >= keep_n
+    filters = f"no_below={no_below}, no_above={no_above}" + (f", keep_n={keep_n}" if capped else "")
+    remedy = "raise vocabulary.keep_n" if capped else "lower vocabulary.no_below or raise vocabulary.no_above"
     if own < FEW_CORPUS_WORDS:
-        warnings.warn(f"vocabulary: filtering (no_below={no_below}, no_above={no_above}) leaves only {own} words "
-                      f"beyond the lexicon's; topics will hardly differ — lower vocabulary.no_below or raise "
-                      f"vocabulary.no_above", stacklevel=3)
+        warnings.warn(f"vocabulary: filtering ({filters}) leaves only {own} words beyond the lexicon's; topics will "
+                      f"hardly differ — {remedy}", stacklevel=3)
     if n_units and n_units - n_kept > MOST_UNITS * n_units:
         warnings.warn(f"vocabulary: {n_units - n_kept} of {n_units} units keep no vocabulary word after filtering "
-                      f"(no_below={no_below}, no_above={no_above}); they are assigned 'other'", stacklevel=3)
+                      f"({filters}); they are assigned 'other'", stacklevel=3)
 
 
 def _add_unseen(dictionary: Dictionary, words: list[str]) -> None:

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
+from ..errors import InputError, listed
 from ..formula import check_formula
 from ..outputs import open_output, writable_output
 from ..settings import add_flag
-from .shares import add_gold_options, add_run_options, inference_options, read_data
+from .shares import add_gold_options, add_run_options, inference_options, read_data, refuse_without_gold
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from ..run_files import EFFECTS
 
     check_formula(args.formula, "--formula")  # before the run is read; its columns are checked once it is
+    refuse_without_gold(args, "--predictions")
     run = RunFolder.open(args.run_dir)
     if args.gold is not None:
         return _corrected(run, args)
@@ -50,10 +54,10 @@ def run(args: argparse.Namespace) -> int:
     expected_path = writable_output(output.with_name(f"{output.stem}_expected.csv"))
     data = read_data(run, args)
     chosen = inference_options(args, run.config, "draws", "uncertainty", table="effects")
-    result = effects(data, args.formula, model=args.model, k=args.k, themes=args.theme,
-                     progress=not args.no_progress, **chosen)
-    for why in result.skipped:
-        print(f"warning: no effect estimated for {why}", file=sys.stderr)
+    with _said_warnings():
+        result = effects(data, args.formula, model=args.model, k=args.k, themes=args.theme,
+                         progress=not args.no_progress, **chosen)
+    _report_skipped(result.skipped, result.table)
     with open_output(output, newline="") as out:
         result.table.to_csv(out, index=False)
     if not result.expected.empty:
@@ -80,11 +84,11 @@ def _corrected(run, args: argparse.Namespace) -> int:
     sample = coded_sample(run, data, args.gold)
     chosen = inference_options(args, run.config, "draws", "uncertainty", table="effects")
     predictions = resolve("inference.predictions", args.predictions, run.config)
-    table, expected, skipped = corrected_effects(data, sample, args.formula, model=args.model, k=args.k,
-                                                 themes=args.theme, predictions=predictions,
-                                                 progress=not args.no_progress, **chosen)
-    for why in skipped:
-        print(f"warning: no effect estimated for {why}", file=sys.stderr)
+    with _said_warnings():
+        table, expected, skipped = corrected_effects(data, sample, args.formula, model=args.model, k=args.k,
+                                                     themes=args.theme, predictions=predictions,
+                                                     progress=not args.no_progress, **chosen)
+    _report_skipped(skipped, table)
     with open_output(output, newline="") as out:
         table.to_csv(out, index=False)
     with open_output(expected_path, newline="") as out:
@@ -95,3 +99,21 @@ def _corrected(run, args: argparse.Namespace) -> int:
     print(f"effects, model-only and corrected by {sample.size} coded units ({sample.design} design): {output}; "
           f"expected shares: {expected_path}; render the report again to show them: topics report {run.path}")
     return 0
+
+
+def _report_skipped(skipped: list[str], table) -> None:
+    """Each theme without an effect, as a warning; InputError when no theme has one (nothing to write)."""
+    if table.empty:
+        raise InputError(f"no effect estimated: {listed(skipped)}" if skipped else "no effect estimated")
+    for why in skipped:
+        print(f"warning: no effect estimated for {why}", file=sys.stderr)
+
+
+@contextmanager
+def _said_warnings():
+    """Print what the estimation warns about (documents left out) as the command's own warning lines."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..outputs import open_output, writable_output
+from ..run_files import CONFIG
 from ..settings import add_flag, resolve
 
 SHARES = "shares.csv"  # the command's default output in the run folder
@@ -31,7 +32,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_flag(parser, "inference.tuning")
     parser.add_argument("-o", "--output", type=Path, default=None,
                         help="CSV of shares (default RUN_DIR/shares.csv, with --gold RUN_DIR/shares_corrected.csv, "
-                             "the table the report shows); its plot is written beside it as .png")
+                             "the table the report shows); its plot is written beside it as .png (for one --by "
+                             "column or none)")
 
 
 def add_gold_options(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from ..run_folder import RunFolder
     from ..run_files import UNIT_PROBABILITIES
 
+    refuse_without_gold(args, "--predictions", "--tuning")
     run = RunFolder.open(args.run_dir)
     if args.gold is not None:
         return _corrected(run, args)
@@ -80,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
             rows = table[(table["model"] == model) & (table["k"] == k)]
             path = output.with_name(f"{output.stem}_{_safe(model)}-k{k}.png")
             save(shares_figure(rows, column, names, f"{model} (k={k}): theme shares by {column}"), path)
+    else:
+        print(f"note: no plot for --by {' '.join(args.by)}: a plot shows one grouping; the table has them all")
     print(f"shares: {output} ({table[['model', 'k']].drop_duplicates().shape[0]} model/k, {chosen['draws']} draws, "
           f"weight {chosen['weight']})")
     return 0
@@ -114,6 +119,14 @@ def _corrected(run, args: argparse.Namespace) -> int:
     return 0
 
 
+def refuse_without_gold(args: argparse.Namespace, *options: str) -> None:
+    """InputError naming the options of the corrected estimates given without --gold, which they would not change."""
+    given = [option for option in options if getattr(args, option.lstrip("-")) is not None]
+    if given and args.gold is None:
+        raise InputError(f"{' '.join(given)}: only with --gold GOLD.tsv, the coded sample the corrected estimates "
+                         "start from")
+
+
 def inference_options(args: argparse.Namespace, config: dict, *own: str, table: str = "inference") -> dict:
     """weight, seed and level (and the command's ``own`` settings of ``table``): each flag given, else the
     run's config, else the declared default."""
@@ -133,11 +146,20 @@ def read_data(run, args: argparse.Namespace):
         if not sep or not column:
             raise InputError(f"--column-type {item}: expected COL=number or COL=category")
         types[column.strip()] = kind.strip()
+    # the run's own types held for its tables: a type that fails here is one the flags gave
+    stated_by = "--column-type" if args.column_type else f"{run.file(CONFIG)}: inference.column_types"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        data = study_data(run, types)
+        data = study_data(run, types, stated_by=stated_by)
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
+    documents = data.documents()
+    # documents without a value of a grouping column are left out of its groups: said, not silent
+    for column in dict.fromkeys(getattr(args, "by", None) or []):
+        missing = int(documents[column].isna().sum()) if column in documents else 0
+        if 0 < missing < len(documents):
+            print(f"warning: --by {column}: {missing} of the {len(documents)} documents have no {column} and are "
+                  "left out", file=sys.stderr)
     return data
 
 

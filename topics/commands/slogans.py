@@ -19,7 +19,7 @@ def configure(parser) -> None:
     parser.add_argument("--max-words", type=int, default=8, help="longest word n-gram considered (default 8)")
     parser.add_argument("--top", type=int, default=500, help="keep this many candidates (default 500; 0 = all)")
     parser.add_argument("--show", type=int, default=25, help="print this many on screen (default 25)")
-    parser.add_argument("--segmenter", default="jieba", help=f"one of: {', '.join(SEGMENTERS)} (default jieba)")
+    parser.add_argument("--segmenter", default="jieba", choices=SEGMENTERS, help="the segmenter (default jieba)")
     parser.add_argument("--themes", help="theme lexicon TOML (default: the bundled themes.toml)")
     parser.add_argument("--no-cache", action="store_true", help="do not read or store segmented text in the token cache")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad file instead of skipping it")
@@ -36,12 +36,15 @@ def run(args) -> int:
     themes = Lexicon.load(args.themes).themes
     read = units_from_inputs(args.paths, themes=themes, strict=args.strict, progress=True)
     units = read.units
+    documents = len({unit.doc_id for unit in units})
+    if args.min_docs > documents:  # no phrase can qualify: an empty ranking would look like a clean corpus
+        raise InputError(f"--min-docs {args.min_docs}: more than the {documents} document(s) read, so no phrase can "
+                         f"occur in that many; give at most {documents}")
     tokenizer = Tokenizer(raw_settings(args.segmenter), cache_dir=default_cache_dir(), cache=not args.no_cache)
     candidates = find_slogan_candidates(
         units, tokenizer, themes=themes, min_docs=args.min_docs, max_words=args.max_words,
         top=args.top or None, progress=True,
     )
-    documents = len({unit.doc_id for unit in units})
     print(f"{len(candidates):,} candidates from {len(units):,} units in {documents:,} documents "
           f"(phrases in at least {args.min_docs} documents); 'listed' = already in the slogan lexicon")
     print("\n".join(format_skipped(read.summary)))

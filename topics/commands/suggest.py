@@ -8,6 +8,8 @@ from ..errors import InputError
 from ..ingest import format_skipped, units_from_inputs
 from ..lexicon import Lexicon
 from ..outputs import writable_output
+from ..rules import check, integer
+from ..settings import MAX_SEED
 from ..suggest import SuggestSettings, apply_review, read_review, suggest_words, write_review
 from ..tokenize import Tokenizer, TokenizerSettings
 
@@ -42,6 +44,7 @@ def run(args) -> int:
     for name in ("per_theme", "min_count"):
         if getattr(args, name) < 1:
             raise InputError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    check(args.seed, integer(0, MAX_SEED), "--seed")
     read = units_from_inputs(args.paths, themes=lexicon, progress=True)
     for line in format_skipped(read.summary)[1:]:
         print(line)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import InputError, listed
 from ..outputs import writable_output
+from ..rules import check, integer
 from ..ingest import read_units
 from ..lexicon import Lexicon
 from ..tokenize.cache import default_cache_dir
@@ -42,6 +43,7 @@ def configure(parser) -> None:
 def run(args) -> int:
     from ..execution import check_local_workers  # more processes than cores: a warning; far more: refused
 
+    check(args.workers, integer(1), "--workers")
     if warning := check_local_workers(args.workers, "--workers"):
         print(warning, file=sys.stderr)
     settings = build_settings(args)
@@ -85,7 +87,14 @@ def build_settings(args) -> TokenizerSettings:
         "min_chars": args.min_chars,
         "pos_filter": [tag.strip() for tag in args.pos.split(",") if tag.strip()] if args.pos else None,
     }
-    data.update({key: value for key, value in flags.items() if value is not None})
+    flags = {key: value for key, value in flags.items() if value is not None}
+    for key, value in flags.items():  # a bad value is named by the option that gave it, not the settings key
+        try:
+            TokenizerSettings.from_dict({key: value})
+        except InputError as err:
+            raise InputError(f"{FLAGS[key]} {args.pos if key == 'pos_filter' else value}: "
+                             f"{str(err).split(': ', 1)[1]}") from None
+    data.update(flags)
     for option, key in (("user_dict", "user_dictionaries"), ("stopwords", "stopword_lists"), ("slogans", "slogan_lists")):
         if getattr(args, option):
             data[key] = list(data.get(key, [])) + getattr(args, option)
@@ -99,6 +108,9 @@ def build_settings(args) -> TokenizerSettings:
     if args.no_cache:
         data["cache"] = False
     return TokenizerSettings.from_dict(data, where=where)
+
+
+FLAGS = {"segmenter": "--segmenter", "min_chars": "--min-chars", "pos_filter": "--pos"}  # the options of settings
 
 
 def _read_settings_file(path: str) -> tuple[dict, str]:

@@ -10,7 +10,15 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
+from ..validation.kit import MAX_WORDS, KitSettings
 from ..validation.sample import DESIGNS
+
+# options that only writing a kit takes, and the attribute each sets
+KIT_OPTIONS = {"--model": "model", "--coders": "coders", "--n-words": "n_words", "--n-units": "n_units",
+               "--n-themes": "n_themes", "--size": "n_coding", "--design": "design", "--seed": "seed",
+               "--exclude-seed-words": "exclude_seed_words", "--add": "add"}
+# of these, what a further batch (--add) takes
+ADD_OPTIONS = ("--design", "--seed", "--add")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -21,12 +29,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(default KIT_DIR/scores)")
     parser.add_argument("--score", metavar="KIT_DIR", help="score the answers files given as PATH against this kit")
     parser.add_argument("--model", help="only this model (default: every model of the run)")
-    parser.add_argument("--coders", type=int, default=2, help="number of coders (default 2)")
-    parser.add_argument("--n-words", type=int, default=5, help="top words per word-intrusion task (default 5)")
-    parser.add_argument("--n-units", type=int, default=10, help="theme-intrusion tasks per model (default 10)")
-    parser.add_argument("--n-themes", type=int, default=3, help="model themes shown per theme-intrusion task (default 3)")
-    parser.add_argument("--size", "--n-coding", dest="n_coding", type=int, default=60,
-                        help="units in the coding sample (default 60)")
+    # the kit's settings default to None so that one given with --add or --score, which do not take it, is named
+    defaults = KitSettings()
+    parser.add_argument("--coders", type=int, default=None, help=f"number of coders (default {defaults.coders})")
+    parser.add_argument("--n-words", type=int, default=None,
+                        help=f"top words per word-intrusion task, 2 to {MAX_WORDS} (default {defaults.n_words})")
+    parser.add_argument("--n-units", type=int, default=None,
+                        help=f"theme-intrusion tasks per model (default {defaults.n_units})")
+    parser.add_argument("--n-themes", type=int, default=None,
+                        help="model themes shown per theme-intrusion task, fewer than the lexicon's themes "
+                             f"(default {defaults.n_themes})")
+    parser.add_argument("--size", "--n-coding", dest="n_coding", type=int, default=None,
+                        help=f"units in the coding sample (default {defaults.n_coding})")
     parser.add_argument("--design", choices=DESIGNS, default=None,
                         help="how the coding sample is drawn, each unit's inclusion probability recorded in "
                              "KIT_DIR/key/sample.tsv: random, stratified by the model's themes (rare themes "
@@ -43,9 +57,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.score:
+        _refuse(args, KIT_OPTIONS, "--score, which scores the kit as it was written")
         return _score(args)
     from ..run_folder import RunFolder
-    from ..validation.kit import KitSettings, write_kit
+    from ..validation.kit import write_kit
 
     if len(args.inputs) != 1:
         raise InputError("give one RUN_DIR to write a kit (or --score KIT_DIR ANSWERS.csv… to score one)")
@@ -53,32 +68,39 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("-o KIT_DIR is required: the folder to write the kit into")
     if args.add is not None:
         return _add(args)
-    settings = KitSettings(coders=args.coders, n_words=args.n_words, n_units=args.n_units, n_themes=args.n_themes,
-                           n_coding=args.n_coding, seed=1 if args.seed is None else args.seed,
-                           exclude_seed_words=args.exclude_seed_words, design=args.design or "stratified")
+    given = {name: getattr(args, name) for name in ("coders", "n_words", "n_units", "n_themes", "n_coding", "seed",
+                                                     "design") if getattr(args, name) is not None}
+    settings = KitSettings(**given, exclude_seed_words=args.exclude_seed_words)
     kit = write_kit(RunFolder.open(args.inputs[0]), args.output, args.model, settings)
     from ..validation.kit import read_key
 
     key = read_key(kit)
     counts = key["kit"]["tasks"]
     print(f"kit {kit}: {counts['word']} word-intrusion, {counts['theme']} theme-intrusion and {counts['code']} "
-          f"coding tasks for {args.coders} coder(s); give coders coding.html (and guide.md), keep key/ to yourself")
+          f"coding tasks for {settings.coders} coder(s); give coders coding.html (and guide.md), keep key/ to yourself")
     if key["kit"].get("design"):
         print(_design_line(key["kit"]["design"], counts["code"]))
         if counts["code"] < settings.n_coding:
             print(f"note: --size {settings.n_coding}, but the run has only {counts['code']} units a coder can judge: "
                   "all of them are in the sample")
+    for note in key["kit"]["notes"]:
+        print(f"note: {note}")
     return 0
+
+
+def _refuse(args: argparse.Namespace, options: dict[str, str], why: str) -> None:
+    """InputError naming the options given that ``why`` does not take (rather than ignoring them)."""
+    given = [flag for flag, name in options.items() if getattr(args, name) not in (None, False)]
+    if given:
+        raise InputError(f"{' '.join(given)}: not with {why}")
 
 
 def _add(args: argparse.Namespace) -> int:
     from ..run_folder import RunFolder
     from ..validation.kit import add_units, read_key
 
-    given = [flag for flag, name in (("--model", "model"), ("--exclude-seed-words", "exclude_seed_words"))
-             if getattr(args, name)]
-    if given:
-        raise InputError(f"{' '.join(given)}: not with --add, which draws with the kit's own model and design")
+    _refuse(args, {flag: name for flag, name in KIT_OPTIONS.items() if flag not in ADD_OPTIONS},
+            "--add, which draws with the kit's own model, design and tasks")
     new = add_units(RunFolder.open(args.inputs[0]), args.output, args.add, seed=args.seed, design=args.design)
     key = read_key(args.output)
     design = key["kit"]["design"]
@@ -117,7 +139,8 @@ def _score(args: argparse.Namespace) -> int:
               + (f"; the other {missing} count as not drawn (inclusion probabilities are coded units over each "
                  "stratum's units; settle disagreements and score again to keep them)" if missing else ""))
         if design["empty_strata"]:
-            print(f"warning: no coded unit in stratum/strata {', '.join(design['empty_strata'])}: the corrected "
-                  "estimators refuse a sample with a stratum left out; code its units", file=sys.stderr)
+            print(f"warning: no unit of stratum/strata {', '.join(design['empty_strata'])} has a majority label: "
+                  "the corrected estimators refuse a sample with a stratum left out; settle the disagreements "
+                  "(disagreements.tsv) or code its units, and score again", file=sys.stderr)
     print(f"scores: {written['word_topics'].parent}")
     return 0

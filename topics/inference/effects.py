@@ -39,6 +39,7 @@ from tqdm import tqdm
 
 from ..errors import InputError, clipped, listed
 from ..formula import check_formula, environment
+from ..labels import UNMAPPED
 from ..settings import default
 from .shares import bootstrap_ratio, check_options, generator, interval
 from .study import StudyData
@@ -82,6 +83,11 @@ def effects(data: StudyData, formula: str, *, model: str | None = None, k: int |
     docs = data.documents()
     design = design_matrix(formula, docs, data.column_types, source)
     kept = design.index.to_numpy()  # documents with every value the formula uses
+    if len(kept) < len(docs):  # patsy leaves out a document missing a value without a word
+        lacking = [c for c in check_formula(formula, source, data.column_types).columns
+                   if docs.drop(index=kept)[c].isna().any()]
+        warnings.warn(f"{source} {clipped(formula)!r}: {len(docs) - len(kept)} of the {len(docs)} documents have no "
+                      f"value of {listed(lacking)} and are left out", stacklevel=2)
     covariates = numeric_covariates(formula, data.column_types)
     grids = {c: expected_grid(design, docs.loc[kept], c, data.column_types) for c in covariates}
     grids = {c: grid for c, grid in grids.items() if grid is not None}
@@ -94,7 +100,9 @@ def effects(data: StudyData, formula: str, *, model: str | None = None, k: int |
             t = data.themes.index(theme)
             observed = points[:, kept, t]
             if np.all(observed == observed[0, 0]) and observed[0, 0] in (0.0, 1.0):
-                skipped.append(f"{name} k={topics} {theme}: share {observed[0, 0]:g} in every document")
+                # 'unmapped' is no theme of a model without such a topic: nothing to say unless asked for
+                if themes or theme != UNMAPPED or any(UNMAPPED in fit.themes.names for fit in fits):
+                    skipped.append(f"{name} k={topics} {theme}: share {observed[0, 0]:g} in every document")
                 continue
             rng = generator(seed, name, topics, theme, "coefficients")
             try:
@@ -223,7 +231,8 @@ def design_matrix(formula: str, docs: pd.DataFrame, column_types: dict[str, str]
                          "finite in some documents (a log of 0, a division by 0, a number too large?)")
     if len(design) <= design.shape[1]:
         raise InputError(f"{shown}: {design.shape[1]} coefficients for {len(design)} documents "
-                         "with every value it uses; use fewer terms")
+                         "with every value it uses; an estimate needs more documents than coefficients: use fewer "
+                         "terms or more documents")
     collinear = _collinear_columns(design.to_numpy())
     if collinear.any():
         terms = _terms_of(design, collinear, intercept=True)

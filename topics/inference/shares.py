@@ -81,6 +81,13 @@ def check_columns(data: StudyData, columns: list[str], option: str) -> None:
     for column in columns:
         if column not in known:
             raise InputError(f"{option} {column}: no such document column; the run's documents have {listed(known)}")
+    twice = next((column for column in columns if columns.count(column) > 1), None)
+    if twice is not None:  # the table would hold the column twice
+        raise InputError(f"{option} {' '.join(columns)}: {twice} is given twice")
+    empty = next((column for column in columns if data.units[column].isna().all()), None)
+    if empty is not None:  # every document would be left out: an empty table
+        raise InputError(f"{option} {empty}: no document has a value of {empty} (a MANIFEST.tsv column gives "
+                         "documents their values)")
 
 
 def bootstrap_ratio(doc_rows: list[np.ndarray], values: list[tuple[np.ndarray, np.ndarray]], draws: int,

@@ -54,7 +54,8 @@ class StudyData:
                 groups.setdefault((fit.model, fit.k), []).append(fit)
         if not groups:
             models = list(dict.fromkeys(f"{fit.model} (k={fit.k})" for fit in self.fits))
-            wanted = " ".join(part for part in (f"--model {model}" if model else "", f"--k {k}" if k else "") if part)
+            parts = (f"--model {model}" if model else "", f"--k {k}" if k is not None else "")
+            wanted = " ".join(part for part in parts if part)
             raise InputError(f"{wanted}: the run has no such fit; it has {listed(models)}")
         return groups
 
@@ -104,10 +105,11 @@ class StudyData:
         return self._views[key]
 
 
-def study_data(run: RunFolder | str | Path, column_types: dict[str, str] | None = None) -> StudyData:
+def study_data(run: RunFolder | str | Path, column_types: dict[str, str] | None = None, *,
+               stated_by: str = "column_types") -> StudyData:
     """The run's units (see unit_table) and every fit, for shares and effects."""
     run = RunFolder.of(run)
-    units = unit_table(run, column_types)
+    units = unit_table(run, column_types, stated_by=stated_by)
     fits = run.fits()
     return StudyData(units, run_themes(run, fits), fits, dict(units.attrs["column_types"]))
 
@@ -115,13 +117,15 @@ def study_data(run: RunFolder | str | Path, column_types: dict[str, str] | None 
 # ---------------------------------------------------------------- units and their metadata
 
 
-def unit_table(run: RunFolder | str | Path, column_types: dict[str, str] | None = None) -> pd.DataFrame:
+def unit_table(run: RunFolder | str | Path, column_types: dict[str, str] | None = None, *,
+               stated_by: str = "column_types") -> pd.DataFrame:
     """One row per unit: doc_id, unit_id, position, year, region, length (characters of its text),
     weak_label (the theme its heading names, "" for none) and
     every metadata column of its document (MANIFEST.tsv columns, jsonl/csv fields).
 
     A metadata column is a number when every non-empty value reads as one, else a category;
-    ``column_types`` ({column: "number" | "category"}) states a column's type instead. Documents are
+    ``column_types`` ({column: "number" | "category"}) states a column's type instead (``stated_by``, the
+    option or key that gave them, names them in messages). Documents are
     ordered by year, then region (then first appearance); units keep their order in the document.
     ``attrs["column_types"]`` holds the type of year, region and every metadata column; ``row`` is
     the unit's row in the run's corpus order. Two documents with the same year and region (two
@@ -138,9 +142,9 @@ def unit_table(run: RunFolder | str | Path, column_types: dict[str, str] | None 
                      **{metadata_column(name): value for name, value in columns.items()}})
     table = pd.DataFrame(rows)
     meta_columns = [c for c in table.columns if c not in ("row", *BASE_COLUMNS)]
-    types = _column_types(table, meta_columns, column_types or {}, path)
+    types = _column_types(table, meta_columns, column_types or {}, stated_by)
     for column, kind in types.items():
-        table[column] = _typed(table[column], kind, column, path)
+        table[column] = _typed(table[column], kind, column, f"{stated_by} {column}={kind}", path)
     first_seen = {doc: i for i, doc in enumerate(dict.fromkeys(table["doc_id"]))}
     # Unknown years or regions go last; first appearance breaks ties so the order never depends on doc ids.
     table["_first"] = table["doc_id"].map(first_seen)
@@ -151,7 +155,8 @@ def unit_table(run: RunFolder | str | Path, column_types: dict[str, str] | None 
     if not editions.empty:
         shown = "; ".join(f"{r.year} {r.region}: {r.documents}" for r in editions.head(5).itertuples())
         warnings.warn(f"{path}: {len(editions)} year and region(s) have more than one document (two editions or "
-                      f"sources of one report?): {shown}", stacklevel=2)
+                      f"sources of one report?): {shown}; each counts in the shares, so if they are one report keep "
+                      "one ([corpus] dedupe = true keeps the most complete)", stacklevel=2)
     return table
 
 
@@ -177,15 +182,16 @@ def duplicate_editions(units: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _column_types(table: pd.DataFrame, columns: list[str], stated: dict[str, str], path: Path) -> dict[str, str]:
+def _column_types(table: pd.DataFrame, columns: list[str], stated: dict[str, str], stated_by: str) -> dict[str, str]:
     """The type of year, region and every metadata column: as stated, else a number when every non-empty
     value reads as one, else a category."""
     known = ["year", "region", *columns]
     for column, kind in stated.items():
         if column not in known:
-            raise InputError(f"{path}: column_types: {column!r} is not a metadata column; columns: {listed(known)}")
+            raise InputError(f"{stated_by} {column}={kind}: {column!r} is not a document column; the run's "
+                             f"documents have {listed(known)}")
         if kind not in COLUMN_TYPES:
-            raise InputError(f"{path}: column_types.{column}: must be one of {', '.join(COLUMN_TYPES)}, got {kind!r}")
+            raise InputError(f"{stated_by} {column}={kind}: a column's type is one of {', '.join(COLUMN_TYPES)}")
     types = {}
     for column in known:
         if column in stated:
@@ -198,15 +204,16 @@ def _column_types(table: pd.DataFrame, columns: list[str], stated: dict[str, str
     return types
 
 
-def _typed(values: pd.Series, kind: str, column: str, path: Path) -> pd.Series:
-    """A column's values as its type: numbers (empty → NaN) or category labels (empty → NaN)."""
+def _typed(values: pd.Series, kind: str, column: str, stated: str, path: Path) -> pd.Series:
+    """A column's values as its type: numbers (empty → NaN) or category labels (empty → NaN); ``stated``
+    names what stated the type, ``path`` the file of the values."""
     empty = values.isna() | (values.astype(str).str.strip() == "")
     if kind == "number":
         numbers = pd.to_numeric(values.where(~empty), errors="coerce")
         bad = numbers.isna() & ~empty
         if bad.any():
-            raise InputError(f"{path}: column {column!r} is stated to be a number but has the value "
-                             f"{values[bad].iloc[0]!r}")
+            raise InputError(f"{stated}: {column} has the value {values[bad].iloc[0]!r} in {path}, which is no "
+                             "number; state it a category")
         return numbers
     return values.where(~empty).map(lambda v: v if pd.isna(v) else str(v))
 

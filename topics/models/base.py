@@ -18,7 +18,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator
 
 from ..labels import OTHER
-from ..errors import InputError
+from ..errors import InputError, listed
 from ..rules import Rule, check
 from ..result import TopicResult
 from ..lexicon import Lexicon, as_lexicon
@@ -354,12 +354,12 @@ def seed_word_ids(model_name: str, themes: dict[str, list[str]], corpus: Corpus)
     if empty:
         raise InputError(
             f"{model_name}: no seed word of theme(s) {', '.join(empty)} is in the training corpus's vocabulary "
-            f"({'; '.join(f'{t}: ' + ', '.join(missing[t]) for t in empty)}); add words found in the corpus "
-            f"or lower vocabulary.no_below"
+            f"({'; '.join(f'{t}: ' + listed(missing[t], 5) for t in empty)}); add words found in the corpus "
+            f"or loosen the [vocabulary] filters (no_below, no_above, keep_n)"
         )
     if missing:
-        listed = "; ".join(f"{theme}: {', '.join(words)}" for theme, words in missing.items())
-        warnings.warn(f"{model_name}: seed words the training corpus does not use, no help in fitting — {listed}", stacklevel=3)
+        shown = "; ".join(f"{theme}: {', '.join(words)}" for theme, words in missing.items())
+        warnings.warn(f"{model_name}: seed words the training corpus does not use, no help in fitting — {shown}", stacklevel=3)
     return ids
 
 

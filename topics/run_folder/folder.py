@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..assignment import UnitThemes
-from ..errors import InputError, listed
+from ..errors import InputError, listed, not_a_file
 from ..lexicon import Lexicon
 from ..outputs import open_output
 from ..tomlfile import read_toml, to_toml
@@ -64,7 +64,9 @@ class RunFolder:
         is not yet DONE (the runner writes the report just before DONE)."""
         folder = cls(path)
         if not folder.path.is_dir():
-            raise InputError(f"{folder.path}: no such run folder")
+            what = ("no such run folder" if not folder.path.exists() else
+                    f"{'is a file' if folder.path.is_file() else not_a_file(folder.path)}, not a run folder")
+            raise InputError(f"{folder.path}: {what}; give a folder written by `topics run`")
         if not (folder.path / CONFIG).is_file():
             raise InputError(f"{folder.path}: not a run folder (no {CONFIG}); give a folder written by `topics run`")
         if finished and not folder.finished:
@@ -144,7 +146,8 @@ class RunFolder:
         found = [fit for fit in self._fits if (model is None or fit.model == model) and (k is None or fit.k == k)
                  and (fit.primary or not primary_only)]
         if not found:
-            wanted = " ".join(part for part in (f"--model {model}" if model else "", f"--k {k}" if k else "") if part)
+            parts = (f"--model {model}" if model else "", f"--k {k}" if k is not None else "")
+            wanted = " ".join(part for part in parts if part)
             have = listed(dict.fromkeys(f"{fit.model} (k={fit.k})" for fit in self._fits))
             raise InputError(f"{wanted or self.path}: the run has no such fit; it has {have}")
         return found
@@ -220,11 +223,12 @@ class RunFolder:
             raise InputError(f"{self.path}: the corpus, its tokens, the labels or the theme lexicon changed since "
                              f"this run began; delete {fits} to refit, or choose another -o folder")
         fits.mkdir(parents=True, exist_ok=True)
-        self.write_text(saved, fingerprint + "\n")
+        self.write_text(Path(FITS) / INPUTS, fingerprint + "\n")
         return resumed
 
     def write_text(self, name: str | Path, text: str) -> Path:
-        """Write a file of the folder (a name, or a path inside it) whole or not at all."""
+        """Write a file of the folder whole or not at all: ``name`` is relative to the folder (``fits/…``),
+        never a path that starts with the folder's own (a relative run folder would be joined twice)."""
         path = self.path / name
         with open_output(path) as out:
             out.write(text)

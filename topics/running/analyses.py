@@ -12,7 +12,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..comparison import comparison_markdown
-from ..inference import effects, shares, study_data, write_unit_probabilities
+from ..inference import effects, shares, study_data, unit_table, write_unit_probabilities
+from ..inference.effects import design_matrix
+from ..inference.study import StudyData
 from ..run_folder import RunFolder
 from ..run_files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS, NOTES,
                                 TOPIC_EVIDENCE, shares_by)
@@ -44,6 +46,20 @@ def write_inference_tables(run: RunFolder, config: dict, *, clock: Stopwatch | N
     for note in notes:
         tqdm.write(f"warning: {note}", file=sys.stderr)
     run.write_json(NOTES, {**(run.json(NOTES) or {}), "inference": notes})
+
+
+def check_documents(run: RunFolder, config: dict, source: str) -> None:
+    """The run's documents can take the config's [inference] column_types and [effects] formula: checked
+    once its units are written, before any fitting (InputError naming ``source``, the config)."""
+    inference, formula = config["inference"], config["effects"]["formula"]
+    if not inference["column_types"] and not formula:
+        return
+    with warnings.catch_warnings():  # two editions of a year are warned about with the inference tables
+        warnings.simplefilter("ignore")
+        units = unit_table(run, inference["column_types"], stated_by=f"{source}: inference.column_types")
+    if formula:
+        types = units.attrs["column_types"]
+        design_matrix(formula, StudyData(units, [], [], types).documents(), types, f"{source}: effects.formula")
 
 
 def _inference_tables(run: RunFolder, config: dict, clock: Stopwatch) -> list[str]:

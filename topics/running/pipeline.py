@@ -13,7 +13,7 @@ import shutil
 import time
 from pathlib import Path
 
-from ..config import SCHEDULER, WORKERS, load_config
+from ..config import SCHEDULER, WORKERS, config_source, load_config
 from ..errors import InputError
 from ..execution import open_executor
 from ..formula import check_formula
@@ -26,7 +26,7 @@ from ..run_folder import RunFolder
 from ..run_files import CONFIG, CORPUS_SUMMARY, EFFECTS, EFFECTS_EXPECTED, LEXICON, TIMINGS, VERSIONS
 from ..tomlfile import to_toml
 from ..versions import package_versions
-from .analyses import write_inference_tables, write_validation_tables
+from .analyses import check_documents, write_inference_tables, write_validation_tables
 from .fitting import FitInputs, fit_grid
 from .prepare import prepare_corpus
 from .stopwatch import Stopwatch
@@ -40,12 +40,13 @@ def run_experiment(config_path: str | Path, run_dir: str | Path | None = None, *
     ``progress``, ``scheduler`` and ``workers`` override the config's run.progress, run.scheduler, run.workers;
     ``overrides`` ({"table.key": value}) any other key."""
     return run_config(load_config(config_path, overrides), run_dir, progress=progress, scheduler=scheduler,
-                      workers=workers)
+                      workers=workers, source=config_source(config_path, overrides))
 
 
 def run_config(config: dict, run_dir: str | Path | None = None, *, progress: bool | None = None,
-               scheduler: str | None = None, workers: int | None = None) -> Path:
-    """Run a resolved config (see topics.config.resolve_config) and return the run folder."""
+               scheduler: str | None = None, workers: int | None = None, source: str = "<config>") -> Path:
+    """Run a resolved config (see topics.config.resolve_config) and return the run folder; ``source`` names
+    the config in messages."""
     config = copy.deepcopy(config)
     for key, value, rule in (("progress", progress, None), ("scheduler", scheduler, SCHEDULER), ("workers", workers, WORKERS)):
         if value is not None:
@@ -62,19 +63,19 @@ def run_config(config: dict, run_dir: str | Path | None = None, *, progress: boo
         run = RunFolder.create(run_dir)
         with run.locked("run"):
             run.claim(config)
-            _run_locked(run, config, lexicon, tasks)
+            _run_locked(run, config, lexicon, tasks, source)
     finally:
         tasks.close()
     return run_dir
 
 
-def _run_locked(run: RunFolder, config: dict, lexicon: Lexicon, tasks) -> None:
+def _run_locked(run: RunFolder, config: dict, lexicon: Lexicon, tasks, source: str) -> None:
     progress = config["run"]["progress"]
     clock = Stopwatch(sample_memory=True)
     started = time.perf_counter()
     prepared = prepare_corpus(config, lexicon, progress=progress, clock=clock, executor=tasks)
     if config["effects"]["formula"]:  # its columns are known now: a wrong name stops the run before any fitting
-        check_formula(config["effects"]["formula"], f"{run.file(CONFIG)}: effects.formula",
+        check_formula(config["effects"]["formula"], f"{source}: effects.formula",
                       columns=document_columns(prepared.units))
     resumed = run.check_inputs_unchanged(prepared.fingerprint(lexicon.to_dict()))
     # from here on the folder is being rewritten: until DONE comes back it is not a finished run
@@ -84,6 +85,7 @@ def _run_locked(run: RunFolder, config: dict, lexicon: Lexicon, tasks) -> None:
     run.write_json(CORPUS_SUMMARY, prepared.summary)
     lexicon.save(run.file(LEXICON))
     run.write_units(prepared.units, prepared.labels, prepared.train_index)
+    check_documents(run, config, source)  # what the inference stage needs of them, before hours of fitting
     inputs = FitInputs.of(prepared)
     del prepared  # the units' texts are in units.jsonl now: the fits need only tokens, counts and labels
     with clock("fit"):

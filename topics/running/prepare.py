@@ -86,6 +86,10 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
                                 themes=lexicon, dedupe=config["corpus"]["dedupe"])
     skip = set(config["corpus"]["skip_kinds"])
     units = [unit for unit in ingested.units if unit.kind not in skip]
+    if ingested.units and not units:
+        kinds = sorted({unit.kind for unit in ingested.units})
+        raise InputError(f"corpus.skip_kinds {sorted(skip)}: skips all {len(ingested.units)} units read (of kind "
+                         f"{', '.join(kinds)}); leave some kind to fit")
     if not units:
         raise InputError(f"corpus.paths: no units could be read from {', '.join(config['corpus']['paths'])}")
     with clock("tokenize"):

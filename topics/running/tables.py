@@ -49,7 +49,7 @@ def write_tables(run: RunFolder, config: dict, lexicon: Lexicon, *, clock: Stopw
                 result, doc_topic, known, row = read_fit(fit.folder)
                 with clock("tables:mapping"):
                     apply_mapping(result, lexicon, settings)
-                    run.write_json(fit.folder / META_FILE, result.meta())
+                    run.write_json(fit.folder.relative_to(run.path) / META_FILE, result.meta())
                     themes = fit_themes(result, run_units.units, doc_topic, known)
                     run.write_themes(fit.folder, themes)
                 fit.remember(result, doc_topic, known, themes)
@@ -89,7 +89,7 @@ def _label_scores(run: RunFolder, result, themes: UnitThemes, run_units: RunUnit
     ctx = MetricContext(token_lists=[], labels=[run_units.labels[i] for i in train_index],
                         predicted=[assigned[i] for i in train_index])
     scores = compute_metrics(result, ctx, names)
-    run.write_json(fit_dir / LABEL_NOTES, ctx.notes)
+    run.write_json(fit_dir.relative_to(run.path) / LABEL_NOTES, ctx.notes)
     return finite(scores)
 
 

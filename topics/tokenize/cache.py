@@ -16,7 +16,7 @@ from ..errors import InputError
 CACHE_ENV = "TOPICS_CACHE_DIR"
 _BATCH = 900  # stays under SQLite's limit on query parameters
 # Every way to work without this cache folder, for the messages below.
-WAYS_OUT = (f"set {CACHE_ENV} to another folder, or turn the cache off "
+WAYS_OUT = (f"set {CACHE_ENV} (or topics tokenize's --cache-dir) to another folder, or turn the cache off "
             "(`cache = false` under [tokenizer] in the config, or --no-cache for topics tokenize)")
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ..documents import Unit
-from ..errors import InputError
+from ..errors import InputError, existing_file
 from ..outputs import write_jsonl
 from .filters import TokenizedText
 
@@ -24,9 +24,7 @@ def write_tokens(units: list[Unit], results: list[TokenizedText], path: str | Pa
 
 def read_tokens(path: str | Path) -> tuple[list[Unit], list[list[str]]]:
     """Read tokens.jsonl back: the units and their token lists (empty units included, with [])."""
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(f"{path}: no such file")
+    file = existing_file(path, "tokens file")  # a folder or pipe is named as such, never opened
     units, token_lists = [], []
     with open(file, encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):

@@ -160,7 +160,9 @@ class Tokenizer:
         return self._pipeline
 
     def _recipe(self) -> PipelineRecipe:
-        jieba_dir = ensure_dir(self.cache_dir / "jieba")  # jieba's own dictionary cache goes beside ours
+        # jieba's own dictionary cache goes beside ours; with the cache off nothing is stored there (jieba
+        # then uses the system's temporary folder), so an unwritable cache folder cannot stop the work
+        jieba_dir = ensure_dir(self.cache_dir / "jieba") if self._cache is not None else None
         return PipelineRecipe(self.settings, self.lexicons, self.lexicon_words, jieba_dir)
 
     def _segment(self, texts: list[str], progress: bool) -> list[TokenizedText]:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, listed
+from ..labels import UNMAPPED
 from ..run_folder import Fit, RunFolder
 
 RANKINGS = ("top", "typical")
@@ -58,11 +59,16 @@ def run_examples(run: RunFolder, model: str | None = None, **options) -> pd.Data
     fits = run.fits(model, primary_only=True)
     topic = options.get("topic")
     if topic is not None and model is None:  # topic ids are each model's own: the models that have it
-        fits = [fit for fit in fits if topic in fit.result.topic_ids] or fits[:1]
+        having = [fit for fit in fits if topic in fit.result.topic_ids]
+        if not having:
+            topics = "; ".join(f"{fit.model} T{min(fit.result.topic_ids)}–T{max(fit.result.topic_ids)}" for fit in fits)
+            raise InputError(f"--topic {topic}: no model of this run has it; {topics}")
+        fits = having
     tables = [fit_examples(run, fit, **options) for fit in fits]
     table = pd.concat(tables, ignore_index=True)
     if table.empty and options.get("theme") is not None:
-        raise InputError(f"--theme {options['theme']}: no model of this run maps a topic to it")
+        which = f"{model} assigns no unit" if model else "no model of this run assigns a unit"
+        raise InputError(f"--theme {options['theme']}: {which} to it")
     return table
 
 
@@ -116,8 +122,9 @@ def _topic_position(fit: Fit, topic: int) -> int:
 
 
 def _theme_name(run: RunFolder, names: list[str], theme: str) -> str:
-    """``theme`` when the run knows it (the fit may still map no topic to it)."""
-    known = run.lexicon.labels_with_other
+    """``theme`` when the run knows it (the fit may still map no topic to it): a theme of the lexicon, other,
+    or unmapped (a topic that leans to no theme enough)."""
+    known = [*run.lexicon.labels_with_other, UNMAPPED]
     if theme not in known and theme not in names:
         raise InputError(f"--theme {theme}: not a theme of this run; themes: {listed(known)}")
     return theme

@@ -34,12 +34,15 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ..rules import Rule, check, choice, integer
 from ..run_folder import Fit, RunFolder
+from ..settings import MAX_SEED
 from .coding_page import coding_page_html
 from .guide import guide_html, guide_markdown
 from .sample import DESIGNS, design_frame, draw, frame_fingerprint, frame_rows, probabilities
 
 MIN_THEME_P = 0.05  # a theme the model found in a unit, for theme intrusion
+MAX_WORDS = 10  # top words a word-intrusion task shows at most
 KEY_FOLDER = "key"
 KEY_FILE = "key.json"
 SAMPLE_FILE = "sample.tsv"  # the coding sample's design: each unit's stratum, batch and inclusion probability
@@ -58,16 +61,22 @@ class KitSettings:
     design: str = "stratified"  # how the coding sample is drawn (topics.validation.sample)
 
     def __post_init__(self) -> None:
-        for name in ("coders", "n_words", "n_themes"):
-            if getattr(self, name) < 1:
-                raise InputError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
-        for name in ("n_units", "n_coding"):
-            if getattr(self, name) < 0:
-                raise InputError(f"--{name.replace('_', '-')} must be at least 0, got {getattr(self, name)}")
-        if self.coders > 9:
-            raise InputError(f"--coders must be at most 9 (one key each on the coding page), got {self.coders}")
-        if self.design not in DESIGNS:
-            raise InputError(f"--design must be one of {', '.join(DESIGNS)}, got {self.design!r}")
+        for name, rule in _RULES.items():
+            check(getattr(self, name), rule, _FLAGS[name])
+
+
+# what each setting may be, and the option of `topics validate` that sets it
+_FLAGS = {"coders": "--coders", "n_words": "--n-words", "n_units": "--n-units", "n_themes": "--n-themes",
+          "n_coding": "--size", "seed": "--seed", "design": "--design"}
+_RULES = {
+    "coders": Rule(integer(1, 9).check, "an integer from 1 to 9 (one key each on the coding page)"),
+    # one top word and an intruder are two words with nothing to tell which is the topic's; a task is read
+    # whole, so many words are more reading than judging (Chang et al. show 5)
+    "n_words": Rule(integer(2, MAX_WORDS).check, f"an integer from 2 to {MAX_WORDS} (with one top word nothing "
+                    "tells the intruder from it)"),
+    "n_units": integer(0), "n_themes": integer(1), "n_coding": integer(0), "seed": integer(0, MAX_SEED),
+    "design": choice(*DESIGNS),
+}
 
 
 def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
@@ -75,17 +84,26 @@ def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
     """Write the kit for every model's primary fit (or ``model``'s) into ``kit_dir`` (new or empty)."""
     kit_dir = Path(kit_dir)
     if kit_dir.exists() and (not kit_dir.is_dir() or any(kit_dir.iterdir())):
-        raise InputError(f"{kit_dir}: exists and is not an empty folder; choose another -o folder "
+        what = "is a folder that is not empty" if kit_dir.is_dir() else "is a file"
+        raise InputError(f"{kit_dir}: {what}; give a new or empty folder as -o "
                          "(a kit is never overwritten: coders may hold answers to it)")
     blocking = next((parent for parent in kit_dir.parents if parent.exists() and not parent.is_dir()), None)
     if blocking is not None:
         raise InputError(f"{kit_dir}: {blocking} is a file, not a folder")
+    themes = len(run.lexicon.names)  # a theme-intrusion task shows n_themes of them and one more, never other
+    if settings.n_units and settings.n_themes >= themes:
+        raise InputError(f"--n-themes {settings.n_themes}: a theme-intrusion task shows that many of the run's "
+                         f"{themes} themes and one more as the intruder, so at most {themes - 1} "
+                         "(or --n-units 0 for no theme-intrusion tasks)")
     fits = run.fits(model, primary_only=True)
     rng = np.random.default_rng(settings.seed)
     tasks = {kind: [] for kind in KINDS}
+    notes = []
     for fit in fits:
-        tasks["word"] += word_tasks(run, fit, settings, rng)
-        tasks["theme"] += theme_tasks(run, fit, settings, rng)
+        words, themed = word_tasks(run, fit, settings, rng), theme_tasks(run, fit, settings, rng)
+        tasks["word"] += words
+        tasks["theme"] += themed
+        notes += _shortfalls(fit, settings, len(words), len(themed))
     design = None
     if settings.n_coding:
         frame = design_frame(run, fits[0], settings.design)
@@ -102,7 +120,8 @@ def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
         for n, i in enumerate(rng.permutation(len(block)), start=1):
             ordered.append({**block[i], "task": f"{kind[0]}{n:03d}"})
     if not ordered:
-        raise InputError(f"{run.path}: no task could be made (too few topics, words or units)")
+        why = notes + ([] if settings.n_coding else ["--size 0 asks for no coding sample"])
+        raise InputError(f"{run.path}: no task could be made: {'; '.join(why)}")
 
     labels = run.lexicon.labels_with_other
     kit_id = hashlib.sha256(json.dumps(_shown(ordered), ensure_ascii=False, sort_keys=True)
@@ -111,7 +130,7 @@ def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
     meta = {"id": kit_id, "title": f"Validation kit {kit_id}", "coders": coders,
             "run": str(run.path), "models": [f.model for f in fits], "fits": [f.folder.name for f in fits],
             "labels": labels, "reference_model": fits[0].model, "settings": asdict(settings),
-            "tasks": {kind: len(tasks[kind]) for kind in KINDS}, "design": design}
+            "tasks": {kind: len(tasks[kind]) for kind in KINDS}, "design": design, "notes": notes}
     _write_folder(kit_dir, {"guide.md": guide_markdown(run.lexicon), **_kit_files(run, meta, ordered)})
     return kit_dir
 
@@ -133,8 +152,9 @@ def add_units(run: RunFolder, kit_dir: str | Path, n: int, seed: int | None = No
     if design is not None and design != sampled["design"]:
         raise InputError(f"--design {design}: design mismatch: {kit_dir} was drawn by the {sampled['design']} design; "
                          "a further batch is drawn by the kit's own design (leave out --design)")
-    if n < 1:
-        raise InputError(f"--add {n}: must be at least 1")
+    check(n, integer(1), "--add")
+    if seed is not None:
+        check(seed, _RULES["seed"], "--seed")
     fit = next((f for f in run.fits(primary_only=True) if f.folder.name == sampled["reference_fit"]), None)
     if fit is None:
         raise InputError(f"{run.path}: design mismatch: the kit {kit_dir} was drawn from the themes of "
@@ -154,7 +174,7 @@ def add_units(run: RunFolder, kit_dir: str | Path, n: int, seed: int | None = No
     batch = max(b["batch"] for b in sampled["batches"]) + 1
     seed = meta["settings"]["seed"] if seed is None else seed
     rng = np.random.default_rng([seed, batch])
-    chosen = draw(frame, {row_of[t["unit_id"]] for t in coded}, n, rng)
+    chosen = draw(frame, {row_of[t["unit_id"]] for t in coded}, n, rng, option="--add")
     new = coding_tasks(run, fit, chosen, batch=batch)
     last = max(int(t["task"][1:]) for t in coded)
     new = [{**new[i], "task": f"c{last + number:03d}"} for number, i in enumerate(rng.permutation(len(new)), start=1)]
@@ -162,6 +182,20 @@ def add_units(run: RunFolder, kit_dir: str | Path, n: int, seed: int | None = No
     meta["tasks"]["code"] += len(new)
     _replace_files(Path(kit_dir), _kit_files(run, meta, tasks + new))
     return new
+
+
+def _shortfalls(fit: Fit, settings: KitSettings, words: int, themed: int) -> list[str]:
+    """Why a model got fewer intrusion tasks than asked for, one line per kind (none when it got them all)."""
+    notes = []
+    if words < fit.result.k:
+        seeds = " besides the lexicon's" if settings.exclude_seed_words else ""
+        notes.append(f"{fit.model}: word intrusion for {words} of its {fit.result.k} topics; the others have fewer "
+                     f"than {settings.n_words} words above a uniform share{seeds}, or no intruder (--n-words)")
+    if themed < settings.n_units:
+        notes.append(f"{fit.model}: {themed} of the {settings.n_units} theme-intrusion tasks asked for, as only "
+                     f"{themed} units a coder can judge have {settings.n_themes} themes of probability {MIN_THEME_P} "
+                     "or more and one below it (a lower --n-themes finds more)")
+    return notes
 
 
 # ---------------------------------------------------------------- word intrusion
@@ -370,7 +404,8 @@ def read_key(kit_dir: str | Path) -> dict:
     """The kit's key (key/key.json); InputError naming the file when it is missing or damaged."""
     path = Path(kit_dir) / KEY_FOLDER / KEY_FILE
     if not Path(kit_dir).is_dir():
-        raise InputError(f"{kit_dir}: no such kit folder")
+        what = "is a file, not a kit folder" if Path(kit_dir).exists() else "no such kit folder"
+        raise InputError(f"{kit_dir}: {what}; give the folder `topics validate RUN_DIR -o KIT_DIR` wrote")
     if not path.is_file():
         raise InputError(f"{path}: missing; is {kit_dir} a kit written by `topics validate RUN_DIR -o KIT_DIR`?")
     try:

@@ -139,19 +139,21 @@ def frame_of(rows: np.ndarray, design: str, assigned: list[str], uncertain: np.n
     return Frame(design, rows, strata, weights, bands)
 
 
-def allocate(sizes: dict[str, int], drawn: dict[str, int], weights: dict[str, float], n_new: int) -> dict[str, int]:
+def allocate(sizes: dict[str, int], drawn: dict[str, int], weights: dict[str, float], n_new: int,
+             option: str = "--size") -> dict[str, int]:
     """How many of ``n_new`` further units each stratum gets: first MIN_PER_STRATUM for every stratum not
     taken whole, then one at a time to the stratum furthest below its target for the new total
     (n · N_h w_h / Σ N w), never more than a stratum has left. InputError when n_new is more than the
-    strata have left, or too few to give each stratum its minimum."""
+    strata have left, or too few to give each stratum its minimum; ``option`` names the number in them."""
     left = {h: sizes[h] - drawn.get(h, 0) for h in sizes}
     if n_new > sum(left.values()):
-        raise InputError(f"--size {n_new}: only {sum(left.values())} units of the frame are left to draw")
+        raise InputError(f"{option} {n_new}: only {sum(left.values())} units a coder can judge are not drawn yet; "
+                         f"give at most {sum(left.values())}")
     new = {h: 0 for h in sizes}
     minimum = {h: max(0, min(MIN_PER_STRATUM, sizes[h]) - drawn.get(h, 0)) for h in sizes}
     if sum(minimum.values()) > n_new:
         short = [h for h in sizes if minimum[h]]
-        raise InputError(f"--size {n_new}: too small for this design: an interval needs {MIN_PER_STRATUM} coded units "
+        raise InputError(f"{option} {n_new}: too small for this design: an interval needs {MIN_PER_STRATUM} coded units "
                          f"from each of its {len(sizes)} strata ({listed(short)}), so at least "
                          f"{sum(minimum.values())} units")
     for h, m in minimum.items():
@@ -166,15 +168,17 @@ def allocate(sizes: dict[str, int], drawn: dict[str, int], weights: dict[str, fl
     return new
 
 
-def draw(frame: Frame, already: set[int], n_new: int, rng: np.random.Generator) -> list[tuple[int, str]]:
+def draw(frame: Frame, already: set[int], n_new: int, rng: np.random.Generator,
+         option: str = "--size") -> list[tuple[int, str]]:
     """``n_new`` further units (corpus row, stratum): the allocation's number from each stratum, drawn at
-    random from its units not in ``already`` (corpus rows drawn by earlier batches)."""
+    random from its units not in ``already`` (corpus rows drawn by earlier batches); ``option`` names
+    ``n_new`` in messages."""
     sizes = frame.sizes()
     drawn = {h: 0 for h in sizes}
     for row, stratum in zip(frame.rows, frame.strata):
         if int(row) in already:
             drawn[stratum] += 1
-    counts = allocate({h: sizes[h] for h in frame.weights if h in sizes}, drawn, frame.weights, n_new)
+    counts = allocate({h: sizes[h] for h in frame.weights if h in sizes}, drawn, frame.weights, n_new, option)
     chosen = []
     for stratum, count in counts.items():
         if count:

@@ -120,10 +120,11 @@ def run(config: str | Path, run_dir: str | Path | None = None, *, progress: bool
 def shares(run_dir: str | Path, by: str | list[str] | None = None, *, weight: str | None = None,
            draws: int | None = None, seed: int | None = None, level: float | None = None,
            model: str | None = None, gold: str | Path | None = None, predictions: str | None = None,
-           tuning: str | None = None) -> pd.DataFrame:
+           tuning: str | None = None, min_documents: int | None = None) -> pd.DataFrame:
     """Theme shares of a finished run per document (``by`` None) or per group of any metadata column(s),
     with cluster-bootstrap intervals pooled over seeds (see topics.inference.shares). ``weight``, ``draws``,
-    ``seed`` and ``level`` default to the run's [inference] settings (topics.settings).
+    ``seed``, ``level`` and ``min_documents`` (groups of fewer documents are flagged ``few_documents``) default
+    to the run's [inference] settings (topics.settings).
 
     With ``gold`` (a GOLD.tsv of units drawn with known inclusion probabilities, as `topics validate
     --score` writes it): the shares of the units a coder can judge (all of them with ``by`` None) by the
@@ -138,7 +139,9 @@ def shares(run_dir: str | Path, by: str | list[str] | None = None, *, weight: st
               for key, value in (("weight", weight), ("draws", draws), ("seed", seed), ("level", level))}
     data = study_data(run, run.config["inference"]["column_types"])
     if gold is None:
-        return shares_with_intervals(data, by, model=model, **chosen)
+        return shares_with_intervals(data, by, model=model,
+                                     min_documents=resolve("inference.min_documents", min_documents, run.config),
+                                     **chosen)
     from .inference.corrected import coded_sample, corrected_shares
 
     table, notes = corrected_shares(data, coded_sample(run, data, gold), by, model=model,

@@ -28,6 +28,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="group documents by these metadata columns (year, region, any MANIFEST column); "
                              "default: one row per document")
     add_flag(parser, "inference.draws")
+    add_flag(parser, "inference.min_documents")
     add_gold_options(parser)
     add_flag(parser, "inference.tuning")
     parser.add_argument("-o", "--output", type=Path, default=None,
@@ -58,6 +59,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..inference import shares, write_unit_probabilities
+    from ..inference.shares import thin_groups
     from ..report.inference import save, shares_figure
     from ..report.ldavis import theme_display_names
     from ..run_folder import RunFolder
@@ -71,8 +73,11 @@ def run(args: argparse.Namespace) -> int:
     data = read_data(run, args)
     if not run.file(UNIT_PROBABILITIES).is_file():  # the run's config left it out: the command writes it
         write_unit_probabilities(run)
-    chosen = inference_options(args, run.config, "draws")
+    chosen = inference_options(args, run.config, "draws", "min_documents")
     table = shares(data, by=args.by, model=args.model, k=args.k, **chosen)
+    thin = thin_groups(table, args.by or [], chosen["min_documents"])
+    if thin:
+        print(f"warning: {thin}", file=sys.stderr)
     with open_output(output, newline="") as out:
         table.to_csv(out, index=False)
     by = args.by[0] if args.by and len(args.by) == 1 else None

@@ -19,6 +19,7 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from ..inference.effects import EFFECT_COLUMNS, EXPECTED_COLUMNS
+from ..inference.shares import FEW_DOCUMENTS
 from ..inference.shares import SHARE_COLUMNS as INTERVAL_COLUMNS
 from ..run_folder import RunFolder
 from ..run_files import EFFECTS, EFFECTS_EXPECTED, NOTES, PLOTS, shares_by
@@ -87,6 +88,9 @@ def wide_shares(table: pd.DataFrame, by: str, names: dict[str, str]) -> pd.DataF
     first = table.drop_duplicates(by)
     wide = pd.DataFrame({by: first[by].astype(str).to_numpy(), "documents": first["n_documents"].to_numpy(),
                          "units": first["n_units"].to_numpy()})
+    if FEW_DOCUMENTS in first:  # tables of older runs have no such column
+        wide["documents"] = [f"{n} (few)" if few else str(n) for n, few in zip(first["n_documents"],
+                                                                              first[FEW_DOCUMENTS].astype(bool))]
     for theme in theme_order(table["theme"]):
         rows = table[table["theme"] == theme].set_index(table[table["theme"] == theme][by].astype(str))
         wide[names.get(theme, theme)] = [f"{rows.at[g, 'share']:.1%} [{rows.at[g, 'ci_low']:.1%}, "

@@ -14,6 +14,7 @@ from tqdm import tqdm
 from ..comparison import comparison_markdown
 from ..inference import effects, shares, study_data, unit_table, write_unit_probabilities
 from ..inference.effects import design_matrix
+from ..inference.shares import thin_groups
 from ..inference.study import StudyData
 from ..run_folder import RunFolder
 from ..run_files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS, NOTES,
@@ -75,9 +76,12 @@ def _inference_tables(run: RunFolder, config: dict, clock: Stopwatch) -> list[st
             run.file(name).unlink(missing_ok=True)  # a remapped run whose corpus has one year keeps no stale table
             continue
         with clock("inference:shares"):  # each model at the k of its primary fit, its seeds pooled
-            table = pd.concat([shares(data, by=column, model=model, k=run.primary(model).k,
-                                      **{key: inference[key] for key in ("weight", "draws", "seed", "level")})
+            chosen = {key: inference[key] for key in ("weight", "draws", "seed", "level", "min_documents")}
+            table = pd.concat([shares(data, by=column, model=model, k=run.primary(model).k, **chosen)
                                for model in run.models], ignore_index=True)
+        thin = thin_groups(table, [column], inference["min_documents"])
+        if thin:
+            warnings.warn(thin, stacklevel=1)
         run.write_csv(name, table)
     formula = config["effects"]["formula"]
     if formula:

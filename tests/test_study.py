@@ -107,3 +107,88 @@ def test_no_share_has_a_zero_width_interval_and_thin_groups_are_flagged(finished
     assert main(["shares", str(finished_run), "--by", "edition", "--min-documents", "1", "-o",
                  str(tmp_path / "all.csv")]) == 0
     assert not pd.read_csv(tmp_path / "all.csv")["few_documents"].any() and "fewer than" not in capsys.readouterr().err
+
+
+@pytest.mark.corpora
+def test_where_keeps_a_subset_of_documents_and_says_what_it_kept(finished_run, tmp_path, capsys):
+    capsys.readouterr()
+    where = "year >= 1980 and edition == 'hprc'"  # 1981–1988: six reports
+    assert main(["shares", str(finished_run), "--by", "edition", "--where", where, "--draws", "50",
+                 "-o", str(tmp_path / "s.csv")]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("--where"))
+    assert "kept 6 of 15 documents" in line and "left out 9 documents" in line and "units" in line
+    table = pd.read_csv(tmp_path / "s.csv")
+    assert set(table["edition"]) == {"hprc"} and table["n_documents"].eq(6).all()
+    kept_units = int(line.split("documents (")[1].split(" of ")[0])
+    assert table["n_units"].eq(kept_units).all()
+    assert main(["effects", str(finished_run), "--formula", "~ year", "--where", "1978 <= year < 1990", "--draws", "20",
+                 "--no-progress", "-o", str(tmp_path / "e.csv")]) == 0
+    assert "kept 8 of 15 documents" in capsys.readouterr().out
+    assert pd.read_csv(tmp_path / "e.csv")["n_documents"].eq(8).all()
+    assert main(["examples", str(finished_run), "--where", "not year >= 1980", "-o", str(tmp_path / "x.csv")]) == 0
+    examples = pd.read_csv(tmp_path / "x.csv")
+    assert len(examples) and examples["year"].lt(1980).all()
+    assert main(["shares", str(finished_run), "--where", "region in ['国务院'] and year != 1954", "-o",
+                 str(tmp_path / "d.csv")]) == 0
+    assert "kept 14 of 15 documents" in capsys.readouterr().out
+    assert 1954 not in set(pd.read_csv(tmp_path / "d.csv")["year"])
+
+
+WHERE_MISTAKES = [
+    ("yaer >= 1980", "unknown column 'yaer'; the documents have doc_id, year, region, edition"),
+    ("year >= '1980'", "year is a number: compare it with a number, not '1980'"),
+    ("region < 'x'", "region is a category: compare it with == != in"),
+    ("year", "'year' alone is no condition"),
+    ("year in 1980", "after 'in' is not allowed; give a list of values"),
+    ("year > 3000", "no document of the run matches"),
+    ("year >= 1980 or", "cannot be read as an expression"),
+    ("__import__('os').system('touch {target}')", "is not allowed"),
+    ("year == open('{target}', 'w').close()", "is not allowed; a value is a number or a 'string'"),
+    ("year.__class__ == 1", "is not allowed"),
+]
+
+
+@pytest.mark.corpora
+@pytest.mark.parametrize("expression, message", WHERE_MISTAKES)
+@pytest.mark.parametrize("command", ["shares", "effects", "examples"])
+def test_where_mistakes_are_one_line_naming_the_option_and_run_nothing(finished_run, tmp_path, capsys, command,
+                                                                       expression, message):
+    target = tmp_path / "ran"
+    extra = {"effects": ["--formula", "~ year"]}.get(command, [])
+    argv = [command, str(finished_run), *extra, "--where", expression.format(target=target), "-o",
+            str(tmp_path / "out.csv")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--where" in err and message in err, err
+    assert not target.exists() and not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.corpora
+def test_where_in_a_run_config_subsets_the_run_s_tables_and_editing_it_resumes(finished_run, national_run, capsys):
+    config, _ = national_run
+    base = config.read_text(encoding="utf-8").split("\n[effects]")[0]
+    edited = config.with_name("where.toml")
+    edited.write_text(base + '\n[effects]\nformula = "~ year"\ndraws = 20\n[inference]\nwhere = "year < 1985"\n',
+                      encoding="utf-8")
+    capsys.readouterr()
+    fitted = {p: p.stat().st_mtime_ns for p in (finished_run / "fits").rglob("units.npz")}
+    assert main(["run", str(edited), "-o", str(finished_run), "--no-progress"]) == 0
+    assert {p: p.stat().st_mtime_ns for p in (finished_run / "fits").rglob("units.npz")} == fitted
+    assert "inference.where 'year < 1985': kept 11 of 15 documents" in capsys.readouterr().err
+    assert pd.read_csv(finished_run / "shares_by_year.csv")["year"].max() < 1985
+    assert pd.read_csv(finished_run / "effects.csv")["n_documents"].eq(11).all()
+    notes = json.loads((finished_run / "notes.json").read_text(encoding="utf-8"))["inference"]
+    assert any("kept 11 of 15 documents" in note for note in notes)
+    # the commands take the run's where unless told otherwise
+    assert main(["shares", str(finished_run), "--by", "edition", "-o", str(finished_run / "s.csv")]) == 0
+    assert "inference.where 'year < 1985': kept 11 of 15" in capsys.readouterr().out
+    assert main(["shares", str(finished_run), "--by", "edition", "--where", "year > 0", "-o",
+                 str(finished_run / "s.csv")]) == 0
+    assert "kept 15 of 15" in capsys.readouterr().out
+    # a column the documents lack stops the run before any fitting, naming the config
+    edited.write_text(base + '\n[inference]\nwhere = "coastal == 1"\n', encoding="utf-8")
+    assert main(["run", str(edited), "-o", str(finished_run.with_name("other")), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "inference.where 'coastal == 1': unknown column 'coastal'" in err and err.count("\n") == 1
+    assert not list(finished_run.with_name("other").glob("fits/*/units.npz"))

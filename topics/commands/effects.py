@@ -20,7 +20,8 @@ from ..errors import InputError, listed
 from ..formula import check_formula
 from ..outputs import open_output, writable_output
 from ..settings import add_flag
-from .shares import add_gold_options, add_run_options, inference_options, read_data, refuse_without_gold
+from .shares import (add_gold_options, add_run_options, inference_options, parse_where_option, read_data,
+                     refuse_without_gold)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_formula(args.formula, "--formula")  # before the run is read; its columns are checked once it is
     refuse_without_gold(args, "--predictions")
+    parse_where_option(args)
     run = RunFolder.open(args.run_dir)
     if args.gold is not None:
         return _corrected(run, args)
@@ -80,7 +82,7 @@ def _corrected(run, args: argparse.Namespace) -> int:
     output = writable_output(args.output or run.file(CORRECTED_EFFECTS))
     expected_path = writable_output(output.with_name(f"{output.stem}_expected.csv") if args.output
                                     else run.file(CORRECTED_EXPECTED))
-    data = read_data(run, args)
+    data = read_data(run, args, subset=False)
     sample = coded_sample(run, data, args.gold)
     chosen = inference_options(args, run.config, "draws", "uncertainty", table="effects")
     predictions = resolve("inference.predictions", args.predictions, run.config)

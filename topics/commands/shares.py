@@ -55,6 +55,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--column-type", action="append", default=[], metavar="COL=TYPE",
                         help="state a metadata column's type, number or category (repeatable); "
                              "default: the run config's [inference] column_types, else inferred")
+    add_flag(parser, "inference.where")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from ..run_files import UNIT_PROBABILITIES
 
     refuse_without_gold(args, "--predictions", "--tuning")
+    where = parse_where_option(args)
     run = RunFolder.open(args.run_dir)
     if args.gold is not None:
         return _corrected(run, args)
@@ -103,7 +105,7 @@ def _corrected(run, args: argparse.Namespace) -> int:
     from ..run_files import CORRECTED_SHARES
 
     output = writable_output(args.output or run.file(CORRECTED_SHARES))
-    data = read_data(run, args)
+    data = read_data(run, args, subset=False)
     sample = coded_sample(run, data, args.gold)
     chosen = inference_options(args, run.config, "draws", "predictions", "tuning")
     table, notes = corrected_shares(data, sample, by=args.by, model=args.model, k=args.k, **chosen)
@@ -124,6 +126,19 @@ def _corrected(run, args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_where_option(args: argparse.Namespace):
+    """--where checked before the run is read (None when not given); refused with --gold, whose coded sample
+    was drawn from every document of the run."""
+    from ..where import parse_where
+
+    if args.where is None:
+        return None
+    if getattr(args, "gold", None) is not None:
+        raise InputError("--where: not with --gold: the coded sample was drawn from every document of the run, so "
+                         "its inclusion probabilities do not hold for a subset")
+    return parse_where(args.where, "--where")
+
+
 def refuse_without_gold(args: argparse.Namespace, *options: str) -> None:
     """InputError naming the options of the corrected estimates given without --gold, which they would not change."""
     given = [option for option in options if getattr(args, option.lstrip("-")) is not None]
@@ -140,24 +155,30 @@ def inference_options(args: argparse.Namespace, config: dict, *own: str, table: 
     return chosen
 
 
-def read_data(run, args: argparse.Namespace):
-    """The run's study data with the column types of --column-type, else of the run config; editions (two
-    documents of one year and region) are reported on stderr."""
+def read_data(run, args: argparse.Namespace, subset: bool = True):
+    """The run's study data with the column types of --column-type, else of the run config, and (``subset``)
+    of the documents --where keeps, else the run config's [inference] where; editions (two documents of one
+    year and region) are reported on stderr."""
     from ..inference import study_data
 
     types = dict(run.config.get("inference", {}).get("column_types", {}))
-    for item in args.column_type:
+    for item in getattr(args, "column_type", []):
         column, sep, kind = item.partition("=")
         if not sep or not column:
             raise InputError(f"--column-type {item}: expected COL=number or COL=category")
         types[column.strip()] = kind.strip()
     # the run's own types held for its tables: a type that fails here is one the flags gave
-    stated_by = "--column-type" if args.column_type else f"{run.file(CONFIG)}: inference.column_types"
+    stated_by = "--column-type" if getattr(args, "column_type", None) else f"{run.file(CONFIG)}: inference.column_types"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         data = study_data(run, types, stated_by=stated_by)
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
+    if subset:
+        data = subset_data(data, args.where, run)
+    elif run.config.get("inference", {}).get("where"):
+        print(f"note: {run.file(CONFIG)}: inference.where is not applied with --gold: the coded sample was drawn "
+              "from every document of the run", file=sys.stderr)
     documents = data.documents()
     # documents without a value of a grouping column are left out of its groups: said, not silent
     for column in dict.fromkeys(getattr(args, "by", None) or []):
@@ -166,6 +187,31 @@ def read_data(run, args: argparse.Namespace):
             print(f"warning: --by {column}: {missing} of the {len(documents)} documents have no {column} and are "
                   "left out", file=sys.stderr)
     return data
+
+
+def subset_data(data, given: str | None, run):
+    """The study data restricted by --where, else by the run config's [inference] where (said on stdout)."""
+    from ..where import parse_where
+
+    text = given if given is not None else run.config.get("inference", {}).get("where", "")
+    if not text:
+        return data
+    where = parse_where(text, "--where" if given is not None else f"{run.file(CONFIG)}: inference.where")
+    data, line = data.subset(where)
+    print(line)
+    return data
+
+
+def kept_units(run, args: argparse.Namespace):
+    """A mask over the run's units: those of the documents --where (else the run's [inference] where)
+    keeps; None when no subset is asked for."""
+    import numpy as np
+
+    if args.where is None and not run.config.get("inference", {}).get("where"):
+        return None
+    kept = np.zeros(len(run.units), bool)
+    kept[read_data(run, args).units["row"].to_numpy()] = True
+    return kept
 
 
 def _safe(name: str) -> str:

@@ -15,6 +15,7 @@ from ..comparison import comparison_markdown
 from ..inference import effects, shares, study_data, unit_table, write_unit_probabilities
 from ..inference.effects import design_matrix
 from ..inference.shares import thin_groups
+from ..where import parse_where
 from ..inference.study import StudyData
 from ..run_folder import RunFolder
 from ..run_files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS, NOTES,
@@ -53,14 +54,17 @@ def check_documents(run: RunFolder, config: dict, source: str) -> None:
     """The run's documents can take the config's [inference] column_types and [effects] formula: checked
     once its units are written, before any fitting (InputError naming ``source``, the config)."""
     inference, formula = config["inference"], config["effects"]["formula"]
-    if not inference["column_types"] and not formula:
+    if not inference["column_types"] and not formula and not inference.get("where"):
         return
     with warnings.catch_warnings():  # two editions of a year are warned about with the inference tables
         warnings.simplefilter("ignore")
         units = unit_table(run, inference["column_types"], stated_by=f"{source}: inference.column_types")
+    types = units.attrs["column_types"]
+    data = StudyData(units, [], [], types)
+    if inference.get("where"):
+        data, _ = data.subset(parse_where(inference["where"], f"{source}: inference.where"))
     if formula:
-        types = units.attrs["column_types"]
-        design_matrix(formula, StudyData(units, [], [], types).documents(), types, f"{source}: effects.formula")
+        design_matrix(formula, data.documents(), types, f"{source}: effects.formula")
 
 
 def _inference_tables(run: RunFolder, config: dict, clock: Stopwatch) -> list[str]:
@@ -69,6 +73,9 @@ def _inference_tables(run: RunFolder, config: dict, clock: Stopwatch) -> list[st
         with clock("inference:probabilities"):
             write_unit_probabilities(run)
     data = study_data(run, inference["column_types"])
+    if inference.get("where"):  # the run's shares and effects are of these documents; unit_probabilities of all
+        data, line = data.subset(parse_where(inference["where"], f"{run.file(CONFIG)}: inference.where"))
+        warnings.warn(line, stacklevel=1)
     documents = data.documents()
     for column in SHARE_GROUPS:
         name = shares_by(column)

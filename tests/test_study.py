@@ -192,3 +192,52 @@ def test_where_in_a_run_config_subsets_the_run_s_tables_and_editing_it_resumes(f
     err = capsys.readouterr().err
     assert "inference.where 'coastal == 1': unknown column 'coastal'" in err and err.count("\n") == 1
     assert not list(finished_run.with_name("other").glob("fits/*/units.npz"))
+    edited.write_text(base, encoding="utf-8")  # the run of every document again, for the other tests
+    assert main(["run", str(edited), "-o", str(finished_run), "--no-progress"]) == 0
+
+
+@pytest.mark.corpora
+def test_decades_and_periods_group_years_and_plots_break_where_no_document_is(finished_run, tmp_path, capsys):
+    from matplotlib.lines import Line2D
+
+    from topics.report.inference import segments, shares_figure
+
+    capsys.readouterr()
+    assert main(["shares", str(finished_run), "--by", "decade", "--draws", "100", "--model", "dictionary",
+                 "-o", str(tmp_path / "d.csv")]) == 0
+    table = pd.read_csv(tmp_path / "d.csv")
+    groups = table.drop_duplicates("year").set_index("year")
+    assert list(groups.index) == [1950, 1960, 1970, 1980, 2010, 2020]  # no document of the 1990s and 2000s
+    assert groups.loc[1980, "year_period"] == "1980–1989" and groups.loc[1980, "n_documents"] == 6
+    assert groups["n_documents"].sum() == len(YEARS) and groups.loc[1960, "few_documents"]
+    assert (tmp_path / "d_dictionary-k6.png").is_file()
+    # the same with --bins, beside another grouping column
+    assert main(["shares", str(finished_run), "--by", "edition", "--bins", "year:20", "--draws", "50",
+                 "-o", str(tmp_path / "b.csv")]) == 0
+    both = pd.read_csv(tmp_path / "b.csv").drop_duplicates(["model", "edition", "year"])
+    assert set(zip(both["edition"], both["year_period"])) == {
+        ("hprc", "1940–1959"), ("hprc", "1960–1979"), ("hprc", "1980–1999"), ("recent", "2000–2019"),
+        ("recent", "2020–2039")}
+    # a line never joins two periods across one without documents
+    figure = shares_figure(table, "year", {}, "decades", step=10)
+    lines = [line for line in figure.axes[0].get_lines() if isinstance(line, Line2D) and len(line.get_xdata()) > 1]
+    assert lines and all(np.diff(line.get_xdata()).max() <= 10 for line in lines)
+    assert [list(table_x) for table_x in segments(np.array([1950., 1960, 1970, 1980, 2010, 2020]), 10)] == [
+        [0, 1, 2, 3], [4, 5]]
+    years = np.array(sorted(YEARS), dtype=float)  # without a period: gaps wider than the smallest step
+    runs = [[int(y) for y in years[part]] for part in segments(years)]
+    assert [1978, 1979] in runs and [1981, 1982, 1983, 1984] in runs and [2018] in runs and [2022] in runs
+
+
+@pytest.mark.corpora
+@pytest.mark.parametrize("arguments, message", [
+    (["--bins", "region:10", "--by", "region"], "--bins region:10: region is a category"),
+    (["--bins", "year:0"], "--bins year:0: expected COLUMN:WIDTH with a width above 0"),
+    (["--bins", "year"], "--bins year: expected COLUMN:WIDTH"),
+    (["--bins", "yaer:10"], "--by yaer: no such document column"),
+    (["--by", "decade", "year"], "--by decade year: decade is the year in periods of 10"),
+])
+def test_bins_mistakes_are_one_line(finished_run, tmp_path, capsys, arguments, message):
+    assert main(["shares", str(finished_run), *arguments, "-o", str(tmp_path / "s.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err

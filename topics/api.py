@@ -120,12 +120,14 @@ def run(config: str | Path, run_dir: str | Path | None = None, *, progress: bool
 def shares(run_dir: str | Path, by: str | list[str] | None = None, *, weight: str | None = None,
            draws: int | None = None, seed: int | None = None, level: float | None = None,
            model: str | None = None, gold: str | Path | None = None, predictions: str | None = None,
-           tuning: str | None = None, min_documents: int | None = None, where: str | None = None) -> pd.DataFrame:
+           tuning: str | None = None, min_documents: int | None = None, where: str | None = None,
+           bins: dict[str, float] | None = None) -> pd.DataFrame:
     """Theme shares of a finished run per document (``by`` None) or per group of any metadata column(s),
     with cluster-bootstrap intervals pooled over seeds (see topics.inference.shares). ``weight``, ``draws``,
     ``seed``, ``level``, ``min_documents`` (groups of fewer documents are flagged ``few_documents``) and
     ``where`` (only the documents a condition such as ``"year >= 1980"`` keeps; topics.where) default to the
     run's [inference] settings (topics.settings); what ``where`` kept and left out is said in a warning.
+    ``bins`` ({"year": 10}) groups a number column of ``by`` into periods (``year_period`` says which).
 
     With ``gold`` (a GOLD.tsv of units drawn with known inclusion probabilities, as `topics validate
     --score` writes it): the shares of the units a coder can judge (all of them with ``by`` None) by the
@@ -142,7 +144,7 @@ def shares(run_dir: str | Path, by: str | list[str] | None = None, *, weight: st
     data = study_data(run, run.config["inference"]["column_types"])
     if gold is None:
         data = _subset(data, where, run)
-        return shares_with_intervals(data, by, model=model,
+        return shares_with_intervals(data, by, model=model, bins=bins,
                                      min_documents=resolve("inference.min_documents", min_documents, run.config),
                                      **chosen)
     from .inference.corrected import coded_sample, corrected_shares

@@ -25,8 +25,12 @@ SHARES = "shares.csv"  # the command's default output in the run folder
 def configure(parser: argparse.ArgumentParser) -> None:
     add_run_options(parser)
     parser.add_argument("--by", nargs="+", metavar="COL", default=None,
-                        help="group documents by these metadata columns (year, region, any MANIFEST column); "
+                        help="group documents by these metadata columns (year, region, any MANIFEST column; "
+                             "decade: years in periods of 10 unless the documents have a decade column); "
                              "default: one row per document")
+    parser.add_argument("--bins", nargs="+", metavar="COL:WIDTH", default=[],
+                        help="group a number column into periods of this width, aligned on its multiples "
+                             "(year:10 gives 1950–1959, 1960–1969, …); the column is grouped by even without --by")
     add_flag(parser, "inference.draws")
     add_flag(parser, "inference.min_documents")
     add_gold_options(parser)
@@ -67,16 +71,20 @@ def run(args: argparse.Namespace) -> int:
     from ..run_files import UNIT_PROBABILITIES
 
     refuse_without_gold(args, "--predictions", "--tuning")
-    where = parse_where_option(args)
+    parse_where_option(args)
+    if args.bins and args.gold is not None:
+        raise InputError("--bins: not with --gold (group the corrected shares by a column of periods in the "
+                         "MANIFEST instead)")
     run = RunFolder.open(args.run_dir)
     if args.gold is not None:
         return _corrected(run, args)
     output = writable_output(args.output or run.file(SHARES))
     data = read_data(run, args)
+    args.by, args.bins = grouping(args.by, args.bins, data.column_types)
     if not run.file(UNIT_PROBABILITIES).is_file():  # the run's config left it out: the command writes it
         write_unit_probabilities(run)
     chosen = inference_options(args, run.config, "draws", "min_documents")
-    table = shares(data, by=args.by, model=args.model, k=args.k, **chosen)
+    table = shares(data, by=args.by, model=args.model, k=args.k, bins=args.bins, **chosen)
     thin = thin_groups(table, args.by or [], chosen["min_documents"])
     if thin:
         print(f"warning: {thin}", file=sys.stderr)
@@ -89,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
         for model, k in table[["model", "k"]].drop_duplicates().itertuples(index=False):
             rows = table[(table["model"] == model) & (table["k"] == k)]
             path = output.with_name(f"{output.stem}_{_safe(model)}-k{k}.png")
-            save(shares_figure(rows, column, names, f"{model} (k={k}): theme shares by {column}"), path)
+            span = f" in periods of {args.bins[by]:g}" if by in args.bins else ""
+            save(shares_figure(rows, column, names, f"{model} (k={k}): theme shares by {column}{span}",
+                               step=args.bins.get(by)), path)
     else:
         print(f"note: no plot for --by {' '.join(args.by)}: a plot shows one grouping; the table has them all")
     print(f"shares: {output} ({table[['model', 'k']].drop_duplicates().shape[0]} model/k, {chosen['draws']} draws, "
@@ -124,6 +134,22 @@ def _corrected(run, args: argparse.Namespace) -> int:
           f"{chosen['predictions']}, tuning {chosen['tuning']}; render the report again to show them: "
           f"topics report {run.path})")
     return 0
+
+
+def grouping(by: list[str] | None, bins: list[str], column_types: dict[str, str]) -> tuple[list[str] | None, dict]:
+    """--by and --bins as shares() takes them: --by decade is year in periods of 10 (unless the documents have
+    a decade column), and a binned column is grouped by even when --by leaves it out."""
+    from ..inference.shares import parse_bins
+
+    periods = parse_bins(bins)
+    by = list(by) if by else []
+    if "decade" in by and "decade" not in column_types:
+        if "year" in by:
+            raise InputError("--by decade year: decade is the year in periods of 10; give one of them")
+        by[by.index("decade")] = "year"
+        periods.setdefault("year", 10.0)
+    by += [column for column in periods if column not in by]
+    return by or None, periods
 
 
 def parse_where_option(args: argparse.Namespace):

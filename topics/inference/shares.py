@@ -44,19 +44,24 @@ FEW_DOCUMENTS = "few_documents"  # the flag column of a group under min_document
 def shares(data: StudyData, by: list[str] | str | None = None, *, weight: str = default("inference.weight"),
            draws: int = default("inference.draws"), seed: int = default("inference.seed"), model: str | None = None,
            k: int | None = None, level: float = default("inference.level"),
-           min_documents: int = default("inference.min_documents")) -> pd.DataFrame:
+           min_documents: int = default("inference.min_documents"),
+           bins: dict[str, float] | None = None) -> pd.DataFrame:
     """Share of every theme per document (``by`` None) or per group of documents (``by``: one or more
     metadata columns), with a ``level`` percentile interval from ``draws`` bootstrap draws pooled over
     the seeds of each model and k (see the module's docstring).
 
     Columns: model, k, seeds, the group columns (doc_id, year, region per document), theme, share,
     ci_low, ci_high, n_documents, n_units, weight, draws, few_documents (a group of fewer than
-    ``min_documents`` documents; always False per document). Documents missing a group value are left out."""
+    ``min_documents`` documents; always False per document). Documents missing a group value are left out.
+
+    ``bins`` ({column: width}, e.g. {"year": 10}) groups a number column of ``by`` into periods of that
+    width aligned on its multiples (1950–1959, 1960–1969): the column holds each period's first value and
+    ``<column>_period`` its span; a period without documents has no row."""
     check_options(weight=weight, draws=draws, seed=seed, level=level)
     check(min_documents, SETTINGS["inference.min_documents"].rule, SETTINGS["inference.min_documents"].flag)
     by = [by] if isinstance(by, str) else list(by or [])
     check_columns(data, by, "--by")
-    units = data.units
+    units = binned(data, by, bins or {})
     keys = by or ["doc_id"]
     shown = by or ["doc_id", "year", "region"]
     usable = units.dropna(subset=keys)
@@ -82,7 +87,52 @@ def shares(data: StudyData, by: list[str] | str | None = None, *, weight: str = 
     table = pd.DataFrame(rows, columns=columns)
     for column in shown:
         table[column] = display_values(table[column])
+    for column, width in (bins or {}).items():
+        where = table.columns.get_loc(column) + 1
+        table.insert(where, f"{column}_period", [period_label(start, width) for start in table[column]])
     return table
+
+
+def binned(data: StudyData, by: list[str], bins: dict[str, float]) -> pd.DataFrame:
+    """The units with each binned column replaced by the first value of its period (InputError naming
+    --bins for a column that is not a number column of ``by`` or a width that is not positive)."""
+    units = data.units
+    for column, width in bins.items():
+        if column not in by:
+            raise InputError(f"--bins {column}:{width:g}: {column} is not a grouping column (--by {column})")
+        if data.column_types.get(column) != "number":
+            raise InputError(f"--bins {column}:{width:g}: {column} is a category; only a number column has periods")
+        if not (isinstance(width, (int, float)) and np.isfinite(width) and width > 0):
+            raise InputError(f"--bins {column}:{width}: the width of a period must be a number above 0")
+        if units is data.units:
+            units = units.copy()  # the same rows and index: the units' values still line up with them
+        units[column] = np.floor(units[column].astype(float) / width) * width
+    return units
+
+
+def period_label(start, width: float) -> str:
+    """1950–1959 for whole numbers (the period's first and last value), else [0.5, 1.5)."""
+    if pd.isna(start):
+        return ""
+    start = float(start)
+    if start.is_integer() and float(width).is_integer():
+        return f"{int(start)}–{int(start + width - 1)}"
+    return f"[{start:g}, {start + width:g})"
+
+
+def parse_bins(items: list[str], option: str = "--bins") -> dict[str, float]:
+    """``["year:10"]`` → {"year": 10.0}; InputError naming ``option`` for anything else."""
+    bins = {}
+    for item in items:
+        column, sep, width = item.partition(":")
+        try:
+            value = float(width)
+        except ValueError:
+            value = None
+        if not sep or not column.strip() or value is None or not np.isfinite(value) or value <= 0:
+            raise InputError(f"{option} {item}: expected COLUMN:WIDTH with a width above 0, e.g. year:10")
+        bins[column.strip()] = value
+    return bins
 
 
 def check_options(*, weight: str, draws: int, seed: int, level: float) -> None:

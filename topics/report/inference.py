@@ -101,9 +101,23 @@ def wide_shares(table: pd.DataFrame, by: str, names: dict[str, str]) -> pd.DataF
 # ---------------------------------------------------------------- plots
 
 
-def shares_figure(table: pd.DataFrame, by: str, names: dict[str, str], title: str) -> Figure:
-    """Each theme's share per group with its interval: a line with a band over a numeric column, points
-    with error bars over categories."""
+def segments(x: np.ndarray, step: float | None = None) -> list[np.ndarray]:
+    """Positions of ``x`` (sorted numbers) in runs without a gap: a gap is a step wider than ``step`` (the
+    width of a period), else than the smallest step between values, so that a line never joins 1964 to
+    1975 across years without documents."""
+    if len(x) < 2:
+        return [np.arange(len(x))]
+    steps = np.diff(x)
+    usual = step if step else steps[steps > 0].min(initial=np.inf)
+    breaks = np.flatnonzero(steps > usual * 1.5) + 1
+    return np.split(np.arange(len(x)), breaks)
+
+
+def shares_figure(table: pd.DataFrame, by: str, names: dict[str, str], title: str,
+                  step: float | None = None) -> Figure:
+    """Each theme's share per group with its interval: a line with a band over a numeric column, broken
+    where values are missing (see segments; a value alone is a point with an error bar), points with error
+    bars over categories."""
     groups = list(dict.fromkeys(table[by]))
     numeric = pd.api.types.is_numeric_dtype(table[by])
     with _style():
@@ -115,9 +129,17 @@ def shares_figure(table: pd.DataFrame, by: str, names: dict[str, str], title: st
             rows = table[table["theme"] == theme]
             label = names.get(theme, theme)
             if numeric:
+                rows = rows.sort_values(by)
                 x = rows[by].astype(float).to_numpy()
-                axes.plot(x, rows["share"], marker="o", markersize=3, color=colours[theme], label=label)
-                axes.fill_between(x, rows["ci_low"], rows["ci_high"], color=colours[theme], alpha=0.15, linewidth=0)
+                share, low, high = (rows[c].to_numpy(dtype=float) for c in ("share", "ci_low", "ci_high"))
+                for n, part in enumerate(segments(x, step)):
+                    shown = label if n == 0 else None
+                    if len(part) == 1:
+                        axes.errorbar(x[part], share[part], yerr=[share[part] - low[part], high[part] - share[part]],
+                                      fmt="o", markersize=3, color=colours[theme], label=shown, elinewidth=1)
+                        continue
+                    axes.plot(x[part], share[part], marker="o", markersize=3, color=colours[theme], label=shown)
+                    axes.fill_between(x[part], low[part], high[part], color=colours[theme], alpha=0.15, linewidth=0)
             else:
                 x = np.arange(len(groups)) + (i - len(themes) / 2) * 0.8 / len(themes)
                 axes.errorbar(x, rows["share"], yerr=[rows["share"] - rows["ci_low"], rows["ci_high"] - rows["share"]],

@@ -241,3 +241,28 @@ def test_bins_mistakes_are_one_line(finished_run, tmp_path, capsys, arguments, m
     assert main(["shares", str(finished_run), *arguments, "-o", str(tmp_path / "s.csv")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err, err
+
+
+@pytest.mark.corpora
+def test_a_kit_drawn_from_a_subset_codes_only_its_documents_and_adds_from_them(finished_run, tmp_path, capsys):
+    from topics.validation.kit import read_key
+
+    kit = tmp_path / "kit"
+    capsys.readouterr()
+    assert main(["validate", str(finished_run), "-o", str(kit), "--where", "year < 1980", "--size", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "--where 'year < 1980': kept 7 of 15 documents" in out and "of the documents where 'year < 1980'" in out
+    assert main(["validate", str(finished_run), "-o", str(kit), "--add", "10"]) == 0
+    key = read_key(kit)
+    early = {f"corpus/{year}" for year in YEARS if year < 1980}
+    drawn = [task for task in key["tasks"] if task["kind"] in ("code", "theme")]
+    assert len([t for t in drawn if t["kind"] == "code"]) == 40 and {t["doc_id"] for t in drawn} <= early
+    assert key["kit"]["design"]["where"] == "year < 1980"
+    # the frame is the subset's codable units: the inclusion probabilities add up to it
+    sample = pd.read_csv(kit / "key" / "sample.tsv", sep="\t")
+    assert round((1 / sample["inclusion_probability"]).sum()) == key["kit"]["design"]["frame"]
+    assert main(["validate", str(finished_run), "-o", str(kit), "--add", "5", "--where", "year > 0"]) == 2
+    assert "--where: not with --add" in capsys.readouterr().err
+    assert main(["validate", str(finished_run), "-o", str(tmp_path / "k2"), "--where", "year >>> 1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--where 'year >>> 1': cannot be read as an expression" in err

@@ -231,12 +231,29 @@ def subset_data(data, given: str | None, run):
 def kept_units(run, args: argparse.Namespace):
     """A mask over the run's units: those of the documents --where (else the run's [inference] where)
     keeps; None when no subset is asked for."""
-    import numpy as np
-
     if args.where is None and not run.config.get("inference", {}).get("where"):
         return None
+    return _mask(run, read_data(run, args))
+
+
+def units_of(run, where):
+    """A mask over the run's units: those of the documents ``where`` (a checked condition) keeps; what it kept
+    is said on stdout."""
+    from ..inference import study_data
+
+    with warnings.catch_warnings():  # editions are warned about by the commands that estimate from them
+        warnings.simplefilter("ignore")
+        data = study_data(run, run.config.get("inference", {}).get("column_types", {}))
+    data, line = data.subset(where)
+    print(line)
+    return _mask(run, data)
+
+
+def _mask(run, data):
+    import numpy as np
+
     kept = np.zeros(len(run.units), bool)
-    kept[read_data(run, args).units["row"].to_numpy()] = True
+    kept[data.units["row"].to_numpy()] = True
     return kept
 
 

@@ -266,3 +266,64 @@ def test_a_kit_drawn_from_a_subset_codes_only_its_documents_and_adds_from_them(f
     assert main(["validate", str(finished_run), "-o", str(tmp_path / "k2"), "--where", "year >>> 1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--where 'year >>> 1': cannot be read as an expression" in err
+
+
+COASTAL = ["三亚市", "东营市", "北海市", "南通市", "厦门市", "威海市", "日照市", "深圳市", "烟台市", "盐城市", "连云港市",
+           "青岛市"]
+INLAND = ["乐山市", "亳州市", "六安市", "十堰市", "南充市", "合肥市", "咸宁市", "宜昌市", "岳阳市", "成都市", "武汉市",
+          "长沙市"]
+
+
+@pytest.fixture(scope="module")
+def city_run(tmp_path_factory, shared_corpora):
+    """24 city reports of 2024 with a coastal column of our own (1 for a city on the sea), its config asking
+    for the effect of being coastal."""
+    folder = tmp_path_factory.mktemp("coastal")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    lines = ["file\tyear\tregion\tcoastal"]
+    for city in COASTAL + INLAND:
+        shutil.copy(shared_corpora / "city_gwr_2024" / f"2024_{city}.txt", corpus / f"{city}.txt")
+        lines.append(f"{city}.txt\t2024\t{city}\t{int(city in COASTAL)}")
+    (corpus / "MANIFEST.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = write_config(folder, corpus, models=small_models("dictionary"), seeds=(1,), report=True)
+    config.write_text(config.read_text(encoding="utf-8") + '\n[effects]\nformula = "~ C(coastal)"\ndraws = 100\n'
+                      '[inference]\ncolumn_types = { coastal = "category" }\n', encoding="utf-8")
+    assert main(["run", str(config), "-o", str(folder / "run"), "--no-progress"]) == 0
+    return folder / "run"
+
+
+@pytest.mark.corpora
+def test_a_coastal_contrast_in_points_is_the_difference_of_the_documents_mean_shares(city_run, tmp_path, capsys):
+    contrasts = pd.read_csv(city_run / "effects_contrasts.csv")
+    assert set(contrasts["covariate"]) == {"coastal"} and (contrasts["level"] == 1).all()
+    assert (contrasts["reference"] == 0).all() and (contrasts["scale"] == "percentage points").all()
+    assert ((contrasts["ci_low"] < contrasts["difference"]) & (contrasts["difference"] < contrasts["ci_high"])).all()
+    # one category and the intercept fit each group's mean document share exactly
+    assert main(["shares", str(city_run), "-o", str(tmp_path / "docs.csv")]) == 0
+    docs = pd.read_csv(tmp_path / "docs.csv")
+    docs["coastal"] = docs["region"].isin(COASTAL)
+    means = docs.groupby(["theme", "coastal"])["share"].mean().unstack()
+    expected = 100 * (means[True] - means[False])
+    got = contrasts.set_index("theme")["difference"]
+    assert np.allclose(got, expected.reindex(got.index), atol=1e-4)
+    # the same figure from a 0/1 number column, by the command, with the table printed
+    capsys.readouterr()
+    assert main(["effects", str(city_run), "--formula", "~ coastal", "--column-type", "coastal=number", "--draws", "50",
+                 "--no-progress", "-o", str(tmp_path / "e.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "in percentage points" in out and "contrasts in points:" in out
+    numeric = pd.read_csv(tmp_path / "e_contrasts.csv").set_index("theme")["difference"]
+    assert np.allclose(numeric, got.reindex(numeric.index), atol=1e-4)
+    report = (city_run / "report.html").read_text(encoding="utf-8")
+    assert "Differences in expected share between each level" in report
+
+
+@pytest.mark.corpora
+def test_a_number_column_with_many_values_gets_its_curve_and_no_contrast(finished_run, tmp_path):
+    assert main(["effects", str(finished_run), "--formula", "~ year + C(edition)", "--model", "dictionary",
+                 "--draws", "30", "--no-progress", "-o", str(tmp_path / "e.csv")]) == 0
+    contrasts = pd.read_csv(tmp_path / "e_contrasts.csv")
+    assert set(contrasts["covariate"]) == {"edition"} and set(contrasts["level"]) == {"recent"}
+    assert set(contrasts["reference"]) == {"hprc"} and contrasts["n_documents"].eq(len(YEARS)).all()
+    assert set(pd.read_csv(tmp_path / "e_expected.csv")["covariate"]) == {"year"}

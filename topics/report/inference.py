@@ -18,11 +18,11 @@ import pandas as pd
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from ..inference.effects import EFFECT_COLUMNS, EXPECTED_COLUMNS
+from ..inference.effects import CONTRAST_COLUMNS, EFFECT_COLUMNS, EXPECTED_COLUMNS
 from ..inference.shares import FEW_DOCUMENTS
 from ..inference.shares import SHARE_COLUMNS as INTERVAL_COLUMNS
 from ..run_folder import RunFolder
-from ..run_files import EFFECTS, EFFECTS_EXPECTED, NOTES, PLOTS, shares_by
+from ..run_files import EFFECTS, EFFECTS_CONTRASTS, EFFECTS_EXPECTED, NOTES, PLOTS, shares_by
 from .plots import cjk_font, save_png, theme_colours
 from .tables import theme_order
 
@@ -80,6 +80,15 @@ def effects_html(run: RunFolder, names: dict[str, str], plots: Path) -> str:
     if expected is not None and not expected.empty:
         save(expected_figure(expected, names), plots / "inference_expected.png")
         parts.append(image(f"{PLOTS}/inference_expected.png", "expected share over a covariate with a band"))
+    contrasts = run.table(EFFECTS_CONTRASTS, tuple(CONTRAST_COLUMNS))
+    if contrasts is not None and not contrasts.empty:
+        shown = contrasts[["model", "k", "theme", "covariate", "level", "reference", "difference", "ci_low", "ci_high",
+                           "n_documents"]].copy()
+        for column in ("difference", "ci_low", "ci_high"):
+            shown[column] = shown[column].map(lambda v: f"{v:+.1f}")
+        parts.append("<p>Differences in expected share between each level of a category (or 0/1) covariate and its "
+                     "reference, in percentage points, averaged over the documents as they are, with 95% intervals.</p>")
+        parts.append(table_html(shown))
     return "\n".join(parts)
 
 

@@ -18,7 +18,7 @@ from ..inference.shares import thin_groups
 from ..where import parse_where
 from ..inference.study import StudyData
 from ..run_folder import RunFolder
-from ..run_files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS, NOTES,
+from ..run_files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_CONTRASTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS, NOTES,
                                 TOPIC_EVIDENCE, shares_by)
 from ..validation.examples import REPORTED_EXAMPLES, run_examples
 from ..validation.flags import evidence_table, primary_rows
@@ -100,5 +100,9 @@ def _inference_tables(run: RunFolder, config: dict, clock: Stopwatch) -> list[st
         run.write_csv(EFFECTS, result.table)
         if not result.expected.empty:
             run.write_csv(EFFECTS_EXPECTED, result.expected)
+        if not result.contrasts.empty:
+            run.write_csv(EFFECTS_CONTRASTS, result.contrasts)
+        else:  # a formula without a category now: no contrasts of an earlier one
+            run.file(EFFECTS_CONTRASTS).unlink(missing_ok=True)
         return result.skipped
     return []

@@ -61,6 +61,8 @@ def test_a_spline_that_separates_a_theme_finishes_with_one_line_and_editing_effe
                  "--no-progress", "-o", str(run_dir / "mine.csv")]) == 0
     out, err = capsys.readouterr()
     assert "Traceback" not in err and "supervised" in out
+    # a spline's basis weights say nothing one by one: no coefficient plot, the expected-share curve instead
+    assert not (run_dir / "mine.png").exists() and (run_dir / "mine_expected.png").is_file()
     assert pd.read_csv(run_dir / "mine.csv")["model"].eq("supervised").all()
     # only the inference stages changed: the run resumes (no refit) and writes the new tables
     fitted = {p: p.stat().st_mtime_ns for p in (run_dir / "fits").rglob("units.npz")}
@@ -315,8 +317,10 @@ def test_a_coastal_contrast_in_points_is_the_difference_of_the_documents_mean_sh
     assert "in percentage points" in out and "contrasts in points:" in out
     numeric = pd.read_csv(tmp_path / "e_contrasts.csv").set_index("theme")["difference"]
     assert np.allclose(numeric, got.reindex(numeric.index), atol=1e-4)
+    assert (tmp_path / "e_contrasts.png").is_file() and (tmp_path / "e.png").is_file()
     report = (city_run / "report.html").read_text(encoding="utf-8")
     assert "Differences in expected share between each level" in report
+    assert 'src="plots/inference_contrasts.png"' in report and (city_run / "plots" / "inference_contrasts.png").is_file()
 
 
 @pytest.mark.corpora

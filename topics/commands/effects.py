@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         contrasts_path.unlink(missing_ok=True)  # an earlier formula's, which this one does not have
     effects_plots(result.table, result.expected, theme_display_names(run.lexicon), output.with_suffix(".png"),
-                  expected_path.with_suffix(".png"))
+                  expected_path.with_suffix(".png"), result.contrasts, contrasts_path.with_suffix(".png"))
     shown = result.table[result.table["term"] != "Intercept"]
     print(shown[["model", "k", "theme", "term", "estimate", "ci_low", "ci_high"]].to_string(
         index=False, float_format=lambda v: f"{v:.4g}"))

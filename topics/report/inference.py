@@ -70,8 +70,9 @@ def effects_html(run: RunFolder, names: dict[str, str], plots: Path) -> str:
     parts = [f"<h3>Covariate effects: <code>{esc(formula)}</code></h3>",
              f"<p>{esc(effects['method'].iloc[0]) if len(effects) else ''}; coefficients on the log-odds scale "
              "with 95% intervals.</p>"]
-    save(effects_figure(effects, names), plots / "inference_effects.png")
-    parts.append(image(f"{PLOTS}/inference_effects.png", "coefficients with intervals"))
+    if len(plotted_terms(effects)):
+        save(effects_figure(effects, names), plots / "inference_effects.png")
+        parts.append(image(f"{PLOTS}/inference_effects.png", "coefficients with intervals"))
     shown = effects[effects["term"] != "Intercept"]
     parts.append(f"<details><summary>Table: {len(shown)} coefficient(s)</summary>"
                  f"{table_html(shown[['model', 'k', 'theme', 'term', 'estimate', 'ci_low', 'ci_high', 'n_documents']])}"
@@ -88,6 +89,8 @@ def effects_html(run: RunFolder, names: dict[str, str], plots: Path) -> str:
             shown[column] = shown[column].map(lambda v: f"{v:+.1f}")
         parts.append("<p>Differences in expected share between each level of a category (or 0/1) covariate and its "
                      "reference, in percentage points, averaged over the documents as they are, with 95% intervals.</p>")
+        save(contrasts_figure(contrasts, names), plots / "inference_contrasts.png")
+        parts.append(image(f"{PLOTS}/inference_contrasts.png", "differences in percentage points with intervals"))
         parts.append(table_html(shown))
     return "\n".join(parts)
 
@@ -163,9 +166,20 @@ def shares_figure(table: pd.DataFrame, by: str, names: dict[str, str], title: st
     return figure
 
 
+SPLINES = ("bs(", "cr(", "cc(")  # terms whose coefficients weight basis functions: read as expected shares
+
+
+def plotted_terms(effects: pd.DataFrame) -> pd.DataFrame:
+    """The coefficients worth plotting: all but the intercept and the weights of spline basis functions
+    (which say nothing read one by one; the expected-share curve shows what the spline does)."""
+    terms = effects["term"].astype(str)
+    return effects[(terms != "Intercept") & ~terms.str.startswith(SPLINES)]
+
+
 def effects_figure(effects: pd.DataFrame, names: dict[str, str]) -> Figure:
-    """Every coefficient but the intercept with its interval, one row per model, theme and term."""
-    rows = effects[effects["term"] != "Intercept"].reset_index(drop=True)
+    """Every coefficient but the intercept and spline weights with its interval, one row per model, theme
+    and term."""
+    rows = plotted_terms(effects).reset_index(drop=True)
     with _style():
         figure = Figure(figsize=(8, max(2.5, 0.28 * len(rows) + 1)))
         axes = figure.subplots()
@@ -181,6 +195,30 @@ def effects_figure(effects: pd.DataFrame, names: dict[str, str]) -> Figure:
         axes.set_yticks(y, labels, fontsize="small")
         axes.axvline(0, color="#888888", linewidth=0.8)
         axes.set_xlabel("effect on the log-odds of the share (95% interval)")
+        axes.legend(fontsize="small")
+        figure.tight_layout()
+    return figure
+
+
+def contrasts_figure(contrasts: pd.DataFrame, names: dict[str, str]) -> Figure:
+    """Each level's difference from its reference in percentage points with its interval, one row per model,
+    theme and level."""
+    rows = contrasts.reset_index(drop=True)
+    with _style():
+        figure = Figure(figsize=(8, max(2.5, 0.28 * len(rows) + 1)))
+        axes = figure.subplots()
+        colours = theme_colours(theme_order(rows["theme"]))
+        y = np.arange(len(rows))[::-1]
+        for theme in theme_order(rows["theme"]):
+            pick = (rows["theme"] == theme).to_numpy()
+            part = rows[pick]
+            axes.errorbar(part["difference"], y[pick], xerr=[part["difference"] - part["ci_low"],
+                          part["ci_high"] - part["difference"]], fmt="o", color=colours[theme],
+                          label=names.get(theme, theme), markersize=4)
+        labels = [f"{r.model} k={r.k} · {r.covariate} {r.level} − {r.reference}" for r in rows.itertuples()]
+        axes.set_yticks(y, labels, fontsize="small")
+        axes.axvline(0, color="#888888", linewidth=0.8)
+        axes.set_xlabel("difference in expected share, percentage points (95% interval)")
         axes.legend(fontsize="small")
         figure.tight_layout()
     return figure
@@ -261,10 +299,12 @@ def table_html(table: pd.DataFrame) -> str:
 
 
 def effects_plots(table: pd.DataFrame, expected: pd.DataFrame, names: dict[str, str], coefficients_png: Path,
-                  expected_png: Path) -> None:
-    """The plots of an effects result: its coefficients (when it has any but the intercept) and the expected
-    shares over each numeric covariate (when there are any)."""
-    if not table.empty and (table["term"] != "Intercept").any():
+                  expected_png: Path, contrasts: pd.DataFrame | None = None, contrasts_png: Path | None = None) -> None:
+    """The plots of an effects result: its coefficients (when it has any but the intercept and spline
+    weights), the expected shares over each numeric covariate and the contrasts in points (when there are any)."""
+    if not table.empty and len(plotted_terms(table)):
         save(effects_figure(table, names), coefficients_png)
     if not expected.empty:
         save(expected_figure(expected, names), expected_png)
+    if contrasts is not None and not contrasts.empty and contrasts_png is not None:
+        save(contrasts_figure(contrasts, names), contrasts_png)

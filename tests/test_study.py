@@ -331,3 +331,16 @@ def test_a_number_column_with_many_values_gets_its_curve_and_no_contrast(finishe
     assert set(contrasts["covariate"]) == {"edition"} and set(contrasts["level"]) == {"recent"}
     assert set(contrasts["reference"]) == {"hprc"} and contrasts["n_documents"].eq(len(YEARS)).all()
     assert set(pd.read_csv(tmp_path / "e_expected.csv")["covariate"]) == {"year"}
+
+
+@pytest.mark.corpora
+def test_a_run_folder_from_before_min_documents_and_where_is_remapped_with_their_defaults(finished_run, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(finished_run, old)
+    config = old / "config.toml"
+    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    config.write_text("".join(line for line in lines if not line.startswith(("min_documents", "where ="))),
+                      encoding="utf-8")
+    assert main(["remap", str(old), "--min-lift", "2.5"]) == 0
+    table = pd.read_csv(old / "shares_by_year.csv")
+    assert table["few_documents"].all() and table["n_documents"].sum() == len(YEARS) * table["theme"].nunique() * 2

@@ -15,6 +15,7 @@ from ..comparison import comparison_markdown
 from ..inference import effects, shares, study_data, unit_table, write_unit_probabilities
 from ..inference.effects import design_matrix
 from ..inference.shares import thin_groups
+from ..settings import table_defaults
 from ..where import parse_where
 from ..inference.study import StudyData
 from ..run_folder import RunFolder
@@ -68,7 +69,8 @@ def check_documents(run: RunFolder, config: dict, source: str) -> None:
 
 
 def _inference_tables(run: RunFolder, config: dict, clock: Stopwatch) -> list[str]:
-    inference = config["inference"]
+    # a run folder written before a setting was declared (remapped now) takes its default
+    inference = {**table_defaults("inference"), **config["inference"]}
     if inference["unit_probabilities"]:
         with clock("inference:probabilities"):
             write_unit_probabilities(run)

@@ -299,6 +299,7 @@ def city_run(tmp_path_factory, shared_corpora):
 def test_a_coastal_contrast_in_points_is_the_difference_of_the_documents_mean_shares(city_run, tmp_path, capsys):
     contrasts = pd.read_csv(city_run / "effects_contrasts.csv")
     assert set(contrasts["covariate"]) == {"coastal"} and (contrasts["level"] == 1).all()
+    assert (contrasts["kind"] == "difference").all()
     assert (contrasts["reference"] == 0).all() and (contrasts["scale"] == "percentage points").all()
     assert ((contrasts["ci_low"] < contrasts["difference"]) & (contrasts["difference"] < contrasts["ci_high"])).all()
     # one category and the intercept fit each group's mean document share exactly
@@ -324,13 +325,29 @@ def test_a_coastal_contrast_in_points_is_the_difference_of_the_documents_mean_sh
 
 
 @pytest.mark.corpora
-def test_a_number_column_with_many_values_gets_its_curve_and_no_contrast(finished_run, tmp_path):
+def test_a_number_column_with_many_values_gets_its_curve_and_its_average_slope(finished_run, tmp_path):
+    from scipy.special import expit
+
     assert main(["effects", str(finished_run), "--formula", "~ year + C(edition)", "--model", "dictionary",
                  "--draws", "30", "--no-progress", "-o", str(tmp_path / "e.csv")]) == 0
-    contrasts = pd.read_csv(tmp_path / "e_contrasts.csv")
-    assert set(contrasts["covariate"]) == {"edition"} and set(contrasts["level"]) == {"recent"}
-    assert set(contrasts["reference"]) == {"hprc"} and contrasts["n_documents"].eq(len(YEARS)).all()
+    contrasts = pd.read_csv(tmp_path / "e_contrasts.csv", keep_default_na=False)
+    levels = contrasts[contrasts["kind"] == "difference"]
+    assert set(levels["covariate"]) == {"edition"} and set(levels["level"]) == {"recent"}
+    assert set(levels["reference"]) == {"hprc"} and contrasts["n_documents"].eq(len(YEARS)).all()
+    slopes = contrasts[contrasts["kind"] == "average slope"]
+    assert set(slopes["covariate"]) == {"year"} and set(slopes["scale"]) == {"percentage points per 1 year"}
     assert set(pd.read_csv(tmp_path / "e_expected.csv")["covariate"]) == {"year"}
+    # on ~ year alone the average slope is the textbook average marginal effect, 100 · b · mean p(1 − p)
+    assert main(["effects", str(finished_run), "--formula", "~ year", "--model", "dictionary", "--draws", "30",
+                 "--no-progress", "-o", str(tmp_path / "y.csv")]) == 0
+    coefficients = pd.read_csv(tmp_path / "y.csv").set_index(["theme", "term"])["estimate"]
+    slopes = pd.read_csv(tmp_path / "y_contrasts.csv").set_index("theme")
+    years = np.array(YEARS, dtype=float)
+    for theme, row in slopes.iterrows():
+        b0, b1 = coefficients[(theme, "Intercept")], coefficients[(theme, "year")]
+        p = expit(b0 + b1 * years)
+        assert row["difference"] == pytest.approx(100 * b1 * np.mean(p * (1 - p)), rel=1e-4)
+        assert row["ci_low"] <= row["difference"] <= row["ci_high"]
 
 
 @pytest.mark.corpora

@@ -2,8 +2,8 @@
 document metadata (fractional logit, intervals by the method of composition over bootstrap draws and
 seeds; see topics.inference.effects). Writes the coefficients (effects.csv), the expected share over
 each numeric covariate of the formula (effects_expected.csv beside it), the differences in expected share
-between the levels of each category or 0/1 covariate in percentage points (effects_contrasts.csv) and
-their plots.
+between the levels of each category or 0/1 covariate and the average slope of each other numeric one in
+percentage points (effects_contrasts.csv) and their plots.
 
 With ``--gold GOLD.tsv`` (a coded sample drawn with known inclusion probabilities): the effects on the
 shares of the run's codable units by the model alone and corrected by the sample (DSL pseudo-outcomes,
@@ -79,9 +79,10 @@ def run(args: argparse.Namespace) -> int:
     print(shown[["model", "k", "theme", "term", "estimate", "ci_low", "ci_high"]].to_string(
         index=False, float_format=lambda v: f"{v:.4g}"))
     if not result.contrasts.empty:
-        print("\ndifferences in expected share between levels, in percentage points (documents as they are):")
-        print(result.contrasts[["model", "k", "theme", "covariate", "level", "reference", "difference", "ci_low",
-                                "ci_high"]].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        print("\nin percentage points, over the documents as they are: differences between levels, and average "
+              "slopes per unit of a numeric covariate:")
+        print(result.contrasts[["model", "k", "theme", "covariate", "kind", "level", "reference", "difference",
+                                "ci_low", "ci_high"]].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     print(f"effects: {output}" + (f"; expected shares: {expected_path}" if not result.expected.empty else "")
           + (f"; contrasts in points: {contrasts_path}" if not result.contrasts.empty else ""))
     return 0

@@ -29,8 +29,11 @@ column with two values (a 0/1 flag), the difference in expected share between ea
 reference level (the first in sorted order, as patsy's treatment coding takes it) in percentage points,
 averaged over the documents as they are (every document set to the level, then to the reference, all
 else kept: an average predictive comparison, as stm's ``method = "difference"`` with the other
-covariates at their observed values rather than at one typical document). Its interval is the
-percentile interval of the same difference over the composed coefficient draws."""
+covariates at their observed values rather than at one typical document). For each number column with
+more values (kind "average slope"): the average marginal effect, the documents' mean change in expected
+share per unit of the column in percentage points (a central difference over a thousandth of its range,
+one-sided at its ends, where a spline is not defined beyond). Each interval is the percentile interval of
+the same figure over the composed coefficient draws."""
 
 from __future__ import annotations
 
@@ -62,9 +65,10 @@ EFFECT_COLUMNS = ["model", "k", "seeds", "theme", "term", "estimate", "ci_low", 
                   "n_documents", "formula"]
 EXPECTED_COLUMNS = ["model", "k", "seeds", "theme", "covariate", "value", "share", "ci_low", "ci_high", "draws",
                     "n_documents"]
-CONTRAST_COLUMNS = ["model", "k", "seeds", "theme", "covariate", "level", "reference", "difference", "ci_low",
+CONTRAST_COLUMNS = ["model", "k", "seeds", "theme", "covariate", "kind", "level", "reference", "difference", "ci_low",
                     "ci_high", "scale", "draws", "n_documents"]
 POINTS = "percentage points"
+DIFFERENCE, SLOPE = "difference", "average slope"  # the kind column: a level against the reference; per unit
 
 
 @dataclass
@@ -139,12 +143,13 @@ def effects(data: StudyData, formula: str, *, model: str | None = None, k: int |
                 for i, value in enumerate(grid.attrs["values"]):
                     expected.append([name, topics, len(fits), theme, covariate, value, point[i], band_low[i],
                                      band_high[i], draws, len(kept)])
-            for covariate, value, reference, at_value, at_reference in levels:
-                point = 100 * np.mean([average_difference(at_value, at_reference, beta) for beta, _ in fitted])
-                drawn_points = 100 * average_difference(at_value, at_reference, composed)
+            for covariate, kind, value, reference, at_value, at_reference, step in levels:
+                point = 100 * np.mean([average_difference(at_value, at_reference, beta, step) for beta, _ in fitted])
+                drawn_points = 100 * average_difference(at_value, at_reference, composed, step)
                 low, high = interval(drawn_points[:, None], level, np.array([point]))
-                contrasts.append([name, topics, len(fits), theme, covariate, value, reference, point, low[0],
-                                  high[0], POINTS, draws, len(kept)])
+                scale = POINTS if kind == DIFFERENCE else f"{POINTS} per 1 {covariate}"
+                contrasts.append([name, topics, len(fits), theme, covariate, kind, value, reference, point, low[0],
+                                  high[0], scale, draws, len(kept)])
     return Effects(formula, pd.DataFrame(rows, columns=EFFECT_COLUMNS),
                    pd.DataFrame(expected, columns=EXPECTED_COLUMNS), skipped,
                    pd.DataFrame(contrasts, columns=CONTRAST_COLUMNS))
@@ -166,8 +171,9 @@ def contrast_designs(design: pd.DataFrame, docs: pd.DataFrame, formula: str, col
     for column in check_formula(formula, source, column_types).columns:
         values = frame[column].dropna()
         levels = sorted(values.unique(), key=lambda v: (str(type(v)), v))
-        if column_types.get(column) == "number" and len(levels) != 2:
-            continue  # a number with more values has its expected-share curve instead
+        if column_types.get(column) == "number" and len(levels) > 2:
+            found += _slope(design, frame, column)
+            continue
         if len(levels) < 2:
             continue
         if len(levels) > MAX_CONTRAST_LEVELS:
@@ -180,14 +186,35 @@ def contrast_designs(design: pd.DataFrame, docs: pd.DataFrame, formula: str, col
         except patsy.PatsyError:  # a transform that cannot take a column of one value
             continue
         shown = [int(v) if isinstance(v, float) and v.is_integer() else v for v in levels]
-        found += [(column, shown[i], shown[0], rows[levels[i]], rows[levels[0]]) for i in range(1, len(levels))]
+        found += [(column, DIFFERENCE, shown[i], shown[0], rows[levels[i]], rows[levels[0]], None)
+                  for i in range(1, len(levels))]
     return found
 
 
-def average_difference(at_value: np.ndarray, at_reference: np.ndarray, beta: np.ndarray):
-    """The documents' mean expected share at one level minus at the reference, for one coefficient vector
-    (a number) or for each row of a matrix of them (an array)."""
-    return (expit(at_value @ beta.T) - expit(at_reference @ beta.T)).mean(axis=0)
+def _slope(design: pd.DataFrame, frame: pd.DataFrame, column: str) -> list[tuple]:
+    """The design rows of the documents with ``column`` a little above and below its value (within its
+    observed range), and the distance between them: what an average slope is computed from."""
+    x = frame[column].astype(float)
+    low, high = x.min(), x.max()
+    h = (high - low) / 2000
+    above, below = np.minimum(x + h, high), np.maximum(x - h, low)
+    try:
+        rows = [np.asarray(patsy.build_design_matrices([design.design_info], frame.assign(**{column: values}),
+                                                       return_type="matrix")[0]) for values in (above, below)]
+    except patsy.PatsyError:  # the formula uses it as a category (C(year)): no slope
+        return []
+    return [(column, SLOPE, "", "", rows[0], rows[1], (above - below).to_numpy())]
+
+
+def average_difference(at_value: np.ndarray, at_reference: np.ndarray, beta: np.ndarray,
+                       step: np.ndarray | None = None):
+    """The documents' mean expected share at one level minus at the reference (each document's difference
+    over its ``step`` when given: a slope), for one coefficient vector (a number) or for each row of a
+    matrix of them (an array)."""
+    difference = expit(at_value @ beta.T) - expit(at_reference @ beta.T)
+    if step is not None:
+        difference = difference / (step if difference.ndim == 1 else step[:, None])
+    return difference.mean(axis=0)
 
 
 def document_share_draws(doc_rows: list[np.ndarray], values: list, draws: int,

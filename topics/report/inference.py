@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from ..inference.effects import CONTRAST_COLUMNS, EFFECT_COLUMNS, EXPECTED_COLUMNS
+from ..inference.effects import CONTRAST_COLUMNS, DIFFERENCE, EFFECT_COLUMNS, EXPECTED_COLUMNS
 from ..inference.shares import FEW_DOCUMENTS
 from ..inference.shares import SHARE_COLUMNS as INTERVAL_COLUMNS
 from ..run_folder import RunFolder
@@ -83,12 +83,13 @@ def effects_html(run: RunFolder, names: dict[str, str], plots: Path) -> str:
         parts.append(image(f"{PLOTS}/inference_expected.png", "expected share over a covariate with a band"))
     contrasts = run.table(EFFECTS_CONTRASTS, tuple(CONTRAST_COLUMNS))
     if contrasts is not None and not contrasts.empty:
-        shown = contrasts[["model", "k", "theme", "covariate", "level", "reference", "difference", "ci_low", "ci_high",
-                           "n_documents"]].copy()
+        shown = contrasts[["model", "k", "theme", "covariate", "kind", "level", "reference", "difference", "ci_low",
+                           "ci_high", "scale", "n_documents"]].copy()
         for column in ("difference", "ci_low", "ci_high"):
             shown[column] = shown[column].map(lambda v: f"{v:+.1f}")
         parts.append("<p>Differences in expected share between each level of a category (or 0/1) covariate and its "
-                     "reference, in percentage points, averaged over the documents as they are, with 95% intervals.</p>")
+                     "reference, in percentage points, and the average change per unit of each numeric covariate "
+                     "(average slope), averaged over the documents as they are, with 95% intervals.</p>")
         save(contrasts_figure(contrasts, names), plots / "inference_contrasts.png")
         parts.append(image(f"{PLOTS}/inference_contrasts.png", "differences in percentage points with intervals"))
         parts.append(table_html(shown))
@@ -215,7 +216,8 @@ def contrasts_figure(contrasts: pd.DataFrame, names: dict[str, str]) -> Figure:
             axes.errorbar(part["difference"], y[pick], xerr=[part["difference"] - part["ci_low"],
                           part["ci_high"] - part["difference"]], fmt="o", color=colours[theme],
                           label=names.get(theme, theme), markersize=4)
-        labels = [f"{r.model} k={r.k} · {r.covariate} {r.level} − {r.reference}" for r in rows.itertuples()]
+        labels = [f"{r.model} k={r.k} · {r.covariate} " + (f"{r.level} − {r.reference}" if r.kind == DIFFERENCE
+                                                            else f"per 1 {r.covariate}") for r in rows.itertuples()]
         axes.set_yticks(y, labels, fontsize="small")
         axes.axvline(0, color="#888888", linewidth=0.8)
         axes.set_xlabel("difference in expected share, percentage points (95% interval)")

@@ -11,6 +11,8 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from test_estimates import hand_coded_state_council
 from test_runner import small_models, write_config
@@ -148,6 +150,8 @@ WHERE_MISTAKES = [
     ("__import__('os').system('touch {target}')", "is not allowed"),
     ("year == open('{target}', 'w').close()", "is not allowed; a value is a number or a 'string'"),
     ("year.__class__ == 1", "is not allowed"),
+    ("year < 2000 in [1, 2]", "'2000' before 'in' is not allowed"),
+    ("edition == 'hprc' and 1980", "'1980' is not allowed"),
 ]
 
 
@@ -361,3 +365,25 @@ def test_a_run_folder_from_before_min_documents_and_where_is_remapped_with_their
     assert main(["remap", str(old), "--min-lift", "2.5"]) == 0
     table = pd.read_csv(old / "shares_by_year.csv")
     assert table["few_documents"].all() and table["n_documents"].sum() == len(YEARS) * table["theme"].nunique() * 2
+
+
+TOKENS = ["year", "region", "edition", "doc_id", "==", "!=", "<", ">=", "and", "or", "not", "in", "not in", "[", "]",
+          "(", ")", ",", "1980", "-1", "2.5", "'hprc'", "'国务院'", "True", "__import__", "open", ".", "x", "**", "+",
+          "lambda", ":", "if", "else", "is", "None", "'", "{", "}", "@"]
+
+
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_any_token_sequence_gives_a_mask_or_one_line_error(tokens):
+    from topics.errors import InputError
+    from topics.where import parse_where
+
+    documents = pd.DataFrame({"doc_id": ["a", "b", "c"], "year": [1954.0, 1980.0, np.nan],
+                              "region": ["国务院", "国务院", None], "edition": ["hprc", "hprc", "recent"]})
+    types = {"year": "number", "region": "category", "edition": "category"}
+    try:
+        kept = parse_where(" ".join(tokens), "--where").mask(documents, types)
+    except InputError as err:
+        assert "\n" not in str(err) and str(err).startswith("--where")
+        return
+    assert kept.dtype == bool and kept.shape == (3,)

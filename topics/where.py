@@ -108,6 +108,9 @@ def _check(node: ast.AST, text: str, columns: dict, top: bool = False) -> None:
                                    "e.g. region in ['南京市', '苏州市']")
                 for element in right.elts:
                     _literal(element, text)
+                if not isinstance(sides[i], ast.Name):
+                    raise _Refused(f"{_token(sides[i], text)!r} before 'in' is not allowed; a column is, e.g. "
+                                   "region in ['南京市', '苏州市']")
                 _operand(sides[i], text, columns)
             elif type(op) in _COMPARE:
                 _operand(sides[i], text, columns)

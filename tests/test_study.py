@@ -42,7 +42,8 @@ def national_run(tmp_path_factory, shared_corpora):
         for unit, label in hand_coded_state_council(shared_corpora):
             writer.writerow([unit.doc_id, unit.unit_id.split(":")[-1], label, "", " ".join(unit.text.split())])
     config = write_config(folder, corpus, models=small_models("dictionary", "supervised"), seeds=(1,))
-    text = config.read_text(encoding="utf-8").replace("[evaluation]\n", f"[evaluation]\ntraining = [{json.dumps(str(gold))}]\n")
+    training = f"[evaluation]\ntraining = [{json.dumps(str(gold))}]\n"
+    text = config.read_text(encoding="utf-8").replace("[evaluation]\n", training)
     config.write_text(text + f'\n[effects]\nformula = "{SPLINE}"\ndraws = 50\n', encoding="utf-8")
     return config, folder / "run"
 
@@ -88,7 +89,8 @@ def test_no_share_has_a_zero_width_interval_and_thin_groups_are_flagged(finished
     capsys.readouterr()
     for by in ([], ["edition"], ["year"]):
         out = tmp_path / f"shares_{'_'.join(by) or 'doc'}.csv"
-        assert main(["shares", str(finished_run), *(["--by", *by] if by else []), "--draws", "200", "-o", str(out)]) == 0
+        grouping = ["--by", *by] if by else []
+        assert main(["shares", str(finished_run), *grouping, "--draws", "200", "-o", str(out)]) == 0
         table = pd.read_csv(out)
         assert (table["ci_high"] > table["ci_low"]).all()
         assert ((table["ci_low"] <= table["share"]) & (table["share"] <= table["ci_high"])).all()
@@ -325,7 +327,8 @@ def test_a_coastal_contrast_in_points_is_the_difference_of_the_documents_mean_sh
     assert (tmp_path / "e_contrasts.png").is_file() and (tmp_path / "e.png").is_file()
     report = (city_run / "report.html").read_text(encoding="utf-8")
     assert "Differences in expected share between each level" in report
-    assert 'src="plots/inference_contrasts.png"' in report and (city_run / "plots" / "inference_contrasts.png").is_file()
+    assert 'src="plots/inference_contrasts.png"' in report
+    assert (city_run / "plots" / "inference_contrasts.png").is_file()
 
 
 @pytest.mark.corpora

@@ -19,8 +19,8 @@ from ..settings import table_defaults
 from ..where import parse_where
 from ..inference.study import StudyData
 from ..run_folder import RunFolder
-from ..run_files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_CONTRASTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS, NOTES,
-                                TOPIC_EVIDENCE, shares_by)
+from ..run_files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_CONTRASTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS,
+                         NOTES, TOPIC_EVIDENCE, shares_by)
 from ..validation.examples import REPORTED_EXAMPLES, run_examples
 from ..validation.flags import evidence_table, primary_rows
 from .stopwatch import Stopwatch

@@ -19,7 +19,8 @@ PACKAGE = PROJECT / "topics"
 # pipeline order, as docs/architecture.md lists it: module (or package) → stage number
 STAGES = {
     "topics": 0, "topics.labels": 0, "topics.errors": 0, "topics.rules": 0, "topics.documents": 0, "topics.result": 0, "topics.versions": 0,
-    "topics.tomlfile": 0, "topics.outputs": 0, "topics.settings": 0, "topics.formula": 0, "topics.files": 0,
+    "topics.tomlfile": 0, "topics.outputs": 0, "topics.settings": 0, "topics.formula": 0, "topics.where": 0,
+    "topics.files": 0,
     "topics.run_files": 0,
     "topics.ingest.reading": 1, "topics.ingest.formats": 1, "topics.ingest.script": 1,
     "topics.ingest.layout": 2,

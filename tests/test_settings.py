@@ -35,9 +35,10 @@ def _options(command: str) -> dict[str, argparse.Action]:
 
 # every command that takes a declared setting as a flag, with the settings it takes
 FLAGS = {"shares": ["inference.draws", "inference.seed", "inference.level", "inference.weight", "inference.predictions",
-                    "inference.tuning"],
+                    "inference.tuning", "inference.min_documents", "inference.where"],
          "effects": ["effects.draws", "effects.uncertainty", "inference.seed", "inference.level", "inference.weight",
-                     "inference.predictions"],
+                     "inference.predictions", "inference.where"],
+         "examples": ["inference.where"],
          "remap": ["themes.min_lift", "themes.min_margin"]}
 
 
@@ -52,7 +53,9 @@ def test_a_flag_defaults_to_the_run_s_setting_and_says_the_declared_default(comm
 # (function, keyword, setting): keywords whose default must be the declared one, or None ("the run's")
 KEYWORDS = [
     (shares, "draws", "inference.draws"), (shares, "seed", "inference.seed"), (shares, "level", "inference.level"),
-    (shares, "weight", "inference.weight"),
+    (shares, "weight", "inference.weight"), (shares, "min_documents", "inference.min_documents"),
+    (api.shares, "min_documents", "inference.min_documents"), (api.shares, "where", "inference.where"),
+    (api.effects, "where", "inference.where"),
     (effects, "draws", "effects.draws"), (effects, "seed", "inference.seed"), (effects, "level", "inference.level"),
     (effects, "uncertainty", "effects.uncertainty"), (effects, "weight", "inference.weight"),
     (build_corpus, "no_below", "vocabulary.no_below"), (build_corpus, "no_above", "vocabulary.no_above"),

@@ -120,10 +120,14 @@ def run(config: str | Path, run_dir: str | Path | None = None, *, progress: bool
 def shares(run_dir: str | Path, by: str | list[str] | None = None, *, weight: str | None = None,
            draws: int | None = None, seed: int | None = None, level: float | None = None,
            model: str | None = None, gold: str | Path | None = None, predictions: str | None = None,
-           tuning: str | None = None) -> pd.DataFrame:
+           tuning: str | None = None, min_documents: int | None = None, where: str | None = None,
+           bins: dict[str, float] | None = None) -> pd.DataFrame:
     """Theme shares of a finished run per document (``by`` None) or per group of any metadata column(s),
     with cluster-bootstrap intervals pooled over seeds (see topics.inference.shares). ``weight``, ``draws``,
-    ``seed`` and ``level`` default to the run's [inference] settings (topics.settings).
+    ``seed``, ``level``, ``min_documents`` (groups of fewer documents are flagged ``few_documents``) and
+    ``where`` (only the documents a condition such as ``"year >= 1980"`` keeps; topics.where) default to the
+    run's [inference] settings (topics.settings); what ``where`` kept and left out is said in a warning.
+    ``bins`` ({"year": 10}) groups a number column of ``by`` into periods (``year_period`` says which).
 
     With ``gold`` (a GOLD.tsv of units drawn with known inclusion probabilities, as `topics validate
     --score` writes it): the shares of the units a coder can judge (all of them with ``by`` None) by the
@@ -133,12 +137,16 @@ def shares(run_dir: str | Path, by: str | list[str] | None = None, *, weight: st
     from .inference import shares as shares_with_intervals
     from .inference import study_data
 
+    _refuse_where_with_gold(where, gold)
     run = RunFolder.open(run_dir)
     chosen = {key: resolve(f"inference.{key}", value, run.config)
               for key, value in (("weight", weight), ("draws", draws), ("seed", seed), ("level", level))}
     data = study_data(run, run.config["inference"]["column_types"])
     if gold is None:
-        return shares_with_intervals(data, by, model=model, **chosen)
+        data = _subset(data, where, run)
+        return shares_with_intervals(data, by, model=model, bins=bins,
+                                     min_documents=resolve("inference.min_documents", min_documents, run.config),
+                                     **chosen)
     from .inference.corrected import coded_sample, corrected_shares
 
     table, notes = corrected_shares(data, coded_sample(run, data, gold), by, model=model,
@@ -151,11 +159,11 @@ def shares(run_dir: str | Path, by: str | list[str] | None = None, *, weight: st
 
 def effects(run_dir: str | Path, formula: str, *, model: str | None = None, draws: int | None = None,
             seed: int | None = None, uncertainty: str | None = None, gold: str | Path | None = None,
-            predictions: str | None = None):
+            predictions: str | None = None, where: str | None = None):
     """Effects of document metadata on every theme's share (``formula`` such as ``"~ year + C(region)"``),
     with intervals: an Effects object with ``.table`` (term, theme, estimate, interval) and the expected
     shares over each numeric covariate (see topics.inference.effects). ``draws`` and ``uncertainty`` default
-    to the run's [effects] settings, ``seed`` to its [inference] seed.
+    to the run's [effects] settings, ``seed`` and ``where`` (see ``shares``) to its [inference] ones.
 
     With ``gold`` (see ``shares``): the effects on the shares of the units a coder can judge by the model
     alone and corrected by the coded sample (DSL pseudo-outcomes), an ``estimator`` column telling them
@@ -164,19 +172,38 @@ def effects(run_dir: str | Path, formula: str, *, model: str | None = None, draw
     from .inference import effects as estimate_effects
     from .inference import study_data
 
+    _refuse_where_with_gold(where, gold)
     run = RunFolder.open(run_dir)
     data = study_data(run, run.config["inference"]["column_types"])
     chosen = dict(model=model, draws=resolve("effects.draws", draws, run.config),
                   seed=resolve("inference.seed", seed, run.config),
                   uncertainty=resolve("effects.uncertainty", uncertainty, run.config), source="topics.effects formula")
     if gold is None:
-        return estimate_effects(data, formula, **chosen)
+        return estimate_effects(_subset(data, where, run), formula, **chosen)
     from .inference.corrected import coded_sample, corrected_effects
 
     table, expected, skipped = corrected_effects(data, coded_sample(run, data, gold), formula,
                                                  predictions=resolve("inference.predictions", predictions, run.config),
                                                  **chosen)
     return Effects(formula, table, expected, skipped)
+
+
+def _refuse_where_with_gold(where: str | None, gold) -> None:
+    if where and gold is not None:
+        raise InputError("where: not with gold: the coded sample was drawn from every document of the run, so its "
+                         "inclusion probabilities do not hold for a subset")
+
+
+def _subset(data, where: str | None, run: RunFolder):
+    """The study data of the documents ``where`` (else the run's [inference] where) keeps, said in a warning."""
+    from .where import parse_where
+
+    text = resolve("inference.where", where, run.config)
+    if not text:
+        return data
+    data, line = data.subset(parse_where(text, "where" if where is not None else "the run's inference.where"))
+    warnings.warn(line, stacklevel=3)
+    return data
 
 
 @dataclass

@@ -12,6 +12,7 @@ from pathlib import Path
 from .labels import OTHER
 from .errors import InputError, existing_file
 from .formula import check_formula
+from .where import parse_where
 from .lexicon import DEFAULT_LEXICON_PATH, Lexicon
 from .mapping import MappingSettings
 from .rules import Rule, boolean, check, check_all, integer
@@ -131,6 +132,8 @@ def resolve_config(raw: dict, *, source: str = "<config>", base_dir: Path | None
             'a formula such as "~ year + C(region)", or ""', config["effects"]["formula"])
     if config["effects"]["formula"]:  # its column names are checked when the run's documents are known
         check_formula(config["effects"]["formula"], f"{source}: effects.formula")
+    if isinstance(config["inference"].get("where"), str) and config["inference"]["where"].strip():
+        parse_where(config["inference"]["where"], f"{source}: inference.where")  # its columns: the same
     _expect(isinstance(config["report"]["enabled"], bool), source, "report.enabled", "true or false", config["report"]["enabled"])
     return config
 

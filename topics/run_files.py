@@ -28,6 +28,7 @@ TOPIC_EVIDENCE = "topic_evidence.csv"  # each primary fit's topics: lifts, margi
 EXAMPLES = "examples.csv"  # representative units of each primary fit's topics and themes
 EFFECTS = "effects.csv"
 EFFECTS_EXPECTED = "effects_expected.csv"
+EFFECTS_CONTRASTS = "effects_contrasts.csv"  # differences in expected share between levels, in points
 GOLD_METRICS = "gold_metrics.csv"  # written by `topics evaluate`
 CORRECTED_SHARES = "shares_corrected.csv"  # written by `topics shares --gold`: model-only, corrected, bias
 CORRECTED_EFFECTS = "effects_corrected.csv"  # written by `topics effects --gold`

@@ -68,6 +68,14 @@ _DECLARED = [
             "shares corrected with a coded sample (--gold): none: PPI/DSL, the predictions' mean plus the coded "
             "units' mean error; power: PPI++, the weight on the predictions that gives the narrowest interval, "
             "per group and theme (narrower, but it undercovers rare themes)", "--tuning"),
+    Setting("inference", "min_documents", 5, integer(1),
+            "a group of fewer documents than this is flagged (few_documents) and warned about: its interval rests "
+            "on too few documents to say much about documents like them", "--min-documents"),
+    Setting("inference", "where", "", Rule(lambda v: isinstance(v, str), 'an expression such as "year >= 1980", or '
+                                           '"" for every document'),
+            "only the documents this condition keeps, e.g. \"year >= 1980 and edition == 'hprc'\" (document columns, "
+            "numbers, 'strings', == != < <= > >=, in [...], and, or, not; never run as code); the documents and units "
+            "kept and left out are said", "--where"),
     Setting("inference", "unit_probabilities", True, boolean(),
             "write every unit's theme probabilities for every fit (unit_probabilities.csv)"),
     # covariate effects (topics.inference.effects)

@@ -1,7 +1,9 @@
 """``topics effects RUN_DIR --formula "~ year + C(region)"``: how each theme's document share depends on
 document metadata (fractional logit, intervals by the method of composition over bootstrap draws and
 seeds; see topics.inference.effects). Writes the coefficients (effects.csv), the expected share over
-each numeric covariate of the formula (effects_expected.csv beside it) and their plots.
+each numeric covariate of the formula (effects_expected.csv beside it), the differences in expected share
+between the levels of each category or 0/1 covariate and the average slope of each other numeric one in
+percentage points (effects_contrasts.csv) and their plots.
 
 With ``--gold GOLD.tsv`` (a coded sample drawn with known inclusion probabilities): the effects on the
 shares of the run's codable units by the model alone and corrected by the sample (DSL pseudo-outcomes,
@@ -20,7 +22,8 @@ from ..errors import InputError, listed
 from ..formula import check_formula
 from ..outputs import open_output, writable_output
 from ..settings import add_flag
-from .shares import add_gold_options, add_run_options, inference_options, read_data, refuse_without_gold
+from .shares import (add_gold_options, add_run_options, inference_options, parse_where_option, read_data,
+                     refuse_without_gold)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -47,11 +50,13 @@ def run(args: argparse.Namespace) -> int:
 
     check_formula(args.formula, "--formula")  # before the run is read; its columns are checked once it is
     refuse_without_gold(args, "--predictions")
+    parse_where_option(args)
     run = RunFolder.open(args.run_dir)
     if args.gold is not None:
         return _corrected(run, args)
     output = writable_output(args.output or run.file(EFFECTS))
     expected_path = writable_output(output.with_name(f"{output.stem}_expected.csv"))
+    contrasts_path = writable_output(output.with_name(f"{output.stem}_contrasts.csv"))
     data = read_data(run, args)
     chosen = inference_options(args, run.config, "draws", "uncertainty", table="effects")
     with _said_warnings():
@@ -63,12 +68,23 @@ def run(args: argparse.Namespace) -> int:
     if not result.expected.empty:
         with open_output(expected_path, newline="") as out:
             result.expected.to_csv(out, index=False)
+    if not result.contrasts.empty:
+        with open_output(contrasts_path, newline="") as out:
+            result.contrasts.to_csv(out, index=False)
+    else:
+        contrasts_path.unlink(missing_ok=True)  # an earlier formula's, which this one does not have
     effects_plots(result.table, result.expected, theme_display_names(run.lexicon), output.with_suffix(".png"),
-                  expected_path.with_suffix(".png"))
+                  expected_path.with_suffix(".png"), result.contrasts, contrasts_path.with_suffix(".png"))
     shown = result.table[result.table["term"] != "Intercept"]
     print(shown[["model", "k", "theme", "term", "estimate", "ci_low", "ci_high"]].to_string(
         index=False, float_format=lambda v: f"{v:.4g}"))
-    print(f"effects: {output}" + (f"; expected shares: {expected_path}" if not result.expected.empty else ""))
+    if not result.contrasts.empty:
+        print("\nin percentage points, over the documents as they are: differences between levels, and average "
+              "slopes per unit of a numeric covariate:")
+        print(result.contrasts[["model", "k", "theme", "covariate", "kind", "level", "reference", "difference",
+                                "ci_low", "ci_high"]].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"effects: {output}" + (f"; expected shares: {expected_path}" if not result.expected.empty else "")
+          + (f"; contrasts in points: {contrasts_path}" if not result.contrasts.empty else ""))
     return 0
 
 
@@ -80,7 +96,7 @@ def _corrected(run, args: argparse.Namespace) -> int:
     output = writable_output(args.output or run.file(CORRECTED_EFFECTS))
     expected_path = writable_output(output.with_name(f"{output.stem}_expected.csv") if args.output
                                     else run.file(CORRECTED_EXPECTED))
-    data = read_data(run, args)
+    data = read_data(run, args, subset=False)
     sample = coded_sample(run, data, args.gold)
     chosen = inference_options(args, run.config, "draws", "uncertainty", table="effects")
     predictions = resolve("inference.predictions", args.predictions, run.config)

@@ -8,6 +8,8 @@ import sys
 
 from ..errors import InputError
 from ..outputs import open_output, writable_output
+from ..settings import add_flag
+from .shares import kept_units, parse_where_option
 
 TEXT_SHOWN = 60  # characters of a unit's text in the printed table (the CSV holds all of it)
 
@@ -23,6 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="the most typical units among those assigned to the topic or theme, instead of "
                              "those with the highest share")
     parser.add_argument("-o", "--output", metavar="OUT.csv", help="write every column to this CSV file")
+    add_flag(parser, "inference.where")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,8 +35,10 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         writable_output(args.output)  # a bad output path fails before the work
     topic = _topic_id(args.topic) if args.topic is not None else None
-    table = run_examples(RunFolder.open(args.run_dir), args.model, n=args.n, theme=args.theme, topic=topic,
-                         ranking="typical" if args.typical else "top")
+    parse_where_option(args)
+    run = RunFolder.open(args.run_dir)
+    table = run_examples(run, args.model, n=args.n, theme=args.theme, topic=topic,
+                         ranking="typical" if args.typical else "top", units=kept_units(run, args))
     if args.output:
         with open_output(args.output, newline="") as out:
             table.to_csv(out, index=False)

@@ -25,9 +25,14 @@ SHARES = "shares.csv"  # the command's default output in the run folder
 def configure(parser: argparse.ArgumentParser) -> None:
     add_run_options(parser)
     parser.add_argument("--by", nargs="+", metavar="COL", default=None,
-                        help="group documents by these metadata columns (year, region, any MANIFEST column); "
+                        help="group documents by these metadata columns (year, region, any MANIFEST column; "
+                             "decade: years in periods of 10 unless the documents have a decade column); "
                              "default: one row per document")
+    parser.add_argument("--bins", nargs="+", metavar="COL:WIDTH", default=[],
+                        help="group a number column into periods of this width, aligned on its multiples "
+                             "(year:10 gives 1950–1959, 1960–1969, …); the column is grouped by even without --by")
     add_flag(parser, "inference.draws")
+    add_flag(parser, "inference.min_documents")
     add_gold_options(parser)
     add_flag(parser, "inference.tuning")
     parser.add_argument("-o", "--output", type=Path, default=None,
@@ -54,25 +59,35 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--column-type", action="append", default=[], metavar="COL=TYPE",
                         help="state a metadata column's type, number or category (repeatable); "
                              "default: the run config's [inference] column_types, else inferred")
+    add_flag(parser, "inference.where")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..inference import shares, write_unit_probabilities
+    from ..inference.shares import thin_groups
     from ..report.inference import save, shares_figure
     from ..report.ldavis import theme_display_names
     from ..run_folder import RunFolder
     from ..run_files import UNIT_PROBABILITIES
 
     refuse_without_gold(args, "--predictions", "--tuning")
+    parse_where_option(args)
+    if args.bins and args.gold is not None:
+        raise InputError("--bins: not with --gold (group the corrected shares by a column of periods in the "
+                         "MANIFEST instead)")
     run = RunFolder.open(args.run_dir)
     if args.gold is not None:
         return _corrected(run, args)
     output = writable_output(args.output or run.file(SHARES))
     data = read_data(run, args)
+    args.by, args.bins = grouping(args.by, args.bins, data.column_types)
     if not run.file(UNIT_PROBABILITIES).is_file():  # the run's config left it out: the command writes it
         write_unit_probabilities(run)
-    chosen = inference_options(args, run.config, "draws")
-    table = shares(data, by=args.by, model=args.model, k=args.k, **chosen)
+    chosen = inference_options(args, run.config, "draws", "min_documents")
+    table = shares(data, by=args.by, model=args.model, k=args.k, bins=args.bins, **chosen)
+    thin = thin_groups(table, args.by or [], chosen["min_documents"])
+    if thin:
+        print(f"warning: {thin}", file=sys.stderr)
     with open_output(output, newline="") as out:
         table.to_csv(out, index=False)
     by = args.by[0] if args.by and len(args.by) == 1 else None
@@ -82,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
         for model, k in table[["model", "k"]].drop_duplicates().itertuples(index=False):
             rows = table[(table["model"] == model) & (table["k"] == k)]
             path = output.with_name(f"{output.stem}_{_safe(model)}-k{k}.png")
-            save(shares_figure(rows, column, names, f"{model} (k={k}): theme shares by {column}"), path)
+            span = f" in periods of {args.bins[by]:g}" if by in args.bins else ""
+            save(shares_figure(rows, column, names, f"{model} (k={k}): theme shares by {column}{span}",
+                               step=args.bins.get(by)), path)
     else:
         print(f"note: no plot for --by {' '.join(args.by)}: a plot shows one grouping; the table has them all")
     print(f"shares: {output} ({table[['model', 'k']].drop_duplicates().shape[0]} model/k, {chosen['draws']} draws, "
@@ -98,7 +115,7 @@ def _corrected(run, args: argparse.Namespace) -> int:
     from ..run_files import CORRECTED_SHARES
 
     output = writable_output(args.output or run.file(CORRECTED_SHARES))
-    data = read_data(run, args)
+    data = read_data(run, args, subset=False)
     sample = coded_sample(run, data, args.gold)
     chosen = inference_options(args, run.config, "draws", "predictions", "tuning")
     table, notes = corrected_shares(data, sample, by=args.by, model=args.model, k=args.k, **chosen)
@@ -119,6 +136,35 @@ def _corrected(run, args: argparse.Namespace) -> int:
     return 0
 
 
+def grouping(by: list[str] | None, bins: list[str], column_types: dict[str, str]) -> tuple[list[str] | None, dict]:
+    """--by and --bins as shares() takes them: --by decade is year in periods of 10 (unless the documents have
+    a decade column), and a binned column is grouped by even when --by leaves it out."""
+    from ..inference.shares import parse_bins
+
+    periods = parse_bins(bins)
+    by = list(by) if by else []
+    if "decade" in by and "decade" not in column_types:
+        if "year" in by:
+            raise InputError("--by decade year: decade is the year in periods of 10; give one of them")
+        by[by.index("decade")] = "year"
+        periods.setdefault("year", 10.0)
+    by += [column for column in periods if column not in by]
+    return by or None, periods
+
+
+def parse_where_option(args: argparse.Namespace):
+    """--where checked before the run is read (None when not given); refused with --gold, whose coded sample
+    was drawn from every document of the run."""
+    from ..where import parse_where
+
+    if args.where is None:
+        return None
+    if getattr(args, "gold", None) is not None:
+        raise InputError("--where: not with --gold: the coded sample was drawn from every document of the run, so "
+                         "its inclusion probabilities do not hold for a subset")
+    return parse_where(args.where, "--where")
+
+
 def refuse_without_gold(args: argparse.Namespace, *options: str) -> None:
     """InputError naming the options of the corrected estimates given without --gold, which they would not change."""
     given = [option for option in options if getattr(args, option.lstrip("-")) is not None]
@@ -135,24 +181,30 @@ def inference_options(args: argparse.Namespace, config: dict, *own: str, table: 
     return chosen
 
 
-def read_data(run, args: argparse.Namespace):
-    """The run's study data with the column types of --column-type, else of the run config; editions (two
-    documents of one year and region) are reported on stderr."""
+def read_data(run, args: argparse.Namespace, subset: bool = True):
+    """The run's study data with the column types of --column-type, else of the run config, and (``subset``)
+    of the documents --where keeps, else the run config's [inference] where; editions (two documents of one
+    year and region) are reported on stderr."""
     from ..inference import study_data
 
     types = dict(run.config.get("inference", {}).get("column_types", {}))
-    for item in args.column_type:
+    for item in getattr(args, "column_type", []):
         column, sep, kind = item.partition("=")
         if not sep or not column:
             raise InputError(f"--column-type {item}: expected COL=number or COL=category")
         types[column.strip()] = kind.strip()
     # the run's own types held for its tables: a type that fails here is one the flags gave
-    stated_by = "--column-type" if args.column_type else f"{run.file(CONFIG)}: inference.column_types"
+    stated_by = "--column-type" if getattr(args, "column_type", None) else f"{run.file(CONFIG)}: inference.column_types"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         data = study_data(run, types, stated_by=stated_by)
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
+    if subset:
+        data = subset_data(data, args.where, run)
+    elif run.config.get("inference", {}).get("where"):
+        print(f"note: {run.file(CONFIG)}: inference.where is not applied with --gold: the coded sample was drawn "
+              "from every document of the run", file=sys.stderr)
     documents = data.documents()
     # documents without a value of a grouping column are left out of its groups: said, not silent
     for column in dict.fromkeys(getattr(args, "by", None) or []):
@@ -161,6 +213,48 @@ def read_data(run, args: argparse.Namespace):
             print(f"warning: --by {column}: {missing} of the {len(documents)} documents have no {column} and are "
                   "left out", file=sys.stderr)
     return data
+
+
+def subset_data(data, given: str | None, run):
+    """The study data restricted by --where, else by the run config's [inference] where (said on stdout)."""
+    from ..where import parse_where
+
+    text = given if given is not None else run.config.get("inference", {}).get("where", "")
+    if not text:
+        return data
+    where = parse_where(text, "--where" if given is not None else f"{run.file(CONFIG)}: inference.where")
+    data, line = data.subset(where)
+    print(line)
+    return data
+
+
+def kept_units(run, args: argparse.Namespace):
+    """A mask over the run's units: those of the documents --where (else the run's [inference] where)
+    keeps; None when no subset is asked for."""
+    if args.where is None and not run.config.get("inference", {}).get("where"):
+        return None
+    return _mask(run, read_data(run, args))
+
+
+def units_of(run, where):
+    """A mask over the run's units: those of the documents ``where`` (a checked condition) keeps; what it kept
+    is said on stdout."""
+    from ..inference import study_data
+
+    with warnings.catch_warnings():  # editions are warned about by the commands that estimate from them
+        warnings.simplefilter("ignore")
+        data = study_data(run, run.config.get("inference", {}).get("column_types", {}))
+    data, line = data.subset(where)
+    print(line)
+    return _mask(run, data)
+
+
+def _mask(run, data):
+    import numpy as np
+
+    kept = np.zeros(len(run.units), bool)
+    kept[data.units["row"].to_numpy()] = True
+    return kept
 
 
 def _safe(name: str) -> str:

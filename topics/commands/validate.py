@@ -10,13 +10,15 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
+from ..where import parse_where
+from .shares import parse_where_option, units_of
 from ..validation.kit import MAX_WORDS, KitSettings
 from ..validation.sample import DESIGNS
 
 # options that only writing a kit takes, and the attribute each sets
 KIT_OPTIONS = {"--model": "model", "--coders": "coders", "--n-words": "n_words", "--n-units": "n_units",
                "--n-themes": "n_themes", "--size": "n_coding", "--design": "design", "--seed": "seed",
-               "--exclude-seed-words": "exclude_seed_words", "--add": "add"}
+               "--exclude-seed-words": "exclude_seed_words", "--add": "add", "--where": "where"}
 # of these, what a further batch (--add) takes
 ADD_OPTIONS = ("--design", "--seed", "--add")
 
@@ -53,6 +55,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="random seed: one seed gives the same kit (default 1; with --add, the kit's)")
     parser.add_argument("--exclude-seed-words", action="store_true",
                         help="leave the lexicon's words out of word-intrusion tasks")
+    # not the run's [inference] where: a coding sample of a subset stands for that subset only
+    parser.add_argument("--where", metavar="EXPR", default=None,
+                        help="theme-intrusion tasks and the coding sample from the documents this condition keeps "
+                             "(as topics shares --where; default every document, whatever the run's [inference] "
+                             "where); the design records it, and --add draws from the same documents")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,7 +78,10 @@ def run(args: argparse.Namespace) -> int:
     given = {name: getattr(args, name) for name in ("coders", "n_words", "n_units", "n_themes", "n_coding", "seed",
                                                      "design") if getattr(args, name) is not None}
     settings = KitSettings(**given, exclude_seed_words=args.exclude_seed_words)
-    kit = write_kit(RunFolder.open(args.inputs[0]), args.output, args.model, settings)
+    where = parse_where_option(args)
+    run = RunFolder.open(args.inputs[0])
+    units = None if where is None else units_of(run, where)
+    kit = write_kit(run, args.output, args.model, settings, units=units, where=args.where or "")
     from ..validation.kit import read_key
 
     key = read_key(kit)
@@ -101,7 +111,10 @@ def _add(args: argparse.Namespace) -> int:
 
     _refuse(args, {flag: name for flag, name in KIT_OPTIONS.items() if flag not in ADD_OPTIONS},
             "--add, which draws with the kit's own model, design and tasks")
-    new = add_units(RunFolder.open(args.inputs[0]), args.output, args.add, seed=args.seed, design=args.design)
+    run = RunFolder.open(args.inputs[0])
+    kept = (read_key(args.output)["kit"].get("design") or {}).get("where")
+    units = units_of(run, parse_where(kept, f"{args.output}: the kit's where")) if kept else None
+    new = add_units(run, args.output, args.add, seed=args.seed, design=args.design, units=units)
     key = read_key(args.output)
     design = key["kit"]["design"]
     print(f"kit {args.output}: batch {design['batches'][-1]['batch']}, {len(new)} more coding tasks "
@@ -111,8 +124,10 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _design_line(design: dict, drawn: int) -> str:
-    return (f"design: {design['design']}, {drawn} of {design['frame']} codable units in {len(design['strata'])} "
-            f"stratum/strata, {len(design['batches'])} batch(es); inclusion probabilities in key/sample.tsv")
+    subset = f" of the documents where {design['where']!r} keeps" if design.get("where") else ""
+    return (f"design: {design['design']}, {drawn} of {design['frame']} codable units{subset} in "
+            f"{len(design['strata'])} stratum/strata, {len(design['batches'])} batch(es); inclusion probabilities in "
+            "key/sample.tsv")
 
 
 def _score(args: argparse.Namespace) -> int:

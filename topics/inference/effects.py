@@ -22,13 +22,24 @@ counts each source of error once. The estimate is, either way, the mean over see
 fitted to the shares computed on all units.
 
 Documents are weighted equally (one observation each); a document missing a value the formula uses is
-left out (n_documents says how many were used)."""
+left out (n_documents says how many were used).
+
+**Contrasts in points** (``Effects.contrasts``): for each category column of the formula, and each number
+column with two values (a 0/1 flag), the difference in expected share between each level and the
+reference level (the first in sorted order, as patsy's treatment coding takes it) in percentage points,
+averaged over the documents as they are (every document set to the level, then to the reference, all
+else kept: an average predictive comparison, as stm's ``method = "difference"`` with the other
+covariates at their observed values rather than at one typical document). For each number column with
+more values (kind "average slope"): the average marginal effect, the documents' mean change in expected
+share per unit of the column in percentage points (a central difference over a thousandth of its range,
+one-sided at its ends, where a spline is not defined beyond). Each interval is the percentile interval of
+the same figure over the composed coefficient draws."""
 
 from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -54,6 +65,10 @@ EFFECT_COLUMNS = ["model", "k", "seeds", "theme", "term", "estimate", "ci_low", 
                   "n_documents", "formula"]
 EXPECTED_COLUMNS = ["model", "k", "seeds", "theme", "covariate", "value", "share", "ci_low", "ci_high", "draws",
                     "n_documents"]
+CONTRAST_COLUMNS = ["model", "k", "seeds", "theme", "covariate", "kind", "level", "reference", "difference", "ci_low",
+                    "ci_high", "scale", "draws", "n_documents"]
+POINTS = "percentage points"
+DIFFERENCE, SLOPE = "difference", "average slope"  # the kind column: a level against the reference; per unit
 
 
 @dataclass
@@ -64,6 +79,7 @@ class Effects:
     table: pd.DataFrame  # EFFECT_COLUMNS
     expected: pd.DataFrame  # EXPECTED_COLUMNS
     skipped: list[str]  # "<model> k=<k> <theme>: why" for themes without an estimate
+    contrasts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CONTRAST_COLUMNS))
 
 
 def effects(data: StudyData, formula: str, *, model: str | None = None, k: int | None = None,
@@ -91,6 +107,8 @@ def effects(data: StudyData, formula: str, *, model: str | None = None, k: int |
     covariates = numeric_covariates(formula, data.column_types)
     grids = {c: expected_grid(design, docs.loc[kept], c, data.column_types) for c in covariates}
     grids = {c: grid for c, grid in grids.items() if grid is not None}
+    levels = contrast_designs(design, docs.loc[kept], formula, data.column_types, source)
+    contrasts = []
     doc_rows = [rows.index.to_numpy() for _, rows in data.units.groupby("doc_id", sort=False)]
     rows, expected, skipped = [], [], []
     for (name, topics), fits in data.fit_groups(model, k).items():
@@ -125,8 +143,78 @@ def effects(data: StudyData, formula: str, *, model: str | None = None, k: int |
                 for i, value in enumerate(grid.attrs["values"]):
                     expected.append([name, topics, len(fits), theme, covariate, value, point[i], band_low[i],
                                      band_high[i], draws, len(kept)])
+            for covariate, kind, value, reference, at_value, at_reference, step in levels:
+                point = 100 * np.mean([average_difference(at_value, at_reference, beta, step) for beta, _ in fitted])
+                drawn_points = 100 * average_difference(at_value, at_reference, composed, step)
+                low, high = interval(drawn_points[:, None], level, np.array([point]))
+                scale = POINTS if kind == DIFFERENCE else f"{POINTS} per 1 {covariate}"
+                contrasts.append([name, topics, len(fits), theme, covariate, kind, value, reference, point, low[0],
+                                  high[0], scale, draws, len(kept)])
     return Effects(formula, pd.DataFrame(rows, columns=EFFECT_COLUMNS),
-                   pd.DataFrame(expected, columns=EXPECTED_COLUMNS), skipped)
+                   pd.DataFrame(expected, columns=EXPECTED_COLUMNS), skipped,
+                   pd.DataFrame(contrasts, columns=CONTRAST_COLUMNS))
+
+
+MAX_CONTRAST_LEVELS = 20  # a category with more levels (a city each) gets no contrasts: a table no one reads
+
+
+def contrast_designs(design: pd.DataFrame, docs: pd.DataFrame, formula: str, column_types: dict[str, str],
+                     source: str) -> list[tuple[str, object, object, np.ndarray, np.ndarray]]:
+    """For each category column the formula names (and each number column with two values): every level
+    but the reference with the design rows of ``docs`` set to it and to the reference,
+    (covariate, level, reference, rows at level, rows at reference)."""
+    frame = docs.copy()
+    for column, kind in column_types.items():  # as design_matrix gives them to patsy
+        values = frame[column].astype(object if kind == "category" else float)
+        frame[column] = values.where(frame[column].notna(), np.nan)
+    found = []
+    for column in check_formula(formula, source, column_types).columns:
+        values = frame[column].dropna()
+        levels = sorted(values.unique(), key=lambda v: (str(type(v)), v))
+        if column_types.get(column) == "number" and len(levels) > 2:
+            found += _slope(design, frame, column)
+            continue
+        if len(levels) < 2:
+            continue
+        if len(levels) > MAX_CONTRAST_LEVELS:
+            warnings.warn(f"{source} {clipped(formula)!r}: {column} has {len(levels)} values, more than "
+                          f"{MAX_CONTRAST_LEVELS}: no contrasts in points for it", stacklevel=3)
+            continue
+        try:
+            rows = {level: np.asarray(patsy.build_design_matrices([design.design_info], frame.assign(**{column: level}),
+                                                                  return_type="matrix")[0]) for level in levels}
+        except patsy.PatsyError:  # a transform that cannot take a column of one value
+            continue
+        shown = [int(v) if isinstance(v, float) and v.is_integer() else v for v in levels]
+        found += [(column, DIFFERENCE, shown[i], shown[0], rows[levels[i]], rows[levels[0]], None)
+                  for i in range(1, len(levels))]
+    return found
+
+
+def _slope(design: pd.DataFrame, frame: pd.DataFrame, column: str) -> list[tuple]:
+    """The design rows of the documents with ``column`` a little above and below its value (within its
+    observed range), and the distance between them: what an average slope is computed from."""
+    x = frame[column].astype(float)
+    low, high = x.min(), x.max()
+    h = (high - low) / 2000
+    above, below = np.minimum(x + h, high), np.maximum(x - h, low)
+    try:
+        rows = [np.asarray(patsy.build_design_matrices([design.design_info], frame.assign(**{column: values}),
+                                                       return_type="matrix")[0]) for values in (above, below)]
+    except patsy.PatsyError:  # the formula uses it as a category (C(year)): no slope
+        return []
+    return [(column, SLOPE, "", "", rows[0], rows[1], (above - below).to_numpy())]
+
+
+def average_difference(at_value: np.ndarray, at_reference: np.ndarray, beta: np.ndarray,
+                       step: np.ndarray | None = None):
+    """The documents' mean expected share at one level minus at the reference (each document's difference
+    over its ``step`` when given: a slope), for one coefficient vector (a number) or for each row of a
+    matrix of them (an array)."""
+    difference = expit(at_value @ beta.T) - expit(at_reference @ beta.T)
+    if step is not None:
+        difference = difference / (step if difference.ndim == 1 else step[:, None])
+    return difference.mean(axis=0)
 
 
 def document_share_draws(doc_rows: list[np.ndarray], values: list, draws: int,

@@ -13,7 +13,14 @@ document drawn. Each draw uses one fit of the model and k, in turn over the seed
 over seeds carry the seeds' disagreement too. The estimate is the mean over seeds of the share computed
 on all units; the interval is the percentile interval of the pooled draws. Every random number comes
 from a generator seeded by ``seed`` and the row's model, k and group, so a fixed seed gives identical
-tables, whichever other groups or models are asked for."""
+tables, whichever other groups or models are asked for.
+
+A share that every draw gives alike (0 when no unit of the group has the theme) has no percentile width,
+yet it was estimated from finitely many documents: its interval is then the Wilson score interval for
+that share over the group's documents (over the units when the group is one document, whose units are
+all that is resampled), which for a share of 0 in n documents reaches z²/(n + z²). A group of fewer than
+``min_documents`` documents is flagged (``few_documents``): its interval rests on too few documents to
+speak for documents like them."""
 
 from __future__ import annotations
 
@@ -21,6 +28,7 @@ import zlib
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..errors import InputError, listed
 from ..rules import check
@@ -30,21 +38,30 @@ from .study import StudyData
 WEIGHTS = ("units", "length", "soft")  # as topics.settings declares inference.weight
 SHARE_COLUMNS = ["model", "k", "seeds", "theme", "share", "ci_low", "ci_high", "n_documents", "n_units", "weight",
                  "draws"]
+FEW_DOCUMENTS = "few_documents"  # the flag column of a group under min_documents (absent from older run folders)
 
 
 def shares(data: StudyData, by: list[str] | str | None = None, *, weight: str = default("inference.weight"),
            draws: int = default("inference.draws"), seed: int = default("inference.seed"), model: str | None = None,
-           k: int | None = None, level: float = default("inference.level")) -> pd.DataFrame:
+           k: int | None = None, level: float = default("inference.level"),
+           min_documents: int = default("inference.min_documents"),
+           bins: dict[str, float] | None = None) -> pd.DataFrame:
     """Share of every theme per document (``by`` None) or per group of documents (``by``: one or more
     metadata columns), with a ``level`` percentile interval from ``draws`` bootstrap draws pooled over
     the seeds of each model and k (see the module's docstring).
 
     Columns: model, k, seeds, the group columns (doc_id, year, region per document), theme, share,
-    ci_low, ci_high, n_documents, n_units, weight, draws. Documents missing a group value are left out."""
+    ci_low, ci_high, n_documents, n_units, weight, draws, few_documents (a group of fewer than
+    ``min_documents`` documents; always False per document). Documents missing a group value are left out.
+
+    ``bins`` ({column: width}, e.g. {"year": 10}) groups a number column of ``by`` into periods of that
+    width aligned on its multiples (1950–1959, 1960–1969): the column holds each period's first value and
+    ``<column>_period`` its span; a period without documents has no row."""
     check_options(weight=weight, draws=draws, seed=seed, level=level)
+    check(min_documents, SETTINGS["inference.min_documents"].rule, SETTINGS["inference.min_documents"].flag)
     by = [by] if isinstance(by, str) else list(by or [])
     check_columns(data, by, "--by")
-    units = data.units
+    units = binned(data, by, bins or {})
     keys = by or ["doc_id"]
     shown = by or ["doc_id", "year", "region"]
     usable = units.dropna(subset=keys)
@@ -58,15 +75,64 @@ def shares(data: StudyData, by: list[str] | str | None = None, *, weight: str = 
             points, drawn = bootstrap_ratio(doc_rows, values, draws, rng, resample_documents=bool(by))
             estimate = points.mean(axis=0)
             low, high = interval(drawn, level, estimate)
+            # a group of one document resamples its units only, so its units are what the share rests on
+            sampled = len(doc_rows) if by and len(doc_rows) > 1 else len(group)
+            low, high = never_zero_width(low, high, estimate, sampled, level)
             label = group.iloc[0][shown].tolist()
+            few = bool(by) and len(doc_rows) < min_documents
             for j, theme in enumerate(data.themes):
                 rows.append([name, topics, len(fits), *label, theme, estimate[j], low[j], high[j],
-                             len(doc_rows), len(group), weight, draws])
-    columns = SHARE_COLUMNS[:3] + shown + SHARE_COLUMNS[3:]
+                             len(doc_rows), len(group), weight, draws, few])
+    columns = SHARE_COLUMNS[:3] + shown + SHARE_COLUMNS[3:] + [FEW_DOCUMENTS]
     table = pd.DataFrame(rows, columns=columns)
     for column in shown:
         table[column] = display_values(table[column])
+    for column, width in (bins or {}).items():
+        where = table.columns.get_loc(column) + 1
+        table.insert(where, f"{column}_period", [period_label(start, width) for start in table[column]])
     return table
+
+
+def binned(data: StudyData, by: list[str], bins: dict[str, float]) -> pd.DataFrame:
+    """The units with each binned column replaced by the first value of its period (InputError naming
+    --bins for a column that is not a number column of ``by`` or a width that is not positive)."""
+    units = data.units
+    for column, width in bins.items():
+        if column not in by:
+            raise InputError(f"--bins {column}:{width:g}: {column} is not a grouping column (--by {column})")
+        if data.column_types.get(column) != "number":
+            raise InputError(f"--bins {column}:{width:g}: {column} is a category; only a number column has periods")
+        if not (isinstance(width, (int, float)) and np.isfinite(width) and width > 0):
+            raise InputError(f"--bins {column}:{width}: the width of a period must be a number above 0")
+        if units is data.units:
+            units = units.copy()  # the same rows and index: the units' values still line up with them
+        units[column] = np.floor(units[column].astype(float) / width) * width
+    return units
+
+
+def period_label(start, width: float) -> str:
+    """1950–1959 for whole numbers (the period's first and last value), else [0.5, 1.5)."""
+    if pd.isna(start):
+        return ""
+    start = float(start)
+    if start.is_integer() and float(width).is_integer():
+        return f"{int(start)}–{int(start + width - 1)}"
+    return f"[{start:g}, {start + width:g})"
+
+
+def parse_bins(items: list[str], option: str = "--bins") -> dict[str, float]:
+    """``["year:10"]`` → {"year": 10.0}; InputError naming ``option`` for anything else."""
+    bins = {}
+    for item in items:
+        column, sep, width = item.partition(":")
+        try:
+            value = float(width)
+        except ValueError:
+            value = None
+        if not sep or not column.strip() or value is None or not np.isfinite(value) or value <= 0:
+            raise InputError(f"{option} {item}: expected COLUMN:WIDTH with a width above 0, e.g. year:10")
+        bins[column.strip()] = value
+    return bins
 
 
 def check_options(*, weight: str, draws: int, seed: int, level: float) -> None:
@@ -129,6 +195,31 @@ def interval(drawn: np.ndarray, level: float, estimate: np.ndarray) -> tuple[np.
     tail = (1 - level) / 2
     low, high = np.nanquantile(drawn, [tail, 1 - tail], axis=0)
     return np.fmin(low, estimate), np.fmax(high, estimate)
+
+
+def never_zero_width(low: np.ndarray, high: np.ndarray, estimate: np.ndarray, n: int,
+                     level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where every draw gave the same share (no width), the Wilson score interval of that share over ``n``
+    documents (or units) instead: a share seen in finitely many of them is known only so far."""
+    z = stats.norm.ppf(0.5 + level / 2)
+    centre = (estimate + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(estimate * (1 - estimate) / n + z * z / (4 * n * n))
+    flat = ~(high - low > 1e-12)
+    return (np.where(flat, np.fmin(np.clip(centre - half, 0, 1), estimate), low),
+            np.where(flat, np.fmax(np.clip(centre + half, 0, 1), estimate), high))
+
+
+def thin_groups(table: pd.DataFrame, by: list[str], min_documents: int) -> str | None:
+    """A warning line when groups of the shares table have fewer than ``min_documents`` documents."""
+    if not by or FEW_DOCUMENTS not in table or not table[FEW_DOCUMENTS].any():
+        return None
+    groups = table.drop_duplicates(["model", "k", *by])
+    few = groups[groups[FEW_DOCUMENTS]].drop_duplicates(by)
+    shown = ", ".join(" ".join(str(v) for v in row) for row in few[by].head(8).itertuples(index=False))
+    more = f" and {len(few) - 8} more" if len(few) > 8 else ""
+    return (f"shares by {' '.join(by)}: {len(few)} of the {len(groups.drop_duplicates(by))} groups have fewer than "
+            f"{min_documents} documents ({shown}{more}; flagged {FEW_DOCUMENTS}): their intervals rest on too few "
+            "documents to speak for documents like them")
 
 
 def generator(seed: int, *key) -> np.random.Generator:

@@ -26,6 +26,7 @@ from ..errors import InputError, listed
 from ..outputs import open_output, writable_output
 from ..run_folder import Fit, RunFolder
 from ..run_files import UNIT_PROBABILITIES, UNITS
+from ..where import Where, subset_line
 
 COLUMN_TYPES = ("number", "category")
 # Columns every unit has; a metadata column with one of these names (or of a column the inference tables
@@ -65,6 +66,18 @@ class StudyData:
         docs = self.units.groupby("doc_id", sort=False)[columns[1:]].first().reset_index()
         docs["units"] = self.units.groupby("doc_id", sort=False).size().to_numpy()
         return docs
+
+    def subset(self, where: Where) -> tuple[StudyData, str]:
+        """The study restricted to the documents ``where`` keeps (their units, in the same order), and the
+        line that says how many documents and units it kept and left out. InputError when it keeps none."""
+        documents = self.documents()
+        kept = where.mask(documents, self.column_types)
+        line = subset_line(where, documents, kept)
+        if not kept.any():
+            raise InputError(f"{where.shown}: no document of the run matches ({len(documents)} documents)")
+        units = self.units[self.units["doc_id"].isin(documents.loc[kept, "doc_id"])].reset_index(drop=True)
+        units.attrs = dict(self.units.attrs)
+        return StudyData(units, self.themes, self.fits, self.column_types), line
 
     def probabilities(self, fit: Fit) -> np.ndarray:
         """Each unit's probability of each of ``themes`` (rows in the table's order) as the run assigned

@@ -18,10 +18,11 @@ import pandas as pd
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from ..inference.effects import EFFECT_COLUMNS, EXPECTED_COLUMNS
+from ..inference.effects import CONTRAST_COLUMNS, DIFFERENCE, EFFECT_COLUMNS, EXPECTED_COLUMNS
+from ..inference.shares import FEW_DOCUMENTS
 from ..inference.shares import SHARE_COLUMNS as INTERVAL_COLUMNS
 from ..run_folder import RunFolder
-from ..run_files import EFFECTS, EFFECTS_EXPECTED, NOTES, PLOTS, shares_by
+from ..run_files import EFFECTS, EFFECTS_CONTRASTS, EFFECTS_EXPECTED, NOTES, PLOTS, shares_by
 from .plots import cjk_font, save_png, theme_colours
 from .tables import theme_order
 
@@ -69,8 +70,9 @@ def effects_html(run: RunFolder, names: dict[str, str], plots: Path) -> str:
     parts = [f"<h3>Covariate effects: <code>{esc(formula)}</code></h3>",
              f"<p>{esc(effects['method'].iloc[0]) if len(effects) else ''}; coefficients on the log-odds scale "
              "with 95% intervals.</p>"]
-    save(effects_figure(effects, names), plots / "inference_effects.png")
-    parts.append(image(f"{PLOTS}/inference_effects.png", "coefficients with intervals"))
+    if len(plotted_terms(effects)):
+        save(effects_figure(effects, names), plots / "inference_effects.png")
+        parts.append(image(f"{PLOTS}/inference_effects.png", "coefficients with intervals"))
     shown = effects[effects["term"] != "Intercept"]
     parts.append(f"<details><summary>Table: {len(shown)} coefficient(s)</summary>"
                  f"{table_html(shown[['model', 'k', 'theme', 'term', 'estimate', 'ci_low', 'ci_high', 'n_documents']])}"
@@ -79,6 +81,18 @@ def effects_html(run: RunFolder, names: dict[str, str], plots: Path) -> str:
     if expected is not None and not expected.empty:
         save(expected_figure(expected, names), plots / "inference_expected.png")
         parts.append(image(f"{PLOTS}/inference_expected.png", "expected share over a covariate with a band"))
+    contrasts = run.table(EFFECTS_CONTRASTS, tuple(CONTRAST_COLUMNS))
+    if contrasts is not None and not contrasts.empty:
+        shown = contrasts[["model", "k", "theme", "covariate", "kind", "level", "reference", "difference", "ci_low",
+                           "ci_high", "scale", "n_documents"]].copy()
+        for column in ("difference", "ci_low", "ci_high"):
+            shown[column] = shown[column].map(lambda v: f"{v:+.1f}")
+        parts.append("<p>Differences in expected share between each level of a category (or 0/1) covariate and its "
+                     "reference, in percentage points, and the average change per unit of each numeric covariate "
+                     "(average slope), averaged over the documents as they are, with 95% intervals.</p>")
+        save(contrasts_figure(contrasts, names), plots / "inference_contrasts.png")
+        parts.append(image(f"{PLOTS}/inference_contrasts.png", "differences in percentage points with intervals"))
+        parts.append(table_html(shown))
     return "\n".join(parts)
 
 
@@ -87,6 +101,9 @@ def wide_shares(table: pd.DataFrame, by: str, names: dict[str, str]) -> pd.DataF
     first = table.drop_duplicates(by)
     wide = pd.DataFrame({by: first[by].astype(str).to_numpy(), "documents": first["n_documents"].to_numpy(),
                          "units": first["n_units"].to_numpy()})
+    if FEW_DOCUMENTS in first:  # tables of older runs have no such column
+        wide["documents"] = [f"{n} (few)" if few else str(n) for n, few in zip(first["n_documents"],
+                                                                              first[FEW_DOCUMENTS].astype(bool))]
     for theme in theme_order(table["theme"]):
         rows = table[table["theme"] == theme].set_index(table[table["theme"] == theme][by].astype(str))
         wide[names.get(theme, theme)] = [f"{rows.at[g, 'share']:.1%} [{rows.at[g, 'ci_low']:.1%}, "
@@ -97,9 +114,23 @@ def wide_shares(table: pd.DataFrame, by: str, names: dict[str, str]) -> pd.DataF
 # ---------------------------------------------------------------- plots
 
 
-def shares_figure(table: pd.DataFrame, by: str, names: dict[str, str], title: str) -> Figure:
-    """Each theme's share per group with its interval: a line with a band over a numeric column, points
-    with error bars over categories."""
+def segments(x: np.ndarray, step: float | None = None) -> list[np.ndarray]:
+    """Positions of ``x`` (sorted numbers) in runs without a gap: a gap is a step wider than ``step`` (the
+    width of a period), else than the smallest step between values, so that a line never joins 1964 to
+    1975 across years without documents."""
+    if len(x) < 2:
+        return [np.arange(len(x))]
+    steps = np.diff(x)
+    usual = step if step else steps[steps > 0].min(initial=np.inf)
+    breaks = np.flatnonzero(steps > usual * 1.5) + 1
+    return np.split(np.arange(len(x)), breaks)
+
+
+def shares_figure(table: pd.DataFrame, by: str, names: dict[str, str], title: str,
+                  step: float | None = None) -> Figure:
+    """Each theme's share per group with its interval: a line with a band over a numeric column, broken
+    where values are missing (see segments; a value alone is a point with an error bar), points with error
+    bars over categories."""
     groups = list(dict.fromkeys(table[by]))
     numeric = pd.api.types.is_numeric_dtype(table[by])
     with _style():
@@ -111,9 +142,17 @@ def shares_figure(table: pd.DataFrame, by: str, names: dict[str, str], title: st
             rows = table[table["theme"] == theme]
             label = names.get(theme, theme)
             if numeric:
+                rows = rows.sort_values(by)
                 x = rows[by].astype(float).to_numpy()
-                axes.plot(x, rows["share"], marker="o", markersize=3, color=colours[theme], label=label)
-                axes.fill_between(x, rows["ci_low"], rows["ci_high"], color=colours[theme], alpha=0.15, linewidth=0)
+                share, low, high = (rows[c].to_numpy(dtype=float) for c in ("share", "ci_low", "ci_high"))
+                for n, part in enumerate(segments(x, step)):
+                    shown = label if n == 0 else None
+                    if len(part) == 1:
+                        axes.errorbar(x[part], share[part], yerr=[share[part] - low[part], high[part] - share[part]],
+                                      fmt="o", markersize=3, color=colours[theme], label=shown, elinewidth=1)
+                        continue
+                    axes.plot(x[part], share[part], marker="o", markersize=3, color=colours[theme], label=shown)
+                    axes.fill_between(x[part], low[part], high[part], color=colours[theme], alpha=0.15, linewidth=0)
             else:
                 x = np.arange(len(groups)) + (i - len(themes) / 2) * 0.8 / len(themes)
                 axes.errorbar(x, rows["share"], yerr=[rows["share"] - rows["ci_low"], rows["ci_high"] - rows["share"]],
@@ -128,9 +167,20 @@ def shares_figure(table: pd.DataFrame, by: str, names: dict[str, str], title: st
     return figure
 
 
+SPLINES = ("bs(", "cr(", "cc(")  # terms whose coefficients weight basis functions: read as expected shares
+
+
+def plotted_terms(effects: pd.DataFrame) -> pd.DataFrame:
+    """The coefficients worth plotting: all but the intercept and the weights of spline basis functions
+    (which say nothing read one by one; the expected-share curve shows what the spline does)."""
+    terms = effects["term"].astype(str)
+    return effects[(terms != "Intercept") & ~terms.str.startswith(SPLINES)]
+
+
 def effects_figure(effects: pd.DataFrame, names: dict[str, str]) -> Figure:
-    """Every coefficient but the intercept with its interval, one row per model, theme and term."""
-    rows = effects[effects["term"] != "Intercept"].reset_index(drop=True)
+    """Every coefficient but the intercept and spline weights with its interval, one row per model, theme
+    and term."""
+    rows = plotted_terms(effects).reset_index(drop=True)
     with _style():
         figure = Figure(figsize=(8, max(2.5, 0.28 * len(rows) + 1)))
         axes = figure.subplots()
@@ -146,6 +196,31 @@ def effects_figure(effects: pd.DataFrame, names: dict[str, str]) -> Figure:
         axes.set_yticks(y, labels, fontsize="small")
         axes.axvline(0, color="#888888", linewidth=0.8)
         axes.set_xlabel("effect on the log-odds of the share (95% interval)")
+        axes.legend(fontsize="small")
+        figure.tight_layout()
+    return figure
+
+
+def contrasts_figure(contrasts: pd.DataFrame, names: dict[str, str]) -> Figure:
+    """Each level's difference from its reference in percentage points with its interval, one row per model,
+    theme and level."""
+    rows = contrasts.reset_index(drop=True)
+    with _style():
+        figure = Figure(figsize=(8, max(2.5, 0.28 * len(rows) + 1)))
+        axes = figure.subplots()
+        colours = theme_colours(theme_order(rows["theme"]))
+        y = np.arange(len(rows))[::-1]
+        for theme in theme_order(rows["theme"]):
+            pick = (rows["theme"] == theme).to_numpy()
+            part = rows[pick]
+            axes.errorbar(part["difference"], y[pick], xerr=[part["difference"] - part["ci_low"],
+                          part["ci_high"] - part["difference"]], fmt="o", color=colours[theme],
+                          label=names.get(theme, theme), markersize=4)
+        labels = [f"{r.model} k={r.k} · {r.covariate} " + (f"{r.level} − {r.reference}" if r.kind == DIFFERENCE
+                                                            else f"per 1 {r.covariate}") for r in rows.itertuples()]
+        axes.set_yticks(y, labels, fontsize="small")
+        axes.axvline(0, color="#888888", linewidth=0.8)
+        axes.set_xlabel("difference in expected share, percentage points (95% interval)")
         axes.legend(fontsize="small")
         figure.tight_layout()
     return figure
@@ -226,10 +301,12 @@ def table_html(table: pd.DataFrame) -> str:
 
 
 def effects_plots(table: pd.DataFrame, expected: pd.DataFrame, names: dict[str, str], coefficients_png: Path,
-                  expected_png: Path) -> None:
-    """The plots of an effects result: its coefficients (when it has any but the intercept) and the expected
-    shares over each numeric covariate (when there are any)."""
-    if not table.empty and (table["term"] != "Intercept").any():
+                  expected_png: Path, contrasts: pd.DataFrame | None = None, contrasts_png: Path | None = None) -> None:
+    """The plots of an effects result: its coefficients (when it has any but the intercept and spline
+    weights), the expected shares over each numeric covariate and the contrasts in points (when there are any)."""
+    if not table.empty and len(plotted_terms(table)):
         save(effects_figure(table, names), coefficients_png)
     if not expected.empty:
         save(expected_figure(expected, names), expected_png)
+    if contrasts is not None and not contrasts.empty and contrasts_png is not None:
+        save(contrasts_figure(contrasts, names), contrasts_png)

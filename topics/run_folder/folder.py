@@ -43,7 +43,7 @@ NEUTRAL_SETTINGS = (("run", "progress"), ("run", "scheduler"), ("run", "workers"
 _TEXT_COLUMNS = {name: str for name in (
     "model", "doc_id", "unit_id", "region", "heading", "text", "theme", "runner_up", "label", "assigned",
     "topic", "flag", "flags", "words", "detail", "top_words", "best_theme", "kind", "target",
-    "term", "scale", "method", "formula", "covariate", "weight")}
+    "term", "scale", "method", "formula", "covariate", "weight", "level", "reference")}
 _FILLED_COLUMNS = ("model", "k", "seed", "doc_id", "unit_id", "theme", "units", "share", "p")
 
 

@@ -14,10 +14,13 @@ from tqdm import tqdm
 from ..comparison import comparison_markdown
 from ..inference import effects, shares, study_data, unit_table, write_unit_probabilities
 from ..inference.effects import design_matrix
+from ..inference.shares import thin_groups
+from ..settings import table_defaults
+from ..where import parse_where
 from ..inference.study import StudyData
 from ..run_folder import RunFolder
-from ..run_files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS, NOTES,
-                                TOPIC_EVIDENCE, shares_by)
+from ..run_files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_CONTRASTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS,
+                         NOTES, TOPIC_EVIDENCE, shares_by)
 from ..validation.examples import REPORTED_EXAMPLES, run_examples
 from ..validation.flags import evidence_table, primary_rows
 from .stopwatch import Stopwatch
@@ -52,22 +55,29 @@ def check_documents(run: RunFolder, config: dict, source: str) -> None:
     """The run's documents can take the config's [inference] column_types and [effects] formula: checked
     once its units are written, before any fitting (InputError naming ``source``, the config)."""
     inference, formula = config["inference"], config["effects"]["formula"]
-    if not inference["column_types"] and not formula:
+    if not inference["column_types"] and not formula and not inference.get("where"):
         return
     with warnings.catch_warnings():  # two editions of a year are warned about with the inference tables
         warnings.simplefilter("ignore")
         units = unit_table(run, inference["column_types"], stated_by=f"{source}: inference.column_types")
+    types = units.attrs["column_types"]
+    data = StudyData(units, [], [], types)
+    if inference.get("where"):
+        data, _ = data.subset(parse_where(inference["where"], f"{source}: inference.where"))
     if formula:
-        types = units.attrs["column_types"]
-        design_matrix(formula, StudyData(units, [], [], types).documents(), types, f"{source}: effects.formula")
+        design_matrix(formula, data.documents(), types, f"{source}: effects.formula")
 
 
 def _inference_tables(run: RunFolder, config: dict, clock: Stopwatch) -> list[str]:
-    inference = config["inference"]
+    # a run folder written before a setting was declared (remapped now) takes its default
+    inference = {**table_defaults("inference"), **config["inference"]}
     if inference["unit_probabilities"]:
         with clock("inference:probabilities"):
             write_unit_probabilities(run)
     data = study_data(run, inference["column_types"])
+    if inference.get("where"):  # the run's shares and effects are of these documents; unit_probabilities of all
+        data, line = data.subset(parse_where(inference["where"], f"{run.file(CONFIG)}: inference.where"))
+        warnings.warn(line, stacklevel=1)
     documents = data.documents()
     for column in SHARE_GROUPS:
         name = shares_by(column)
@@ -75,9 +85,12 @@ def _inference_tables(run: RunFolder, config: dict, clock: Stopwatch) -> list[st
             run.file(name).unlink(missing_ok=True)  # a remapped run whose corpus has one year keeps no stale table
             continue
         with clock("inference:shares"):  # each model at the k of its primary fit, its seeds pooled
-            table = pd.concat([shares(data, by=column, model=model, k=run.primary(model).k,
-                                      **{key: inference[key] for key in ("weight", "draws", "seed", "level")})
+            chosen = {key: inference[key] for key in ("weight", "draws", "seed", "level", "min_documents")}
+            table = pd.concat([shares(data, by=column, model=model, k=run.primary(model).k, **chosen)
                                for model in run.models], ignore_index=True)
+        thin = thin_groups(table, [column], inference["min_documents"])
+        if thin:
+            warnings.warn(thin, stacklevel=1)
         run.write_csv(name, table)
     formula = config["effects"]["formula"]
     if formula:
@@ -89,5 +102,9 @@ def _inference_tables(run: RunFolder, config: dict, clock: Stopwatch) -> list[st
         run.write_csv(EFFECTS, result.table)
         if not result.expected.empty:
             run.write_csv(EFFECTS_EXPECTED, result.expected)
+        if not result.contrasts.empty:
+            run.write_csv(EFFECTS_CONTRASTS, result.contrasts)
+        else:  # a formula without a category now: no contrasts of an earlier one
+            run.file(EFFECTS_CONTRASTS).unlink(missing_ok=True)
         return result.skipped
     return []

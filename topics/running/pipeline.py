@@ -23,7 +23,8 @@ from ..mapping import MappingSettings
 from ..ingest.reading import refuse_output_inside_inputs
 from ..rules import check
 from ..run_folder import RunFolder
-from ..run_files import CONFIG, CORPUS_SUMMARY, EFFECTS, EFFECTS_EXPECTED, LEXICON, TIMINGS, VERSIONS
+from ..run_files import (CONFIG, CORPUS_SUMMARY, EFFECTS, EFFECTS_CONTRASTS, EFFECTS_EXPECTED, LEXICON, TIMINGS,
+                         VERSIONS)
 from ..tomlfile import to_toml
 from ..versions import package_versions
 from .analyses import check_documents, write_inference_tables, write_validation_tables
@@ -140,7 +141,7 @@ def remap_run(run_dir: str | Path, *, min_lift: float | None = None, min_margin:
             new.mark_unfinished()
             new.write_text(CONFIG, to_toml(config))
             if not config["effects"]["formula"]:  # effects estimated by hand rest on the old themes
-                for name in (EFFECTS, EFFECTS_EXPECTED):
+                for name in (EFFECTS, EFFECTS_EXPECTED, EFFECTS_CONTRASTS):
                     new.file(name).unlink(missing_ok=True)
             _stages_after_fitting(new, config, lexicon, Stopwatch(), progress)
             new.mark_done()

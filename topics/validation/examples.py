@@ -24,23 +24,25 @@ EXAMPLE_COLUMNS = ["model", "k", "seed", "kind", "target", "theme", "rank", "pro
 
 
 def fit_examples(run: RunFolder, fit: Fit, *, n: int = 5, theme: str | None = None, topic: int | None = None,
-                 ranking: str = "top") -> pd.DataFrame:
+                 ranking: str = "top", units: np.ndarray | None = None) -> pd.DataFrame:
     """Representative units of one fit: per topic (kind "topic", target "T<id>") and per theme (kind
     "theme", target the theme), ``n`` each, best first. ``theme`` or ``topic`` (the model's own topic id)
-    restricts the table to that one target."""
+    restricts the table to that one target; ``units`` (a mask over the run's units) to those units."""
     if ranking not in RANKINGS:
         raise InputError(f"ranking must be one of {', '.join(RANKINGS)}, got {ranking!r}")
     if n < 1:
         raise InputError(f"-n must be at least 1, got {n}")
     result = fit.result
-    usable = np.asarray(fit.known) > 0
+    # a unit outside ``units`` counts as one without evidence: never shown
+    known = np.asarray(fit.known) if units is None else np.where(units, fit.known, 0)
+    usable = known > 0
     rows = []
     if theme is None:
         topics = range(result.k) if topic is None else [_topic_position(fit, topic)]
         for t in topics:
             target = f"T{result.topic_ids[t]}"
             assigned = fit.doc_topic.argmax(axis=1) == t
-            chosen = _distinct(run, _ranked(fit.doc_topic, t, assigned & usable, fit.known, ranking), n)
+            chosen = _distinct(run, _ranked(fit.doc_topic, t, assigned & usable, known, ranking), n)
             rows += _rows(run, fit, "topic", target, result.topic_themes[t], chosen, fit.doc_topic[:, t])
     if topic is None:
         themes = fit.themes  # as the run assigned them: the unit's section and heading count
@@ -48,7 +50,7 @@ def fit_examples(run: RunFolder, fit: Fit, *, n: int = 5, theme: str | None = No
         wanted = names if theme is None else [name for name in [_theme_name(run, names, theme)] if name in names]
         for name in wanted:
             j = names.index(name)
-            chosen = _distinct(run, _ranked(probs, j, (themes.theme == j) & usable, fit.known, ranking), n)
+            chosen = _distinct(run, _ranked(probs, j, (themes.theme == j) & usable, known, ranking), n)
             rows += _rows(run, fit, "theme", name, name, chosen, probs[:, j])
     return pd.DataFrame(rows, columns=EXAMPLE_COLUMNS)
 

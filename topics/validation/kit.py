@@ -80,8 +80,10 @@ _RULES = {
 
 
 def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
-              settings: KitSettings = KitSettings()) -> Path:
-    """Write the kit for every model's primary fit (or ``model``'s) into ``kit_dir`` (new or empty)."""
+              settings: KitSettings = KitSettings(), *, units: np.ndarray | None = None, where: str = "") -> Path:
+    """Write the kit for every model's primary fit (or ``model``'s) into ``kit_dir`` (new or empty); with
+    ``units`` (a mask over the run's units, the documents the condition ``where`` keeps) its theme-intrusion
+    tasks and coding sample come from those units only, and the design records ``where``."""
     kit_dir = Path(kit_dir)
     if kit_dir.exists() and (not kit_dir.is_dir() or any(kit_dir.iterdir())):
         what = "is a folder that is not empty" if kit_dir.is_dir() else "is a file"
@@ -100,13 +102,13 @@ def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
     tasks = {kind: [] for kind in KINDS}
     notes = []
     for fit in fits:
-        words, themed = word_tasks(run, fit, settings, rng), theme_tasks(run, fit, settings, rng)
+        words, themed = word_tasks(run, fit, settings, rng), theme_tasks(run, fit, settings, rng, units)
         tasks["word"] += words
         tasks["theme"] += themed
         notes += _shortfalls(fit, settings, len(words), len(themed))
     design = None
     if settings.n_coding:
-        frame = design_frame(run, fits[0], settings.design)
+        frame = design_frame(run, fits[0], settings.design, units)
         # a frame smaller than the sample asked for is coded whole (every probability 1)
         chosen = draw(frame, set(), min(settings.n_coding, len(frame.rows)), np.random.default_rng([settings.seed, 1]))
         tasks["code"] = coding_tasks(run, fits[0], chosen, batch=1)
@@ -114,6 +116,8 @@ def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
                   "frame_fingerprint": frame_fingerprint(run.units, list(frame.rows)), "strata": frame.sizes(),
                   "weights": frame.weights, "bands": frame.bands,
                   "batches": [{"batch": 1, "size": len(chosen), "seed": settings.seed}]}
+        if where:
+            design["where"] = where
     ordered = []
     for kind in KINDS:  # one kind after the other, each in random order
         block = tasks[kind]
@@ -136,13 +140,13 @@ def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
 
 
 def add_units(run: RunFolder, kit_dir: str | Path, n: int, seed: int | None = None,
-              design: str | None = None) -> list[dict]:
+              design: str | None = None, units: np.ndarray | None = None) -> list[dict]:
     """Draw ``n`` more units for the kit's coding sample from the frame's units not yet drawn (a new batch,
     shared among the strata by the kit's design; topics.validation.sample says why the combined sample
     keeps exact inclusion probabilities) and write them into the kit: new coding tasks after the old
     ones, the coding page and key/sample.tsv with every task. Coders keep their answers (the page keeps
     the kit's id). Returns the new tasks. InputError when the kit has no design, ``design`` is not the
-    kit's, or the run is not the one the kit was drawn from."""
+    kit's, or the run is not the one the kit was drawn from. ``units``: the mask of the kit's ``where``."""
     key = read_key(kit_dir)
     meta, tasks = key["kit"], key["tasks"]
     sampled = meta.get("design")
@@ -159,7 +163,7 @@ def add_units(run: RunFolder, kit_dir: str | Path, n: int, seed: int | None = No
     if fit is None:
         raise InputError(f"{run.path}: design mismatch: the kit {kit_dir} was drawn from the themes of "
                          f"{sampled['reference_fit']}, which this run does not have")
-    frame = design_frame(run, fit, sampled["design"])
+    frame = design_frame(run, fit, sampled["design"], units)
     coded = [t for t in tasks if t["kind"] == "code"]
     strata_of = dict(zip(frame.rows.tolist(), frame.strata))
     row_of = {unit.unit_id: i for i, unit in enumerate(run.units)}
@@ -235,14 +239,16 @@ def word_tasks(run: RunFolder, fit: Fit, settings: KitSettings, rng: np.random.G
 # ---------------------------------------------------------------- theme intrusion
 
 
-def theme_tasks(run: RunFolder, fit: Fit, settings: KitSettings, rng: np.random.Generator) -> list[dict]:
-    """``n_units`` theme-intrusion tasks, the units taken in turn from each assigned theme."""
+def theme_tasks(run: RunFolder, fit: Fit, settings: KitSettings, rng: np.random.Generator,
+                units: np.ndarray | None = None) -> list[dict]:
+    """``n_units`` theme-intrusion tasks, the units (of ``units``, a mask, when given) taken in turn from each
+    assigned theme."""
     names, probs = fit.themes.names, fit.themes.probabilities  # as the run assigned them
     themes = [j for j, name in enumerate(names) if name in run.lexicon.names]  # never other
     if len(themes) < settings.n_themes + 1 or settings.n_units == 0:
         return []
     assigned = fit.themes.theme_names()
-    eligible = _eligible(run, fit)
+    eligible = [i for i in _eligible(run, fit) if units is None or units[i]]
     ranked = {i: sorted(themes, key=lambda j: (-probs[i, j], j)) for i in eligible}
     # units where the model found n_themes themes and left at least one theme improbable
     usable = [i for i in eligible if probs[i, ranked[i][settings.n_themes - 1]] >= MIN_THEME_P

@@ -92,11 +92,14 @@ class Frame:
         return {str(name): int(count) for name, count in zip(names, counts)}
 
 
-def design_frame(run: RunFolder, fit: Fit, design: str) -> Frame:
-    """The frame of the run with the strata and weights of ``design``, from ``fit``'s themes."""
+def design_frame(run: RunFolder, fit: Fit, design: str, units: np.ndarray | None = None) -> Frame:
+    """The frame of the run (of its ``units``, a mask, when given) with the strata and weights of ``design``,
+    from ``fit``'s themes."""
     if design not in DESIGNS:
         raise InputError(f"--design {design}: must be one of {', '.join(DESIGNS)}")
     rows = np.asarray(frame_rows(run.units), dtype=int)
+    if units is not None:
+        rows = rows[units[rows]]
     if len(rows) == 0:
         raise InputError(f"{run.path}: no unit to code (none has {MIN_HAN} Han characters outside a heading)")
     return frame_of(rows, design, fit.themes.theme_names(), uncertainty(fit.themes.probabilities),

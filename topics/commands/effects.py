@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import InputError, listed
-from ..formula import check_formula
 from ..outputs import open_output, writable_output
 from ..settings import add_flag
 from .shares import add_gold_options, add_run_options, inference_options, read_data, refuse_without_gold
@@ -39,6 +38,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..formula import check_formula
     from ..inference import effects
     from ..report.inference import effects_plots
     from ..report.ldavis import theme_display_names

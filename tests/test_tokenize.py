@@ -89,6 +89,28 @@ def test_slogans_are_cut_out_longest_first_before_segmentation(cache_dir):
     assert not {"前作", "表率", "特色", "中国"} & set(kept)
 
 
+def test_slogan_hits_are_the_longest_phrase_at_each_place_in_real_text(shared_corpora):
+    # the reference: at each character, the longest listed phrase starting there, else the next character
+    extra = ["中国特色社会主义", "社会主义", "高质量发展", "高质量", "新时代"]
+    tokenizer = Tokenizer(TokenizerSettings(segmenter="jieba-rs", extra_slogans=extra), cache=False)
+    phrases = tokenizer.lexicons.words("slogans")
+    lengths = sorted({len(p) for p in phrases}, reverse=True)
+
+    def longest_first(text: str) -> list[str]:
+        hits, i = [], 0
+        while i < len(text):
+            hit = next((text[i:i + n] for n in lengths if text[i:i + n] in phrases), "")
+            if hit:
+                hits.append(hit)
+            i += len(hit) or 1
+        return hits
+
+    texts = [u.text for u in load_units([shared_corpora / "hailar_district_gwr"])]
+    results = tokenizer.tokenize_detailed(texts)
+    assert sum(len(r.slogan_hits) for r in results) > 100
+    assert [r.slogan_hits for r in results] == [longest_first(text) for text in texts]
+
+
 def test_slogan_cut_does_not_glue_the_neighbours(cache_dir):
     # with the slogan simply deleted, 加 and 快 would meet and could form a new word
     tokenizer = make(cache_dir, extra_slogans=["两个确立"], min_chars=1, stopwords=False, fillers=False)
@@ -497,7 +519,7 @@ def test_tokens_file_is_the_unit_fields_then_the_tokens_byte_for_byte(shared_cor
 @pytest.mark.parametrize("pos_filter", [[], ["n", "v", "vn"]])
 @pytest.mark.parametrize("segmenter", SEGMENTERS)
 def test_each_text_keeps_and_counts_what_explain_says_of_each_word(shared_corpora, segmenter, pos_filter):
-    # explain judges word by word; tokenizing judges each distinct word once and maps the verdicts
+    # explain judges word by word afresh; tokenizing remembers each word's verdict from text to text
     texts = [u.text for u in load_units([shared_corpora / "hailar_district_gwr"])]
     tokenizer = Tokenizer(TokenizerSettings(segmenter=segmenter, pos_filter=pos_filter), cache=False)
     results = tokenizer.tokenize_detailed(texts)

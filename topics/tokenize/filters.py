@@ -4,7 +4,6 @@ a reason. Built once per process (see ``PipelineRecipe``) and applied text by te
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,42 +93,36 @@ class Pipeline:
         self._drop.update({lower(w): "stopword" for w in lexicons.words("stopwords")})  # stopword wins a tie
         self._dictionary_words = {entry.word for d in lexicons.dictionaries for entry in d.entries}
         self._pos = tuple(settings.pos_filter)
-        # each distinct word is judged once: its token ("" when dropped), and why a dropped word went
-        self._token_of = _Verdicts(self._classify)
-        self._reason_of = self._token_of.reasons
+        self._memo: dict[str, tuple[bool, str]] = {}
 
     def run(self, text: str) -> TokenizedText:
         text, hits = self._remove_slogans(text)
+        tokens: list[str] = []
         removed: dict[str, int] = {"slogan": len(hits)} if hits else {}
-        token_of, reason_of = self._token_of, self._reason_of
-        if len(token_of) > _Verdicts.LIMIT:  # between texts, so no text sees a verdict forgotten
-            token_of.clear()
-            reason_of.clear()
+        memo, judge, keep = self._memo, self._judge, tokens.append
         if self._pos:
-            tokens: list[str] = []
             for word, tag in self._segmenter.tag(text):
-                if token := token_of[word]:
-                    if tag.startswith(self._pos):
-                        tokens.append(token)
-                    else:
-                        removed["pos"] = removed.get("pos", 0) + 1
-                elif reason := reason_of[word]:
-                    removed[reason] = removed.get(reason, 0) + 1
-            return TokenizedText(tokens, hits, removed)
-        words = self._segmenter.cut(text)
-        if not isinstance(words, list):
-            words = list(words)
-        # dictionary look-ups mapped in C, not a Python loop: this is the per-token cost of the whole chain
-        tokens = list(filter(None, map(token_of.__getitem__, words)))
-        if len(tokens) < len(words):
-            removed.update(Counter(filter(None, map(reason_of.get, words))))  # "": whitespace, not counted
+                kept, value = memo.get(word) or judge(word)
+                if kept and not tag.startswith(self._pos):
+                    kept, value = False, "pos"
+                if kept:
+                    keep(value)
+                elif value:
+                    removed[value] = removed.get(value, 0) + 1
+        else:
+            for word in self._segmenter.cut(text):
+                kept, value = memo.get(word) or judge(word)
+                if kept:
+                    keep(value)
+                elif value:
+                    removed[value] = removed.get(value, 0) + 1
         return TokenizedText(tokens, hits, removed)
 
     def explain(self, text: str) -> list[tuple[str, str]]:
         text, hits = self._remove_slogans(text)
         verdicts = [(hit, "slogan") for hit in hits]
         for word, tag in self._tagged(text):
-            kept, value = self._classify(word.strip())
+            kept, value = self._judge(word)
             if kept and self._pos and not tag.startswith(self._pos):
                 kept, value = False, "pos"
             if kept:
@@ -185,6 +178,14 @@ class Pipeline:
 
         return self._slogans.sub(cut_out, text), hits
 
+    def _judge(self, word: str) -> tuple[bool, str]:
+        """(True, token to keep) or (False, removal reason; "" for whitespace, which is not counted)."""
+        verdict = self._classify(word.strip())
+        if len(self._memo) > 1_000_000:  # bound memory on huge corpora
+            self._memo.clear()
+        self._memo[word] = verdict
+        return verdict
+
     def _classify(self, word: str) -> tuple[bool, str]:
         settings = self.settings
         if not word:
@@ -208,26 +209,6 @@ class Pipeline:
         if len(word) < settings.min_chars:
             return False, "short"
         return True, word
-
-
-class _Verdicts(dict):
-    """word → the token it becomes, "" when it is dropped; the reason for a dropped word goes to
-    ``reasons`` (word → reason, "" for whitespace, which is not counted). Filled on first sight of a word."""
-
-    LIMIT = 1_000_000  # words remembered before starting afresh: bounds memory on huge corpora
-
-    def __init__(self, classify):
-        super().__init__()
-        self.reasons: dict[str, str] = {}
-        self._classify = classify
-
-    def __missing__(self, word: str) -> str:
-        kept, value = self._classify(word.strip())
-        if kept:
-            self[word] = value
-            return value
-        self[word], self.reasons[word] = "", value
-        return ""
 
 
 def _longest_first(phrases) -> str:

@@ -25,6 +25,22 @@ def test_unknown_command_exits_2():
     assert "Traceback" not in proc.stderr
 
 
+# loaded only by the work that needs them: each takes a tenth of a second to a second to import
+HEAVY = ("pandas", "scipy", "statsmodels", "datasketch", "matplotlib", "patsy", "sklearn", "gensim", "jieba", "rjieba")
+
+
+@pytest.mark.parametrize("arguments", [["--help"], ["tokenize", "{tmp}/none.jsonl", "-o", "{tmp}/tokens.jsonl"],
+                                       ["report", "{tmp}"]])
+def test_commands_reach_their_first_step_without_the_heavy_libraries(tmp_path, arguments):
+    arguments = [part.format(tmp=tmp_path) for part in arguments]
+    script = ("import sys\nfrom topics.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+              f"print(*sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", script, *arguments], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "error" in proc.stderr or arguments == ["--help"]  # the command stopped at its first step
+    assert proc.stdout.splitlines()[-1] == "", f"topics {arguments[0]} loaded {proc.stdout.splitlines()[-1]}"
+
+
 def test_output_paths_that_are_folders_give_one_line_errors(tmp_path, sample_path):
     units = tmp_path / "units.jsonl"
     ingest = subprocess.run([sys.executable, "-m", "topics", "ingest", str(sample_path), "-o", str(units)],

@@ -7,6 +7,8 @@ import json
 import re
 import subprocess
 import sys
+from collections import Counter
+from dataclasses import asdict, fields
 from importlib.metadata import version
 from pathlib import Path
 
@@ -85,6 +87,28 @@ def test_slogans_are_cut_out_longest_first_before_segmentation(cache_dir):
     assert hits == ["习近平新时代中国特色社会主义思想", "走在前作表率", "中国特色社会主义"]
     kept = [token for token, reason in explained if reason == ""]
     assert not {"前作", "表率", "特色", "中国"} & set(kept)
+
+
+def test_slogan_hits_are_the_longest_phrase_at_each_place_in_real_text(shared_corpora):
+    # the reference: at each character, the longest listed phrase starting there, else the next character
+    extra = ["中国特色社会主义", "社会主义", "高质量发展", "高质量", "新时代"]
+    tokenizer = Tokenizer(TokenizerSettings(segmenter="jieba-rs", extra_slogans=extra), cache=False)
+    phrases = tokenizer.lexicons.words("slogans")
+    lengths = sorted({len(p) for p in phrases}, reverse=True)
+
+    def longest_first(text: str) -> list[str]:
+        hits, i = [], 0
+        while i < len(text):
+            hit = next((text[i:i + n] for n in lengths if text[i:i + n] in phrases), "")
+            if hit:
+                hits.append(hit)
+            i += len(hit) or 1
+        return hits
+
+    texts = [u.text for u in load_units([shared_corpora / "hailar_district_gwr"])]
+    results = tokenizer.tokenize_detailed(texts)
+    assert sum(len(r.slogan_hits) for r in results) > 100
+    assert [r.slogan_hits for r in results] == [longest_first(text) for text in texts]
 
 
 def test_slogan_cut_does_not_glue_the_neighbours(cache_dir):
@@ -473,6 +497,38 @@ def test_tokens_file_round_trip_and_errors(seed_units, tmp_path, cache_dir):
     path.write_text(path.read_text(encoding="utf-8") + '{"unit_id": "x"}\n', encoding="utf-8")
     with pytest.raises(InputError, match=rf"tokens.jsonl:{len(seed_units) + 1}: not a tokens record"):
         read_tokens(path)
+
+
+def test_tokens_file_is_the_unit_fields_then_the_tokens_byte_for_byte(shared_corpora, tmp_path):
+    # the record of every field as dataclasses.asdict gave it (the span as a list), then the tokens: the
+    # file tokens.jsonl was before Unit.to_json wrote the fields out itself
+    units = load_units([shared_corpora / "province_gwr_2026"])
+    results = Tokenizer(TokenizerSettings(segmenter="jieba-rs"), cache=False).tokenize_detailed([u.text for u in units])
+    path = tmp_path / "tokens.jsonl"
+    write_tokens(units, results, path)
+    expected = "".join(
+        json.dumps({**asdict(unit), "span": list(unit.span), "tokens": result.tokens, "empty": result.empty,
+                    "slogan_hits": len(result.slogan_hits)}, ensure_ascii=False) + "\n"
+        for unit, result in zip(units, results)
+    )
+    assert any(unit.meta.get("columns") for unit in units) and sum(len(r.tokens) for r in results) > 100_000
+    assert path.read_text(encoding="utf-8") == expected
+    assert list(units[0].to_json()) == [f.name for f in fields(Unit)]
+
+
+@pytest.mark.parametrize("pos_filter", [[], ["n", "v", "vn"]])
+@pytest.mark.parametrize("segmenter", SEGMENTERS)
+def test_each_text_keeps_and_counts_what_explain_says_of_each_word(shared_corpora, segmenter, pos_filter):
+    # explain judges word by word afresh; tokenizing remembers each word's verdict from text to text
+    texts = [u.text for u in load_units([shared_corpora / "hailar_district_gwr"])]
+    tokenizer = Tokenizer(TokenizerSettings(segmenter=segmenter, pos_filter=pos_filter), cache=False)
+    results = tokenizer.tokenize_detailed(texts)
+    assert sum(bool(r.removed) for r in results) > len(texts) / 2
+    for text, result in zip(texts, results):
+        verdicts = tokenizer.explain(text)
+        assert result.tokens == [word for word, reason in verdicts if not reason]
+        assert list(result.removed.items()) == list(Counter(reason for _, reason in verdicts if reason).items())
+        assert result.slogan_hits == [word for word, reason in verdicts if reason == "slogan"]
 
 
 # -- the command ----------------------------------------------------------------------------------------------

@@ -5,9 +5,9 @@ mapping stage (topics.mapping)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .labels import OTHER, UNMAPPED
 from .result import TopicResult
@@ -16,6 +16,9 @@ ASSIGNMENT_COLUMNS = ["doc_id", "unit_id", "year", "region", "heading", "text", 
                       "label"]
 SHARE_COLUMNS = ["doc_id", "year", "region", "theme", "units", "share"]
 RUN_SHARE_COLUMNS = ["model", "k", "seed", *SHARE_COLUMNS]  # theme_shares.csv: every fit's shares
+
+if TYPE_CHECKING:  # the tables load pandas when they are made: reading a run folder does not need it
+    import pandas as pd
 
 
 def assignable_themes(topic_themes: list[str]) -> list[str]:
@@ -141,6 +144,8 @@ def assignment_table(units: list, themes: UnitThemes, model: str, labels: list[s
 
     ``labels``: the label each unit was scored against (weak or hand-coded, "" for none); default: its
     weak label."""
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "doc_id": [u.doc_id for u in units],
@@ -178,6 +183,8 @@ def theme_shares(units: list, themes: UnitThemes, all_themes: list[str] | None =
     document, with 0 when none of its units has it — so shares averaged over seeds whose topics
     cover different themes still sum to 1.
     """
+    import pandas as pd
+
     names = themes.names
     if all_themes is not None:
         listed = [name for name in all_themes if name not in (OTHER, UNMAPPED)]

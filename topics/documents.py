@@ -36,9 +36,14 @@ class Unit:
     meta: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        record = asdict(self)
-        record["span"] = list(self.span)
-        return record
+        """The unit as a JSON record, for writing out. ``meta`` is a shallow copy: its lists and dicts are
+        the unit's own (dataclasses.asdict deep-copied them all, and writing tokens.jsonl cost more than
+        segmenting the text)."""
+        return {
+            "doc_id": self.doc_id, "unit_id": self.unit_id, "kind": self.kind, "heading": self.heading,
+            "text": self.text, "weak_label": self.weak_label, "year": self.year, "region": self.region,
+            "position": self.position, "span": list(self.span), "meta": dict(self.meta),
+        }
 
     @classmethod
     def from_json(cls, record: dict) -> "Unit":

@@ -27,7 +27,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
 from .labels import OTHER, UNMAPPED
 from .lexicon import Lexicon
@@ -89,6 +88,8 @@ def topic_lifts(result: TopicResult, lexicon: Lexicon) -> np.ndarray:
 
 def map_topics(result: TopicResult, lexicon: Lexicon, settings: MappingSettings | None = None) -> list[str]:
     """The theme of every topic, in the model's own topic order (see the module docstring)."""
+    from scipy.optimize import linear_sum_assignment  # half a second to load: the report reads mapped runs without it
+
     settings = settings or MappingSettings()
     lifts = topic_lifts(result, lexicon)
     theme_part, other_part = lifts[:, :-1], lifts[:, -1]

@@ -6,11 +6,17 @@ same message: ``<where>: <key> must be <allowed>, got <value>``."""
 from __future__ import annotations
 
 import math
+import sys
 from typing import Callable
 
-import numpy as np
-
 from .errors import InputError
+
+
+def _numpy(kind: str) -> tuple[type, ...]:
+    """numpy's scalar type ``kind`` when numpy is loaded: a value cannot be a numpy number otherwise, and
+    checking a command-line option need not load numpy."""
+    numpy = sys.modules.get("numpy")
+    return (getattr(numpy, kind),) if numpy is not None else ()
 
 
 class Rule:
@@ -32,7 +38,7 @@ def integer(minimum: int, maximum: int | None = None, *, optional: bool = False)
     def test(v) -> bool:
         if optional and v is None:
             return True
-        return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum and (
+        return isinstance(v, (int, *_numpy("integer"))) and not isinstance(v, bool) and v >= minimum and (
             maximum is None or v <= maximum)
 
     allowed = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
@@ -42,7 +48,7 @@ def integer(minimum: int, maximum: int | None = None, *, optional: bool = False)
 def number(low: float, high: float | None = None, *, low_open: bool = False, high_open: bool = False) -> Rule:
     """A finite number above ``low`` (and below ``high``), each bound closed unless said open."""
     def test(v) -> bool:
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not math.isfinite(v):
+        if isinstance(v, bool) or not isinstance(v, (int, float, *_numpy("number"))) or not math.isfinite(v):
             return False
         above = v > low if low_open else v >= low
         below = high is None or (v < high if high_open else v <= high)

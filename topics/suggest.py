@@ -19,15 +19,16 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import InputError, existing_file
 from .lexicon import Lexicon
 
 REVIEW_COLUMNS = ["decision", "theme", "word", "similarity", "next_theme", "next_similarity", "count", "near_seeds"]
 DECISIONS = ("accept", "reject", "")
+
+if TYPE_CHECKING:  # pandas and numpy are loaded by the functions that use them: `topics --help` stays quick
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,9 @@ def word_vectors(token_lists: list[list[str]], settings: SuggestSettings = Sugge
 def suggest_words(token_lists: list[list[str]], lexicon: Lexicon,
                   settings: SuggestSettings = SuggestSettings()) -> pd.DataFrame:
     """Candidate words per theme (columns REVIEW_COLUMNS, decision empty), best first within each theme."""
+    import numpy as np
+    import pandas as pd
+
     vectors = word_vectors(token_lists, settings)
     groups = {**lexicon.themes, "[other]": lexicon.other_words}
     centroids, seeds_in = {}, {}
@@ -119,6 +123,8 @@ def write_review(table: pd.DataFrame, path: str | Path) -> Path:
 
 def read_review(path: str | Path, lexicon: Lexicon) -> pd.DataFrame:
     """A review file as the user marked it; InputError naming the file and line of a bad row."""
+    import pandas as pd
+
     path = existing_file(path, "review file")  # a folder or pipe is named as such, never opened
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:

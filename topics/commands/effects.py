@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import InputError, listed
-from ..formula import check_formula
 from ..outputs import open_output, writable_output
 from ..settings import add_flag
 from .shares import (add_gold_options, add_run_options, inference_options, parse_where_option, read_data,
@@ -42,6 +41,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..formula import check_formula
     from ..inference import effects
     from ..report.inference import effects_plots
     from ..report.ldavis import theme_display_names

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
-from ..ingest import format_summary, ingest_paths, write_removals, write_units
 from ..outputs import writable_output
 from ..lexicon import Lexicon
 
@@ -27,6 +26,8 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
+    from ..ingest import format_summary, ingest_paths, write_removals, write_units
+
     # every output path is checked before any work, so a bad one never leaves the others half done
     writable_output(args.output)
     if args.removed:

@@ -11,10 +11,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..report import write_plots, write_report
     from ..run_folder import RunFolder
 
-    run = RunFolder.open(args.run_dir)
+    run = RunFolder.open(args.run_dir)  # a folder that is no finished run is named before the drawing libraries load
+    from ..report import write_plots, write_report
+
     with run.locked("report"):
         write_plots(run)
         path = write_report(run, progress=not args.no_progress)

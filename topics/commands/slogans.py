@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from ..errors import InputError
 from ..outputs import writable_output
-from ..ingest import format_skipped, units_from_inputs
-from ..tokenize.slogans import find_slogan_candidates, raw_settings, write_candidates
 from ..lexicon import Lexicon
 from ..tokenize.cache import default_cache_dir
 from ..tokenize import SEGMENTERS, Tokenizer
@@ -26,6 +24,9 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
+    from ..ingest import format_skipped, units_from_inputs
+    from ..tokenize.slogans import find_slogan_candidates, raw_settings, write_candidates
+
     for name in ("min_docs", "max_words"):
         if getattr(args, name) < 1:
             raise InputError(f"--{name.replace('_', '-')}: must be >= 1, got {getattr(args, name)}")

@@ -5,12 +5,11 @@ with the words marked accept added."""
 from __future__ import annotations
 
 from ..errors import InputError
-from ..ingest import format_skipped, units_from_inputs
 from ..lexicon import Lexicon
 from ..outputs import writable_output
 from ..rules import check, integer
 from ..settings import MAX_SEED
-from ..suggest import SuggestSettings, apply_review, read_review, suggest_words, write_review
+from ..suggest import SuggestSettings, apply_review, read_review, suggest_words, write_review  # pandas on first use
 from ..tokenize import Tokenizer, TokenizerSettings
 
 
@@ -29,6 +28,8 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
+    from ..ingest import format_skipped, units_from_inputs
+
     writable_output(args.output)
     lexicon = Lexicon.load(args.themes)
     if args.apply:

@@ -9,7 +9,6 @@ from pathlib import Path
 from ..errors import InputError, listed
 from ..outputs import writable_output
 from ..rules import check, integer
-from ..ingest import read_units
 from ..lexicon import Lexicon
 from ..tokenize.cache import default_cache_dir
 from ..tokenize import REMOVAL_REASONS, SEGMENTERS, Tokenizer, TokenizerSettings, write_tokens
@@ -42,6 +41,7 @@ def configure(parser) -> None:
 
 def run(args) -> int:
     from ..execution import check_local_workers  # more processes than cores: a warning; far more: refused
+    from ..ingest import read_units
 
     check(args.workers, integer(1), "--workers")
     if warning := check_local_workers(args.workers, "--workers"):

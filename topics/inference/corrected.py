@@ -47,7 +47,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from scipy.special import expit
 
 from ..errors import InputError, clipped, listed
@@ -190,6 +189,8 @@ def design_estimate(model_share: np.ndarray, w: np.ndarray, predicted: np.ndarra
     # Satterthwaite's degrees of freedom: few when the variance comes from a few small strata
     spread = sum((v ** 2 / (n_h - 1) for v, (n_h, *_) in zip(by_stratum, parts)), zero)
     df = np.divide(variance ** 2, spread, out=np.ones_like(variance), where=spread > 0)
+    from scipy import stats  # scipy.stats is slow to load; only the estimates need it
+
     q = stats.t.ppf(0.5 + level / 2, np.clip(df, 1, max(int(in_group.sum()) - 1, 1)))
     # a share lies in [0, 1]: the estimate of a rare theme can fall just below 0, and is cut like the interval
     return np.clip(estimate, 0, 1), np.clip(estimate - q * se, 0, 1), np.clip(estimate + q * se, 0, 1), lam
@@ -294,6 +295,8 @@ def corrected_effects(data: StudyData, sample: CodedSample, formula: str, *, mod
     module docstring): coefficients (CORRECTED_EFFECT_COLUMNS) and expected shares
     (CORRECTED_EXPECTED_COLUMNS), each with an ``estimator`` column, and the themes skipped, with why.
     The model-only effects use the package's weighting (``weight``), the corrected ones ``predictions``."""
+    from scipy import stats
+
     check_corrected(predictions=predictions, tuning=default("inference.tuning"))
     framed = StudyData(data.units[sample.frame].reset_index(drop=True), data.themes, data.fits, data.column_types)
     model_only = effects(framed, formula, model=model, k=k, themes=themes, weight=weight, draws=draws, seed=seed,

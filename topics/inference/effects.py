@@ -44,7 +44,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import patsy
-import statsmodels.api as sm
 from scipy.special import expit
 from tqdm import tqdm
 
@@ -268,10 +267,15 @@ def _document_bootstrap(observed: np.ndarray, design: pd.DataFrame, draws: int,
 def _glm(y: np.ndarray, design: pd.DataFrame, robust: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Coefficients of a fractional logit and (``robust``) their cluster-robust covariance, one cluster
     per document."""
+    # statsmodels takes a second to load: here, so the report and the commands that read this module's
+    # column names do not wait for it
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+
     with warnings.catch_warnings():
         # a theme absent from most documents separates almost perfectly; the draws show that uncertainty
         warnings.simplefilter("ignore")
-        model = sm.GLM(y, design.to_numpy(), family=sm.families.Binomial())
+        model = GLM(y, design.to_numpy(), family=families.Binomial())
         try:
             if not robust:
                 beta, cov = np.asarray(model.fit().params), None

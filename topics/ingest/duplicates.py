@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from .script import simplified
 
@@ -130,6 +129,8 @@ def find_duplicates(documents, *, threshold: float = 0.8, k: int = 5, num_perm: 
     bare = [normalised(text) for _, text in items]
     sets = [_shingle_set(text, k) for text in bare]
     views = [sets, [_shingle_set(text[:EDGE], k) for text in bare], [_shingle_set(text[-EDGE:], k) for text in bare]]
+
+    from datasketch import MinHash, MinHashLSH  # here, not at the top: it loads scipy, a third of a second
 
     # LSH tuned below the threshold only proposes candidates; the shingle sets of the whole documents decide
     indexes = [MinHashLSH(threshold=max(0.05, 0.6 * threshold), num_perm=num_perm) for _ in views]

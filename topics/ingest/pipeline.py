@@ -13,12 +13,11 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from ..documents import Change, Removal, Unit
-from .checks import Check, check_documents
-from .duplicates import DuplicateGroup, find_duplicates
 from ..errors import InputError, existing_file, listed
 from .formats import joins, removals
 from ..outputs import write_jsonl
@@ -27,6 +26,10 @@ from .reading import SkippedFile, read_documents
 from .script import simplified
 from .structure import split_units
 from ..lexicon import Lexicon
+
+if TYPE_CHECKING:  # the checks load numpy and the duplicate search datasketch: only ingest_paths needs them
+    from .checks import Check
+    from .duplicates import DuplicateGroup
 
 REQUIRED_FIELDS = ("doc_id", "unit_id", "kind", "heading", "text", "weak_label", "year", "region")
 
@@ -50,6 +53,9 @@ def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
     (see _keeper), and the others are recorded as removed ("duplicate"), so nothing read goes
     unaccounted. Documents that hold a passage twice, are much shorter than their twin edition or
     their year's other reports, or end mid-sentence are named in warnings (InputError when ``strict``)."""
+    from .checks import check_documents
+    from .duplicates import find_duplicates
+
     if isinstance(paths, (str, Path)):
         paths = [paths]
     read = read_documents(list(paths), strict=strict, progress=progress)

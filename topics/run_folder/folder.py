@@ -16,9 +16,9 @@ import tomllib
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..assignment import UnitThemes
 from ..errors import InputError, listed, not_a_file
@@ -30,6 +30,9 @@ from ..run_files import (CONFIG, CORPUS_SUMMARY, DONE, FIT_MANIFEST, FIT_METRICS
                     UNIT_THEMES, UNITS)
 from .fits import Fit, manifest_json, read_manifest
 from .units import RunUnits, read_units, write_units
+
+if TYPE_CHECKING:  # tables are read with pandas when first asked for: opening a run does not load it
+    import pandas as pd
 
 # Settings that change no fit: a run of a config that differs only in these is the same run (resumed, on
 # any scheduler, mapped again with the new mapping settings, its inference stages run again).
@@ -167,6 +170,8 @@ class RunFolder:
         return table
 
     def _read_table(self, name: str) -> pd.DataFrame | None:
+        import pandas as pd
+
         path = self.path / name
         if not path.is_file():
             return None

@@ -86,8 +86,8 @@ class Pipeline:
             lexicons.dictionaries, recipe.lexicon_words, hmm=settings.hmm, jieba_dir=recipe.jieba_dir,
             pos=bool(settings.pos_filter),
         )
-        slogans = sorted(lexicons.words("slogans"), key=lambda s: (-len(s), s))  # longest first
-        self._slogans = re.compile("|".join(map(re.escape, slogans))) if slogans else None
+        slogans = lexicons.words("slogans")
+        self._slogans = re.compile(_longest_first(slogans)) if slogans else None
         lower = str.lower if settings.lowercase else str
         self._drop = {lower(w): "filler" for w in lexicons.words("fillers")}
         self._drop.update({lower(w): "stopword" for w in lexicons.words("stopwords")})  # stopword wins a tie
@@ -209,3 +209,25 @@ class Pipeline:
         if len(word) < settings.min_chars:
             return False, "short"
         return True, word
+
+
+def _longest_first(phrases) -> str:
+    """A pattern matching the longest of ``phrases`` that starts at each place, as a trie of alternatives
+    (one branch per next character) rather than one alternative per phrase: re then tries one branch at
+    each character instead of every phrase."""
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = True  # a phrase ends here
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        # a phrase ending here matches only when no longer one goes on: the optional group is greedy
+        return f"(?:{body})?" if "" in node else body
+
+    return pattern(trie)

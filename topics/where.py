@@ -14,11 +14,13 @@ from __future__ import annotations
 import ast
 import operator
 from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import InputError, clipped, listed
+
+if TYPE_CHECKING:  # the commands parse --where at their start: pandas loads only when a mask is made
+    import numpy as np
+    import pandas as pd
 
 MAX_LENGTH = 1000  # characters; a longer expression is a mistake, and would only make the checks slow
 ALLOWED = ("document columns, numbers, 'strings', == != < <= > >=, in [...], not in [...], and, or, not, "
@@ -56,6 +58,8 @@ class Where:
             kept = _Evaluate(documents, types).value(self.tree)
         except _Refused as refused:
             raise InputError(f"{self.shown}: {refused}") from None
+        import pandas as pd
+
         if isinstance(kept, pd.Series) and kept.dtype == bool:
             return kept.to_numpy()
         raise InputError(f"{self.shown}: is no condition (a comparison, or comparisons joined by and/or/not)")

@@ -17,6 +17,7 @@ from ..validation.sample import DESIGNS
 KIT_OPTIONS = {"--model": "model", "--coders": "coders", "--n-words": "n_words", "--n-units": "n_units",
                "--n-themes": "n_themes", "--size": "n_coding", "--design": "design", "--seed": "seed",
                "--exclude-seed-words": "exclude_seed_words", "--add": "add"}
+RETRAINED = "model"  # the retrained classifier's folder in the scores folder
 # of these, what a further batch (--add) takes
 ADD_OPTIONS = ("--design", "--seed", "--add")
 
@@ -44,8 +45,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--design", choices=DESIGNS, default=None,
                         help="how the coding sample is drawn, each unit's inclusion probability recorded in "
                              "KIT_DIR/key/sample.tsv: random, stratified by the model's themes (rare themes "
-                             "coded more often than their size says; the default), or active (stratified, and more "
-                             "often where the model is unsure)")
+                             "coded more often than their size says; the default), active (stratified, and more "
+                             "often where the model is unsure), or learn (the batch that also teaches a classifier: "
+                             "every predicted theme an equal share, more often where the model is unsure, spread "
+                             "over the reports)")
     parser.add_argument("--add", type=int, metavar="N", default=None,
                         help="draw N more units into the coding sample of the kit -o KIT_DIR, from those not yet "
                              "drawn, with the kit's design (a new batch; the coding page keeps coders' answers)")
@@ -53,6 +56,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="random seed: one seed gives the same kit (default 1; with --add, the kit's)")
     parser.add_argument("--exclude-seed-words", action="store_true",
                         help="leave the lexicon's words out of word-intrusion tasks")
+    parser.add_argument("--retrain", action="store_true",
+                        help="with --score: train the kit's run's classifier again with the coded units (its first "
+                             "label-learning model, or supervised) and save it as a model folder, SCORES/model, "
+                             "which `topics assign` takes")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     from ..run_folder import RunFolder
     from ..validation.kit import write_kit
 
+    if args.retrain:
+        raise InputError("--retrain: only with --score KIT_DIR ANSWERS.csv…, which writes the coded units it learns from")
     if len(args.inputs) != 1:
         raise InputError("give one RUN_DIR to write a kit (or --score KIT_DIR ANSWERS.csv… to score one)")
     if not args.output:
@@ -143,4 +152,23 @@ def _score(args: argparse.Namespace) -> int:
                   "the corrected estimators refuse a sample with a stratum left out; settle the disagreements "
                   "(disagreements.tsv) or code its units, and score again", file=sys.stderr)
     print(f"scores: {written['word_topics'].parent}")
+    if args.retrain:
+        _retrain(args.score, written["gold"], written["word_topics"].parent / RETRAINED)
     return 0
+
+
+def _retrain(kit_dir: str, gold: Path, folder: Path) -> None:
+    from ..run_folder import RunFolder
+    from ..running.retrain import retrain
+    from ..validation.kit import read_key
+
+    run_dir = read_key(kit_dir)["kit"]["run"]
+    try:
+        run = RunFolder.open(run_dir)
+    except InputError as err:
+        raise InputError(f"--retrain: the kit's run: {err}") from None
+    done = retrain(run, gold, folder, progress=sys.stderr.isatty())
+    for message in done.warnings:
+        print(f"warning: {done.model}: {message}", file=sys.stderr)
+    print(f"retrained {done.model} on {done.coded} coded units (the run's and this sample's) → {done.folder}; "
+          f"`topics assign {done.folder} REPORTS…` uses it")

@@ -12,7 +12,8 @@ Three kinds of task (after Chang et al. 2009, "Reading tea leaves", with themes 
   ``other`` is never shown);
 - ``code`` — the coding sample, ``n_coding`` units to label with the lexicon's themes or ``other``, drawn
   by a design with known inclusion probabilities (topics.validation.sample: ``random``, ``stratified``
-  by the reference model's themes — the default —, or ``active``, by its uncertainty), recorded in
+  by the reference model's themes — the default —, ``active``, by its uncertainty, or ``learn``, which also
+  serves a classifier's training), recorded in
   key/sample.tsv; ``add_units`` draws a further batch into the kit.
 
 Intrusion tasks use only units with evidence (a word the model knows); no task uses headings, lines of

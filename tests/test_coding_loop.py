@@ -15,6 +15,7 @@ from topics.errors import InputError
 from topics.models import load_model
 from topics.run_folder import RunFolder
 from topics.validation.gold import read_gold
+from topics.validation.kit import read_key
 from topics.validation.sample import Frame, draw, frame_rows
 
 LABELS = ["ecology", "industry", "livelihood", "governance", "safety", "other"]
@@ -120,8 +121,30 @@ def test_score_retrains_the_runs_classifier_on_request(coded_run, tmp_path, caps
     assert len(mine) >= 0.9 * len(gold)
     assert (mine["theme"] == mine["text"].map(coded)).mean() > 0.8
 
-    # scored again, the retrained model replaces the first one; --retrain without --score is refused
-    assert command(validate_command, ["--score", kit, tmp_path / "ann.csv", "--retrain"]) == 0
-    assert load_model(kit / "scores" / "model").name == "supervised"
+    # the loop learns: the next batch is shared among the kit's strata by the retrained model's uncertainty,
+    # and every probability is still that of the combined sample
+    assert command(validate_command, [run_dir, "--add", 40, "-o", kit, "--learn-from", kit / "scores" / "model"]) == 0
+    design = read_key(kit)["kit"]["design"]
+    second = design["batches"][-1]
+    assert second["learnt_from"] == str(kit / "scores" / "model") and second["size"] == 40
+    assert second["weights"] != design["weights"]
+    sample = pd.read_csv(kit / "key" / "sample.tsv", sep="\t")
+    assert len(sample) == 120 and set(sample["batch"]) == {1, 2} and sample["unit_id"].is_unique
+    assert (1 / sample["inclusion_probability"]).sum() == pytest.approx(len(frame_rows(RunFolder.open(run_dir).units)),
+                                                                        rel=1e-6)
+    assert np.allclose(sample["inclusion_probability"], sample["drawn"] / sample["stratum_units"], rtol=1e-9)
+
+    # scored again, the retrained model replaces the first one; the options are refused where they do nothing
+    answer(kit, tmp_path / "ann2.csv", truth)
+    assert command(validate_command, ["--score", kit, tmp_path / "ann2.csv", "--retrain"]) == 0
+    assert "retrained supervised on 120 coded units" in capsys.readouterr().out
     with pytest.raises(InputError, match="--retrain: only with --score"):
         command(validate_command, [run_dir, "-o", tmp_path / "kit2", "--retrain"])
+    with pytest.raises(InputError, match="--learn-from: only with --add"):
+        command(validate_command, [run_dir, "-o", tmp_path / "kit2", "--learn-from", kit / "scores" / "model"])
+    plain = tmp_path / "plain"
+    assert command(validate_command, [run_dir, "-o", plain, "--size", 40, "--model", "seeded-lda", "--n-units", 0]) == 0
+    with pytest.raises(InputError, match="--learn-from .*: the kit's stratified design draws by no model's uncertainty"):
+        command(validate_command, [run_dir, "--add", 10, "-o", plain, "--learn-from", kit / "scores" / "model"])
+    with pytest.raises(InputError, match="--learn-from .*nowhere: no such model folder"):
+        command(validate_command, [run_dir, "--add", 10, "-o", kit, "--learn-from", tmp_path / "nowhere"])

@@ -16,10 +16,10 @@ from ..validation.sample import DESIGNS
 # options that only writing a kit takes, and the attribute each sets
 KIT_OPTIONS = {"--model": "model", "--coders": "coders", "--n-words": "n_words", "--n-units": "n_units",
                "--n-themes": "n_themes", "--size": "n_coding", "--design": "design", "--seed": "seed",
-               "--exclude-seed-words": "exclude_seed_words", "--add": "add"}
+               "--exclude-seed-words": "exclude_seed_words", "--add": "add", "--learn-from": "learn_from"}
 RETRAINED = "model"  # the retrained classifier's folder in the scores folder
 # of these, what a further batch (--add) takes
-ADD_OPTIONS = ("--design", "--seed", "--add")
+ADD_OPTIONS = ("--design", "--seed", "--add", "--learn-from")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +52,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--add", type=int, metavar="N", default=None,
                         help="draw N more units into the coding sample of the kit -o KIT_DIR, from those not yet "
                              "drawn, with the kit's design (a new batch; the coding page keeps coders' answers)")
+    parser.add_argument("--learn-from", metavar="MODEL_DIR", default=None,
+                        help="with --add, for an active or learn kit: share the batch among the kit's strata by the "
+                             "uncertainty of this model about each unit, e.g. the one --score --retrain wrote "
+                             "(KIT_DIR/scores/model), so each batch goes where the model trained on the codes so far "
+                             "is still unsure")
     parser.add_argument("--seed", type=int, default=None,
                         help="random seed: one seed gives the same kit (default 1; with --add, the kit's)")
     parser.add_argument("--exclude-seed-words", action="store_true",
@@ -77,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("-o KIT_DIR is required: the folder to write the kit into")
     if args.add is not None:
         return _add(args)
+    if args.learn_from is not None:
+        raise InputError("--learn-from: only with --add N, which draws a further batch into a kit")
     given = {name: getattr(args, name) for name in ("coders", "n_words", "n_units", "n_themes", "n_coding", "seed",
                                                      "design") if getattr(args, name) is not None}
     settings = KitSettings(**given, exclude_seed_words=args.exclude_seed_words)
@@ -110,13 +117,35 @@ def _add(args: argparse.Namespace) -> int:
 
     _refuse(args, {flag: name for flag, name in KIT_OPTIONS.items() if flag not in ADD_OPTIONS},
             "--add, which draws with the kit's own model, design and tasks")
-    new = add_units(RunFolder.open(args.inputs[0]), args.output, args.add, seed=args.seed, design=args.design)
+    run = RunFolder.open(args.inputs[0])
+    uncertain = None if args.learn_from is None else _uncertainty_under(args.learn_from, run)
+    new = add_units(run, args.output, args.add, seed=args.seed, design=args.design, uncertain=uncertain,
+                    learnt_from=args.learn_from or "")
     key = read_key(args.output)
     design = key["kit"]["design"]
     print(f"kit {args.output}: batch {design['batches'][-1]['batch']}, {len(new)} more coding tasks "
           f"({key['kit']['tasks']['code']} in all); give coders the new coding.html: it keeps their answers")
     print(_design_line(design, key["kit"]["tasks"]["code"]))
     return 0
+
+
+def _uncertainty_under(model_dir: str, run):
+    """Every unit of the run's uncertainty under the saved model ``model_dir``: its themes in context, as
+    `topics assign` gives them, then topics.validation.sample.uncertainty."""
+    from ..assignment import fit_themes
+    from ..models import load_model
+    from ..tokenize import Tokenizer, settings_for_new_text
+    from ..validation.sample import uncertainty
+
+    if not Path(model_dir).is_dir():
+        raise InputError(f"--learn-from {model_dir}: no such model folder (e.g. KIT_DIR/scores/model, written by "
+                         "`topics validate --score KIT_DIR ANSWERS.csv… --retrain`)")
+    model = load_model(model_dir)
+    tokenizer = Tokenizer(settings_for_new_text(model.tokenizer_settings_, f"{model_dir}: tokenizer_settings"),
+                          lexicon_words=model.lexicon_.words())
+    tokens = tokenizer.tokenize([unit.text for unit in run.units])
+    themes = fit_themes(model.result_, run.units, model.transform(tokens), model.known_tokens(tokens))
+    return uncertainty(themes.probabilities)
 
 
 def _design_line(design: dict, drawn: int) -> str:

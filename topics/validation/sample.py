@@ -26,17 +26,18 @@ how the n units are shared among them:
   those that narrowed the rare themes' intervals most with coverage kept (experiments/README.md);
 - ``learn``: the coding sample that also teaches a classifier (one loop for both). Strata as ``active``
   (the themes cut into LEARN_BANDS bands of uncertainty), band h of theme t taking a share proportional to
-  N_h · N_t^(−LEARN_RARITY) · ū_h^ACTIVE_POWER (ū_h floored as above): a probability-proportional-to-size
+  N_h · N_t^(−LEARN_RARITY) · ū_h^LEARN_POWER (ū_h floored as above): a probability-proportional-to-size
   draw whose size measure is the product of the estimates' term (the model's uncertainty, as ``active``)
-  and the classifier's terms — uncertainty again, and rarity: with LEARN_RARITY = 1 every theme the model
-  assigns gets the same share of the sample however few units it has, so rare predicted themes are drawn
-  most often; and diversity: within a stratum the units are taken by a systematic draw along the corpus's
-  order (a random start, then every N_h / n_h-th unit not yet drawn), so a batch spreads over the reports
-  and their sections instead of taking neighbours that say the same thing. A systematic draw gives every
-  unit of the stratum the same probability n_h / N_h, also batch after batch (the second batch's n_h2 from
-  the N_h − n_h1 units left: n_h1 / N_h + (1 − n_h1 / N_h) · n_h2 / (N_h − n_h1) = (n_h1 + n_h2) / N_h), so
-  the recorded probabilities are exact; the corrected estimators' variance treats it as the simple random
-  sample it is like (spreading over reports makes that variance, if anything, too large).
+  and the classifier's terms — uncertainty again (squared: LEARN_POWER), and rarity: with LEARN_RARITY = 1
+  every theme the model assigns gets the same share of the sample however few units it has, so rare
+  predicted themes are drawn most often; and diversity: within a stratum the units are taken by a
+  systematic draw along the corpus's order (a random start, then every N_h / n_h-th unit not yet drawn), so
+  a batch spreads over the reports and their sections instead of taking neighbours that say the same
+  thing. A systematic draw gives every unit of the stratum the same probability n_h / N_h, also batch after
+  batch (the second batch's n_h2 from the N_h − n_h1 units left: n_h1 / N_h + (1 − n_h1 / N_h) · n_h2 /
+  (N_h − n_h1) = (n_h1 + n_h2) / N_h), so the recorded probabilities are exact; the corrected estimators'
+  variance treats it as the simple random sample it is like (spreading over reports makes that variance,
+  if anything, too large).
 
 Every stratum that is not taken whole gets at least MIN_PER_STRATUM units, the fewest that give it a
 variance, so a sample smaller than that is refused.
@@ -71,8 +72,7 @@ ACTIVE_POWER = 1.0  # a band's weight: its mean uncertainty to this power
 ACTIVE_FLOOR = 0.1  # ... and at least this fraction of the weight of a band of average uncertainty
 LEARN_BANDS = 3  # learn: bands of uncertainty within each theme (finer than active's: the classifier's term)
 LEARN_RARITY = 1.0  # learn: n per theme ∝ N_t^(1 - this): every predicted theme gets the same share
-# each banded design: its bands per theme, and the power of a theme's size in its weight
-_BANDED = {"active": (ACTIVE_BANDS, STRATIFIED_POWER), "learn": (LEARN_BANDS, LEARN_RARITY)}
+LEARN_POWER = 2.0  # learn: a band's weight is its mean uncertainty to this power (1 learnt less: experiments/)
 ALL = "all"  # the one stratum of the random design
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -142,7 +142,9 @@ def frame_of(rows: np.ndarray, design: str, assigned: list[str], uncertain: np.n
     theme_weight = {name: sizes[name] ** -STRATIFIED_POWER for name in names}
     if design == "stratified":
         return Frame(design, rows, themes, theme_weight)
-    n_bands, rarity = _BANDED[design]
+    # active: the estimates' design; learn: more bands, every theme an equal share, uncertainty weighing more
+    n_bands, rarity, power = (LEARN_BANDS, LEARN_RARITY, LEARN_POWER) if design == "learn" else \
+        (ACTIVE_BANDS, STRATIFIED_POWER, ACTIVE_POWER)
     theme_weight = {name: sizes[name] ** -rarity for name in names}
     u = np.asarray(uncertain, dtype=float)[rows]
     mean = max(float(u.mean()), 1e-9)
@@ -155,8 +157,31 @@ def frame_of(rows: np.ndarray, design: str, assigned: list[str], uncertain: np.n
             stratum = f"{name}:u{b}"
             strata[band] = stratum
             bands[stratum] = [round(float(u[band].min()), 4), round(float(u[band].max()), 4)]
-            weights[stratum] = theme_weight[name] * max(float(u[band].mean()), ACTIVE_FLOOR * mean) ** ACTIVE_POWER
+            weights[stratum] = theme_weight[name] * max(float(u[band].mean()), ACTIVE_FLOOR * mean) ** power
     return Frame(design, rows, strata, weights, bands, spread=design == "learn")
+
+
+LEARNING_DESIGNS = ("active", "learn")  # designs whose allocation follows a model's uncertainty
+
+
+def reweighted(frame: Frame, uncertain: np.ndarray, undrawn: set[int]) -> Frame:
+    """The active or learn frame with its strata kept and each banded stratum's weight taken from ``uncertain`` (every corpus
+    unit's uncertainty under a model trained since, e.g. on the coded units): its theme's weight times the
+    mean uncertainty of its units not yet drawn (``undrawn``: corpus rows), floored and raised to the design's
+    power as frame_of does. Strata kept, the combined sample stays a simple random (or spread) sample of each
+    stratum whatever the allocation, so the recorded probabilities stay exact (the module's docstring)."""
+    rarity, power = (LEARN_RARITY, LEARN_POWER) if frame.design == "learn" else (STRATIFIED_POWER, ACTIVE_POWER)
+    u = np.asarray(uncertain, dtype=float)
+    rows, strata = frame.rows, frame.strata
+    mean = max(float(u[rows].mean()), 1e-9)
+    themes = np.array([str(h).rsplit(":", 1)[0] for h in strata], dtype=object)
+    weights = {}
+    for stratum in frame.weights:
+        mine = rows[strata == stratum]
+        left = [int(r) for r in mine if int(r) in undrawn] or [int(r) for r in mine]
+        size = int((themes == stratum.rsplit(":", 1)[0]).sum())
+        weights[stratum] = size ** -rarity * max(float(u[left].mean()), ACTIVE_FLOOR * mean) ** power
+    return Frame(frame.design, rows, strata, weights, frame.bands, frame.spread)
 
 
 def allocate(sizes: dict[str, int], drawn: dict[str, int], weights: dict[str, float], n_new: int,

@@ -144,7 +144,7 @@ def test_score_retrains_the_runs_classifier_on_request(coded_run, tmp_path, caps
         command(validate_command, [run_dir, "-o", tmp_path / "kit2", "--learn-from", kit / "scores" / "model"])
     plain = tmp_path / "plain"
     assert command(validate_command, [run_dir, "-o", plain, "--size", 40, "--model", "seeded-lda", "--n-units", 0]) == 0
-    with pytest.raises(InputError, match="--learn-from .*: the kit's stratified design draws by no model's uncertainty"):
+    with pytest.raises(InputError, match="--learn-from .*: the kit's stratified design draws by no model's"):
         command(validate_command, [run_dir, "--add", 10, "-o", plain, "--learn-from", kit / "scores" / "model"])
     with pytest.raises(InputError, match="--learn-from .*nowhere: no such model folder"):
         command(validate_command, [run_dir, "--add", 10, "-o", kit, "--learn-from", tmp_path / "nowhere"])

@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     from ..validation.kit import write_kit
 
     if args.retrain:
-        raise InputError("--retrain: only with --score KIT_DIR ANSWERS.csv…, which writes the coded units it learns from")
+        raise InputError("--retrain: only with --score KIT_DIR ANSWERS.csv…, which writes the coded units it "
+                         "learns from")
     if len(args.inputs) != 1:
         raise InputError("give one RUN_DIR to write a kit (or --score KIT_DIR ANSWERS.csv… to score one)")
     if not args.output:

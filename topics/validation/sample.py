@@ -165,11 +165,12 @@ LEARNING_DESIGNS = ("active", "learn")  # designs whose allocation follows a mod
 
 
 def reweighted(frame: Frame, uncertain: np.ndarray, undrawn: set[int]) -> Frame:
-    """The active or learn frame with its strata kept and each banded stratum's weight taken from ``uncertain`` (every corpus
-    unit's uncertainty under a model trained since, e.g. on the coded units): its theme's weight times the
-    mean uncertainty of its units not yet drawn (``undrawn``: corpus rows), floored and raised to the design's
-    power as frame_of does. Strata kept, the combined sample stays a simple random (or spread) sample of each
-    stratum whatever the allocation, so the recorded probabilities stay exact (the module's docstring)."""
+    """The active or learn frame with its strata kept and each stratum's weight taken from ``uncertain``
+    (every corpus unit's uncertainty under a model trained since, e.g. on the coded units): its theme's
+    weight times the mean uncertainty of its units not yet drawn (``undrawn``: corpus rows), floored and
+    raised to the design's power as frame_of does. The strata kept, the combined sample stays a simple random
+    (or spread) sample of each stratum whatever the allocation, so the recorded probabilities stay exact (the
+    module's docstring)."""
     rarity, power = (LEARN_RARITY, LEARN_POWER) if frame.design == "learn" else (STRATIFIED_POWER, ACTIVE_POWER)
     u = np.asarray(uncertain, dtype=float)
     rows, strata = frame.rows, frame.strata

@@ -16,7 +16,7 @@ from topics.models import load_model
 from topics.run_folder import RunFolder
 from topics.validation.gold import read_gold
 from topics.validation.kit import read_key
-from topics.validation.sample import Frame, draw, frame_rows
+from topics.validation.sample import LEARN_MIX, Frame, draw, frame_of, frame_rows, reweighted
 
 LABELS = ["ecology", "industry", "livelihood", "governance", "safety", "other"]
 
@@ -41,6 +41,23 @@ def test_the_spread_draw_gives_every_unit_of_a_stratum_the_recorded_probability_
     # spread: the c units of one batch are never next to each other in the corpus order
     c_rows = sorted(row for row, h in first if h == "c")
     assert np.diff(c_rows).min() >= 58 // len(c_rows) - 1
+
+
+def test_learn_keeps_every_unit_a_share_of_a_random_samples_chance():
+    """The mixture: however sure the model is of a unit and however common its theme, its stratum's weight per
+    unit (what its inclusion probability is proportional to) is at least LEARN_MIX of the mean."""
+    rng = np.random.default_rng(3)
+    assigned = ["industry"] * 300 + ["safety"] * 10 + ["ecology"] * 40
+    uncertain = np.r_[np.full(100, 0.001), rng.uniform(0.2, 0.7, 250)]
+    frame = frame_of(np.arange(350), "learn", assigned, uncertain, LABELS)
+    sizes = frame.sizes()
+    mean = sum(frame.weights[h] * sizes[h] for h in sizes) / 350
+    assert 0 < LEARN_MIX < 1
+    # the bound holds, and binds: the units the model is surest of, of the commonest theme, sit at it
+    assert LEARN_MIX * mean - 1e-12 <= min(frame.weights.values()) <= (LEARN_MIX + 0.01) * mean
+    assert frame.weights["safety:u3"] > frame.weights["industry:u3"] > frame.weights["industry:u1"]
+    again = reweighted(frame, np.full(350, 0.001), set(range(350)))  # a retrained model sure of everything
+    assert min(again.weights.values()) >= LEARN_MIX * mean - 1e-12
 
 
 def sample_of(kit) -> pd.DataFrame:

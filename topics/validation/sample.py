@@ -172,7 +172,7 @@ def frame_of(rows: np.ndarray, design: str, assigned: list[str], uncertain: np.n
 def _mixed(weights: dict[str, float], sizes: dict[str, int]) -> dict[str, float]:
     """learn's weights mixed with a uniform draw's: LEARN_MIX of each unit's chance as in a random sample,
     the rest as the classifier's weights say (scaled to the same mean per unit), so that no unit's inverse
-    probability exceeds 1 / LEARN_MIX times a random sample's and the corrected estimates stay sound."""
+    probability exceeds about 1 / LEARN_MIX times a random sample's and the corrected estimates stay sound."""
     mean = sum(weights[h] * sizes[h] for h in weights) / max(sum(sizes.values()), 1)
     return {h: LEARN_MIX + (1 - LEARN_MIX) * w / mean for h, w in weights.items()}
 

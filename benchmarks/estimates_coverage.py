@@ -9,7 +9,7 @@ settings; a unit whose text no longer matches its stored check is left out). Eac
    from replicate to replicate, and the model-only interval's coverage is a frequency, not 0 or 1); its
    true share of each theme is the share of its units the coders gave that label;
 2. computes the model-only share of every theme with the package's cluster-bootstrap interval;
-3. for each design (random, stratified, active — the kit's own drawing, topics.validation.sample, with the
+3. for each design (random, stratified, active, learn — the kit's own drawing, topics.validation.sample, with the
    strata from the model's primary fit) and sample size, draws a coded sample and computes the corrected
    share with its interval (topics.inference.corrected.design_estimate), with soft and hard predictions,
    with and without power tuning;
@@ -149,7 +149,7 @@ def share_coverage(data, rows, labels, *, models, sizes, replicates, draws, seed
             model_share = w_pop @ f_pop / w_pop.sum()
             values = [(a[positions], b[positions]) for a, b in per_fit]
             _, drawn = bootstrap_ratio(doc_rows, values, draws, rng, resample_documents=True)
-            low, high = interval(drawn, LEVEL)
+            low, high = interval(drawn, LEVEL, model_share)
             for j, theme in enumerate(themes):
                 records.append({"model": name, "weight": weight, "design": "-", "size": 0, "tuning": "-",
                                 "estimator": "model", "theme": theme, "replicate": r, "truth": truth[j],
@@ -201,7 +201,7 @@ def efficiency_table(records: pd.DataFrame, themes: list[str]) -> str:
              "< 1 is narrower", "", "| model | predictions | tuning | n | design | " + " | ".join(shown) + " |",
              "|---|---|---|---|---|" + "---|" * len(shown)]
     for (model, weight, tuning, size), _ in widths.groupby(level=[0, 1, 2, 3], sort=False):
-        for design in ("stratified", "active"):
+        for design in [d for d in DESIGNS if d != "random"]:
             cells = [f"{widths[model, weight, tuning, size, design, t] / widths[model, weight, tuning, size, 'random', t]:.2f}"
                      for t in shown]
             lines.append(f"| {model} | {weight} | {tuning} | {size} | {design} | " + " | ".join(cells) + " |")

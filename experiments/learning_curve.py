@@ -8,8 +8,24 @@ sets' units (only the drawn ones carry their label) and assigns the third set's 
 (as `topics assign` does). The score is six-label macro-F1. seeded-lda, which uses no labels, is
 fitted with the same seeds as the reference.
 
+`--active`: the coding loop's arm. Sets A and C (620 units) are the study's corpus, whose codes the pretrained
+model did not see: they are cut by report into three folds, and for each fold the other two are the pool of
+units a researcher could code and the fold the units scored. Units are coded 50, then 50, 100 and 200 more
+(50, 100, 200, 400 in all), chosen at random (one permutation, taken in order) or by the learn design
+(topics.validation.sample, the package's own code: `topics validate --design learn`), the model retrained on
+what is coded so far before each batch: ``active`` forms the design's strata afresh from each retrained
+model's themes and uncertainty over the pool; ``kit`` keeps the first batch's strata and shares each later
+batch among them by the retrained model's uncertainty, as `topics validate --add N --learn-from MODEL` does.
+Two starts: the pretrained model retrained without A and C (train_pretrained.py's recipe, on dev, B and D: 650
+units), the coded units added to its own; and nothing (the classifier learns from the coded units alone; its
+first learn batch is drawn from the themes of the dictionary baseline, which needs no coded unit, as a kit is
+drawn from its run's model). Every model has the pretrained model's features (vocabulary of the five corpora,
+words and character pairs) and temperature, and assigns the scored fold's units with every unit of their
+reports around them, as `topics assign` does. Six-label macro-F1 on the scored fold, mean over folds and draws.
+
 Usage: python experiments/learning_curve.py [--models supervised seeded-supervised] [--sizes 50 100 all]
            [--draws 5] [--params C=3 class_weight=None] [-o rows.csv]
+       python experiments/learning_curve.py --active [--draws 5] [--batch 50] [-o rows.csv]
 """
 
 from __future__ import annotations
@@ -39,6 +55,8 @@ def main() -> int:
     if not CORPORA.is_dir():
         print(f"needs the real corpora at {CORPORA}", file=sys.stderr)
         return 2
+    if args.active:
+        return active_curve(args.draws, args.output, args.batch)
     warnings.simplefilter("ignore")  # seed words missing from the vocabulary, rare labels in a fold: expected
     lexicon = Lexicon.load()
     labels = lexicon.labels_with_other
@@ -126,6 +144,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-reference", dest="reference", action="store_false",
                         help=f"do not fit {REFERENCE} (no labels) for reference")
     parser.add_argument("-o", "--output", help="also write every fit's row to this CSV")
+    parser.add_argument("--active", action="store_true",
+                        help="random against active selection of the units to code, on sets A and C")
+    parser.add_argument("--batch", type=int, default=None,
+                        help="with --active: code this many units per active batch, the model retrained after each "
+                             "(default: batches that make 50, 100, 200, 400)")
     args = parser.parse_args()
     args.params = {key: ast.literal_eval(value) for key, value in (item.split("=", 1) for item in args.params)}
     return args
@@ -147,6 +170,144 @@ def summary_markdown(table: pd.DataFrame, sizes: dict[str, int], args) -> str:
         pools = ", ".join(str(sum(sizes[name] for name in trained_on)) for trained_on in SPLITS.values())
         shown = "none" if size == 0 else (f"all ({pools})" if size == "all" else size)
         lines.append(f"| {model} | {shown} | " + " | ".join(cells) + f" | {means.mean():.3f} |")
+    return "\n".join(lines)
+
+
+# ---- the active arm ----------------------------------------------------------------------------
+
+HELD_OUT = ("a", "c")  # the study's coded units: neither the pretrained start nor any choice saw them
+ACTIVE_SIZES = (50, 100, 200, 400)
+ACTIVE_FOLDS = 3
+ARMS = ("random", "active", "kit")
+
+
+def active_curve(draws: int, output: str | None, batch: int | None = None) -> int:
+    from sklearn.model_selection import GroupKFold
+
+    from train_pretrained import CODED_SETS, TOKENIZER, VOCABULARY, Coded, Fold, assess, read_coded, report_of, train
+    from topics import OTHER
+    from topics.assignment import fit_themes
+    from topics.mapping import MappingSettings
+    from topics.tokenize import Tokenizer, TokenizerSettings
+    from topics.validation.sample import draw as draw_batch
+    from topics.validation.sample import frame_of, reweighted, uncertainty
+    from topics.vectorize import build_corpus, count_matrix
+
+    lexicon = Lexicon.load()
+    labels = lexicon.labels_with_other
+    print("reading and tokenizing the five corpora …", file=sys.stderr)
+    data = read_coded(lexicon, list(CODED_SETS))
+    tokens = Tokenizer(TokenizerSettings(**TOKENIZER), lexicon_words=lexicon.words()).tokenize(
+        [unit.text for unit in data.units])
+    base = [j for j, name in enumerate(data.sets) if name not in HELD_OUT]
+    study = [j for j, name in enumerate(data.sets) if name in HELD_OUT]
+    start, _ = train(Coded(data.units, [data.coded[j] for j in base], [data.labels[j] for j in base],
+                           [data.sets[j] for j in base]), tokens, lexicon)
+    temperature = 0.5  # the shipped model's (train_pretrained.py calibrates it on the same kind of folds)
+    counts = count_matrix(tokens, start.vocab_)
+    features, known = start._features(counts), np.asarray(counts.getnnz(axis=1))
+    topics = [*start.themes_, OTHER]
+    y = np.array(data.labels, dtype=object)
+    groups = np.array([report_of(data.units[data.coded[j]]) for j in study])
+    members = {}
+    for i, unit in enumerate(data.units):
+        members.setdefault(report_of(unit), []).append(i)
+
+    dictionary = make_model("dictionary").fit(build_corpus(tokens, **VOCABULARY, keep_words=lexicon.words()),
+                                               lexicon)
+    apply_mapping(dictionary.result_, lexicon, MappingSettings())
+
+    def fitted(rows: list[int]):  # a classifier on these coded units (indices into data.coded)
+        with start._one_thread():
+            return start._classifier().fit(features[[data.coded[j] for j in rows]], y[rows])
+
+    def themes_of(classifier, coded_rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The theme and theme probabilities of the coded units ``coded_rows``, assigned in context (by the
+        dictionary baseline when ``classifier`` is None)."""
+        context = sorted({i for j in coded_rows for i in members[report_of(data.units[data.coded[j]])]})
+        if classifier is None:
+            context_tokens = [tokens[i] for i in context]
+            themes = fit_themes(dictionary.result_, [data.units[i] for i in context],
+                                dictionary.transform(context_tokens), dictionary.known_tokens(context_tokens))
+            row_of = {i: r for r, i in enumerate(context)}
+            rows = [row_of[data.coded[j]] for j in coded_rows]
+            return np.array(themes.theme_names(), dtype=object)[rows], themes.in_columns(topics)[rows]
+        probabilities = np.zeros((len(context), len(topics)))
+        probabilities[:, [topics.index(c) for c in classifier.classes_]] = classifier.predict_proba(features[context])
+        predicted, shares = assess(data, [Fold(np.asarray(coded_rows), context, probabilities)], known, topics,
+                                   temperature)
+        return predicted[coded_rows], shares[coded_rows]
+
+    rows = []
+    for fold, (pool_at, test_at) in enumerate(GroupKFold(n_splits=ACTIVE_FOLDS).split(study, groups=groups)):
+        pool, test = [study[k] for k in pool_at], [study[k] for k in test_at]
+
+        def score(classifier) -> float:
+            predicted, _ = themes_of(classifier, test)
+            return f1_score(y[test], predicted, labels=labels, average="macro", zero_division=0)
+
+        rows.append({"fold": fold, "start": "pretrained", "arm": "none", "draw": 0, "units": 0,
+                     "pool": len(pool), "scored": len(test), "macro_f1": score(fitted(base))})
+        _show(rows[-1])
+        for draw in range(draws):
+            for begin, known_rows in (("pretrained", base), ("nothing", [])):
+                for arm in ARMS:
+                    rng = np.random.default_rng([draw, fold])
+                    order = [int(k) for k in rng.permutation(len(pool))]  # random: one order, taken in turn
+                    chosen: list[int] = []  # positions in the pool
+                    classifier = fitted(known_rows) if known_rows else None
+                    frame = None
+                    steps = ACTIVE_SIZES if arm == "random" or not batch else \
+                        sorted(set(range(batch, max(ACTIVE_SIZES) + 1, batch)) | set(ACTIVE_SIZES))
+                    for size in steps:
+                        if size > len(pool):
+                            continue
+                        if arm == "random":
+                            chosen += [k for k in order if k not in chosen][: size - len(chosen)]
+                        else:  # the kit's learn draw over the pool, from the latest model (or the dictionary)
+                            assigned, shares = themes_of(classifier, pool)
+                            if arm == "active" or frame is None:
+                                frame = frame_of(np.arange(len(pool)), "learn", list(assigned), uncertainty(shares),
+                                                 labels)
+                            else:  # kit: its first strata, shared by the latest model (--add --learn-from)
+                                frame = reweighted(frame, uncertainty(shares), set(range(len(pool))) - set(chosen))
+                            chosen += [k for k, _ in draw_batch(frame, set(chosen), size - len(chosen), rng)]
+                        classifier = fitted(known_rows + [pool[k] for k in chosen])
+                        if size not in ACTIVE_SIZES:
+                            continue
+                        rows.append({"fold": fold, "start": begin, "arm": arm, "draw": draw, "units": size,
+                                     "pool": len(pool), "scored": len(test), "macro_f1": score(classifier)})
+                        _show(rows[-1])
+    table = pd.DataFrame(rows)
+    if output:
+        table.to_csv(output, index=False)
+    print(active_markdown(table, draws))
+    return 0
+
+
+def active_markdown(table: pd.DataFrame, draws: int) -> str:
+    folds = table[table["arm"] == "none"]
+    pools, scored = "/".join(map(str, folds["pool"])), "/".join(map(str, folds["scored"]))
+    lines = [f"Six-label macro-F1 on the scored fold of sets A + C, mean (± sd) over {table['fold'].nunique()} folds × "
+             f"{draws} draws (pool {pools} units, scored {scored}); "
+             f"the pretrained start with no coded unit: {folds['macro_f1'].mean():.3f}.", "",
+             "| start | selection | " + " | ".join(str(n) for n in ACTIVE_SIZES) + " |",
+             "|---|---|" + "---|" * len(ACTIVE_SIZES)]
+    for (begin, arm), group in table[table["arm"] != "none"].groupby(["start", "arm"], sort=False):
+        cells = []
+        for size in ACTIVE_SIZES:
+            values = group.loc[group["units"] == size, "macro_f1"].to_numpy(dtype=float)
+            cells.append(f"{values.mean():.3f} ± {values.std():.3f}" if len(values) else "–")
+        lines.append(f"| {begin} | {arm} | " + " | ".join(cells) + " |")
+    # the target: a learn arm with 200 units against random with 400, paired by fold and draw
+    wide = table[table["arm"] != "none"].pivot_table(index=["start", "fold", "draw"], columns=["arm", "units"],
+                                                     values="macro_f1")
+    lines.append("")
+    for begin in dict.fromkeys(table.loc[table["arm"] != "none", "start"]):
+        for arm in [a for a in ARMS if a != "random"]:
+            gap = (wide.loc[begin, (arm, 200)] - wide.loc[begin, ("random", 400)]).to_numpy()
+            lines.append(f"{begin}, {arm} with 200 units − random with 400: {gap.mean():+.3f} ± {gap.std():.3f} "
+                         f"(ahead or level in {(gap >= 0).sum()} of {len(gap)})")
     return "\n".join(lines)
 
 

@@ -18,9 +18,11 @@ from ..validation.sample import DESIGNS
 # options that only writing a kit takes, and the attribute each sets
 KIT_OPTIONS = {"--model": "model", "--coders": "coders", "--n-words": "n_words", "--n-units": "n_units",
                "--n-themes": "n_themes", "--size": "n_coding", "--design": "design", "--seed": "seed",
-               "--exclude-seed-words": "exclude_seed_words", "--add": "add", "--where": "where"}
+               "--exclude-seed-words": "exclude_seed_words", "--add": "add", "--where": "where",
+               "--learn-from": "learn_from"}
+RETRAINED = "model"  # the retrained classifier's folder in the scores folder
 # of these, what a further batch (--add) takes
-ADD_OPTIONS = ("--design", "--seed", "--add")
+ADD_OPTIONS = ("--design", "--seed", "--add", "--learn-from")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -46,11 +48,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--design", choices=DESIGNS, default=None,
                         help="how the coding sample is drawn, each unit's inclusion probability recorded in "
                              "KIT_DIR/key/sample.tsv: random, stratified by the model's themes (rare themes "
-                             "coded more often than their size says; the default), or active (stratified, and more "
-                             "often where the model is unsure)")
+                             "coded more often than their size says; the default), active (stratified, and more "
+                             "often where the model is unsure), or learn (the batch that also teaches a classifier: "
+                             "every predicted theme an equal share, more often where the model is unsure, spread "
+                             "over the reports)")
     parser.add_argument("--add", type=int, metavar="N", default=None,
                         help="draw N more units into the coding sample of the kit -o KIT_DIR, from those not yet "
                              "drawn, with the kit's design (a new batch; the coding page keeps coders' answers)")
+    parser.add_argument("--learn-from", metavar="MODEL_DIR", default=None,
+                        help="with --add, for an active or learn kit: share the batch among the kit's strata by the "
+                             "uncertainty of this model about each unit, e.g. the one --score --retrain wrote "
+                             "(KIT_DIR/scores/model), so each batch goes where the model trained on the codes so far "
+                             "is still unsure")
     parser.add_argument("--seed", type=int, default=None,
                         help="random seed: one seed gives the same kit (default 1; with --add, the kit's)")
     parser.add_argument("--exclude-seed-words", action="store_true",
@@ -60,6 +69,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="theme-intrusion tasks and the coding sample from the documents this condition keeps "
                              "(as topics shares --where; default every document, whatever the run's [inference] "
                              "where); the design records it, and --add draws from the same documents")
+    parser.add_argument("--retrain", action="store_true",
+                        help="with --score: train the kit's run's classifier again with the coded units (its first "
+                             "label-learning model, or supervised) and save it as a model folder, SCORES/model, "
+                             "which `topics assign` takes")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,12 +82,17 @@ def run(args: argparse.Namespace) -> int:
     from ..run_folder import RunFolder
     from ..validation.kit import write_kit
 
+    if args.retrain:
+        raise InputError("--retrain: only with --score KIT_DIR ANSWERS.csv…, which writes the coded units it "
+                         "learns from")
     if len(args.inputs) != 1:
         raise InputError("give one RUN_DIR to write a kit (or --score KIT_DIR ANSWERS.csv… to score one)")
     if not args.output:
         raise InputError("-o KIT_DIR is required: the folder to write the kit into")
     if args.add is not None:
         return _add(args)
+    if args.learn_from is not None:
+        raise InputError("--learn-from: only with --add N, which draws a further batch into a kit")
     given = {name: getattr(args, name) for name in ("coders", "n_words", "n_units", "n_themes", "n_coding", "seed",
                                                      "design") if getattr(args, name) is not None}
     settings = KitSettings(**given, exclude_seed_words=args.exclude_seed_words)
@@ -114,13 +132,34 @@ def _add(args: argparse.Namespace) -> int:
     run = RunFolder.open(args.inputs[0])
     kept = (read_key(args.output)["kit"].get("design") or {}).get("where")
     units = units_of(run, parse_where(kept, f"{args.output}: the kit's where")) if kept else None
-    new = add_units(run, args.output, args.add, seed=args.seed, design=args.design, units=units)
+    uncertain = None if args.learn_from is None else _uncertainty_under(args.learn_from, run)
+    new = add_units(run, args.output, args.add, seed=args.seed, design=args.design, units=units,
+                    uncertain=uncertain, learnt_from=args.learn_from or "")
     key = read_key(args.output)
     design = key["kit"]["design"]
     print(f"kit {args.output}: batch {design['batches'][-1]['batch']}, {len(new)} more coding tasks "
           f"({key['kit']['tasks']['code']} in all); give coders the new coding.html: it keeps their answers")
     print(_design_line(design, key["kit"]["tasks"]["code"]))
     return 0
+
+
+def _uncertainty_under(model_dir: str, run):
+    """Every unit of the run's uncertainty under the saved model ``model_dir``: its themes in context, as
+    `topics assign` gives them, then topics.validation.sample.uncertainty."""
+    from ..assignment import fit_themes
+    from ..models import load_model
+    from ..tokenize import Tokenizer, settings_for_new_text
+    from ..validation.sample import uncertainty
+
+    if not Path(model_dir).is_dir():
+        raise InputError(f"--learn-from {model_dir}: no such model folder (e.g. KIT_DIR/scores/model, written by "
+                         "`topics validate --score KIT_DIR ANSWERS.csv… --retrain`)")
+    model = load_model(model_dir)
+    tokenizer = Tokenizer(settings_for_new_text(model.tokenizer_settings_, f"{model_dir}: tokenizer_settings"),
+                          lexicon_words=model.lexicon_.words())
+    tokens = tokenizer.tokenize([unit.text for unit in run.units])
+    themes = fit_themes(model.result_, run.units, model.transform(tokens), model.known_tokens(tokens))
+    return uncertainty(themes.probabilities)
 
 
 def _design_line(design: dict, drawn: int) -> str:
@@ -158,4 +197,23 @@ def _score(args: argparse.Namespace) -> int:
                   "the corrected estimators refuse a sample with a stratum left out; settle the disagreements "
                   "(disagreements.tsv) or code its units, and score again", file=sys.stderr)
     print(f"scores: {written['word_topics'].parent}")
+    if args.retrain:
+        _retrain(args.score, written["gold"], written["word_topics"].parent / RETRAINED)
     return 0
+
+
+def _retrain(kit_dir: str, gold: Path, folder: Path) -> None:
+    from ..run_folder import RunFolder
+    from ..running.retrain import retrain
+    from ..validation.kit import read_key
+
+    run_dir = read_key(kit_dir)["kit"]["run"]
+    try:
+        run = RunFolder.open(run_dir)
+    except InputError as err:
+        raise InputError(f"--retrain: the kit's run: {err}") from None
+    done = retrain(run, gold, folder, progress=sys.stderr.isatty())
+    for message in done.warnings:
+        print(f"warning: {done.model}: {message}", file=sys.stderr)
+    print(f"retrained {done.model} on {done.coded} coded units (the run's and this sample's) → {done.folder}; "
+          f"`topics assign {done.folder} REPORTS…` uses it")

@@ -12,7 +12,8 @@ Three kinds of task (after Chang et al. 2009, "Reading tea leaves", with themes 
   ``other`` is never shown);
 - ``code`` — the coding sample, ``n_coding`` units to label with the lexicon's themes or ``other``, drawn
   by a design with known inclusion probabilities (topics.validation.sample: ``random``, ``stratified``
-  by the reference model's themes — the default —, or ``active``, by its uncertainty), recorded in
+  by the reference model's themes — the default —, ``active``, by its uncertainty, or ``learn``, which also
+  serves a classifier's training), recorded in
   key/sample.tsv; ``add_units`` draws a further batch into the kit.
 
 Intrusion tasks use only units with evidence (a word the model knows); no task uses headings, lines of
@@ -39,7 +40,8 @@ from ..run_folder import Fit, RunFolder
 from ..settings import MAX_SEED
 from .coding_page import coding_page_html
 from .guide import guide_html, guide_markdown
-from .sample import DESIGNS, design_frame, draw, frame_fingerprint, frame_rows, probabilities
+from .sample import (DESIGNS, LEARNING_DESIGNS, design_frame, draw, frame_fingerprint, frame_rows, probabilities,
+                     reweighted)
 
 MIN_THEME_P = 0.05  # a theme the model found in a unit, for theme intrusion
 MAX_WORDS = 10  # top words a word-intrusion task shows at most
@@ -140,13 +142,17 @@ def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
 
 
 def add_units(run: RunFolder, kit_dir: str | Path, n: int, seed: int | None = None,
-              design: str | None = None, units: np.ndarray | None = None) -> list[dict]:
+              design: str | None = None, units: np.ndarray | None = None, uncertain: np.ndarray | None = None,
+              learnt_from: str = "") -> list[dict]:
     """Draw ``n`` more units for the kit's coding sample from the frame's units not yet drawn (a new batch,
     shared among the strata by the kit's design; topics.validation.sample says why the combined sample
     keeps exact inclusion probabilities) and write them into the kit: new coding tasks after the old
     ones, the coding page and key/sample.tsv with every task. Coders keep their answers (the page keeps
     the kit's id). Returns the new tasks. InputError when the kit has no design, ``design`` is not the
-    kit's, or the run is not the one the kit was drawn from. ``units``: the mask of the kit's ``where``."""
+    kit's, or the run is not the one the kit was drawn from. ``uncertain``: every run unit's uncertainty
+    under a model trained since (``learnt_from`` names it), which then shares the batch among the kit's
+    strata (active and learn designs: topics.validation.sample.reweighted), so the loop learns. ``units``:
+    the mask of the kit's ``where``."""
     key = read_key(kit_dir)
     meta, tasks = key["kit"], key["tasks"]
     sampled = meta.get("design")
@@ -178,11 +184,19 @@ def add_units(run: RunFolder, kit_dir: str | Path, n: int, seed: int | None = No
     batch = max(b["batch"] for b in sampled["batches"]) + 1
     seed = meta["settings"]["seed"] if seed is None else seed
     rng = np.random.default_rng([seed, batch])
-    chosen = draw(frame, {row_of[t["unit_id"]] for t in coded}, n, rng, option="--add")
+    already = {row_of[t["unit_id"]] for t in coded}
+    batch_record = {"batch": batch, "size": 0, "seed": seed}
+    if uncertain is not None:
+        if sampled["design"] not in LEARNING_DESIGNS:
+            raise InputError(f"--learn-from {learnt_from}: the kit's {sampled['design']} design draws by no model's "
+                             f"uncertainty; only {' and '.join(LEARNING_DESIGNS)} do")
+        frame = reweighted(frame, uncertain, set(frame.rows.tolist()) - already)
+        batch_record.update(weights=frame.weights, learnt_from=learnt_from)
+    chosen = draw(frame, already, n, rng, option="--add")
     new = coding_tasks(run, fit, chosen, batch=batch)
     last = max(int(t["task"][1:]) for t in coded)
     new = [{**new[i], "task": f"c{last + number:03d}"} for number, i in enumerate(rng.permutation(len(new)), start=1)]
-    sampled["batches"].append({"batch": batch, "size": len(new), "seed": seed})
+    sampled["batches"].append({**batch_record, "size": len(new)})
     meta["tasks"]["code"] += len(new)
     _replace_files(Path(kit_dir), _kit_files(run, meta, tasks + new))
     return new

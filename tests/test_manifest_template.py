@@ -21,9 +21,13 @@ def _topics(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def _described(folder: Path) -> dict[str, tuple]:
-    """file name → (year, region, title, columns) of the documents reading gives, for comparing two readings."""
+    return _described_documents(read_documents([folder]).documents)
+
+
+def _described_documents(documents) -> dict[str, tuple]:
+    """file name → (year, region, title, columns) of documents, for comparing two readings."""
     found = {}
-    for document in read_documents([folder]).documents:
+    for document in documents:
         found[document.doc_id.split("/", 1)[1]] = (document.year, document.region, document.title,
                                                    json.dumps(document.meta["columns"], sort_keys=True, ensure_ascii=False))
     return found
@@ -47,13 +51,22 @@ def test_the_city_reports_template_reads_back_as_the_same_documents(shared_corpo
     template = load_manifest(tmp_path / "MANIFEST.tsv")
     assert sorted(template) == [p.name for p in reports]
     given = load_manifest(cities / "MANIFEST.tsv")
-    for name, row in template.items():  # the corpus's own year, region and columns, row for row
+    for name, row in template.items():  # the corpus's own year, region and columns, row for row, and a province
+        province = row.extra.pop("province")
         assert (row.year, row.region, row.extra) == (given[name].year, given[name].region, given[name].extra)
-    assert template["2024_苏州市.txt"].year == 2024 and template["2024_苏州市.txt"].region == "苏州市"
+        assert province.endswith(("省", "自治区", "市")), name
+    suzhou = template["2024_苏州市.txt"]
+    assert (suzhou.year, suzhou.region, suzhou.extra["doc_type"]) == (2024, "苏州市", "政府工作报告")
+    header = (tmp_path / "MANIFEST.tsv").read_text(encoding="utf-8").split("\n", 1)[0].split("\t")
+    assert header[:5] == ["file", "year", "region", "province", "title"]
 
     copy = _linked_folder(reports, tmp_path / "city_gwr_2024")
     (copy / "MANIFEST.tsv").write_bytes((tmp_path / "MANIFEST.tsv").read_bytes())
-    assert _described(copy) == _described(cities)
+    read_back = read_documents([copy]).documents
+    assert {doc.doc_id: doc.meta["columns"]["province"] for doc in read_back}["city_gwr_2024/2024_苏州市"] == "江苏省"
+    for doc in read_back:
+        del doc.meta["columns"]["province"]
+    assert _described_documents(read_back) == _described(cities)
 
 
 def test_years_and_regions_come_from_file_names_and_rows_keep_their_own(sample_path, tmp_path):
@@ -69,11 +82,15 @@ def test_years_and_regions_come_from_file_names_and_rows_keep_their_own(sample_p
     proc = _topics("ingest", str(folder), "--manifest-template", str(tmp_path / "MANIFEST.tsv"), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     lines = (tmp_path / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "file\tyear\tregion\ttitle"
-    # the jsonl's rows differ in year and region: its row leaves them to the rows and the file name
-    assert lines[1:] == ["2021_海东市.jsonl\t\t\t", "2024_西宁市城西区.txt\t2024\t西宁市城西区\t", "report.txt\t\t\t"]
+    assert lines[0] == "file\tyear\tregion\tprovince\ttitle"
+    # the jsonl's rows differ in year and region: its row leaves them to the rows and the file name;
+    # a district takes the province of the city its name begins with
+    assert lines[1:] == ["2021_海东市.jsonl\t\t\t\t", "2024_西宁市城西区.txt\t2024\t西宁市城西区\t青海省\t",
+                         "report.txt\t\t\t\t"]
     (folder / "MANIFEST.tsv").write_bytes((tmp_path / "MANIFEST.tsv").read_bytes())
-    assert _described(folder) == before
+    read_back = read_documents([folder]).documents
+    assert [doc.meta["columns"].pop("province") for doc in read_back] == ["", "", "青海省", ""]
+    assert _described_documents(read_back) == before
 
 
 def test_the_template_never_overwrites_and_describes_one_folder(sample_path, tmp_path):
@@ -91,3 +108,16 @@ def test_the_template_never_overwrites_and_describes_one_folder(sample_path, tmp
     proc = _topics("ingest", str(tmp_path / "a"), str(tmp_path / "b"), "--manifest-template", "t.tsv", cwd=tmp_path)
     assert proc.returncode == 2 and "2 folders" in proc.stderr and "one template per folder" in proc.stderr
     assert not (tmp_path / "t.tsv").exists()
+
+
+def test_a_province_the_manifest_gives_is_kept_under_its_own_name(sample_path, tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    text = sample_path.read_text(encoding="utf-8")
+    for name in ("2024_苏州市.txt", "2024_大连市.txt"):
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "MANIFEST.tsv").write_text("file\tProvince\n2024_苏州市.txt\t苏\n2024_大连市.txt\t\n", encoding="utf-8")
+    proc = _topics("ingest", str(folder), "--manifest-template", "t.tsv", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "t.tsv").read_text(encoding="utf-8").splitlines() == [
+        "file\tyear\tregion\tProvince\ttitle", "2024_大连市.txt\t2024\t大连市\t辽宁省\t", "2024_苏州市.txt\t2024\t苏州市\t苏\t"]

@@ -1,6 +1,8 @@
 """A MANIFEST.tsv template for a folder of reports: one row per file, with the year, region and title that
 reading infers today (from the folder's MANIFEST.tsv where there is one, else from the file names) and the
-folder manifest's other columns, so that a researcher fills in columns instead of typing file names.
+folder manifest's other columns, so that a researcher fills in columns instead of typing file names. A
+``province`` column is filled from the built-in table (topics.regions) for regions it knows, where the
+folder's manifest gives none.
 
 Read back as the folder's MANIFEST.tsv, the template gives every document the year, region, title and
 columns it had. A .jsonl/.csv file is one row holding what all its documents share (its rows keep their
@@ -15,9 +17,11 @@ from pathlib import Path
 from ..documents import Document
 from ..errors import InputError, clipped, listed
 from ..files import shown
+from ..regions import province_of
 from .reading import ReadResult, read_documents
 
 KNOWN_COLUMNS = ("file", "year", "region", "title")
+PROVINCE = "province"  # filled from the built-in table (topics.regions) where the manifest leaves it empty
 _ROW_SOURCE = re.compile(r"(.*):row \d+")  # a jsonl/csv row's Document.source: "<file>:row N"
 _CELL_BREAK = re.compile(r"[\t\r\n]+")  # a tab or a line break inside a value would split the row
 
@@ -61,7 +65,14 @@ def template_rows(documents: list[Document]) -> tuple[list[str], list[dict[str, 
             if key not in extra_columns:
                 extra_columns.append(key)
         rows.append({key: _CELL_BREAK.sub(" ", value).strip() for key, value in row.items()})
-    return [*KNOWN_COLUMNS, *extra_columns], rows
+    # the manifest's own province column keeps its name (a second spelling would be a duplicate column)
+    province = next((column for column in extra_columns if column.lower() == PROVINCE), PROVINCE)
+    for row in rows:
+        row[province] = row.get(province) or province_of(row["region"])
+    header = list(KNOWN_COLUMNS)
+    if province in extra_columns or any(row[province] for row in rows):
+        header.insert(header.index("region") + 1, province)
+    return header + [column for column in extra_columns if column != province], rows
 
 
 def format_template(header: list[str], rows: list[dict[str, str]]) -> str:

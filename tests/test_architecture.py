@@ -20,7 +20,7 @@ PACKAGE = PROJECT / "topics"
 STAGES = {
     "topics": 0, "topics.labels": 0, "topics.errors": 0, "topics.rules": 0, "topics.documents": 0, "topics.result": 0, "topics.versions": 0,
     "topics.tomlfile": 0, "topics.outputs": 0, "topics.settings": 0, "topics.formula": 0, "topics.where": 0,
-    "topics.files": 0,
+    "topics.files": 0, "topics.regions": 0,
     "topics.run_files": 0,
     "topics.ingest.reading": 1, "topics.ingest.formats": 1, "topics.ingest.script": 1,
     "topics.ingest.layout": 2,

@@ -1,4 +1,5 @@
-"""topics ingest PATH... -o units.jsonl [--removed removed.jsonl] [--strict] [--dedupe] [--themes THEMES.toml]"""
+"""topics ingest PATH... -o units.jsonl [--removed removed.jsonl] [--strict] [--dedupe] [--themes THEMES.toml]
+topics ingest PATH... --manifest-template MANIFEST.tsv"""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from ..lexicon import Lexicon
 def configure(parser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="report files (.txt in any common Chinese encoding, .pdf, .docx, .html/.htm, .jsonl, .csv) or folders of them")
-    parser.add_argument("-o", "--output", required=True, metavar="UNITS.jsonl", help="where to write the units")
+    written = parser.add_mutually_exclusive_group(required=True)
+    written.add_argument("-o", "--output", metavar="UNITS.jsonl", help="where to write the units")
+    written.add_argument("--manifest-template", metavar="MANIFEST.tsv",
+                         help="instead of units, write a MANIFEST.tsv template for the files read: one row per file with "
+                              "the year, region and title inferred today and the folder manifest's other columns, to "
+                              "fill in and save as the folder's MANIFEST.tsv (never overwrites a file)")
     parser.add_argument("--removed", metavar="REMOVED.jsonl",
                         help="also write everything layout repair removed, with the reason, one record per line")
     parser.add_argument("--strict", action="store_true",
@@ -26,6 +32,8 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
+    if args.manifest_template:
+        return _write_template(args)
     from ..ingest import format_summary, ingest_paths, write_removals, write_units
 
     # every output path is checked before any work, so a bad one never leaves the others half done
@@ -43,4 +51,17 @@ def run(args) -> int:
                        f"removals, {len(result.changes):,} changes: script conversions, PDF paragraphs joined)")
     print(format_summary(result.summary))
     print("wrote " + "; ".join(written))
+    return 0
+
+
+def _write_template(args) -> int:
+    from ..ingest.manifest_template import write_manifest_template
+    from ..ingest.pipeline import format_skipped
+
+    for option in ("removed", "dedupe", "themes"):
+        if getattr(args, option):
+            raise InputError(f"--{option} applies to units; --manifest-template writes no units")
+    result, rows = write_manifest_template(args.paths, args.manifest_template, strict=args.strict)
+    print("\n".join(format_skipped({"skipped": [s.to_json() for s in result.skipped], "warnings": result.warnings})))
+    print(f"wrote {args.manifest_template} ({rows:,} files, {len(result.documents):,} documents)")
     return 0

@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..assignment import ASSIGNMENT_COLUMNS as RUN_ASSIGNMENT_COLUMNS, RUN_SHARE_COLUMNS
+from ..assignment import ASSIGNMENT_COLUMNS as RUN_ASSIGNMENT_COLUMNS, FLAGS_COLUMN, RUN_SHARE_COLUMNS
 from ..labels import OTHER, THEMES, UNMAPPED
 from ..errors import InputError
 
 METRICS_COLUMNS = ("model", "k", "seed")
 ASSIGNMENT_COLUMNS = tuple(c for c in RUN_ASSIGNMENT_COLUMNS if c != "label")  # runs before labels were kept
-SHARE_COLUMNS = tuple(RUN_SHARE_COLUMNS)
+SHARE_COLUMNS = tuple(c for c in RUN_SHARE_COLUMNS if c != FLAGS_COLUMN)  # runs before the flags column
 
 
 def remove_old_output(path: Path) -> None:

@@ -12,9 +12,8 @@ import pytest
 
 from test_runner import small_models, write_config
 from topics.cli import main
-from topics.report.inference import inference_section
 from topics.report.ldavis import theme_display_names
-from topics.run_files import FLAGS, THEME_SHARES, shares_by
+from topics.run_files import FLAGS, REPORT, THEME_SHARES, shares_by
 from topics.run_folder import RunFolder
 
 # nmf's topics on these reports raise flags (a safety topic of other themes' words, themes no topic stands
@@ -138,12 +137,18 @@ def test_shares_by_year_and_region_and_the_shares_command_carry_the_flags(city_r
 
 
 @pytest.mark.corpora
-def test_report_share_tables_show_the_flags_beside_the_theme(city_run):
-    run = RunFolder.open(city_run)
-    names = theme_display_names(run.lexicon)
-    page = html.unescape(inference_section(run, names))
-    table = pd.read_csv(city_run / shares_by("region"), keep_default_na=False)
+def test_report_share_tables_show_the_flags_beside_the_theme(city_run, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(city_run, run_dir)
+    assert main(["report", str(run_dir)]) == 0
+    page = html.unescape((run_dir / REPORT).read_text(encoding="utf-8"))
+    names = theme_display_names(RunFolder.open(run_dir).lexicon)
+    table = pd.read_csv(run_dir / shares_by("region"), keep_default_na=False)
     flagged = table[table["flags"] != ""]
     assert not flagged.empty
+    sections = {name: page.split(f'id="{name}"')[1].split("</section>")[0] for name in ("documents", "years", "inference")}
     for theme, flag_names in flagged[["theme", "flags"]].drop_duplicates().itertuples(index=False):
-        assert f"{names.get(theme, theme)} ⚑ {flag_names}" in page
+        header = f"<th>{names.get(theme, theme)} ⚑ {flag_names}</th>"
+        assert all(header in section for section in sections.values()), header
+    clean = table.loc[(table["model"] == "dictionary"), "theme"].iloc[0]
+    assert f"<th>{names.get(clean, clean)}</th>" in sections["inference"]

@@ -25,7 +25,7 @@ from ..inference.shares import SHARE_COLUMNS as INTERVAL_COLUMNS
 from ..run_folder import RunFolder
 from ..run_files import EFFECTS, EFFECTS_CONTRASTS, EFFECTS_EXPECTED, NOTES, PLOTS, shares_by
 from .plots import cjk_font, save_png, theme_colours
-from .tables import theme_order
+from .tables import flagged_name, theme_order
 
 SHARE_GROUPS = ("year", "region")
 
@@ -109,7 +109,7 @@ def wide_shares(table: pd.DataFrame, by: str, names: dict[str, str]) -> pd.DataF
     for theme in theme_order(table["theme"]):
         rows = table[table["theme"] == theme].set_index(table[table["theme"] == theme][by].astype(str))
         flags = " ".join(dict.fromkeys(" ".join(rows[FLAGS_COLUMN].fillna("")).split())) if FLAGS_COLUMN in rows else ""
-        wide[names.get(theme, theme) + (f" ⚑ {flags}" if flags else "")] = [f"{rows.at[g, 'share']:.1%} [{rows.at[g, 'ci_low']:.1%}, "
+        wide[flagged_name(names.get(theme, theme), flags)] = [f"{rows.at[g, 'share']:.1%} [{rows.at[g, 'ci_low']:.1%}, "
                                          f"{rows.at[g, 'ci_high']:.1%}]" for g in wide[by]]
     return wide
 

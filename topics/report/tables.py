@@ -49,6 +49,21 @@ def main_fit(shares: pd.DataFrame, model: str) -> tuple[int, list[int]]:
     return k, seeds
 
 
+def flagged_name(name: str, flags: str) -> str:
+    """A theme's column header in the report's share tables: its name, then its validity flags after ⚑."""
+    return f"{name} ⚑ {flags}" if flags else name
+
+
+def main_fit_flags(shares: pd.DataFrame, model: str) -> dict[str, str]:
+    """theme → the validity flags of the model's fit at its main k and first seed (its primary fit), from
+    theme_shares.csv's flags column; none for a run folder written before it."""
+    if FLAGS_COLUMN not in shares.columns:
+        return {}
+    k, seeds = main_fit(shares, model)
+    rows = shares[(shares["model"] == model) & (shares["k"] == k) & (shares["seed"] == seeds[0])]
+    return dict(zip(rows["theme"].astype(str), rows[FLAGS_COLUMN].fillna("").astype(str)))
+
+
 def attention(shares: pd.DataFrame, model: str, by: str) -> pd.DataFrame:
     """Share of units per theme per ``by`` (year or region) at the model's main k, spread across seeds.
 

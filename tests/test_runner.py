@@ -146,7 +146,7 @@ def test_every_unit_is_assigned_by_every_model_and_shares_add_up(runs):
     assert set(assigned["theme"]) <= set(Lexicon.load().themes) | {UNMAPPED, OTHER}
 
     shares = read(a, "theme_shares.csv")
-    assert list(shares.columns) == ["model", "k", "seed", "doc_id", "year", "region", "theme", "units", "share"]
+    assert list(shares.columns) == ["model", "k", "seed", "doc_id", "year", "region", "theme", "units", "share", "flags"]
     per_fit = shares.groupby(["model", "k", "seed", "doc_id"])
     assert (per_fit["share"].sum().round(9) == 1).all()
     units_per_doc = assigned[assigned["model"] == "lda"].groupby("doc_id").size()

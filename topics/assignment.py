@@ -15,7 +15,8 @@ from .result import TopicResult
 ASSIGNMENT_COLUMNS = ["doc_id", "unit_id", "year", "region", "heading", "text", "model", "theme", "p", "runner_up",
                       "label"]
 SHARE_COLUMNS = ["doc_id", "year", "region", "theme", "units", "share"]
-RUN_SHARE_COLUMNS = ["model", "k", "seed", *SHARE_COLUMNS]  # theme_shares.csv: every fit's shares
+FLAGS_COLUMN = "flags"  # last column of every share table of a run: its model/theme's validity flags, space-separated
+RUN_SHARE_COLUMNS = ["model", "k", "seed", *SHARE_COLUMNS, FLAGS_COLUMN]  # theme_shares.csv: every fit's shares
 
 if TYPE_CHECKING:  # the tables load pandas when they are made: reading a run folder does not need it
     import pandas as pd

@@ -28,6 +28,7 @@ COMMANDS = {
     "shares": "Theme shares per document or group of documents, with bootstrap intervals.",
     "effects": "Effects of document metadata on theme shares, with intervals (fractional logit).",
     "examples": "Show the units that express each topic and theme most, per model.",
+    "flags": "Show the validity flags of each model's themes: which to doubt, and why.",
     "validate": "Write a human-validation kit for a finished run, or score coders' answers to one (--score).",
 }
 

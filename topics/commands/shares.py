@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
     thin = thin_groups(table, args.by or [], chosen["min_documents"])
     if thin:
         print(f"warning: {thin}", file=sys.stderr)
+    table = flagged(run, table)
     with open_output(output, newline="") as out:
         table.to_csv(out, index=False)
     by = args.by[0] if args.by and len(args.by) == 1 else None
@@ -121,6 +122,7 @@ def _corrected(run, args: argparse.Namespace) -> int:
     table, notes = corrected_shares(data, sample, by=args.by, model=args.model, k=args.k, **chosen)
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
+    table = flagged(run, table)
     with open_output(output, newline="") as out:
         table.to_csv(out, index=False)
     names = theme_display_names(run.lexicon)
@@ -134,6 +136,18 @@ def _corrected(run, args: argparse.Namespace) -> int:
           f"{chosen['predictions']}, tuning {chosen['tuning']}; render the report again to show them: "
           f"topics report {run.path})")
     return 0
+
+
+def flagged(run, table):
+    """The table with its model/theme's validity flags as a last column (topics.validation.flags.with_flags);
+    a run folder without flags.csv is said to have none on stderr."""
+    from ..run_files import FLAGS
+    from ..validation.flags import with_flags
+
+    if run.table(FLAGS) is None:
+        print(f"note: {run.file(FLAGS)} is absent (a run folder older than it): the flags column is empty; "
+              f"`topics remap {run.path}` writes it", file=sys.stderr)
+    return with_flags(run, table)
 
 
 def grouping(by: list[str] | None, bins: list[str], column_types: dict[str, str]) -> tuple[list[str] | None, dict]:

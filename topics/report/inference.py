@@ -18,13 +18,14 @@ import pandas as pd
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
+from ..assignment import FLAGS_COLUMN
 from ..inference.effects import CONTRAST_COLUMNS, DIFFERENCE, EFFECT_COLUMNS, EXPECTED_COLUMNS
 from ..inference.shares import FEW_DOCUMENTS
 from ..inference.shares import SHARE_COLUMNS as INTERVAL_COLUMNS
 from ..run_folder import RunFolder
 from ..run_files import EFFECTS, EFFECTS_CONTRASTS, EFFECTS_EXPECTED, NOTES, PLOTS, shares_by
 from .plots import cjk_font, save_png, theme_colours
-from .tables import theme_order
+from .tables import flagged_name, theme_order
 
 SHARE_GROUPS = ("year", "region")
 
@@ -97,7 +98,8 @@ def effects_html(run: RunFolder, names: dict[str, str], plots: Path) -> str:
 
 
 def wide_shares(table: pd.DataFrame, by: str, names: dict[str, str]) -> pd.DataFrame:
-    """One row per group: n documents, n units and every theme's "share [low, high]" in percent."""
+    """One row per group: n documents, n units and every theme's "share [low, high]" in percent, under the
+    theme's name and its validity flags (the table's flags column; absent from runs before it)."""
     first = table.drop_duplicates(by)
     wide = pd.DataFrame({by: first[by].astype(str).to_numpy(), "documents": first["n_documents"].to_numpy(),
                          "units": first["n_units"].to_numpy()})
@@ -106,7 +108,8 @@ def wide_shares(table: pd.DataFrame, by: str, names: dict[str, str]) -> pd.DataF
                                                                               first[FEW_DOCUMENTS].astype(bool))]
     for theme in theme_order(table["theme"]):
         rows = table[table["theme"] == theme].set_index(table[table["theme"] == theme][by].astype(str))
-        wide[names.get(theme, theme)] = [f"{rows.at[g, 'share']:.1%} [{rows.at[g, 'ci_low']:.1%}, "
+        flags = " ".join(dict.fromkeys(" ".join(rows[FLAGS_COLUMN].fillna("")).split())) if FLAGS_COLUMN in rows else ""
+        wide[flagged_name(names.get(theme, theme), flags)] = [f"{rows.at[g, 'share']:.1%} [{rows.at[g, 'ci_low']:.1%}, "
                                          f"{rows.at[g, 'ci_high']:.1%}]" for g in wide[by]]
     return wide
 

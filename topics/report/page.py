@@ -27,8 +27,8 @@ from ..run_files import (ASSIGNMENTS, COMPARISON, CONFIG, CORPUS_SUMMARY, FLAGS,
 from .corrected import corrected_section
 from .inference import inference_section
 from .ldavis import CJK_FONT_STACK, theme_display_names, write_ldavis
-from .tables import (ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, distinct, document_shares, label_kind, main_fit, model_order,
-                     remove_old_output, theme_order)
+from .tables import (ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, distinct, document_shares,
+                     flagged_name, label_kind, main_fit, main_fit_flags, model_order, remove_old_output, theme_order)
 from ..validation.flags import primary_rows
 from .validation import examples_section, flags_section
 
@@ -244,8 +244,9 @@ def documents_section(shares: pd.DataFrame | None, models: list[str], names: dic
         k, seeds = main_fit(shares, model)
         table = document_shares(shares, model)
         shown = pd.DataFrame({"document": table.index})
+        flags = main_fit_flags(shares, model)
         for theme in table.columns:
-            shown[names.get(theme, theme)] = [f"{v:.0%}" for v in table[theme]]
+            shown[flagged_name(names.get(theme, theme), flags.get(theme, ""))] = [f"{v:.0%}" for v in table[theme]]
         parts.append(f"<h3>{esc(model)} (K={k}, {len(seeds)} seed{'s' * (len(seeds) > 1)})</h3>")
         parts.append(caveat(model))
         parts.append(plot("shares", model, f"{model}: theme shares per document"))
@@ -266,9 +267,10 @@ def attention_section(shares: pd.DataFrame, models: list[str], names: dict[str, 
         k, seeds = main_fit(shares, model)
         table = attention(shares, model, by)
         wide = pd.DataFrame({by: list(dict.fromkeys(table[by]))})
+        flags = main_fit_flags(shares, model)
         for theme in theme_order(table["theme"].astype(str)):
             rows = table[table["theme"].astype(str) == theme].set_index(by)
-            wide[names.get(theme, theme)] = [
+            wide[flagged_name(names.get(theme, theme), flags.get(theme, ""))] = [
                 _spread(rows.loc[value]) if value in rows.index else "" for value in wide[by]]
         parts.append(f"<h3>{esc(model)} (K={k}, {len(seeds)} seed{'s' * (len(seeds) > 1)})</h3>")
         parts.append(caveat(model))

@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..assignment import ASSIGNMENT_COLUMNS as RUN_ASSIGNMENT_COLUMNS, RUN_SHARE_COLUMNS
+from ..assignment import ASSIGNMENT_COLUMNS as RUN_ASSIGNMENT_COLUMNS, FLAGS_COLUMN, RUN_SHARE_COLUMNS
 from ..labels import OTHER, THEMES, UNMAPPED
 from ..errors import InputError
 
 METRICS_COLUMNS = ("model", "k", "seed")
 ASSIGNMENT_COLUMNS = tuple(c for c in RUN_ASSIGNMENT_COLUMNS if c != "label")  # runs before labels were kept
-SHARE_COLUMNS = tuple(RUN_SHARE_COLUMNS)
+SHARE_COLUMNS = tuple(c for c in RUN_SHARE_COLUMNS if c != FLAGS_COLUMN)  # runs before the flags column
 
 
 def remove_old_output(path: Path) -> None:
@@ -47,6 +47,21 @@ def main_fit(shares: pd.DataFrame, model: str) -> tuple[int, list[int]]:
     k = rows["k"].iloc[0]
     seeds = list(dict.fromkeys(rows.loc[rows["k"] == k, "seed"]))
     return k, seeds
+
+
+def flagged_name(name: str, flags: str) -> str:
+    """A theme's column header in the report's share tables: its name, then its validity flags after ⚑."""
+    return f"{name} ⚑ {flags}" if flags else name
+
+
+def main_fit_flags(shares: pd.DataFrame, model: str) -> dict[str, str]:
+    """theme → the validity flags of the model's fit at its main k and first seed (its primary fit), from
+    theme_shares.csv's flags column; none for a run folder written before it."""
+    if FLAGS_COLUMN not in shares.columns:
+        return {}
+    k, seeds = main_fit(shares, model)
+    rows = shares[(shares["model"] == model) & (shares["k"] == k) & (shares["seed"] == seeds[0])]
+    return dict(zip(rows["theme"].astype(str), rows[FLAGS_COLUMN].fillna("").astype(str)))
 
 
 def attention(shares: pd.DataFrame, model: str, by: str) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from ..run_folder import RunFolder
 from ..run_files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_CONTRASTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS,
                          NOTES, TOPIC_EVIDENCE, shares_by)
 from ..validation.examples import REPORTED_EXAMPLES, run_examples
-from ..validation.flags import evidence_table, primary_rows
+from ..validation.flags import evidence_table, primary_rows, with_flags
 from .stopwatch import Stopwatch
 
 SHARE_GROUPS = ("year", "region")  # the report shows shares with intervals by each of these that varies
@@ -91,7 +91,7 @@ def _inference_tables(run: RunFolder, config: dict, clock: Stopwatch) -> list[st
         thin = thin_groups(table, [column], inference["min_documents"])
         if thin:
             warnings.warn(thin, stacklevel=1)
-        run.write_csv(name, table)
+        run.write_csv(name, with_flags(run, table))
     formula = config["effects"]["formula"]
     if formula:
         with clock("inference:effects"):

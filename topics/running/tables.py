@@ -23,7 +23,7 @@ from ..metrics import MetricContext, compute_metrics, stability
 from ..result import META_FILE
 from ..run_folder import Fit, RunFolder, RunUnits, manifest_entry
 from ..run_files import ASSIGNMENTS, FLAGS, LABEL_NOTES, METRICS, MODELS, RUN_BOOKKEEPING, THEME_SHARES
-from ..validation.flags import empty_flags, fit_flags
+from ..validation.flags import empty_flags, fit_flags, with_flags
 from .fitting import capabilities, finite, fit_jobs, is_label_metric, is_primary, read_fit
 from .stopwatch import Stopwatch
 
@@ -73,9 +73,9 @@ def write_tables(run: RunFolder, config: dict, lexicon: Lexicon, *, clock: Stopw
     # every fit of a model lists the same themes ('unmapped' when any of its fits has such a topic), so
     # shares averaged over its seeds still sum to 1
     share_table = share_table[(share_table["theme"] != UNMAPPED) | share_table["model"].isin(unmapped)]
-    run.write_csv(THEME_SHARES, share_table[RUN_SHARE_COLUMNS])
     run.write_csv(FLAGS, pd.concat([table for table in flags if not table.empty] or [empty_flags()],
                                    ignore_index=True))
+    run.write_csv(THEME_SHARES, with_flags(run, share_table)[RUN_SHARE_COLUMNS])  # flags.csv first: read from it
 
 
 def _label_scores(run: RunFolder, result, themes: UnitThemes, run_units: RunUnits, names: list[str],

@@ -37,10 +37,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..assignment import FLAGS_COLUMN
+from ..errors import InputError
 from ..labels import UNMAPPED
 from ..lexicon import Lexicon
 from ..mapping import MappingSettings, topic_lifts
 from ..run_folder import Fit, RunFolder
+from ..run_files import FLAGS
 
 UNLISTED = "unlisted"
 OTHER_WORDS = "[other]"
@@ -133,6 +136,61 @@ def primary_rows(flags: pd.DataFrame) -> pd.DataFrame:
 def empty_flags() -> pd.DataFrame:
     """A flag table without rows (flags.csv of a run whose topics raise none)."""
     return pd.DataFrame(columns=[*FLAG_COLUMNS, "primary"])
+
+
+def theme_flags(run: RunFolder, per_fit: bool = False) -> dict[tuple, str] | None:
+    """The flag names (space-separated, in flags.csv's order) of every flagged theme: per fit,
+    (model, k, seed, theme) → the fit's own flags; else (model, k, theme) → the flags of the model's primary
+    fit when k is its k, or of every fit of that k otherwise (shares pooled over seeds). None when the run
+    has no flags.csv (a run folder written before it)."""
+    flags = run.table(FLAGS, ("model", "k", "seed", "theme", "flag", "primary"))
+    if flags is None:
+        return None
+    primary_k = {fit.model: fit.k for fit in run.fits(primary_only=True)}
+    found: dict[tuple, list[str]] = {}
+    for row in flags.itertuples(index=False):
+        k, primary = int(row.k), str(row.primary) == "True"
+        if per_fit:
+            key = (row.model, k, int(row.seed), row.theme)
+        elif primary or primary_k.get(row.model) != k:
+            key = (row.model, k, row.theme)
+        else:  # another seed of the primary fit's k: the primary fit's flags stand for the model
+            continue
+        found.setdefault(key, []).append(row.flag)
+    return {key: " ".join(dict.fromkeys(names)) for key, names in found.items()}
+
+
+def flagged_themes(run: RunFolder, model: str | None = None) -> pd.DataFrame:
+    """One row per flagged theme of each model's primary fit (only ``model``'s when given), as flags.csv
+    holds them: model, k, seed, theme, flags (the names, as theme_flags joins them), topics (the flagged
+    topics, space-separated), details ("T3 unlisted_words: …", "; "-separated). InputError when the run
+    has no flags.csv."""
+    flags = run.table(FLAGS, ("model", "k", "seed", "topic", "theme", "flag", "detail", "primary"))
+    if flags is None:
+        raise InputError(f"{run.file(FLAGS)}: absent (a run folder older than it); `topics remap {run.path}` "
+                         "writes it")
+    flags = primary_rows(flags)
+    if model is not None:
+        flags = flags[flags["model"] == model]
+    rows = []
+    for (name, k, seed, theme), group in flags.groupby(["model", "k", "seed", "theme"], sort=False):
+        rows.append({"model": name, "k": int(k), "seed": int(seed), "theme": theme,
+                     FLAGS_COLUMN: " ".join(dict.fromkeys(group["flag"])),
+                     "topics": " ".join(dict.fromkeys(t for t in group["topic"] if t)),
+                     "details": "; ".join(f"{t} {f}: {d}".lstrip() for t, f, d in
+                                          zip(group["topic"], group["flag"], group["detail"]))})
+    return pd.DataFrame(rows, columns=["model", "k", "seed", "theme", FLAGS_COLUMN, "topics", "details"])
+
+
+def with_flags(run: RunFolder, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (rows of model, k, theme, and seed for a table per fit) with a last column ``flags``: the
+    validity flags of the row's model/theme (theme_flags), empty when none or when the run has no flags.csv."""
+    per_fit = "seed" in table.columns
+    found = theme_flags(run, per_fit) or {}
+    keys = ["model", "k", *(["seed"] if per_fit else []), "theme"]
+    rows = zip(*(table[key] for key in keys))
+    return table.assign(**{FLAGS_COLUMN: [found.get(tuple(v if isinstance(v, str) else int(v) for v in row), "")
+                                          for row in rows]})
 
 
 def evidence_table(run: RunFolder, flags: pd.DataFrame, settings: FlagSettings = FlagSettings()) -> pd.DataFrame:

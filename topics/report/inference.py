@@ -184,30 +184,24 @@ def effects_figure(effects: pd.DataFrame, names: dict[str, str]) -> Figure:
     """Every coefficient but the intercept and spline weights with its interval, one row per model, theme
     and term."""
     rows = plotted_terms(effects).reset_index(drop=True)
-    with _style():
-        figure = Figure(figsize=(8, max(2.5, 0.28 * len(rows) + 1)))
-        axes = figure.subplots()
-        colours = theme_colours(theme_order(rows["theme"]))
-        y = np.arange(len(rows))[::-1]
-        for theme in theme_order(rows["theme"]):
-            pick = (rows["theme"] == theme).to_numpy()
-            part = rows[pick]
-            axes.errorbar(part["estimate"], y[pick], xerr=[part["estimate"] - part["ci_low"],
-                          part["ci_high"] - part["estimate"]], fmt="o", color=colours[theme],
-                          label=names.get(theme, theme), markersize=4)
-        labels = [f"{r.model} k={r.k} · {r.term}" for r in rows.itertuples()]
-        axes.set_yticks(y, labels, fontsize="small")
-        axes.axvline(0, color="#888888", linewidth=0.8)
-        axes.set_xlabel("effect on the log-odds of the share (95% interval)")
-        axes.legend(fontsize="small")
-        figure.tight_layout()
-    return figure
+    labels = [f"{r.model} k={r.k} · {r.term}" for r in rows.itertuples()]
+    return _interval_figure(rows, "estimate", labels, "effect on the log-odds of the share (95% interval)", names)
 
 
 def contrasts_figure(contrasts: pd.DataFrame, names: dict[str, str]) -> Figure:
     """Each level's difference from its reference in percentage points with its interval, one row per model,
     theme and level."""
     rows = contrasts.reset_index(drop=True)
+    labels = [f"{r.model} k={r.k} · {r.covariate} " + (f"{r.level} − {r.reference}" if r.kind == DIFFERENCE
+                                                        else f"per 1 {r.covariate}") for r in rows.itertuples()]
+    return _interval_figure(rows, "difference", labels,
+                            "difference in expected share, percentage points (95% interval)", names)
+
+
+def _interval_figure(rows: pd.DataFrame, value: str, labels: list[str], xlabel: str,
+                     names: dict[str, str]) -> Figure:
+    """One row per line of ``rows``: its ``value`` with its interval (ci_low, ci_high), coloured by theme,
+    against a line at 0."""
     with _style():
         figure = Figure(figsize=(8, max(2.5, 0.28 * len(rows) + 1)))
         axes = figure.subplots()
@@ -216,14 +210,11 @@ def contrasts_figure(contrasts: pd.DataFrame, names: dict[str, str]) -> Figure:
         for theme in theme_order(rows["theme"]):
             pick = (rows["theme"] == theme).to_numpy()
             part = rows[pick]
-            axes.errorbar(part["difference"], y[pick], xerr=[part["difference"] - part["ci_low"],
-                          part["ci_high"] - part["difference"]], fmt="o", color=colours[theme],
-                          label=names.get(theme, theme), markersize=4)
-        labels = [f"{r.model} k={r.k} · {r.covariate} " + (f"{r.level} − {r.reference}" if r.kind == DIFFERENCE
-                                                            else f"per 1 {r.covariate}") for r in rows.itertuples()]
+            axes.errorbar(part[value], y[pick], xerr=[part[value] - part["ci_low"], part["ci_high"] - part[value]],
+                          fmt="o", color=colours[theme], label=names.get(theme, theme), markersize=4)
         axes.set_yticks(y, labels, fontsize="small")
         axes.axvline(0, color="#888888", linewidth=0.8)
-        axes.set_xlabel("difference in expected share, percentage points (95% interval)")
+        axes.set_xlabel(xlabel)
         axes.legend(fontsize="small")
         figure.tight_layout()
     return figure

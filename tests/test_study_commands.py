@@ -16,8 +16,10 @@ import pytest
 
 # State Council reports: ecology is 0 in several reports of the 1950s–60s; twelve city reports of 2024
 YEARS = (1954, 1956, 1957, 1959, 1964, 1978, 1979, 1981, 1982, 1983, 1984, 1986, 1988, 2018, 2022)
-CITIES = ("三亚市", "东营市", "厦门市", "威海市", "青岛市", "南通市", "乐山市", "合肥市", "成都市", "武汉市", "长沙市", "咸宁市")
-COASTAL_PROVINCES = ("辽宁", "河北", "天津", "山东", "江苏", "上海", "浙江", "福建", "广东", "广西", "海南")
+CITIES = ("三亚市", "东营市", "厦门市", "威海市", "青岛市", "南通市",
+          "乐山市", "合肥市", "成都市", "武汉市", "长沙市", "咸宁市")
+COASTAL_PROVINCES = ("辽宁", "河北", "天津", "山东", "江苏", "上海",
+                     "浙江", "福建", "广东", "广西", "海南")
 MODELS = """
 [models.dictionary]
 
@@ -115,9 +117,30 @@ def test_a_study_from_report_folders_to_a_coastal_contrast_through_the_commands(
     assert dict(zip(zip(decades["model"], decades["theme"]), decades["flags"])) == {
         (model, theme): flagged.get((model, theme), "") for model, theme in zip(decades["model"], decades["theme"])}
 
-    # 5. the city reports: a coastal contrast in percentage points with its interval
+    # 5. the passages behind a figure, from the reports before 1978 only
+    out = _topics("examples", "runs/national", "--theme", "ecology", "--where", "year < 1978", "-n", "5",
+                  "-o", "examples.csv", cwd=tmp_path).stdout
+    assert "--where 'year < 1978': kept 5 of 15 documents" in out
+    examples = pd.read_csv(tmp_path / "examples.csv")
+    assert len(examples) and examples["year"].lt(1978).all() and set(examples["theme"]) == {"ecology"}
+
+    # 6. a coding kit: its sample's inclusion probabilities add up to the units a coder can judge
+    out = _topics("validate", "runs/national", "-o", "kit", cwd=tmp_path).stdout
+    sample = pd.read_csv(tmp_path / "kit" / "key" / "sample.tsv", sep="\t")
+    assert len(sample) == 60 and sample["inclusion_probability"].between(0, 1, inclusive="right").all()
+    assert f"60 of {round((1 / sample['inclusion_probability']).sum())} codable units" in out
+    assert (tmp_path / "kit" / "coding.html").is_file() and (tmp_path / "kit" / "guide.md").is_file()
+
+    # 7. the city reports: shares of coastal and inland cities, six reports each
     (tmp_path / "cities.toml").write_text(_config("cities", "reports/cities"), encoding="utf-8")
     _topics("run", "cities.toml", "-o", "runs/cities", "--no-progress", cwd=tmp_path)
+    _topics("shares", "runs/cities", "--by", "coastal", "--draws", "100", "-o", "coastal_shares.csv", cwd=tmp_path)
+    shares = pd.read_csv(tmp_path / "coastal_shares.csv")
+    assert set(shares["coastal"]) == {0, 1} and shares["n_documents"].eq(6).all()
+    assert not shares["few_documents"].any()
+    assert ((shares["ci_low"] < shares["share"]) & (shares["share"] < shares["ci_high"])).all()
+
+    # 8. a coastal contrast in percentage points with its interval
     out = _topics("effects", "runs/cities", "--formula", "~ C(coastal)", "--draws", "100", "--no-progress",
                   "-o", "coastal.csv", cwd=tmp_path).stdout
     assert "in percentage points" in out

@@ -391,6 +391,22 @@ def test_an_unfinished_or_missing_run_folder_is_named(sample_run, tmp_path):
         command(effects_command, [unfinished, "--formula", "~ year"])
 
 
+@pytest.mark.corpora
+def test_shares_and_effects_hold_the_run_folders_lock_only_when_they_write_in_it(sample_run, tmp_path):
+    import os
+
+    with RunFolder(sample_run).locked("remap"):  # another command at work in the folder
+        for module, arguments in ((shares_command, ["--draws", "20"]),
+                                  (effects_command, ["--formula", "~ year", "--draws", "20", "--no-progress"])):
+            with pytest.raises(InputError, match=rf"busy: remap, pid {os.getpid()}"):
+                command(module, [sample_run, *arguments])  # its tables would go into the folder
+        # written elsewhere, the folder is only read
+        assert command(shares_command, [sample_run, "--draws", "20", "-o", tmp_path / "s.csv"]) == 0
+        assert command(effects_command, [sample_run, "--formula", "~ 1", "--draws", "20", "--no-progress",
+                                         "-o", tmp_path / "e.csv"]) == 0
+    assert (tmp_path / "s.csv").is_file() and (tmp_path / "e.csv").is_file()
+
+
 # ---------------------------------------------------------------- coverage
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from ..errors import InputError, listed
 from ..outputs import open_output, writable_output
 from ..settings import add_flag
-from .shares import (add_gold_options, add_run_options, inference_options, parse_where_option, read_data,
-                     refuse_without_gold)
+from .shares import (add_gold_options, add_run_options, holding_if_written, inference_options, parse_where_option,
+                     read_data, refuse_without_gold)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -42,18 +42,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..formula import check_formula
-    from ..inference import effects
-    from ..report.inference import effects_plots
-    from ..report.ldavis import theme_display_names
     from ..run_folder import RunFolder
-    from ..run_files import EFFECTS
 
     check_formula(args.formula, "--formula")  # before the run is read; its columns are checked once it is
     refuse_without_gold(args, "--predictions")
     parse_where_option(args)
     run = RunFolder.open(args.run_dir)
-    if args.gold is not None:
-        return _corrected(run, args)
+    with holding_if_written(run, args.output, "effects"):
+        return _corrected(run, args) if args.gold is not None else _effects(run, args)
+
+
+def _effects(run, args: argparse.Namespace) -> int:
+    from ..inference import effects
+    from ..report.inference import effects_plots
+    from ..report.ldavis import theme_display_names
+    from ..run_files import EFFECTS
+
     output = writable_output(args.output or run.file(EFFECTS))
     expected_path = writable_output(output.with_name(f"{output.stem}_expected.csv"))
     contrasts_path = writable_output(output.with_name(f"{output.stem}_contrasts.csv"))

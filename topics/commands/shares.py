@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import InputError
@@ -63,10 +64,6 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..inference import shares, write_unit_probabilities
-    from ..inference.shares import thin_groups
-    from ..report.inference import save, shares_figure
-    from ..report.ldavis import theme_display_names
     from ..run_folder import RunFolder
     from ..run_files import UNIT_PROBABILITIES
 
@@ -76,12 +73,21 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--bins: not with --gold (group the corrected shares by a column of periods in the "
                          "MANIFEST instead)")
     run = RunFolder.open(args.run_dir)
-    if args.gold is not None:
-        return _corrected(run, args)
+    writes_probabilities = not run.file(UNIT_PROBABILITIES).is_file()
+    with holding_if_written(run, args.output, "shares", writes_probabilities):
+        return _corrected(run, args) if args.gold is not None else _shares(run, args, writes_probabilities)
+
+
+def _shares(run, args: argparse.Namespace, writes_probabilities: bool) -> int:
+    from ..inference import shares, write_unit_probabilities
+    from ..inference.shares import thin_groups
+    from ..report.inference import save, shares_figure
+    from ..report.ldavis import theme_display_names
+
     output = writable_output(args.output or run.file(SHARES))
     data = read_data(run, args)
     args.by, args.bins = grouping(args.by, args.bins, data.column_types)
-    if not run.file(UNIT_PROBABILITIES).is_file():  # the run's config left it out: the command writes it
+    if writes_probabilities:  # the run's config left it out: the command writes it
         write_unit_probabilities(run)
     chosen = inference_options(args, run.config, "draws", "min_documents")
     table = shares(data, by=args.by, model=args.model, k=args.k, bins=args.bins, **chosen)
@@ -136,6 +142,19 @@ def _corrected(run, args: argparse.Namespace) -> int:
           f"{chosen['predictions']}, tuning {chosen['tuning']}; render the report again to show them: "
           f"topics report {run.path})")
     return 0
+
+
+@contextmanager
+def holding_if_written(run, output: str | None, command: str, also: bool = False):
+    """The run folder's lock while ``command`` writes in it: its default outputs (no ``-o``), an ``-o`` inside
+    the folder, or ``also`` (another file it adds there). A table written elsewhere from a run folder one may
+    only read takes no lock."""
+    inside = output is None or Path(output).resolve().is_relative_to(run.path.resolve())
+    if inside or also:
+        with run.locked(command):
+            yield
+    else:
+        yield
 
 
 def flagged(run, table):

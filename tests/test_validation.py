@@ -336,6 +336,33 @@ def test_validate_command_writes_and_scores_a_kit(run_dir, tmp_path, capsys):
         command(validate_command, [str(run_dir)])
 
 
+def test_one_coder_is_scored_and_told_why_there_is_no_agreement(kit, tmp_path, capsys):
+    """κ and α need two coders on the same tasks: one coder's answers get every other figure, one line
+    saying why agreement is absent, and no agreement.csv (a stale one from two coders is removed)."""
+    key = read_key(kit)
+    for coder in ("ann", "bo"):
+        write_answers(tmp_path / f"{coder}.csv", key, coder, lambda t: t["answer"] or t["theme"])
+    out = tmp_path / "scores"
+    assert command(validate_command, ["--score", str(kit), str(tmp_path / "ann.csv"), str(tmp_path / "bo.csv"),
+                                      "-o", str(out)]) == 0
+    assert (out / "agreement.csv").is_file()
+    capsys.readouterr()
+    assert command(validate_command, ["--score", str(kit), str(tmp_path / "ann.csv"), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert ("no agreement between coders: these are the answers of one coder (ann); Cohen's κ and "
+            "Krippendorff's α need two coders who answered the same tasks") in printed.splitlines()
+    assert "Agreement between coders" not in printed and not (out / "agreement.csv").exists()
+    assert (out / "GOLD.tsv").is_file() and len(pd.read_csv(out / "coders.csv")) == 1
+    # two coders who share no task: the same, with that reason
+    half = {t["task"] for t in key["tasks"][::2]}
+    write_answers(tmp_path / "cy.csv", key, "cy", lambda t: t["options"][0]["value"] if t["task"] in half else "")
+    write_answers(tmp_path / "di.csv", key, "di", lambda t: "" if t["task"] in half else t["options"][0]["value"])
+    scores = score_kit(kit, [tmp_path / "cy.csv", tmp_path / "di.csv"])
+    assert scores.agreement.empty and scores.agreement_note.startswith(
+        "no agreement between coders: no task was answered by two of the 2 coders")
+    assert "agreement" not in write_scores(scores, tmp_path / "split")
+
+
 def test_a_kit_with_fewer_tasks_than_asked_says_why(run_dir, tmp_path, capsys):
     """The sample has 15 units a coder can judge, fewer than 50 theme-intrusion tasks; without the lexicon's
     words the dictionary's theme topics have no word left: each shortfall is a note, in the key too."""

@@ -184,6 +184,8 @@ def _score(args: argparse.Namespace) -> int:
     show("Theme intrusion per model", scores.theme_models)
     show("Per coder", scores.coders)
     show("Agreement between coders", scores.agreement)
+    if scores.agreement_note:
+        print(f"\n{scores.agreement_note}")
     print(f"\ncoded units: {len(scores.gold)} with a majority label → {written['gold']}"
           + (f"; {len(scores.disagreements)} without one → {written['disagreements']}" if len(scores.disagreements) else ""))
     design = scores.design

@@ -7,7 +7,11 @@
   probable the wrongly chosen theme was);
 - per coder: tasks answered and accuracy on each kind of intrusion task;
 - agreement between coders on every kind of task: Cohen's κ for each pair (scikit-learn) and
-  Krippendorff's α (nominal) over all coders (the ``krippendorff`` package);
+  Krippendorff's α (nominal) over all coders (the ``krippendorff`` package). Both need two coders who
+  answered the same tasks: with one coder's answers (or coders who share no task) there is no
+  agreement.csv — an empty table would read as a file that failed — and ``Scores.agreement_note`` says
+  why in one line (an agreement.csv left from an earlier scoring into the same folder is removed, as it
+  no longer belongs to these answers);
 - the coding sample as GOLD.tsv for ``topics evaluate`` and the corrected estimators: each unit with the
   label most coders gave it (more than half of those who coded it); units without such a majority go to
   disagreements.tsv. When the kit's sample was drawn by a design, GOLD.tsv also holds each unit's
@@ -40,6 +44,7 @@ from .kit import read_key
 from .sample import probabilities
 
 ANSWER_COLUMNS = ("kit", "coder", "task", "answer")
+AGREEMENT_FILE = "agreement.csv"
 GOLD_HEADER = ("doc", "unit", "label", "heading", "text", "coders", "agreement")
 
 
@@ -53,6 +58,7 @@ class Scores:
     gold: pd.DataFrame  # GOLD_HEADER, then DESIGN_COLUMNS when the kit's sample has a design
     disagreements: pd.DataFrame  # doc, unit, heading, text, one column per coder
     design: dict | None = None  # design, drawn (units of the sample), coded (with a majority label), empty strata
+    agreement_note: str = ""  # why ``agreement`` is empty (one coder, or no task two coders share)
 
 
 def read_answers(paths: list[str | Path], key: dict) -> pd.DataFrame:
@@ -125,9 +131,20 @@ def score_answers(key: dict, answers: pd.DataFrame) -> Scores:
     summary = None
     if design:
         gold, summary = _with_design(gold, key)
+    agreed = agreement(answers, coders)
     return Scores(word_topics=_word_topics(table), word_models=_word_models(table), theme_models=_theme_models(table),
-                  coders=_coder_table(table, coders), agreement=agreement(answers, coders), gold=gold,
-                  disagreements=disputed, design=summary)
+                  coders=_coder_table(table, coders), agreement=agreed, gold=gold,
+                  disagreements=disputed, design=summary, agreement_note=_agreement_note(agreed, coders))
+
+
+def _agreement_note(agreed: pd.DataFrame, coders: list[str]) -> str:
+    """Why there is no agreement table ("" when there is one)."""
+    if not agreed.empty:
+        return ""
+    need = "Cohen's κ and Krippendorff's α need two coders who answered the same tasks"
+    if len(coders) == 1:
+        return f"no agreement between coders: these are the answers of one coder ({coders[0]}); {need}"
+    return f"no agreement between coders: no task was answered by two of the {len(coders)} coders; {need}"
 
 
 def _with_design(gold: pd.DataFrame, key: dict) -> tuple[pd.DataFrame, dict]:
@@ -264,8 +281,12 @@ def write_scores(scores: Scores, out_dir: str | Path) -> dict[str, Path]:
     """The tables as CSV, GOLD.tsv and disagreements.tsv in ``out_dir``; returns name → path."""
     out_dir = Path(out_dir)
     written = {}
-    for name in ("word_topics", "word_models", "theme_models", "coders", "agreement"):
+    for name in ("word_topics", "word_models", "theme_models", "coders"):
         written[name] = _write_text(getattr(scores, name).to_csv(index=False), out_dir / f"{name}.csv")
+    if scores.agreement.empty:  # the module docstring says why no empty table
+        (out_dir / AGREEMENT_FILE).unlink(missing_ok=True)
+    else:
+        written["agreement"] = _write_text(scores.agreement.to_csv(index=False), out_dir / AGREEMENT_FILE)
     written["gold"] = _write_tsv(scores.gold, out_dir / "GOLD.tsv")
     written["disagreements"] = _write_tsv(scores.disagreements, out_dir / "disagreements.tsv")
     return written

@@ -315,6 +315,42 @@ def test_bad_answers_files_name_the_line(kit, tmp_path):
         read_answers([good, tmp_path / "." / "good.csv"], key)
 
 
+def fill_tasks_tsv(kit, path, choose, encoding="utf-8") -> None:
+    """The kit's tasks.tsv as a coder fills it in a spreadsheet: ``choose(row)`` in the answer column."""
+    with (kit / "tasks.tsv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter="\t", lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows({**row, "answer": choose(row)} for row in rows)
+
+
+def test_a_filled_tasks_tsv_scores_as_the_page_csv_does(kit, tmp_path, capsys):
+    key = read_key(kit)
+    by_task = {t["task"]: t for t in key["tasks"]}
+    choose = lambda task: task["answer"] or task["theme"] if task["task"] != "w001" else task["options"][0]["value"]
+    write_answers(tmp_path / "ann.csv", key, "ann", choose)
+    fill_tasks_tsv(kit, tmp_path / "ann.tsv", lambda row: choose(by_task[row["task"]]))
+    fill_tasks_tsv(kit, tmp_path / "bo.tsv", lambda row: row["options"].split(" | ")[0], encoding="utf-16")
+    from_csv, from_tsv = score_kit(kit, [tmp_path / "ann.csv"]), score_kit(kit, [tmp_path / "ann.tsv"])
+    for name in ("word_topics", "theme_models", "coders", "gold"):
+        pd.testing.assert_frame_equal(getattr(from_csv, name), getattr(from_tsv, name))
+    assert command(validate_command, ["--score", str(kit), str(tmp_path / "ann.tsv"), str(tmp_path / "bo.tsv")]) == 0
+    assert {"ann", "bo"} <= set(capsys.readouterr().out.split())  # each file's name is its coder
+    # the kit's own file name names no coder; a stray quote would join rows: both are refused with the line
+    fill_tasks_tsv(kit, tmp_path / "tasks.tsv", lambda row: row["options"].split(" | ")[0])
+    with pytest.raises(InputError, match="tasks.tsv: a tasks.tsv names no coder; save each coder's copy under"):
+        score_kit(kit, [tmp_path / "tasks.tsv"])
+    lines = (tmp_path / "ann.tsv").read_bytes().decode("utf-8").split("\r\n")
+    for n in (3, 5):  # a quote opening the heading of line 4, another closing it on line 6: rows 4 to 6 as one
+        fields = lines[n].split("\t")
+        fields[3] = '"' + fields[3] if n == 3 else fields[3] + '"'
+        lines[n] = "\t".join(fields)
+    (tmp_path / "quote.tsv").write_text("\r\n".join(lines), encoding="utf-8")
+    with pytest.raises(InputError, match=r"quote.tsv:\d+: a field runs over several lines"):
+        score_kit(kit, [tmp_path / "quote.tsv"])
+
+
 # ---------------------------------------------------------------- the command
 
 

@@ -64,7 +64,9 @@ def guide_lines(lexicon: Lexicon) -> list[tuple[str, str]]:
 def guide_markdown(lexicon: Lexicon) -> str:
     parts = ["# Coding guide", "", "Open coding.html in a browser (no network needed), choose your coder name and "
              "answer task by task; save your answers as CSV at the end (or whenever you stop) and send the file "
-             "back. Your answers are kept in the browser between sessions.", "", "## Tasks", ""]
+             "back. Your answers are kept in the browser between sessions. If you prefer a spreadsheet, fill the "
+             "answer column of tasks.tsv with one of the options listed in its row and save it as tab-separated "
+             "text under your name (e.g. ann.tsv).", "", "## Tasks", ""]
     parts += [f"- {line}" for line in TASKS]
     parts += ["", "## Labels", ""]
     parts += [f"- **{label}**: {text}" for label, text in guide_lines(lexicon)]

@@ -24,7 +24,9 @@ byte."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -49,6 +51,7 @@ KEY_FOLDER = "key"
 KEY_FILE = "key.json"
 SAMPLE_FILE = "sample.tsv"  # the coding sample's design: each unit's stratum, batch and inclusion probability
 KINDS = ("word", "theme", "code")
+TASKS_FILE = "tasks.tsv"  # the tasks for coders who prefer a spreadsheet; filled in, `--score` reads it
 
 
 @dataclass(frozen=True)
@@ -333,7 +336,7 @@ def _kit_files(run: RunFolder, meta: dict, tasks: list[dict]) -> dict[str, str]:
     """Every file of the kit that depends on its tasks."""
     files = {
         "coding.html": coding_page_html(meta, _shown(tasks), guide_html(run.lexicon)),
-        "tasks.tsv": _tasks_tsv(meta, tasks),
+        TASKS_FILE: _tasks_tsv(meta, tasks),
         f"{KEY_FOLDER}/{KEY_FILE}": json.dumps({"kit": meta, "tasks": tasks}, ensure_ascii=False, indent=1) + "\n",
         f"{KEY_FOLDER}/key.tsv": _key_tsv(tasks),
     }
@@ -405,13 +408,16 @@ def _cell(value) -> str:
 
 
 def _tasks_tsv(meta: dict, tasks: list[dict]) -> str:
-    """The tasks as coders see them (no model, no answer), for those who prefer a spreadsheet."""
-    lines = ["\t".join(["kit", "task", "kind", "heading", "text", "options", "answer"])]
+    """The tasks as coders see them (no model, no answer), for those who prefer a spreadsheet: tab-separated,
+    a field with a quote quoted as spreadsheets read it, so the answers read back row for row."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    writer.writerow(["kit", "task", "kind", "heading", "text", "options", "answer"])
     for task in tasks:
         options = " | ".join(option["value"] for option in task["options"])
-        lines.append("\t".join(_cell(v) for v in (meta["id"], task["task"], task["kind"], task["heading"], task["text"],
-                                                   options, "")))
-    return "\n".join(lines) + "\n"
+        writer.writerow([_cell(v) for v in (meta["id"], task["task"], task["kind"], task["heading"], task["text"],
+                                            options, "")])
+    return out.getvalue()
 
 
 def _key_tsv(tasks: list[dict]) -> str:

@@ -21,13 +21,18 @@
   stratum (missing at random within it) — settle the disagreements and score again to need no such
   assumption.
 
-Answers files are CSV with the columns kit, coder, task and answer (the coding page writes kind too);
-an empty answer is a task not answered. A coder's answers may come in several files (one per batch of a
+Answers files are CSV with the columns kit, coder, task and answer (the coding page writes kind too),
+or the kit's tasks.tsv filled in (tab-separated, UTF-8 or a spreadsheet's UTF-16 "Unicode text", the
+option's value in its answer column): its coder is its ``coder`` column when it has one, else the file's
+name (ann.tsv is coder ann), and a file still called tasks.tsv is refused, as it names no coder; a row
+whose fields run over several lines (a stray quote) is an error, never a row swallowed. An empty
+answer is a task not answered. A coder's answers may come in several files (one per batch of a
 kit); a task answered twice by one coder is an error."""
 
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import math
 import warnings
@@ -40,10 +45,11 @@ import pandas as pd
 from ..errors import InputError, clipped, existing_file, listed
 from ..outputs import open_output
 from .gold import DESIGN_COLUMNS
-from .kit import read_key
+from .kit import TASKS_FILE, read_key
 from .sample import probabilities
 
 ANSWER_COLUMNS = ("kit", "coder", "task", "answer")
+TSV_ANSWER_COLUMNS = ("kit", "task", "answer")  # a filled-in tasks.tsv; its coder is a column or the file's name
 AGREEMENT_FILE = "agreement.csv"
 GOLD_HEADER = ("doc", "unit", "label", "heading", "text", "coders", "agreement")
 
@@ -62,7 +68,8 @@ class Scores:
 
 
 def read_answers(paths: list[str | Path], key: dict) -> pd.DataFrame:
-    """Every answer of every file (coder, task, answer), checked against the kit's key."""
+    """Every answer of every file (coder, task, answer), checked against the kit's key; each file the coding
+    page's CSV or the kit's tasks.tsv filled in (module docstring)."""
     tasks = {task["task"]: task for task in key["tasks"]}
     kit_id = key["kit"]["id"]
     rows, answered, read = [], {}, {}
@@ -72,52 +79,79 @@ def read_answers(paths: list[str | Path], key: dict) -> pd.DataFrame:
             raise InputError(f"{path}: given twice (also as {read[path.resolve()]}); give each coder's answers once")
         read[path.resolve()] = path
         rows_before = len(rows)
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                reader = csv.DictReader(handle)
-                header = [name.strip() for name in reader.fieldnames or []]
-                missing = [c for c in ANSWER_COLUMNS if c not in header]
-                if missing:
-                    raise InputError(f"{path}:1: missing column(s) {', '.join(missing)}; need {', '.join(ANSWER_COLUMNS)}")
-                reader.fieldnames = header
-                seen = set()
-                for record in reader:
-                    line = reader.line_num
-                    values = {c: (record.get(c) or "").strip() for c in ANSWER_COLUMNS}
-                    if values["kit"] != kit_id:
-                        raise InputError(f"{path}:{line}: answers to kit {clipped(values['kit'])!r}, "
-                                         f"this kit is {kit_id!r}")
-                    task = tasks.get(values["task"])
-                    if task is None:
-                        raise InputError(f"{path}:{line}: unknown task {clipped(values['task'])!r}")
-                    coder = values["coder"]
-                    if not coder:
-                        raise InputError(f"{path}:{line}: empty coder")
-                    if (coder, values["task"]) in seen:
-                        raise InputError(f"{path}:{line}: task {values['task']} answered twice by {clipped(coder)!r}")
-                    if (coder, values["task"]) in answered:
-                        raise InputError(f"{path}:{line}: task {values['task']} is also answered by {clipped(coder)!r} "
-                                         f"in {answered[coder, values['task']]}; give each coder's answers once (the "
-                                         "coding page's last saved file holds all of a coder's answers)")
-                    seen.add((coder, values["task"]))
-                    answered[coder, values["task"]] = path
-                    if not values["answer"]:
-                        continue  # not answered
-                    allowed = [option["value"] for option in task["options"]]
-                    if values["answer"] not in allowed:
-                        raise InputError(f"{path}:{line}: answer {clipped(values['answer'])!r} is not an option of "
-                                         f"task {values['task']} ({listed(allowed)})")
-                    rows.append({"coder": coder, "task": values["task"], "kind": task["kind"], "answer": values["answer"]})
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: answers file is not UTF-8 text") from None
-        except csv.Error as err:
-            raise InputError(f"{path}: not a readable CSV file ({err})") from None
+        seen = set()
+        for line, values in _answer_records(path):
+            if values["kit"] != kit_id:
+                raise InputError(f"{path}:{line}: answers to kit {clipped(values['kit'])!r}, "
+                                 f"this kit is {kit_id!r}")
+            task = tasks.get(values["task"])
+            if task is None:
+                raise InputError(f"{path}:{line}: unknown task {clipped(values['task'])!r}")
+            coder = values["coder"]
+            if not coder:
+                raise InputError(f"{path}:{line}: empty coder")
+            if (coder, values["task"]) in seen:
+                raise InputError(f"{path}:{line}: task {values['task']} answered twice by {clipped(coder)!r}")
+            if (coder, values["task"]) in answered:
+                raise InputError(f"{path}:{line}: task {values['task']} is also answered by {clipped(coder)!r} "
+                                 f"in {answered[coder, values['task']]}; give each coder's answers once (the "
+                                 "coding page's last saved file holds all of a coder's answers)")
+            seen.add((coder, values["task"]))
+            answered[coder, values["task"]] = path
+            if not values["answer"]:
+                continue  # not answered
+            allowed = [option["value"] for option in task["options"]]
+            if values["answer"] not in allowed:
+                raise InputError(f"{path}:{line}: answer {clipped(values['answer'])!r} is not an option of "
+                                 f"task {values['task']} ({listed(allowed)})")
+            rows.append({"coder": coder, "task": values["task"], "kind": task["kind"], "answer": values["answer"]})
         if len(rows) == rows_before:  # a coder left out of the scores without a word would change them
             raise InputError(f"{path}: no task is answered in it (saved before coding?); leave it out, or export "
-                             "the coder's answers again from the coding page")
+                             "the coder's answers again from the coding page (or fill the answer column of "
+                             f"{TASKS_FILE})")
     if not rows:
         raise InputError(f"{listed(paths)}: no answers")
     return pd.DataFrame(rows, columns=["coder", "task", "kind", "answer"])
+
+
+def _answer_records(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """(line, {kit, coder, task, answer}) of each row of an answers file: the coding page's CSV, or a
+    tasks.tsv (tab-separated) whose coder is its coder column or else the file's name."""
+    data = path.read_bytes()
+    try:  # spreadsheets save "Unicode text" as UTF-16 with a byte-order mark
+        text = data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: answers file is not UTF-8 text") from None
+    tabbed = "\t" in text.split("\n", 1)[0]
+    needed = TSV_ANSWER_COLUMNS if tabbed else ANSWER_COLUMNS
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if tabbed else ",")
+        header = [name.strip() for name in reader.fieldnames or []]
+        missing = [c for c in needed if c not in header]
+        if missing:
+            what = f"a filled-in {TASKS_FILE} needs" if tabbed else "need"
+            raise InputError(f"{path}:1: missing column(s) {', '.join(missing)}; {what} {', '.join(needed)}")
+        reader.fieldnames = header
+        coder = None
+        if "coder" not in header:  # a tasks.tsv as the kit wrote it: the coder is the file's name
+            coder = path.stem.strip()
+            if path.name == TASKS_FILE:
+                raise InputError(f"{path}: a {TASKS_FILE} names no coder; save each coder's copy under the coder's "
+                                 "name (e.g. ann.tsv) or add a coder column")
+        records = []
+        for record in reader:
+            line = reader.line_num
+            # no field of tasks.tsv holds a line break: a stray quote joined lines into one field
+            if tabbed and any(isinstance(v, str) and "\n" in v for v in record.values()):
+                raise InputError(f'{path}:{line}: a field runs over several lines up to this one (a " opening a '
+                                 "field?); remove the quote or save the file again as tab-separated text")
+            values = {c: (record.get(c) or "").strip() for c in ("kit", "coder", "task", "answer")}
+            if coder is not None:
+                values["coder"] = coder
+            records.append((line, values))
+    except csv.Error as err:
+        raise InputError(f"{path}: not a readable {'TSV' if tabbed else 'CSV'} file ({err})") from None
+    return records
 
 
 def score_answers(key: dict, answers: pd.DataFrame) -> Scores:

@@ -315,6 +315,58 @@ def test_bad_answers_files_name_the_line(kit, tmp_path):
         read_answers([good, tmp_path / "." / "good.csv"], key)
 
 
+def test_unsure_answers_are_counted_not_scored_and_notes_reach_the_scores(kit, tmp_path, capsys):
+    key = read_key(kit)
+    tasks = key["tasks"]
+    word = next(t for t in tasks if t["kind"] == "word")
+    coded = [t for t in tasks if t["kind"] == "code"]
+    unsure = {word["task"], coded[0]["task"], coded[1]["task"]}
+    notes = {word["task"]: "两个词都像, hard", coded[1]["task"]: 'mixed: 产业 and 民生, "half" each\nnew line',
+             coded[2]["task"]: "clearly 生态"}
+
+    def answers(path, coder, choose):
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+            writer.writerow(["kit", "coder", "task", "kind", "answer", "note"])
+            for task in tasks:
+                writer.writerow([key["kit"]["id"], coder, task["task"], task["kind"], choose(task),
+                                 notes.get(task["task"], "") if coder == "ann" else ""])
+
+    right = lambda t: t["answer"] or t["theme"]
+    answers(tmp_path / "ann.csv", "ann", lambda t: "unsure" if t["task"] in unsure else right(t))
+    answers(tmp_path / "bo.csv", "bo", right)
+    out = tmp_path / "scores"
+    assert command(validate_command, ["--score", str(kit), str(tmp_path / "ann.csv"), str(tmp_path / "bo.csv"),
+                                      "-o", str(out)]) == 0
+    assert f"notes: 3 written by coders → {out / 'notes.csv'}" in capsys.readouterr().out
+    coders = pd.read_csv(out / "coders.csv").set_index("coder")
+    n_word = sum(t["kind"] == "word" for t in tasks)
+    assert coders.loc["ann", "unsure"] == 3 and coders.loc["bo", "unsure"] == 0 and coders.loc["ann", "notes"] == 3
+    assert coders.loc["ann", "word_answers"] == n_word - 1 and coders.loc["ann", "word_accuracy"] == 1.0
+    assert coders.loc["ann", "code_answers"] == len(coded) - 2
+    topics = pd.read_csv(out / "word_topics.csv").set_index(["model", "topic"])
+    assert topics.loc[(word["model"], word["topic"]), "coders"] == 1  # only bo judged it
+    # one sure coder and one unsure: no majority, so the unit waits in disagreements.tsv, its answers shown
+    gold = pd.read_csv(out / "GOLD.tsv", sep="\t")
+    assert set(gold["unit"]) == {t["unit_id"] for t in coded[2:]} and "unsure" not in set(gold["label"])
+    disputed = pd.read_csv(out / "disagreements.tsv", sep="\t").set_index("task")
+    assert set(disputed.index) == {coded[0]["task"], coded[1]["task"]}
+    assert disputed.loc[coded[0]["task"], "ann"] == "unsure" and disputed.loc[coded[0]["task"], "bo"] == coded[0]["theme"]
+    written = pd.read_csv(out / "notes.csv", keep_default_na=False)
+    assert written.set_index("task")["note"].to_dict() == notes
+    assert written.set_index("task").loc[coded[2]["task"], ["unit", "answer"]].tolist() == [coded[2]["unit_id"], coded[2]["theme"]]
+    # a note without an answer is kept (and the task still unanswered); no note, no notes.csv
+    notes = {coded[3]["task"]: "不会判断"}
+    answers(tmp_path / "ann.csv", "ann", lambda t: "" if t["task"] == coded[3]["task"] else right(t))
+    scores = score_kit(kit, [tmp_path / "ann.csv"])
+    assert scores.notes[["task", "answer", "note"]].values.tolist() == [[coded[3]["task"], "", "不会判断"]]
+    assert coded[3]["unit_id"] not in set(scores.gold["unit"]) and scores.coders.loc[0, "unsure"] == 0
+    notes = {}
+    answers(tmp_path / "ann.csv", "ann", right)
+    assert command(validate_command, ["--score", str(kit), str(tmp_path / "ann.csv"), "-o", str(out)]) == 0
+    assert not (out / "notes.csv").exists()
+
+
 def fill_tasks_tsv(kit, path, choose, encoding="utf-8") -> None:
     """The kit's tasks.tsv as a coder fills it in a spreadsheet: ``choose(row)`` in the answer column."""
     with (kit / "tasks.tsv").open(encoding="utf-8", newline="") as handle:
@@ -337,6 +389,8 @@ def test_a_filled_tasks_tsv_scores_as_the_page_csv_does(kit, tmp_path, capsys):
         pd.testing.assert_frame_equal(getattr(from_csv, name), getattr(from_tsv, name))
     assert command(validate_command, ["--score", str(kit), str(tmp_path / "ann.tsv"), str(tmp_path / "bo.tsv")]) == 0
     assert {"ann", "bo"} <= set(capsys.readouterr().out.split())  # each file's name is its coder
+    fill_tasks_tsv(kit, tmp_path / "cy.tsv", lambda row: "unsure")  # unsure throughout, as the page writes it
+    assert score_kit(kit, [tmp_path / "cy.tsv"]).coders.loc[0, "unsure"] == len(key["tasks"])
     # the kit's own file name names no coder; a stray quote would join rows: both are refused with the line
     fill_tasks_tsv(kit, tmp_path / "tasks.tsv", lambda row: row["options"].split(" | ")[0])
     with pytest.raises(InputError, match="tasks.tsv: a tasks.tsv names no coder; save each coder's copy under"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import PROJECT
@@ -149,6 +150,43 @@ def test_a_second_coder_keeps_answers_apart(kit, browser, tmp_path):
     expected = [t["options"][0]["value"] == t["answer"] for t in tasks if t["kind"] == "word"]
     assert scores.coders.iloc[0]["word_accuracy"] == pytest.approx(sum(expected) / len(expected))
     assert set(scores.gold["label"]) == {LABELS[0]}
+
+
+def test_unsure_and_a_note_are_kept_saved_and_scored(kit, browser, tmp_path):
+    tasks = read_key(kit)["tasks"]
+    visit = Visit(browser, kit / "coding.html")
+    page = visit.page
+    page.evaluate("localStorage.clear()")  # whatever other tests left for coder1
+    page.reload()
+    page.locator("button.coder", has_text="coder1").click()
+    note = "12 两个词都像 <b>x</b> & \"quoted\""
+    page.locator("#note").press_sequentially(note)  # digits typed into the note choose nothing
+    assert page.locator("#counter").text_content().startswith(f"Task 1 of {len(tasks)} · 0 answered")
+    page.locator("#unsure").click()
+    assert page.locator("#counter").text_content().startswith("Task 2 of")
+    assert page.locator("#note").input_value() == ""  # each task its own note
+    page.keyboard.press("0")  # unsure by key
+    page.keyboard.press("1")
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")
+    assert page.locator("#unsure.chosen").count() == 1 and page.locator("#options button.chosen").count() == 0
+    page.reload()  # kept in the browser with the answers
+    page.keyboard.press("1")
+    assert page.locator("#counter").text_content().startswith(f"Task 1 of {len(tasks)} · 3 answered")
+    assert page.locator("#note").input_value() == note
+    with page.expect_download() as download:
+        page.locator("#save").click()
+    saved = tmp_path / "coder1.csv"
+    download.value.save_as(saved)
+    assert visit.problems == []
+    scores = score_kit(kit, [saved])
+    row = scores.coders.iloc[0]
+    assert row["unsure"] == 2 and row["notes"] == 1
+    first_kinds = [t["kind"] for t in tasks[:3]]
+    assert row["word_answers"] + row["theme_answers"] + row["code_answers"] == 1 and first_kinds[2] == "word"
+    assert scores.notes[["task", "answer", "note"]].values.tolist() == [[tasks[0]["task"], "unsure", note]]
+    written = write_scores(scores, tmp_path / "scores")
+    assert pd.read_csv(written["notes"], keep_default_na=False)["note"].tolist() == [note]
 
 
 def test_hostile_text_shows_as_text_and_runs_nothing(browser, tmp_path):

@@ -188,6 +188,8 @@ def _score(args: argparse.Namespace) -> int:
         print(f"\n{scores.agreement_note}")
     print(f"\ncoded units: {len(scores.gold)} with a majority label → {written['gold']}"
           + (f"; {len(scores.disagreements)} without one → {written['disagreements']}" if len(scores.disagreements) else ""))
+    if "notes" in written:
+        print(f"notes: {len(scores.notes)} written by coders → {written['notes']}")
     design = scores.design
     if design:
         missing = design["drawn"] - design["coded"]

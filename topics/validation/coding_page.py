@@ -1,10 +1,10 @@
 """The offline coding page of a validation kit: one HTML file, its CSS and script inline, no network.
 
 A coder opens it from disk (file://), picks who they are, and answers the tasks one at a time with the
-mouse or the keyboard (1–9 pick an option, ← → move between tasks). Answers are kept in the
-browser's localStorage under the kit's id and the coder, so a coder can close the page and go on
-later; "Save answers" downloads them as CSV (kit, coder, task, kind, answer) for
-``topics validate --score``.
+mouse or the keyboard (1–9 pick an option, 0 "unsure", ← → move between tasks), and may write a note on
+any task. Answers and notes are kept in the browser's localStorage under the kit's id and the coder, so a
+coder can close the page and go on later; "Save answers" downloads them as CSV (kit, coder, task, kind,
+answer, note) for ``topics validate --score``.
 
 Every string from the run is escaped: static text with html.escape, task data as JSON inside a
 <script type="application/json"> with every "<" written as \\u003c (so "</script>" and "<!--" cannot
@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import json
 
+UNSURE = "unsure"  # the answer of a coder who cannot tell: counted, never scored (topics.validation.scoring)
 PROMPTS = {
     "word": "Which word does not belong with the others?",
     "theme": "Which theme is this passage NOT about? The other options are themes the model found in it.",
@@ -31,7 +32,7 @@ def script_json(data) -> str:
 def coding_page_html(kit: dict, tasks: list[dict], guide_html: str) -> str:
     """The page. ``kit``: id, title, coders; ``tasks``: id, kind, heading, text, options [{value, label}];
     ``guide_html``: the coding guide, already escaped HTML."""
-    data = {"kit": kit["id"], "coders": kit["coders"], "prompts": PROMPTS, "tasks": tasks}
+    data = {"kit": kit["id"], "coders": kit["coders"], "prompts": PROMPTS, "tasks": tasks, "unsure": UNSURE}
     title = html.escape(kit["title"])
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
@@ -56,6 +57,9 @@ go on later from where you left off.</p>
 <p id="heading"></p>
 <blockquote id="text"></blockquote>
 <div id="options" role="group"></div>
+<button type="button" id="unsure"><span class="key">0</span>Unsure: I cannot tell</button>
+<label for="note" id="note-label">Note on this task (optional; write it before you answer):</label>
+<textarea id="note" rows="2"></textarea>
 <p class="nav">
 <button type="button" id="prev">← Previous</button>
 <button type="button" id="next">Next →</button>
@@ -64,7 +68,7 @@ go on later from where you left off.</p>
 <button type="button" id="switch">Change coder</button>
 </p>
 <p id="done" hidden>All tasks are answered. Save your answers and send the CSV file back.</p>
-<p class="help">Keys: 1–9 choose an option · ← → previous / next task. Coder: <span id="coder-name"></span></p>
+<p class="help">Keys: 1–9 choose an option · 0 unsure · ← → previous / next task. Coder: <span id="coder-name"></span></p>
 <details id="guide"><summary>Coding guide</summary>{guide_html}</details>
 </section>
 <script type="application/json" id="kit-data">{script_json(data)}</script>
@@ -89,21 +93,25 @@ button { font: inherit; margin: 0.2em; padding: 0.35em 0.8em; cursor: pointer; }
 blockquote { margin: 0.5em 0; padding: 0.6em 1em; background: #f7f7f7; border-left: 4px solid #ccc; }
 blockquote:empty, #heading:empty { display: none; }
 .help { color: #666; font-size: 0.9em; }
+#unsure { margin: 0.3em 0; padding: 0.4em 0.8em; border: 1px dashed #999; background: #fff; border-radius: 4px; }
+#unsure.chosen { background: #ffe9b3; border: 1px solid #b07d00; font-weight: bold; }
+#note-label { display: block; margin-top: 0.6em; color: #555; }
+#note { width: 100%; box-sizing: border-box; font: inherit; }
 """
 
 SCRIPT = r"""
 "use strict";
 const KIT = JSON.parse(document.getElementById("kit-data").textContent);
 const $ = (id) => document.getElementById(id);
-let coder = null, answers = {}, position = 0;
+let coder = null, answers = {}, notes = {}, position = 0;
 
 function storageKey(name) { return "topics-kit:" + KIT.kit + ":" + name; }
 function load(name) {
-  try { return JSON.parse(localStorage.getItem(storageKey(name))) || {answers: {}, position: 0}; }
-  catch (error) { return {answers: {}, position: 0}; }
+  try { return JSON.parse(localStorage.getItem(storageKey(name))) || {answers: {}, notes: {}, position: 0}; }
+  catch (error) { return {answers: {}, notes: {}, position: 0}; }
 }
 function store() {
-  try { localStorage.setItem(storageKey(coder), JSON.stringify({answers: answers, position: position})); }
+  try { localStorage.setItem(storageKey(coder), JSON.stringify({answers: answers, notes: notes, position: position})); }
   catch (error) { /* storage full or off: answers live until the page closes; saving still works */ }
 }
 function answeredCount() { return KIT.tasks.filter((task) => task.id in answers).length; }
@@ -125,7 +133,7 @@ function showStart() {
 function begin(name) {
   coder = name;
   const saved = load(name);
-  answers = saved.answers; position = Math.min(saved.position || 0, KIT.tasks.length - 1);
+  answers = saved.answers; notes = saved.notes || {}; position = Math.min(saved.position || 0, KIT.tasks.length - 1);
   $("start").hidden = true; $("work").hidden = false;
   $("coder-name").textContent = name;
   show();
@@ -148,6 +156,8 @@ function show() {
     button.addEventListener("click", () => choose(i));
     box.appendChild(button);
   });
+  $("unsure").classList.toggle("chosen", answers[task.id] === KIT.unsure);
+  $("note").value = notes[task.id] || "";
   $("prev").disabled = position === 0;
   $("next").disabled = position === KIT.tasks.length - 1;
   $("done").hidden = done < KIT.tasks.length;
@@ -155,8 +165,8 @@ function show() {
 
 function choose(i) {
   const task = KIT.tasks[position];
-  if (i < 0 || i >= task.options.length) return;
-  answers[task.id] = task.options[i].value;
+  if (i < -1 || i >= task.options.length) return;
+  answers[task.id] = i === -1 ? KIT.unsure : task.options[i].value;  // -1: unsure
   if (position < KIT.tasks.length - 1) position += 1;
   store(); show();
 }
@@ -174,8 +184,9 @@ function firstOpen() {
 function csvField(value) { return '"' + String(value).replace(/"/g, '""') + '"'; }
 
 function save() {
-  const rows = [["kit", "coder", "task", "kind", "answer"]];
-  KIT.tasks.forEach((task) => rows.push([KIT.kit, coder, task.id, task.kind, answers[task.id] || ""]));
+  const rows = [["kit", "coder", "task", "kind", "answer", "note"]];
+  KIT.tasks.forEach((task) => rows.push([KIT.kit, coder, task.id, task.kind, answers[task.id] || "",
+                                         notes[task.id] || ""]));
   const text = rows.map((row) => row.map(csvField).join(",")).join("\r\n") + "\r\n";
   const link = document.createElement("a");
   link.href = URL.createObjectURL(new Blob(["\ufeff" + text], {type: "text/csv;charset=utf-8"}));
@@ -186,12 +197,13 @@ function save() {
 
 document.addEventListener("keydown", (event) => {
   if (event.altKey || event.ctrlKey || event.metaKey) return;
+  if (event.target instanceof HTMLTextAreaElement) return;  // typing a note
   if (coder === null) {
     const i = parseInt(event.key, 10) - 1;
     if (i >= 0 && i < KIT.coders.length) begin(KIT.coders[i]);
     return;
   }
-  if (/^[1-9]$/.test(event.key)) { choose(parseInt(event.key, 10) - 1); event.preventDefault(); }
+  if (/^[0-9]$/.test(event.key)) { choose(parseInt(event.key, 10) - 1); event.preventDefault(); }
   else if (event.key === "ArrowRight") { move(1); event.preventDefault(); }
   else if (event.key === "ArrowLeft") { move(-1); event.preventDefault(); }
 });
@@ -199,6 +211,12 @@ $("prev").addEventListener("click", () => move(-1));
 $("next").addEventListener("click", () => move(1));
 $("first-open").addEventListener("click", firstOpen);
 $("save").addEventListener("click", save);
+$("unsure").addEventListener("click", () => choose(-1));
+$("note").addEventListener("input", () => {
+  const task = KIT.tasks[position], text = $("note").value;
+  if (text.trim()) notes[task.id] = text; else delete notes[task.id];
+  store();
+});
 $("switch").addEventListener("click", showStart);
 showStart();
 """

@@ -48,6 +48,8 @@ TASKS = [
     "Theme tasks: all but one of the themes were found in the passage by a model; pick the one the passage is "
     "not about.",
     "Coding tasks: give each paragraph the one label below that fits it best.",
+    "If you cannot tell, answer unsure (key 0; in tasks.tsv write unsure) rather than guess: it is counted, "
+    "not scored. A note on any task that puzzled you (or on a label that does not fit) helps the researcher.",
 ]
 
 

@@ -412,11 +412,11 @@ def _tasks_tsv(meta: dict, tasks: list[dict]) -> str:
     a field with a quote quoted as spreadsheets read it, so the answers read back row for row."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
-    writer.writerow(["kit", "task", "kind", "heading", "text", "options", "answer"])
+    writer.writerow(["kit", "task", "kind", "heading", "text", "options", "answer", "note"])
     for task in tasks:
         options = " | ".join(option["value"] for option in task["options"])
         writer.writerow([_cell(v) for v in (meta["id"], task["task"], task["kind"], task["heading"], task["text"],
-                                            options, "")])
+                                            options, "", "")])
     return out.getvalue()
 
 

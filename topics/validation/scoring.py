@@ -26,7 +26,12 @@ or the kit's tasks.tsv filled in (tab-separated, UTF-8 or a spreadsheet's UTF-16
 option's value in its answer column): its coder is its ``coder`` column when it has one, else the file's
 name (ann.tsv is coder ann), and a file still called tasks.tsv is refused, as it names no coder; a row
 whose fields run over several lines (a stray quote) is an error, never a row swallowed. An empty
-answer is a task not answered. A coder's answers may come in several files (one per batch of a
+answer is a task not answered. The answer ``unsure`` (the page's "Unsure" button) is kept and counted per
+coder (``unsure`` in coders.csv), and left out of every figure that needs a judgement: intrusion
+accuracy and precision, agreement, and GOLD.tsv's labels — an unsure coder still counts among a coding
+unit's coders, so "industry" and "unsure" is no majority, and the unit goes to disagreements.tsv. An
+optional ``note`` column holds the coder's note on a task; every note (with or without an answer) goes
+to notes.csv with its task's unit. A coder's answers may come in several files (one per batch of a
 kit); a task answered twice by one coder is an error."""
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ import pandas as pd
 
 from ..errors import InputError, clipped, existing_file, listed
 from ..outputs import open_output
+from .coding_page import UNSURE
 from .gold import DESIGN_COLUMNS
 from .kit import TASKS_FILE, read_key
 from .sample import probabilities
@@ -51,6 +57,8 @@ from .sample import probabilities
 ANSWER_COLUMNS = ("kit", "coder", "task", "answer")
 TSV_ANSWER_COLUMNS = ("kit", "task", "answer")  # a filled-in tasks.tsv; its coder is a column or the file's name
 AGREEMENT_FILE = "agreement.csv"
+NOTES_FILE = "notes.csv"
+NOTE_COLUMNS = ["coder", "task", "kind", "doc", "unit", "answer", "note"]
 GOLD_HEADER = ("doc", "unit", "label", "heading", "text", "coders", "agreement")
 
 
@@ -59,12 +67,13 @@ class Scores:
     word_topics: pd.DataFrame  # model, k, seed, topic, theme, coders, found, precision
     word_models: pd.DataFrame  # model, topics, precision
     theme_models: pd.DataFrame  # model, tasks, answers, accuracy, log_odds
-    coders: pd.DataFrame  # coder, word_answers, word_accuracy, theme_answers, theme_accuracy, code_answers
+    coders: pd.DataFrame  # coder, word_answers, word_accuracy, theme_answers, theme_accuracy, code_answers, unsure, notes
     agreement: pd.DataFrame  # kind, measure, coders, units, value
     gold: pd.DataFrame  # GOLD_HEADER, then DESIGN_COLUMNS when the kit's sample has a design
     disagreements: pd.DataFrame  # doc, unit, heading, text, one column per coder
     design: dict | None = None  # design, drawn (units of the sample), coded (with a majority label), empty strata
     agreement_note: str = ""  # why ``agreement`` is empty (one coder, or no task two coders share)
+    notes: pd.DataFrame | None = None  # NOTE_COLUMNS: every note a coder wrote on a task
 
 
 def read_answers(paths: list[str | Path], key: dict) -> pd.DataFrame:
@@ -98,24 +107,25 @@ def read_answers(paths: list[str | Path], key: dict) -> pd.DataFrame:
                                  "coding page's last saved file holds all of a coder's answers)")
             seen.add((coder, values["task"]))
             answered[coder, values["task"]] = path
-            if not values["answer"]:
+            if not values["answer"] and not values["note"]:
                 continue  # not answered
             allowed = [option["value"] for option in task["options"]]
-            if values["answer"] not in allowed:
+            if values["answer"] not in [*allowed, UNSURE, ""]:
                 raise InputError(f"{path}:{line}: answer {clipped(values['answer'])!r} is not an option of "
-                                 f"task {values['task']} ({listed(allowed)})")
-            rows.append({"coder": coder, "task": values["task"], "kind": task["kind"], "answer": values["answer"]})
+                                 f"task {values['task']} ({listed(allowed)}, or {UNSURE})")
+            rows.append({"coder": coder, "task": values["task"], "kind": task["kind"], "answer": values["answer"],
+                         "note": values["note"]})
         if len(rows) == rows_before:  # a coder left out of the scores without a word would change them
             raise InputError(f"{path}: no task is answered in it (saved before coding?); leave it out, or export "
                              "the coder's answers again from the coding page (or fill the answer column of "
                              f"{TASKS_FILE})")
     if not rows:
         raise InputError(f"{listed(paths)}: no answers")
-    return pd.DataFrame(rows, columns=["coder", "task", "kind", "answer"])
+    return pd.DataFrame(rows, columns=["coder", "task", "kind", "answer", "note"])
 
 
 def _answer_records(path: Path) -> list[tuple[int, dict[str, str]]]:
-    """(line, {kit, coder, task, answer}) of each row of an answers file: the coding page's CSV, or a
+    """(line, {kit, coder, task, answer, note}) of each row of an answers file: the coding page's CSV, or a
     tasks.tsv (tab-separated) whose coder is its coder column or else the file's name."""
     data = path.read_bytes()
     try:  # spreadsheets save "Unicode text" as UTF-16 with a byte-order mark
@@ -145,7 +155,7 @@ def _answer_records(path: Path) -> list[tuple[int, dict[str, str]]]:
             if tabbed and any(isinstance(v, str) and "\n" in v for v in record.values()):
                 raise InputError(f'{path}:{line}: a field runs over several lines up to this one (a " opening a '
                                  "field?); remove the quote or save the file again as tab-separated text")
-            values = {c: (record.get(c) or "").strip() for c in ("kit", "coder", "task", "answer")}
+            values = {c: (record.get(c) or "").strip() for c in ("kit", "coder", "task", "answer", "note")}
             if coder is not None:
                 values["coder"] = coder
             records.append((line, values))
@@ -155,20 +165,32 @@ def _answer_records(path: Path) -> list[tuple[int, dict[str, str]]]:
 
 
 def score_answers(key: dict, answers: pd.DataFrame) -> Scores:
-    """The figures of the answers (see the module docstring)."""
+    """The figures of the answers (see the module docstring); ``answers`` as read_answers gives them (an
+    empty answer: a note only)."""
+    if "note" not in answers:
+        answers = answers.assign(note="")
     tasks = pd.DataFrame(key["tasks"]).rename(columns={"answer": "key"}).drop(columns=["kind"])
-    table = answers.merge(tasks, on="task", how="left")
-    table["correct"] = table["answer"] == table["key"]
+    given = answers[answers["answer"] != ""].merge(tasks, on="task", how="left")
+    given["correct"] = given["answer"] == given["key"]
+    table = given[given["answer"] != UNSURE]  # answers that judge: unsure ones are counted, not scored
     coders = sorted(answers["coder"].unique())
-    gold, disputed = _gold(table)
+    gold, disputed = _gold(given[given["kind"] == "code"])
     design = key["kit"].get("design")
     summary = None
     if design:
         gold, summary = _with_design(gold, key)
-    agreed = agreement(answers, coders)
+    agreed = agreement(table[["coder", "task", "kind", "answer"]], coders)
     return Scores(word_topics=_word_topics(table), word_models=_word_models(table), theme_models=_theme_models(table),
-                  coders=_coder_table(table, coders), agreement=agreed, gold=gold,
-                  disagreements=disputed, design=summary, agreement_note=_agreement_note(agreed, coders))
+                  coders=_coder_table(table, answers, coders), agreement=agreed, gold=gold,
+                  disagreements=disputed, design=summary, agreement_note=_agreement_note(agreed, coders),
+                  notes=_notes(answers, tasks))
+
+
+def _notes(answers: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
+    """Every note with its coder, task and the task's unit (empty for word tasks)."""
+    noted = answers[answers["note"] != ""].merge(tasks[["task", "doc_id", "unit_id"]], on="task", how="left")
+    noted = noted.rename(columns={"doc_id": "doc", "unit_id": "unit"})
+    return noted.sort_values(["task", "coder"], kind="stable")[NOTE_COLUMNS].reset_index(drop=True)
 
 
 def _agreement_note(agreed: pd.DataFrame, coders: list[str]) -> str:
@@ -236,16 +258,21 @@ def _theme_models(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _coder_table(table: pd.DataFrame, coders: list[str]) -> pd.DataFrame:
+def _coder_table(table: pd.DataFrame, answers: pd.DataFrame, coders: list[str]) -> pd.DataFrame:
+    """Per coder: answers and accuracy per kind (unsure answers left out), then the unsure answers and the
+    notes."""
     rows = []
     for coder in coders:
         mine = table[table["coder"] == coder]
+        given = answers[answers["coder"] == coder]
         row = {"coder": coder}
         for kind in ("word", "theme"):
             answered = mine[mine["kind"] == kind]
             row[f"{kind}_answers"] = len(answered)
             row[f"{kind}_accuracy"] = float(answered["correct"].mean()) if len(answered) else float("nan")
         row["code_answers"] = int((mine["kind"] == "code").sum())
+        row["unsure"] = int((given["answer"] == UNSURE).sum())
+        row["notes"] = int((given["note"] != "").sum())
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -293,13 +320,14 @@ def krippendorff_alpha(wide: pd.DataFrame) -> float:
     return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
 
 
-def _gold(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    coded = table[table["kind"] == "code"]
+def _gold(coded: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The coding tasks' majority labels, and the units without one; an unsure coder counts among a unit's
+    coders but gives it no label."""
     gold, disputed = [], []
     for task, group in coded.groupby("task", sort=True):
         first = group.iloc[0]
-        counts = group["answer"].value_counts()
-        label, votes = counts.index[0], int(counts.iloc[0])
+        counts = group.loc[group["answer"] != UNSURE, "answer"].value_counts()
+        label, votes = (counts.index[0], int(counts.iloc[0])) if len(counts) else ("", 0)
         unit = first["unit_id"]
         if votes * 2 > len(group):
             gold.append({"doc": first["doc_id"], "unit": unit, "label": label, "heading": first["heading"],
@@ -322,6 +350,10 @@ def write_scores(scores: Scores, out_dir: str | Path) -> dict[str, Path]:
     else:
         written["agreement"] = _write_text(scores.agreement.to_csv(index=False), out_dir / AGREEMENT_FILE)
     written["gold"] = _write_tsv(scores.gold, out_dir / "GOLD.tsv")
+    if scores.notes is None or scores.notes.empty:  # none written: no file, and none left from earlier answers
+        (out_dir / NOTES_FILE).unlink(missing_ok=True)
+    else:
+        written["notes"] = _write_text(scores.notes.to_csv(index=False), out_dir / NOTES_FILE)
     written["disagreements"] = _write_tsv(scores.disagreements, out_dir / "disagreements.tsv")
     return written
 

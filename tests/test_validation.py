@@ -453,6 +453,29 @@ def test_one_coder_is_scored_and_told_why_there_is_no_agreement(kit, tmp_path, c
     assert "agreement" not in write_scores(scores, tmp_path / "split")
 
 
+def test_a_kit_in_chinese(run_dir, kit, tmp_path):
+    """--language zh: guide.md in Chinese with the codebook's label names and their glosses; the page holds
+    both languages and opens in Chinese; the tasks and the key are the kit's whatever the language."""
+    zh = tmp_path / "kit"
+    assert command(validate_command, [str(run_dir), "-o", str(zh), "--size", "12", "--language", "zh"]) == 0
+    guide = (zh / "guide.md").read_text(encoding="utf-8")
+    assert guide.startswith("# 编码指南\n") and "## 判断规则" in guide
+    for name, gloss in (("ecology", "生态"), ("industry", "产业"), ("livelihood", "民生"), ("governance", "社会治理"),
+                        ("safety", "安全"), ("other", "其他")):
+        assert f"- **{name}（{gloss}）**：" in guide
+    assert "Coding guide" not in guide and "unsure" in guide
+    page = (zh / "coding.html").read_text(encoding="utf-8")
+    shown = json.loads(page.split('id="kit-data">', 1)[1].split("</script>", 1)[0])
+    assert shown["language"] == "zh" and set(shown["strings"]) == {"en", "zh"}
+    assert '<html lang="zh-CN">' in page and 'data-lang="en" hidden>' in page and "请先选择您的编码员身份" in page
+    english = (kit / "coding.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in english and 'data-lang="zh" hidden>' in english and "industry（产业）" in english
+    assert (zh / "tasks.tsv").read_bytes() == (kit / "tasks.tsv").read_bytes()  # same seed and size, same tasks
+    assert read_key(zh)["kit"]["id"] == read_key(kit)["kit"]["id"]
+    with pytest.raises(InputError, match="--language must be one of"):
+        KitSettings(language="fr")
+
+
 def test_a_kit_with_fewer_tasks_than_asked_says_why(run_dir, tmp_path, capsys):
     """The sample has 15 units a coder can judge, fewer than 50 theme-intrusion tasks; without the lexicon's
     words the dictionary's theme topics have no word left: each shortfall is a note, in the key too."""
@@ -523,6 +546,8 @@ def test_report_sections(run_dir, tmp_path):
     # options a further batch or the scoring would leave unused are named, not ignored
     (validate_command, ["{run}", "--add", "3", "-o", "{kit}", "--coders", "3", "--n-words", "4"],
      "--coders --n-words: not with --add, which draws with the kit's own model, design and tasks"),
+    (validate_command, ["{run}", "--add", "3", "-o", "{kit}", "--language", "zh"],
+     "--language: not with --add, which draws with the kit's own model, design and tasks"),
     (validate_command, ["{run}", "--add", "500", "-o", "{kit}"],
      "--add 500: only 3 units a coder can judge are not drawn yet; give at most 3"),
     (validate_command, ["{run}", "--add", "2", "-o", "{kit}", "--seed", "-1"], "--seed must be an integer >= 0"),

@@ -4,7 +4,9 @@ A coder opens it from disk (file://), picks who they are, and answers the tasks 
 mouse or the keyboard (1–9 pick an option, 0 "unsure", ← → move between tasks), and may write a note on
 any task. Answers and notes are kept in the browser's localStorage under the kit's id and the coder, so a
 coder can close the page and go on later; "Save answers" downloads them as CSV (kit, coder, task, kind,
-answer, note) for ``topics validate --score``.
+answer, note) for ``topics validate --score``. Every text of the page is shipped in English and Chinese (STRINGS, and the
+guide in both); a button switches between them, the kit's language is the first one shown, and a coder's
+choice is kept in the browser.
 
 Every string from the run is escaped: static text with html.escape, task data as JSON inside a
 <script type="application/json"> with every "<" written as \\u003c (so "</script>" and "<!--" cannot
@@ -16,10 +18,48 @@ import html
 import json
 
 UNSURE = "unsure"  # the answer of a coder who cannot tell: counted, never scored (topics.validation.scoring)
-PROMPTS = {
-    "word": "Which word does not belong with the others?",
-    "theme": "Which theme is this passage NOT about? The other options are themes the model found in it.",
-    "code": "Which label fits this passage best? (See the coding guide.)",
+# every text the page shows, per language (the option labels and task texts come from the kit)
+STRINGS = {
+    "en": {
+        "name": "English", "html_lang": "en",
+        "prompts": {
+            "word": "Which word does not belong with the others?",
+            "theme": "Which theme is this passage NOT about? The other options are themes the model found in it.",
+            "code": "Which label fits this passage best? (See the coding guide.)",
+        },
+        "intro": "Choose who you are. Your answers stay in this browser until you save them; you can stop at any "
+                 "time and go on later from where you left off.",
+        "coder_done": "{done} of {total} answered",
+        "counter": "Task {n} of {total} · {done} answered",
+        "heading": "Heading: ",
+        "unsure": "Unsure: I cannot tell",
+        "note": "Note on this task (optional; write it before you answer):",
+        "prev": "← Previous", "next": "Next →", "first_open": "First unanswered", "save": "Save answers (CSV)",
+        "switch": "Change coder",
+        "done": "All tasks are answered. Save your answers and send the CSV file back.",
+        "keys": "Keys: 1–9 choose an option · 0 unsure · ← → previous / next task. Coder:",
+        "guide": "Coding guide",
+    },
+    "zh": {
+        "name": "中文", "html_lang": "zh-CN",
+        "prompts": {
+            "word": "下面哪个词和其他词不是一类？",
+            "theme": "这段文字没有谈到下面哪个主题？其余选项是模型在这段文字里找到的主题。",
+            "code": "哪个标签最符合这段文字？（请参照编码指南。）",
+        },
+        "intro": "请先选择您的编码员身份。答案会保存在这个浏览器里，直到您导出为止；您可以随时停下，下次打开后从上次停下"
+                 "的地方接着做。",
+        "coder_done": "已答 {done} / {total} 题",
+        "counter": "第 {n} 题，共 {total} 题 · 已答 {done} 题",
+        "heading": "标题：",
+        "unsure": "不确定：我判断不了",
+        "note": "本题备注（选填；请在作答之前填写）：",
+        "prev": "← 上一题", "next": "下一题 →", "first_open": "跳到第一道未答题", "save": "保存答案（CSV）",
+        "switch": "切换编码员",
+        "done": "所有题目都已作答。请保存答案，并把 CSV 文件发回。",
+        "keys": "快捷键：1–9 选择选项 · 0 不确定 · ← → 上一题／下一题。编码员：",
+        "guide": "编码指南",
+    },
 }
 
 
@@ -29,13 +69,23 @@ def script_json(data) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def coding_page_html(kit: dict, tasks: list[dict], guide_html: str) -> str:
+def coding_page_html(kit: dict, tasks: list[dict], guides: dict[str, str], language: str = "en") -> str:
     """The page. ``kit``: id, title, coders; ``tasks``: id, kind, heading, text, options [{value, label}];
-    ``guide_html``: the coding guide, already escaped HTML."""
-    data = {"kit": kit["id"], "coders": kit["coders"], "prompts": PROMPTS, "tasks": tasks, "unsure": UNSURE}
+    ``guides``: the coding guide in each language of STRINGS, already escaped HTML; ``language``: the one
+    shown first."""
+    data = {"kit": kit["id"], "coders": kit["coders"], "strings": STRINGS, "language": language, "tasks": tasks,
+            "unsure": UNSURE}
     title = html.escape(kit["title"])
+    shown = STRINGS[language]
+
+    def text(key: str) -> str:  # the first language's text; the script sets it again on a switch
+        return f'data-text="{key}">{html.escape(shown[key])}'
+
+    other = next(name for name in STRINGS if name != language)
+    guide = "".join(f'<div class="guide" data-lang="{name}"{"" if name == language else " hidden"}>{guides[name]}</div>'
+                    for name in STRINGS)
     return f"""<!DOCTYPE html>
-<html lang="zh-CN">
+<html lang="{shown['html_lang']}">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'">
@@ -44,10 +94,10 @@ def coding_page_html(kit: dict, tasks: list[dict], guide_html: str) -> str:
 <style>{CSS}</style>
 </head>
 <body>
+<p class="language"><button type="button" id="language">{html.escape(STRINGS[other]["name"])}</button></p>
 <h1>{title}</h1>
 <section id="start">
-<p>Choose who you are. Your answers stay in this browser until you save them; you can stop at any time and
-go on later from where you left off.</p>
+<p {text("intro")}</p>
 <div id="coders"></div>
 </section>
 <section id="work" hidden>
@@ -57,19 +107,19 @@ go on later from where you left off.</p>
 <p id="heading"></p>
 <blockquote id="text"></blockquote>
 <div id="options" role="group"></div>
-<button type="button" id="unsure"><span class="key">0</span>Unsure: I cannot tell</button>
-<label for="note" id="note-label">Note on this task (optional; write it before you answer):</label>
+<button type="button" id="unsure"><span class="key">0</span><span {text("unsure")}</span></button>
+<label for="note" id="note-label" {text("note")}</label>
 <textarea id="note" rows="2"></textarea>
 <p class="nav">
-<button type="button" id="prev">← Previous</button>
-<button type="button" id="next">Next →</button>
-<button type="button" id="first-open">First unanswered</button>
-<button type="button" id="save">Save answers (CSV)</button>
-<button type="button" id="switch">Change coder</button>
+<button type="button" id="prev" {text("prev")}</button>
+<button type="button" id="next" {text("next")}</button>
+<button type="button" id="first-open" {text("first_open")}</button>
+<button type="button" id="save" {text("save")}</button>
+<button type="button" id="switch" {text("switch")}</button>
 </p>
-<p id="done" hidden>All tasks are answered. Save your answers and send the CSV file back.</p>
-<p class="help">Keys: 1–9 choose an option · 0 unsure · ← → previous / next task. Coder: <span id="coder-name"></span></p>
-<details id="guide"><summary>Coding guide</summary>{guide_html}</details>
+<p id="done" hidden {text("done")}</p>
+<p class="help"><span {text("keys")}</span> <span id="coder-name"></span></p>
+<details id="guide"><summary {text("guide")}</summary>{guide}</details>
 </section>
 <script type="application/json" id="kit-data">{script_json(data)}</script>
 <script>{SCRIPT}</script>
@@ -85,7 +135,7 @@ button { font: inherit; margin: 0.2em; padding: 0.35em 0.8em; cursor: pointer; }
 #options button { display: block; width: 100%; text-align: left; margin: 0.3em 0; padding: 0.5em 0.8em;
   border: 1px solid #bbb; background: #fafafa; border-radius: 4px; }
 #options button.chosen { background: #cde3ff; border-color: #2a6ebb; font-weight: bold; }
-#options .key { display: inline-block; width: 1.6em; color: #666; }
+#options .key, #unsure .key { display: inline-block; width: 1.6em; color: #666; }
 .bar { height: 0.6em; background: #eee; border-radius: 3px; overflow: hidden; }
 #progress-fill { height: 100%; width: 0; background: #2a6ebb; }
 #prompt { font-weight: bold; }
@@ -93,6 +143,7 @@ button { font: inherit; margin: 0.2em; padding: 0.35em 0.8em; cursor: pointer; }
 blockquote { margin: 0.5em 0; padding: 0.6em 1em; background: #f7f7f7; border-left: 4px solid #ccc; }
 blockquote:empty, #heading:empty { display: none; }
 .help { color: #666; font-size: 0.9em; }
+.language { float: right; margin: 0; }
 #unsure { margin: 0.3em 0; padding: 0.4em 0.8em; border: 1px dashed #999; background: #fff; border-radius: 4px; }
 #unsure.chosen { background: #ffe9b3; border: 1px solid #b07d00; font-weight: bold; }
 #note-label { display: block; margin-top: 0.6em; color: #555; }
@@ -104,6 +155,12 @@ SCRIPT = r"""
 const KIT = JSON.parse(document.getElementById("kit-data").textContent);
 const $ = (id) => document.getElementById(id);
 let coder = null, answers = {}, notes = {}, position = 0;
+const LANGUAGES = Object.keys(KIT.strings), languageKey = "topics-kit-language:" + KIT.kit;
+let language = KIT.language;
+try { const kept = localStorage.getItem(languageKey); if (LANGUAGES.includes(kept)) language = kept; }
+catch (error) { /* storage off: the kit's language */ }
+const T = () => KIT.strings[language];
+function fill(template, values) { return template.replace(/\{(\w+)\}/g, (all, name) => String(values[name])); }
 
 function storageKey(name) { return "topics-kit:" + KIT.kit + ":" + name; }
 function load(name) {
@@ -124,7 +181,7 @@ function showStart() {
     const saved = load(name), done = KIT.tasks.filter((task) => task.id in saved.answers).length;
     const button = document.createElement("button");
     button.type = "button"; button.className = "coder"; button.dataset.coder = name;
-    button.textContent = (i + 1) + "  " + name + " — " + done + " of " + KIT.tasks.length + " answered";
+    button.textContent = (i + 1) + "  " + name + " — " + fill(T().coder_done, {done: done, total: KIT.tasks.length});
     button.addEventListener("click", () => begin(name));
     box.appendChild(button);
   });
@@ -141,10 +198,10 @@ function begin(name) {
 
 function show() {
   const task = KIT.tasks[position], done = answeredCount();
-  $("counter").textContent = "Task " + (position + 1) + " of " + KIT.tasks.length + " · " + done + " answered";
+  $("counter").textContent = fill(T().counter, {n: position + 1, total: KIT.tasks.length, done: done});
   $("progress-fill").style.width = (100 * done / KIT.tasks.length) + "%";
-  $("prompt").textContent = KIT.prompts[task.kind];
-  $("heading").textContent = task.heading ? "Heading: " + task.heading : "";
+  $("prompt").textContent = T().prompts[task.kind];
+  $("heading").textContent = task.heading ? T().heading + task.heading : "";
   $("text").textContent = task.text || "";
   const box = $("options"); box.textContent = "";
   task.options.forEach((option, i) => {
@@ -218,5 +275,18 @@ $("note").addEventListener("input", () => {
   store();
 });
 $("switch").addEventListener("click", showStart);
-showStart();
+
+function applyLanguage() {
+  document.documentElement.lang = T().html_lang;
+  document.querySelectorAll("[data-text]").forEach((element) => { element.textContent = T()[element.dataset.text]; });
+  document.querySelectorAll("[data-lang]").forEach((element) => { element.hidden = element.dataset.lang !== language; });
+  $("language").textContent = KIT.strings[LANGUAGES[(LANGUAGES.indexOf(language) + 1) % LANGUAGES.length]].name;
+  if (coder === null) showStart(); else show();
+}
+$("language").addEventListener("click", () => {
+  language = LANGUAGES[(LANGUAGES.indexOf(language) + 1) % LANGUAGES.length];
+  try { localStorage.setItem(languageKey, language); } catch (error) { /* kept until the page closes */ }
+  applyLanguage();
+});
+applyLanguage();
 """

@@ -315,6 +315,96 @@ def test_bad_answers_files_name_the_line(kit, tmp_path):
         read_answers([good, tmp_path / "." / "good.csv"], key)
 
 
+def test_unsure_answers_are_counted_not_scored_and_notes_reach_the_scores(kit, tmp_path, capsys):
+    key = read_key(kit)
+    tasks = key["tasks"]
+    word = next(t for t in tasks if t["kind"] == "word")
+    coded = [t for t in tasks if t["kind"] == "code"]
+    unsure = {word["task"], coded[0]["task"], coded[1]["task"]}
+    notes = {word["task"]: "两个词都像, hard", coded[1]["task"]: 'mixed: 产业 and 民生, "half" each\nnew line',
+             coded[2]["task"]: "clearly 生态"}
+
+    def answers(path, coder, choose):
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+            writer.writerow(["kit", "coder", "task", "kind", "answer", "note"])
+            for task in tasks:
+                writer.writerow([key["kit"]["id"], coder, task["task"], task["kind"], choose(task),
+                                 notes.get(task["task"], "") if coder == "ann" else ""])
+
+    right = lambda t: t["answer"] or t["theme"]
+    answers(tmp_path / "ann.csv", "ann", lambda t: "unsure" if t["task"] in unsure else right(t))
+    answers(tmp_path / "bo.csv", "bo", right)
+    out = tmp_path / "scores"
+    assert command(validate_command, ["--score", str(kit), str(tmp_path / "ann.csv"), str(tmp_path / "bo.csv"),
+                                      "-o", str(out)]) == 0
+    assert f"notes: 3 written by coders → {out / 'notes.csv'}" in capsys.readouterr().out
+    coders = pd.read_csv(out / "coders.csv").set_index("coder")
+    n_word = sum(t["kind"] == "word" for t in tasks)
+    assert coders.loc["ann", "unsure"] == 3 and coders.loc["bo", "unsure"] == 0 and coders.loc["ann", "notes"] == 3
+    assert coders.loc["ann", "word_answers"] == n_word - 1 and coders.loc["ann", "word_accuracy"] == 1.0
+    assert coders.loc["ann", "code_answers"] == len(coded) - 2
+    topics = pd.read_csv(out / "word_topics.csv").set_index(["model", "topic"])
+    assert topics.loc[(word["model"], word["topic"]), "coders"] == 1  # only bo judged it
+    # one sure coder and one unsure: no majority, so the unit waits in disagreements.tsv, its answers shown
+    gold = pd.read_csv(out / "GOLD.tsv", sep="\t")
+    assert set(gold["unit"]) == {t["unit_id"] for t in coded[2:]} and "unsure" not in set(gold["label"])
+    disputed = pd.read_csv(out / "disagreements.tsv", sep="\t").set_index("task")
+    assert set(disputed.index) == {coded[0]["task"], coded[1]["task"]}
+    assert disputed.loc[coded[0]["task"], "ann"] == "unsure" and disputed.loc[coded[0]["task"], "bo"] == coded[0]["theme"]
+    written = pd.read_csv(out / "notes.csv", keep_default_na=False)
+    assert written.set_index("task")["note"].to_dict() == notes
+    assert written.set_index("task").loc[coded[2]["task"], ["unit", "answer"]].tolist() == [coded[2]["unit_id"], coded[2]["theme"]]
+    # a note without an answer is kept (and the task still unanswered); no note, no notes.csv
+    notes = {coded[3]["task"]: "不会判断"}
+    answers(tmp_path / "ann.csv", "ann", lambda t: "" if t["task"] == coded[3]["task"] else right(t))
+    scores = score_kit(kit, [tmp_path / "ann.csv"])
+    assert scores.notes[["task", "answer", "note"]].values.tolist() == [[coded[3]["task"], "", "不会判断"]]
+    assert coded[3]["unit_id"] not in set(scores.gold["unit"]) and scores.coders.loc[0, "unsure"] == 0
+    notes = {}
+    answers(tmp_path / "ann.csv", "ann", right)
+    assert command(validate_command, ["--score", str(kit), str(tmp_path / "ann.csv"), "-o", str(out)]) == 0
+    assert not (out / "notes.csv").exists()
+
+
+def fill_tasks_tsv(kit, path, choose, encoding="utf-8") -> None:
+    """The kit's tasks.tsv as a coder fills it in a spreadsheet: ``choose(row)`` in the answer column."""
+    with (kit / "tasks.tsv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter="\t", lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows({**row, "answer": choose(row)} for row in rows)
+
+
+def test_a_filled_tasks_tsv_scores_as_the_page_csv_does(kit, tmp_path, capsys):
+    key = read_key(kit)
+    by_task = {t["task"]: t for t in key["tasks"]}
+    choose = lambda task: task["answer"] or task["theme"] if task["task"] != "w001" else task["options"][0]["value"]
+    write_answers(tmp_path / "ann.csv", key, "ann", choose)
+    fill_tasks_tsv(kit, tmp_path / "ann.tsv", lambda row: choose(by_task[row["task"]]))
+    fill_tasks_tsv(kit, tmp_path / "bo.tsv", lambda row: row["options"].split(" | ")[0], encoding="utf-16")
+    from_csv, from_tsv = score_kit(kit, [tmp_path / "ann.csv"]), score_kit(kit, [tmp_path / "ann.tsv"])
+    for name in ("word_topics", "theme_models", "coders", "gold"):
+        pd.testing.assert_frame_equal(getattr(from_csv, name), getattr(from_tsv, name))
+    assert command(validate_command, ["--score", str(kit), str(tmp_path / "ann.tsv"), str(tmp_path / "bo.tsv")]) == 0
+    assert {"ann", "bo"} <= set(capsys.readouterr().out.split())  # each file's name is its coder
+    fill_tasks_tsv(kit, tmp_path / "cy.tsv", lambda row: "unsure")  # unsure throughout, as the page writes it
+    assert score_kit(kit, [tmp_path / "cy.tsv"]).coders.loc[0, "unsure"] == len(key["tasks"])
+    # the kit's own file name names no coder; a stray quote would join rows: both are refused with the line
+    fill_tasks_tsv(kit, tmp_path / "tasks.tsv", lambda row: row["options"].split(" | ")[0])
+    with pytest.raises(InputError, match="tasks.tsv: a tasks.tsv names no coder; save each coder's copy under"):
+        score_kit(kit, [tmp_path / "tasks.tsv"])
+    lines = (tmp_path / "ann.tsv").read_bytes().decode("utf-8").split("\r\n")
+    for n in (3, 5):  # a quote opening the heading of line 4, another closing it on line 6: rows 4 to 6 as one
+        fields = lines[n].split("\t")
+        fields[3] = '"' + fields[3] if n == 3 else fields[3] + '"'
+        lines[n] = "\t".join(fields)
+    (tmp_path / "quote.tsv").write_text("\r\n".join(lines), encoding="utf-8")
+    with pytest.raises(InputError, match=r"quote.tsv:\d+: a field runs over several lines"):
+        score_kit(kit, [tmp_path / "quote.tsv"])
+
+
 # ---------------------------------------------------------------- the command
 
 
@@ -334,6 +424,56 @@ def test_validate_command_writes_and_scores_a_kit(run_dir, tmp_path, capsys):
     assert (kit / "scores" / "GOLD.tsv").is_file() and (kit / "scores" / "word_topics.csv").is_file()
     with pytest.raises(InputError, match="-o KIT_DIR is required"):
         command(validate_command, [str(run_dir)])
+
+
+def test_one_coder_is_scored_and_told_why_there_is_no_agreement(kit, tmp_path, capsys):
+    """κ and α need two coders on the same tasks: one coder's answers get every other figure, one line
+    saying why agreement is absent, and no agreement.csv (a stale one from two coders is removed)."""
+    key = read_key(kit)
+    for coder in ("ann", "bo"):
+        write_answers(tmp_path / f"{coder}.csv", key, coder, lambda t: t["answer"] or t["theme"])
+    out = tmp_path / "scores"
+    assert command(validate_command, ["--score", str(kit), str(tmp_path / "ann.csv"), str(tmp_path / "bo.csv"),
+                                      "-o", str(out)]) == 0
+    assert (out / "agreement.csv").is_file()
+    capsys.readouterr()
+    assert command(validate_command, ["--score", str(kit), str(tmp_path / "ann.csv"), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert ("no agreement between coders: these are the answers of one coder (ann); Cohen's κ and "
+            "Krippendorff's α need two coders who answered the same tasks") in printed.splitlines()
+    assert "Agreement between coders" not in printed and not (out / "agreement.csv").exists()
+    assert (out / "GOLD.tsv").is_file() and len(pd.read_csv(out / "coders.csv")) == 1
+    # two coders who share no task: the same, with that reason
+    half = {t["task"] for t in key["tasks"][::2]}
+    write_answers(tmp_path / "cy.csv", key, "cy", lambda t: t["options"][0]["value"] if t["task"] in half else "")
+    write_answers(tmp_path / "di.csv", key, "di", lambda t: "" if t["task"] in half else t["options"][0]["value"])
+    scores = score_kit(kit, [tmp_path / "cy.csv", tmp_path / "di.csv"])
+    assert scores.agreement.empty and scores.agreement_note.startswith(
+        "no agreement between coders: no task was answered by two of the 2 coders")
+    assert "agreement" not in write_scores(scores, tmp_path / "split")
+
+
+def test_a_kit_in_chinese(run_dir, kit, tmp_path):
+    """--language zh: guide.md in Chinese with the codebook's label names and their glosses; the page holds
+    both languages and opens in Chinese; the tasks and the key are the kit's whatever the language."""
+    zh = tmp_path / "kit"
+    assert command(validate_command, [str(run_dir), "-o", str(zh), "--size", "12", "--language", "zh"]) == 0
+    guide = (zh / "guide.md").read_text(encoding="utf-8")
+    assert guide.startswith("# 编码指南\n") and "## 判断规则" in guide
+    for name, gloss in (("ecology", "生态"), ("industry", "产业"), ("livelihood", "民生"), ("governance", "社会治理"),
+                        ("safety", "安全"), ("other", "其他")):
+        assert f"- **{name}（{gloss}）**：" in guide
+    assert "Coding guide" not in guide and "unsure" in guide
+    page = (zh / "coding.html").read_text(encoding="utf-8")
+    shown = json.loads(page.split('id="kit-data">', 1)[1].split("</script>", 1)[0])
+    assert shown["language"] == "zh" and set(shown["strings"]) == {"en", "zh"}
+    assert '<html lang="zh-CN">' in page and 'data-lang="en" hidden>' in page and "请先选择您的编码员身份" in page
+    english = (kit / "coding.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in english and 'data-lang="zh" hidden>' in english and "industry（产业）" in english
+    assert (zh / "tasks.tsv").read_bytes() == (kit / "tasks.tsv").read_bytes()  # same seed and size, same tasks
+    assert read_key(zh)["kit"]["id"] == read_key(kit)["kit"]["id"]
+    with pytest.raises(InputError, match="--language must be one of"):
+        KitSettings(language="fr")
 
 
 def test_a_kit_with_fewer_tasks_than_asked_says_why(run_dir, tmp_path, capsys):
@@ -406,6 +546,8 @@ def test_report_sections(run_dir, tmp_path):
     # options a further batch or the scoring would leave unused are named, not ignored
     (validate_command, ["{run}", "--add", "3", "-o", "{kit}", "--coders", "3", "--n-words", "4"],
      "--coders --n-words: not with --add, which draws with the kit's own model, design and tasks"),
+    (validate_command, ["{run}", "--add", "3", "-o", "{kit}", "--language", "zh"],
+     "--language: not with --add, which draws with the kit's own model, design and tasks"),
     (validate_command, ["{run}", "--add", "500", "-o", "{kit}"],
      "--add 500: only 3 units a coder can judge are not drawn yet; give at most 3"),
     (validate_command, ["{run}", "--add", "2", "-o", "{kit}", "--seed", "-1"], "--seed must be an integer >= 0"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import PROJECT
@@ -151,6 +152,96 @@ def test_a_second_coder_keeps_answers_apart(kit, browser, tmp_path):
     assert set(scores.gold["label"]) == {LABELS[0]}
 
 
+def test_unsure_and_a_note_are_kept_saved_and_scored(kit, browser, tmp_path):
+    tasks = read_key(kit)["tasks"]
+    visit = Visit(browser, kit / "coding.html")
+    page = visit.page
+    page.evaluate("localStorage.clear()")  # whatever other tests left for coder1
+    page.reload()
+    page.locator("button.coder", has_text="coder1").click()
+    note = "12 两个词都像 <b>x</b> & \"quoted\""
+    page.locator("#note").press_sequentially(note)  # digits typed into the note choose nothing
+    assert page.locator("#counter").text_content().startswith(f"Task 1 of {len(tasks)} · 0 answered")
+    page.locator("#unsure").click()
+    assert page.locator("#counter").text_content().startswith("Task 2 of")
+    assert page.locator("#note").input_value() == ""  # each task its own note
+    page.keyboard.press("0")  # unsure by key
+    page.keyboard.press("1")
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")
+    assert page.locator("#unsure.chosen").count() == 1 and page.locator("#options button.chosen").count() == 0
+    page.reload()  # kept in the browser with the answers
+    assert page.locator("button.coder", has_text="coder1").text_content().endswith(f"3 of {len(tasks)} answered")
+    page.keyboard.press("1")
+    assert page.locator("#counter").text_content().startswith(f"Task 1 of {len(tasks)} · 3 answered")
+    assert page.locator("#note").input_value() == note
+    with page.expect_download() as download:
+        page.locator("#save").click()
+    saved = tmp_path / "coder1.csv"
+    download.value.save_as(saved)
+    assert visit.problems == []
+    scores = score_kit(kit, [saved])
+    row = scores.coders.iloc[0]
+    assert row["unsure"] == 2 and row["notes"] == 1
+    first_kinds = [t["kind"] for t in tasks[:3]]
+    assert row["word_answers"] + row["theme_answers"] + row["code_answers"] == 1 and first_kinds[2] == "word"
+    assert scores.notes[["task", "answer", "note"]].values.tolist() == [[tasks[0]["task"], "unsure", note]]
+    written = write_scores(scores, tmp_path / "scores")
+    assert pd.read_csv(written["notes"], keep_default_na=False)["note"].tolist() == [note]
+
+
+def test_the_page_switches_between_english_and_chinese(kit, browser, tmp_path):
+    tasks = read_key(kit)["tasks"]
+    visit = Visit(browser, kit / "coding.html")
+    page = visit.page
+    page.evaluate("localStorage.clear()")  # no language or answers kept from other tests
+    page.reload()
+    assert page.locator("html").get_attribute("lang") == "en" and page.locator("#language").text_content() == "中文"
+    page.locator("#language").click()
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator("#language").text_content() == "English"
+    assert page.locator("#start p").text_content().startswith("请先选择您的编码员身份")
+    assert page.locator("button.coder", has_text="coder2").text_content().endswith(f"已答 0 / {len(tasks)} 题")
+    page.locator("button.coder", has_text="coder2").click()
+    assert page.locator("#counter").text_content() == f"第 1 题，共 {len(tasks)} 题 · 已答 0 题"
+    assert page.locator("#prompt").text_content() == "下面哪个词和其他词不是一类？"
+    assert page.locator("#unsure").text_content() == "0不确定：我判断不了"
+    assert page.locator("#save").text_content() == "保存答案（CSV）"
+    page.locator("#guide summary").click()
+    assert page.locator('.guide[data-lang="zh"]').is_visible() and not page.locator('.guide[data-lang="en"]').is_visible()
+    assert "industry（产业）" in page.locator('.guide[data-lang="zh"]').text_content()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "validation_coding_page_zh.png", full_page=True)
+    page.reload()  # the coder's choice is kept
+    assert page.locator("button.coder", has_text="coder2").text_content().endswith(f"已答 0 / {len(tasks)} 题")
+    page.keyboard.press("2")
+    assert page.locator("#counter").text_content().startswith("第 1 题")
+    code = next(n for n, t in enumerate(tasks) if t["kind"] == "code")
+    for _ in range(code):
+        page.keyboard.press("ArrowRight")
+    assert page.locator("#prompt").text_content() == "哪个标签最符合这段文字？（请参照编码指南。）"
+    if tasks[code]["heading"]:
+        assert page.locator("#heading").text_content() == "标题：" + tasks[code]["heading"]
+    assert "other 其他" in page.locator("#options").text_content()
+    page.locator("#language").click()
+    assert page.locator("#counter").text_content().startswith(f"Task {code + 1} of {len(tasks)}")
+    assert page.locator("#prompt").text_content() == "Which label fits this passage best? (See the coding guide.)"
+    page.locator("#guide summary").click()  # closed again by the reload
+    assert not page.locator('.guide[data-lang="zh"]').is_visible() and page.locator('.guide[data-lang="en"]').is_visible()
+    assert visit.problems == []
+
+    # a kit written with --language zh opens in Chinese
+    zh = write_kit(RunFolder.open(read_key(kit)["kit"]["run"]), tmp_path / "kit-zh",
+                   settings=KitSettings(n_units=4, n_coding=12, language="zh"))
+    visit = Visit(browser, zh / "coding.html")
+    visit.page.evaluate("localStorage.clear()")
+    visit.page.reload()
+    assert visit.page.locator("html").get_attribute("lang") == "zh-CN"
+    assert visit.page.locator("#language").text_content() == "English"
+    assert visit.page.locator("button.coder").first.text_content().endswith(f"已答 0 / {len(tasks)} 题")
+    assert visit.problems == []
+
+
 def test_hostile_text_shows_as_text_and_runs_nothing(browser, tmp_path):
     hostile = ["</script><script>window.__pwned=1</script>", "<!--", '<img src=x onerror="window.__pwned=2">', "&amp;"]
     tasks = [{"id": "w001", "kind": "word", "heading": "", "text": "",
@@ -159,7 +250,7 @@ def test_hostile_text_shows_as_text_and_runs_nothing(browser, tmp_path):
               "options": [{"value": v, "label": v} for v in LABELS]}]
     kit = {"id": "hostile</title><script>window.__pwned=3</script>", "title": "<b>kit</b></title>", "coders": ["<i>a</i>"]}
     path = tmp_path / "hostile.html"
-    path.write_text(coding_page_html(kit, tasks, "<p>guide</p>"), encoding="utf-8")
+    path.write_text(coding_page_html(kit, tasks, {"en": "<p>guide</p>", "zh": "<p>指南</p>"}), encoding="utf-8")
     visit = Visit(browser, path)
     page = visit.page
     assert page.title() == "<b>kit</b></title>"
@@ -168,5 +259,8 @@ def test_hostile_text_shows_as_text_and_runs_nothing(browser, tmp_path):
     page.keyboard.press("1")
     assert page.locator("#heading").text_content() == "Heading: " + hostile[2]
     assert page.locator("#text").text_content() == " ".join(hostile)
+    page.locator("#language").click()  # the Chinese texts put hostile text in as text too
+    assert page.locator("#heading").text_content() == "标题：" + hostile[2]
+    assert page.locator('.guide[data-lang="zh"]').text_content() == "指南"
     assert page.evaluate("window.__pwned") is None
     assert visit.problems == []

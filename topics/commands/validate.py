@@ -13,13 +13,14 @@ from ..errors import InputError
 from ..where import parse_where
 from .shares import parse_where_option, units_of
 from ..validation.kit import MAX_WORDS, KitSettings
+from ..validation.guide import LANGUAGES
 from ..validation.sample import DESIGNS
 
 # options that only writing a kit takes, and the attribute each sets
 KIT_OPTIONS = {"--model": "model", "--coders": "coders", "--n-words": "n_words", "--n-units": "n_units",
                "--n-themes": "n_themes", "--size": "n_coding", "--design": "design", "--seed": "seed",
                "--exclude-seed-words": "exclude_seed_words", "--add": "add", "--where": "where",
-               "--learn-from": "learn_from"}
+               "--learn-from": "learn_from", "--language": "language"}
 RETRAINED = "model"  # the retrained classifier's folder in the scores folder
 # of these, what a further batch (--add) takes
 ADD_OPTIONS = ("--design", "--seed", "--add", "--learn-from")
@@ -62,6 +63,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "is still unsure")
     parser.add_argument("--seed", type=int, default=None,
                         help="random seed: one seed gives the same kit (default 1; with --add, the kit's)")
+    parser.add_argument("--language", choices=LANGUAGES, default=None,
+                        help="language of guide.md and of the coding page when it opens; the page holds both and "
+                             f"a button switches (default {defaults.language})")
     parser.add_argument("--exclude-seed-words", action="store_true",
                         help="leave the lexicon's words out of word-intrusion tasks")
     # not the run's [inference] where: a coding sample of a subset stands for that subset only
@@ -94,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     if args.learn_from is not None:
         raise InputError("--learn-from: only with --add N, which draws a further batch into a kit")
     given = {name: getattr(args, name) for name in ("coders", "n_words", "n_units", "n_themes", "n_coding", "seed",
-                                                     "design") if getattr(args, name) is not None}
+                                                     "design", "language") if getattr(args, name) is not None}
     settings = KitSettings(**given, exclude_seed_words=args.exclude_seed_words)
     where = parse_where_option(args)
     run = RunFolder.open(args.inputs[0])
@@ -184,8 +188,12 @@ def _score(args: argparse.Namespace) -> int:
     show("Theme intrusion per model", scores.theme_models)
     show("Per coder", scores.coders)
     show("Agreement between coders", scores.agreement)
+    if scores.agreement_note:
+        print(f"\n{scores.agreement_note}")
     print(f"\ncoded units: {len(scores.gold)} with a majority label → {written['gold']}"
           + (f"; {len(scores.disagreements)} without one → {written['disagreements']}" if len(scores.disagreements) else ""))
+    if "notes" in written:
+        print(f"notes: {len(scores.notes)} written by coders → {written['notes']}")
     design = scores.design
     if design:
         missing = design["drawn"] - design["coded"]

@@ -18,13 +18,16 @@ Three kinds of task (after Chang et al. 2009, "Reading tea leaves", with themes 
 
 Intrusion tasks use only units with evidence (a word the model knows); no task uses headings, lines of
 fewer than 40 Han characters or units whose text came before (a second edition of a report). The
-kit folder holds coding.html, tasks.tsv and guide.md for the coders, and key/ (the answers, where each
+kit folder holds coding.html (in English and Chinese, opening in ``language``), tasks.tsv and guide.md
+(in ``language``) for the coders, and key/ (the answers, where each
 task came from and the coding sample's design) for scoring only. One seed gives the same kit, byte for
 byte."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -39,7 +42,7 @@ from ..rules import Rule, check, choice, integer
 from ..run_folder import Fit, RunFolder
 from ..settings import MAX_SEED
 from .coding_page import coding_page_html
-from .guide import guide_html, guide_markdown
+from .guide import LANGUAGES, guide_html, guide_markdown
 from .sample import (DESIGNS, LEARNING_DESIGNS, design_frame, draw, frame_fingerprint, frame_rows, probabilities,
                      reweighted)
 
@@ -49,6 +52,7 @@ KEY_FOLDER = "key"
 KEY_FILE = "key.json"
 SAMPLE_FILE = "sample.tsv"  # the coding sample's design: each unit's stratum, batch and inclusion probability
 KINDS = ("word", "theme", "code")
+TASKS_FILE = "tasks.tsv"  # the tasks for coders who prefer a spreadsheet; filled in, `--score` reads it
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class KitSettings:
     seed: int = 1
     exclude_seed_words: bool = False
     design: str = "stratified"  # how the coding sample is drawn (topics.validation.sample)
+    language: str = "en"  # of guide.md and of the coding page when it opens (it holds every language)
 
     def __post_init__(self) -> None:
         for name, rule in _RULES.items():
@@ -69,7 +74,7 @@ class KitSettings:
 
 # what each setting may be, and the option of `topics validate` that sets it
 _FLAGS = {"coders": "--coders", "n_words": "--n-words", "n_units": "--n-units", "n_themes": "--n-themes",
-          "n_coding": "--size", "seed": "--seed", "design": "--design"}
+          "n_coding": "--size", "seed": "--seed", "design": "--design", "language": "--language"}
 _RULES = {
     "coders": Rule(integer(1, 9).check, "an integer from 1 to 9 (one key each on the coding page)"),
     # one top word and an intruder are two words with nothing to tell which is the topic's; a task is read
@@ -77,7 +82,7 @@ _RULES = {
     "n_words": Rule(integer(2, MAX_WORDS).check, f"an integer from 2 to {MAX_WORDS} (with one top word nothing "
                     "tells the intruder from it)"),
     "n_units": integer(0), "n_themes": integer(1), "n_coding": integer(0), "seed": integer(0, MAX_SEED),
-    "design": choice(*DESIGNS),
+    "design": choice(*DESIGNS), "language": choice(*LANGUAGES),
 }
 
 
@@ -137,7 +142,8 @@ def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
             "run": str(run.path), "models": [f.model for f in fits], "fits": [f.folder.name for f in fits],
             "labels": labels, "reference_model": fits[0].model, "settings": asdict(settings),
             "tasks": {kind: len(tasks[kind]) for kind in KINDS}, "design": design, "notes": notes}
-    _write_folder(kit_dir, {"guide.md": guide_markdown(run.lexicon), **_kit_files(run, meta, ordered)})
+    _write_folder(kit_dir, {"guide.md": guide_markdown(run.lexicon, settings.language),
+                            **_kit_files(run, meta, ordered)})
     return kit_dir
 
 
@@ -332,8 +338,10 @@ def _shown(tasks: list[dict]) -> list[dict]:
 def _kit_files(run: RunFolder, meta: dict, tasks: list[dict]) -> dict[str, str]:
     """Every file of the kit that depends on its tasks."""
     files = {
-        "coding.html": coding_page_html(meta, _shown(tasks), guide_html(run.lexicon)),
-        "tasks.tsv": _tasks_tsv(meta, tasks),
+        # a kit written before the page had languages opens in English
+        "coding.html": coding_page_html(meta, _shown(tasks), {name: guide_html(run.lexicon, name) for name in LANGUAGES},
+                                        meta["settings"].get("language", "en")),
+        TASKS_FILE: _tasks_tsv(meta, tasks),
         f"{KEY_FOLDER}/{KEY_FILE}": json.dumps({"kit": meta, "tasks": tasks}, ensure_ascii=False, indent=1) + "\n",
         f"{KEY_FOLDER}/key.tsv": _key_tsv(tasks),
     }
@@ -405,13 +413,16 @@ def _cell(value) -> str:
 
 
 def _tasks_tsv(meta: dict, tasks: list[dict]) -> str:
-    """The tasks as coders see them (no model, no answer), for those who prefer a spreadsheet."""
-    lines = ["\t".join(["kit", "task", "kind", "heading", "text", "options", "answer"])]
+    """The tasks as coders see them (no model, no answer), for those who prefer a spreadsheet: tab-separated,
+    a field with a quote quoted as spreadsheets read it, so the answers read back row for row."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter="\t", lineterminator="\n")
+    writer.writerow(["kit", "task", "kind", "heading", "text", "options", "answer", "note"])
     for task in tasks:
         options = " | ".join(option["value"] for option in task["options"])
-        lines.append("\t".join(_cell(v) for v in (meta["id"], task["task"], task["kind"], task["heading"], task["text"],
-                                                   options, "")))
-    return "\n".join(lines) + "\n"
+        writer.writerow([_cell(v) for v in (meta["id"], task["task"], task["kind"], task["heading"], task["text"],
+                                            options, "", "")])
+    return out.getvalue()
 
 
 def _key_tsv(tasks: list[dict]) -> str:

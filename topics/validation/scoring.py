@@ -7,7 +7,11 @@
   probable the wrongly chosen theme was);
 - per coder: tasks answered and accuracy on each kind of intrusion task;
 - agreement between coders on every kind of task: Cohen's κ for each pair (scikit-learn) and
-  Krippendorff's α (nominal) over all coders (the ``krippendorff`` package);
+  Krippendorff's α (nominal) over all coders (the ``krippendorff`` package). Both need two coders who
+  answered the same tasks: with one coder's answers (or coders who share no task) there is no
+  agreement.csv — an empty table would read as a file that failed — and ``Scores.agreement_note`` says
+  why in one line (an agreement.csv left from an earlier scoring into the same folder is removed, as it
+  no longer belongs to these answers);
 - the coding sample as GOLD.tsv for ``topics evaluate`` and the corrected estimators: each unit with the
   label most coders gave it (more than half of those who coded it); units without such a majority go to
   disagreements.tsv. When the kit's sample was drawn by a design, GOLD.tsv also holds each unit's
@@ -17,13 +21,23 @@
   stratum (missing at random within it) — settle the disagreements and score again to need no such
   assumption.
 
-Answers files are CSV with the columns kit, coder, task and answer (the coding page writes kind too);
-an empty answer is a task not answered. A coder's answers may come in several files (one per batch of a
+Answers files are CSV with the columns kit, coder, task and answer (the coding page writes kind too),
+or the kit's tasks.tsv filled in (tab-separated, UTF-8 or a spreadsheet's UTF-16 "Unicode text", the
+option's value in its answer column): its coder is its ``coder`` column when it has one, else the file's
+name (ann.tsv is coder ann), and a file still called tasks.tsv is refused, as it names no coder; a row
+whose fields run over several lines (a stray quote) is an error, never a row swallowed. An empty
+answer is a task not answered. The answer ``unsure`` (the page's "Unsure" button) is kept and counted per
+coder (``unsure`` in coders.csv), and left out of every figure that needs a judgement: intrusion
+accuracy and precision, agreement, and GOLD.tsv's labels — an unsure coder still counts among a coding
+unit's coders, so "industry" and "unsure" is no majority, and the unit goes to disagreements.tsv. An
+optional ``note`` column holds the coder's note on a task; every note (with or without an answer) goes
+to notes.csv with its task's unit. A coder's answers may come in several files (one per batch of a
 kit); a task answered twice by one coder is an error."""
 
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import math
 import warnings
@@ -35,11 +49,16 @@ import pandas as pd
 
 from ..errors import InputError, clipped, existing_file, listed
 from ..outputs import open_output
+from .coding_page import UNSURE
 from .gold import DESIGN_COLUMNS
-from .kit import read_key
+from .kit import TASKS_FILE, read_key
 from .sample import probabilities
 
 ANSWER_COLUMNS = ("kit", "coder", "task", "answer")
+TSV_ANSWER_COLUMNS = ("kit", "task", "answer")  # a filled-in tasks.tsv; its coder is a column or the file's name
+AGREEMENT_FILE = "agreement.csv"
+NOTES_FILE = "notes.csv"
+NOTE_COLUMNS = ["coder", "task", "kind", "doc", "unit", "answer", "note"]
 GOLD_HEADER = ("doc", "unit", "label", "heading", "text", "coders", "agreement")
 
 
@@ -48,15 +67,18 @@ class Scores:
     word_topics: pd.DataFrame  # model, k, seed, topic, theme, coders, found, precision
     word_models: pd.DataFrame  # model, topics, precision
     theme_models: pd.DataFrame  # model, tasks, answers, accuracy, log_odds
-    coders: pd.DataFrame  # coder, word_answers, word_accuracy, theme_answers, theme_accuracy, code_answers
+    coders: pd.DataFrame  # coder, word_answers, word_accuracy, theme_answers, theme_accuracy, code_answers, unsure, notes
     agreement: pd.DataFrame  # kind, measure, coders, units, value
     gold: pd.DataFrame  # GOLD_HEADER, then DESIGN_COLUMNS when the kit's sample has a design
     disagreements: pd.DataFrame  # doc, unit, heading, text, one column per coder
     design: dict | None = None  # design, drawn (units of the sample), coded (with a majority label), empty strata
+    agreement_note: str = ""  # why ``agreement`` is empty (one coder, or no task two coders share)
+    notes: pd.DataFrame | None = None  # NOTE_COLUMNS: every note a coder wrote on a task
 
 
 def read_answers(paths: list[str | Path], key: dict) -> pd.DataFrame:
-    """Every answer of every file (coder, task, answer), checked against the kit's key."""
+    """Every answer of every file (coder, task, answer), checked against the kit's key; each file the coding
+    page's CSV or the kit's tasks.tsv filled in (module docstring)."""
     tasks = {task["task"]: task for task in key["tasks"]}
     kit_id = key["kit"]["id"]
     rows, answered, read = [], {}, {}
@@ -66,68 +88,119 @@ def read_answers(paths: list[str | Path], key: dict) -> pd.DataFrame:
             raise InputError(f"{path}: given twice (also as {read[path.resolve()]}); give each coder's answers once")
         read[path.resolve()] = path
         rows_before = len(rows)
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                reader = csv.DictReader(handle)
-                header = [name.strip() for name in reader.fieldnames or []]
-                missing = [c for c in ANSWER_COLUMNS if c not in header]
-                if missing:
-                    raise InputError(f"{path}:1: missing column(s) {', '.join(missing)}; need {', '.join(ANSWER_COLUMNS)}")
-                reader.fieldnames = header
-                seen = set()
-                for record in reader:
-                    line = reader.line_num
-                    values = {c: (record.get(c) or "").strip() for c in ANSWER_COLUMNS}
-                    if values["kit"] != kit_id:
-                        raise InputError(f"{path}:{line}: answers to kit {clipped(values['kit'])!r}, "
-                                         f"this kit is {kit_id!r}")
-                    task = tasks.get(values["task"])
-                    if task is None:
-                        raise InputError(f"{path}:{line}: unknown task {clipped(values['task'])!r}")
-                    coder = values["coder"]
-                    if not coder:
-                        raise InputError(f"{path}:{line}: empty coder")
-                    if (coder, values["task"]) in seen:
-                        raise InputError(f"{path}:{line}: task {values['task']} answered twice by {clipped(coder)!r}")
-                    if (coder, values["task"]) in answered:
-                        raise InputError(f"{path}:{line}: task {values['task']} is also answered by {clipped(coder)!r} "
-                                         f"in {answered[coder, values['task']]}; give each coder's answers once (the "
-                                         "coding page's last saved file holds all of a coder's answers)")
-                    seen.add((coder, values["task"]))
-                    answered[coder, values["task"]] = path
-                    if not values["answer"]:
-                        continue  # not answered
-                    allowed = [option["value"] for option in task["options"]]
-                    if values["answer"] not in allowed:
-                        raise InputError(f"{path}:{line}: answer {clipped(values['answer'])!r} is not an option of "
-                                         f"task {values['task']} ({listed(allowed)})")
-                    rows.append({"coder": coder, "task": values["task"], "kind": task["kind"], "answer": values["answer"]})
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: answers file is not UTF-8 text") from None
-        except csv.Error as err:
-            raise InputError(f"{path}: not a readable CSV file ({err})") from None
+        seen = set()
+        for line, values in _answer_records(path):
+            if values["kit"] != kit_id:
+                raise InputError(f"{path}:{line}: answers to kit {clipped(values['kit'])!r}, "
+                                 f"this kit is {kit_id!r}")
+            task = tasks.get(values["task"])
+            if task is None:
+                raise InputError(f"{path}:{line}: unknown task {clipped(values['task'])!r}")
+            coder = values["coder"]
+            if not coder:
+                raise InputError(f"{path}:{line}: empty coder")
+            if (coder, values["task"]) in seen:
+                raise InputError(f"{path}:{line}: task {values['task']} answered twice by {clipped(coder)!r}")
+            if (coder, values["task"]) in answered:
+                raise InputError(f"{path}:{line}: task {values['task']} is also answered by {clipped(coder)!r} "
+                                 f"in {answered[coder, values['task']]}; give each coder's answers once (the "
+                                 "coding page's last saved file holds all of a coder's answers)")
+            seen.add((coder, values["task"]))
+            answered[coder, values["task"]] = path
+            if not values["answer"] and not values["note"]:
+                continue  # not answered
+            allowed = [option["value"] for option in task["options"]]
+            if values["answer"] not in [*allowed, UNSURE, ""]:
+                raise InputError(f"{path}:{line}: answer {clipped(values['answer'])!r} is not an option of "
+                                 f"task {values['task']} ({listed(allowed)}, or {UNSURE})")
+            rows.append({"coder": coder, "task": values["task"], "kind": task["kind"], "answer": values["answer"],
+                         "note": values["note"]})
         if len(rows) == rows_before:  # a coder left out of the scores without a word would change them
             raise InputError(f"{path}: no task is answered in it (saved before coding?); leave it out, or export "
-                             "the coder's answers again from the coding page")
+                             "the coder's answers again from the coding page (or fill the answer column of "
+                             f"{TASKS_FILE})")
     if not rows:
         raise InputError(f"{listed(paths)}: no answers")
-    return pd.DataFrame(rows, columns=["coder", "task", "kind", "answer"])
+    return pd.DataFrame(rows, columns=["coder", "task", "kind", "answer", "note"])
+
+
+def _answer_records(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """(line, {kit, coder, task, answer, note}) of each row of an answers file: the coding page's CSV, or a
+    tasks.tsv (tab-separated) whose coder is its coder column or else the file's name."""
+    data = path.read_bytes()
+    try:  # spreadsheets save "Unicode text" as UTF-16 with a byte-order mark
+        text = data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: answers file is not UTF-8 text") from None
+    tabbed = "\t" in text.split("\n", 1)[0]
+    needed = TSV_ANSWER_COLUMNS if tabbed else ANSWER_COLUMNS
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if tabbed else ",")
+        header = [name.strip() for name in reader.fieldnames or []]
+        missing = [c for c in needed if c not in header]
+        if missing:
+            what = f"a filled-in {TASKS_FILE} needs" if tabbed else "need"
+            raise InputError(f"{path}:1: missing column(s) {', '.join(missing)}; {what} {', '.join(needed)}")
+        reader.fieldnames = header
+        coder = None
+        if "coder" not in header:  # a tasks.tsv as the kit wrote it: the coder is the file's name
+            coder = path.stem.strip()
+            if path.name == TASKS_FILE:
+                raise InputError(f"{path}: a {TASKS_FILE} names no coder; save each coder's copy under the coder's "
+                                 "name (e.g. ann.tsv) or add a coder column")
+        records = []
+        for record in reader:
+            line = reader.line_num
+            # no field of tasks.tsv holds a line break: a stray quote joined lines into one field
+            if tabbed and any(isinstance(v, str) and "\n" in v for v in record.values()):
+                raise InputError(f'{path}:{line}: a field runs over several lines up to this one (a " opening a '
+                                 "field?); remove the quote or save the file again as tab-separated text")
+            values = {c: (record.get(c) or "").strip() for c in ("kit", "coder", "task", "answer", "note")}
+            if coder is not None:
+                values["coder"] = coder
+            records.append((line, values))
+    except csv.Error as err:
+        raise InputError(f"{path}: not a readable {'TSV' if tabbed else 'CSV'} file ({err})") from None
+    return records
 
 
 def score_answers(key: dict, answers: pd.DataFrame) -> Scores:
-    """The figures of the answers (see the module docstring)."""
+    """The figures of the answers (see the module docstring); ``answers`` as read_answers gives them (an
+    empty answer: a note only)."""
+    if "note" not in answers:
+        answers = answers.assign(note="")
     tasks = pd.DataFrame(key["tasks"]).rename(columns={"answer": "key"}).drop(columns=["kind"])
-    table = answers.merge(tasks, on="task", how="left")
-    table["correct"] = table["answer"] == table["key"]
+    given = answers[answers["answer"] != ""].merge(tasks, on="task", how="left")
+    given["correct"] = given["answer"] == given["key"]
+    table = given[given["answer"] != UNSURE]  # answers that judge: unsure ones are counted, not scored
     coders = sorted(answers["coder"].unique())
-    gold, disputed = _gold(table)
+    gold, disputed = _gold(given[given["kind"] == "code"])
     design = key["kit"].get("design")
     summary = None
     if design:
         gold, summary = _with_design(gold, key)
+    agreed = agreement(table[["coder", "task", "kind", "answer"]], coders)
     return Scores(word_topics=_word_topics(table), word_models=_word_models(table), theme_models=_theme_models(table),
-                  coders=_coder_table(table, coders), agreement=agreement(answers, coders), gold=gold,
-                  disagreements=disputed, design=summary)
+                  coders=_coder_table(table, answers, coders), agreement=agreed, gold=gold,
+                  disagreements=disputed, design=summary, agreement_note=_agreement_note(agreed, coders),
+                  notes=_notes(answers, tasks))
+
+
+def _notes(answers: pd.DataFrame, tasks: pd.DataFrame) -> pd.DataFrame:
+    """Every note with its coder, task and the task's unit (empty for word tasks)."""
+    noted = answers[answers["note"] != ""].merge(tasks[["task", "doc_id", "unit_id"]], on="task", how="left")
+    noted = noted.rename(columns={"doc_id": "doc", "unit_id": "unit"})
+    return noted.sort_values(["task", "coder"], kind="stable")[NOTE_COLUMNS].reset_index(drop=True)
+
+
+def _agreement_note(agreed: pd.DataFrame, coders: list[str]) -> str:
+    """Why there is no agreement table ("" when there is one)."""
+    if not agreed.empty:
+        return ""
+    need = "Cohen's κ and Krippendorff's α need two coders who answered the same tasks"
+    if len(coders) == 1:
+        return f"no agreement between coders: these are the answers of one coder ({coders[0]}); {need}"
+    return f"no agreement between coders: no task was answered by two of the {len(coders)} coders; {need}"
 
 
 def _with_design(gold: pd.DataFrame, key: dict) -> tuple[pd.DataFrame, dict]:
@@ -185,16 +258,21 @@ def _theme_models(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _coder_table(table: pd.DataFrame, coders: list[str]) -> pd.DataFrame:
+def _coder_table(table: pd.DataFrame, answers: pd.DataFrame, coders: list[str]) -> pd.DataFrame:
+    """Per coder: answers and accuracy per kind (unsure answers left out), then the unsure answers and the
+    notes."""
     rows = []
     for coder in coders:
         mine = table[table["coder"] == coder]
+        given = answers[answers["coder"] == coder]
         row = {"coder": coder}
         for kind in ("word", "theme"):
             answered = mine[mine["kind"] == kind]
             row[f"{kind}_answers"] = len(answered)
             row[f"{kind}_accuracy"] = float(answered["correct"].mean()) if len(answered) else float("nan")
         row["code_answers"] = int((mine["kind"] == "code").sum())
+        row["unsure"] = int((given["answer"] == UNSURE).sum())
+        row["notes"] = int((given["note"] != "").sum())
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -242,13 +320,14 @@ def krippendorff_alpha(wide: pd.DataFrame) -> float:
     return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
 
 
-def _gold(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    coded = table[table["kind"] == "code"]
+def _gold(coded: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The coding tasks' majority labels, and the units without one; an unsure coder counts among a unit's
+    coders but gives it no label."""
     gold, disputed = [], []
     for task, group in coded.groupby("task", sort=True):
         first = group.iloc[0]
-        counts = group["answer"].value_counts()
-        label, votes = counts.index[0], int(counts.iloc[0])
+        counts = group.loc[group["answer"] != UNSURE, "answer"].value_counts()
+        label, votes = (counts.index[0], int(counts.iloc[0])) if len(counts) else ("", 0)
         unit = first["unit_id"]
         if votes * 2 > len(group):
             gold.append({"doc": first["doc_id"], "unit": unit, "label": label, "heading": first["heading"],
@@ -264,9 +343,17 @@ def write_scores(scores: Scores, out_dir: str | Path) -> dict[str, Path]:
     """The tables as CSV, GOLD.tsv and disagreements.tsv in ``out_dir``; returns name → path."""
     out_dir = Path(out_dir)
     written = {}
-    for name in ("word_topics", "word_models", "theme_models", "coders", "agreement"):
+    for name in ("word_topics", "word_models", "theme_models", "coders"):
         written[name] = _write_text(getattr(scores, name).to_csv(index=False), out_dir / f"{name}.csv")
+    if scores.agreement.empty:  # the module docstring says why no empty table
+        (out_dir / AGREEMENT_FILE).unlink(missing_ok=True)
+    else:
+        written["agreement"] = _write_text(scores.agreement.to_csv(index=False), out_dir / AGREEMENT_FILE)
     written["gold"] = _write_tsv(scores.gold, out_dir / "GOLD.tsv")
+    if scores.notes is None or scores.notes.empty:  # none written: no file, and none left from earlier answers
+        (out_dir / NOTES_FILE).unlink(missing_ok=True)
+    else:
+        written["notes"] = _write_text(scores.notes.to_csv(index=False), out_dir / NOTES_FILE)
     written["disagreements"] = _write_tsv(scores.disagreements, out_dir / "disagreements.tsv")
     return written
 

@@ -16,7 +16,7 @@ from conftest import SHARED_CORPORA
 from report_helpers import cached_rendered_run
 from topics.cli import main
 from topics.errors import InputError
-from topics.report import write_report
+from topics.report import write_plots, write_report
 from topics.report.page import markdown_html
 from topics.report.tables import attention, confusion
 from topics.run_folder import RunFolder
@@ -165,6 +165,21 @@ def test_a_table_missing_a_column_is_named(run, tmp_path):
     shares.to_csv(run_dir / "theme_shares.csv", index=False)
     with pytest.raises(InputError, match=r"theme_shares\.csv: missing column\(s\) units"):
         write_report(run_dir)
+
+
+def test_metrics_against_k_only_when_a_model_has_several_k(run, tmp_path):
+    page = run[3].read_text(encoding="utf-8")
+    assert 'src="plots/metrics_vs_k.png"' in page  # the fixture fits K = 5 and 8
+    run_dir = tmp_path / "run"
+    shutil.copytree(run[0], run_dir)
+    metrics = pd.read_csv(run_dir / "metrics.csv")
+    metrics[metrics.k == 5].to_csv(run_dir / "metrics.csv", index=False)
+    plots = {p.name for p in write_plots(run_dir)}
+    assert "metrics_vs_k.png" not in plots and {"shares_lda.png", "shares_nmf.png"} <= plots
+    assert not (run_dir / "plots" / "metrics_vs_k.png").exists()
+    page = write_report(run_dir).read_text(encoding="utf-8")
+    assert "metrics_vs_k" not in page
+    assert "No plot of metrics against K: every model of this run was fitted at one K." in page
 
 
 def test_hostile_run_contents_are_escaped(run, tmp_path):

@@ -28,7 +28,8 @@ from .corrected import corrected_section
 from .inference import inference_section
 from .ldavis import CJK_FONT_STACK, theme_display_names, write_ldavis
 from .tables import (ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, distinct, document_shares,
-                     flagged_name, label_kind, main_fit, main_fit_flags, model_order, remove_old_output, theme_order)
+                     flagged_name, label_kind, main_fit, main_fit_flags, model_order, remove_old_output, several_k,
+                     theme_order)
 from ..validation.flags import primary_rows
 from .validation import examples_section, flags_section
 
@@ -163,7 +164,10 @@ def comparison_section(run: RunFolder, metrics: pd.DataFrame | None, gold: pd.Da
         parts.append(metrics_summary_html(metrics))
     else:
         parts.append("<p>This run has neither comparison.md nor metrics.csv.</p>")
-    parts.append(plot("metrics_vs_k", None, "metrics against K per model"))
+    if several_k(metrics):
+        parts.append(plot("metrics_vs_k", None, "metrics against K per model"))
+    elif metrics is not None and not metrics.empty:
+        parts.append("<p>No plot of metrics against K: every model of this run was fitted at one K.</p>")
     if gold is not None:
         parts.append("<h3>Agreement with hand-coded labels (gold_metrics.csv)</h3>")
         parts.append(table_html(gold))

@@ -20,7 +20,7 @@ from ..run_folder import RunFolder
 from ..run_files import ASSIGNMENTS, METRICS, PLOTS, THEME_SHARES
 from .tables import (
     ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, confusion, distinct, document_shares, label_kind,
-    main_fit, model_order, remove_old_output, run_labels, theme_order,
+    main_fit, model_order, remove_old_output, run_labels, several_k, theme_order,
 )
 
 # Fonts with Chinese glyphs, best first; the first one installed is used.
@@ -65,7 +65,7 @@ def write_plots(run: RunFolder | str | Path) -> list[Path]:
     with rc_context(style), warnings.catch_warnings():
         # Without a CJK font every Chinese glyph warns; the report page says which font was used.
         warnings.filterwarnings("ignore", message="Glyph .* missing from")
-        if metrics is not None and not metrics.empty:
+        if several_k(metrics):  # with one K per model the plot is a column of single points
             figure = metrics_figure(metrics)
             if figure is not None:
                 written.append(save_png(figure, out / plot_file("metrics_vs_k")))

@@ -18,7 +18,8 @@ from topics.cli import main
 from topics.errors import InputError
 from topics.report import write_plots, write_report
 from topics.report.page import markdown_html
-from topics.report.tables import attention, confusion
+from topics.report.plots import attention_figure, regions_figure, shares_figure
+from topics.report.tables import attention, confusion, document_shares, theme_order
 from topics.run_folder import RunFolder
 
 HAVE_CORPORA = SHARED_CORPORA.is_dir()
@@ -92,6 +93,29 @@ def test_attention_over_years_and_regions(run):
     assert got["mean"] == pytest.approx(sum(per_seed) / len(per_seed))
     assert got["min"] == pytest.approx(min(per_seed)) and got["max"] == pytest.approx(max(per_seed))
     assert got["seeds"] == 3
+
+
+def panels_fit_their_theme(figure, table: pd.DataFrame, limits) -> None:
+    """One visible panel per theme column of ``table``, in order, each scaled to that theme's own largest share."""
+    panels = [ax for ax in figure.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == list(table.columns)
+    for ax, theme in zip(panels, table.columns):
+        largest = float(table[theme].max())
+        assert largest <= limits(ax)[1] <= max(largest, 0.01) * 1.1 + 1e-9, theme
+    assert len({round(limits(ax)[1], 6) for ax in panels}) > 1  # small themes on their own scale
+
+
+def test_share_plots_give_each_theme_its_own_panel_and_axis(run):
+    shares = RunFolder.open(run[0]).table("theme_shares.csv")
+    for model in ("lda", "nmf"):
+        panels_fit_their_theme(shares_figure(shares, model), document_shares(shares, model), lambda ax: ax.get_xlim())
+    if HAVE_CORPORA:
+        years = attention(shares, "nmf", "year").pivot(index="year", columns="theme", values="max")
+        years = years[theme_order(years.columns)]
+        panels_fit_their_theme(attention_figure(shares, "nmf", "year"), years, lambda ax: ax.get_ylim())
+        regions = attention(shares, "nmf", "region").pivot(index="region", columns="theme", values="mean")
+        panels_fit_their_theme(regions_figure(shares, "nmf"), regions[theme_order(regions.columns)],
+                               lambda ax: ax.get_xlim())
 
 
 def test_attention_counts_a_missing_theme_as_zero():

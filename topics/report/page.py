@@ -34,6 +34,7 @@ from ..validation.flags import primary_rows
 from .validation import examples_section, flags_section
 
 TOP_WORDS = 10
+SCALE_NOTE = "read a small theme's changes in its panel, and compare themes by the numbers on their axes."
 
 
 def write_report(run: RunFolder | str | Path, *, progress: bool = False) -> Path:
@@ -241,7 +242,8 @@ def documents_section(shares: pd.DataFrame | None, models: list[str], names: dic
                       caveat=lambda model: "") -> str:
     if shares is None or shares.empty:
         return "<p>This run has no theme_shares.csv.</p>"
-    parts = ["<p>Share of each document's units per theme, at each model's first K, mean over its seeds.</p>"]
+    parts = ["<p>Share of each document's units per theme, at each model's first K, mean over its seeds. The plots "
+             f"draw each theme in a panel of its own, on its own scale: {SCALE_NOTE}</p>"]
     for model in models:
         if not (shares["model"] == model).any():
             continue
@@ -264,7 +266,7 @@ def attention_section(shares: pd.DataFrame, models: list[str], names: dict[str, 
     span = f"{values[0]}–{values[-1]}" if by == "year" else f"{len(values)} regions"
     parts = [f"<p>Share of units per theme in each {by} ({span}): for every seed, the units of a theme in all "
              f"documents of the {by} divided by all their units; the tables give the mean over seeds and, in "
-             "brackets, the lowest and highest seed.</p>"]
+             f"brackets, the lowest and highest seed. The plots draw each theme in a panel of its own: {SCALE_NOTE}</p>"]
     for model in models:
         if not (shares["model"] == model).any():
             continue

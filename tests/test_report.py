@@ -206,6 +206,29 @@ def test_metrics_against_k_only_when_a_model_has_several_k(run, tmp_path):
     assert "No plot of metrics against K: every model of this run was fitted at one K." in page
 
 
+def test_classifiers_are_described_as_what_they_are(sample_path, tmp_path):
+    from test_evaluate import HAND_LABELS, HEADER, config_text, gold_lines
+    from topics.running import run_experiment
+
+    gold = tmp_path / "gold.tsv"
+    gold.write_text(HEADER + "".join(gold_lines(sample_path, HAND_LABELS)), encoding="utf-8")
+    models = "\n[models.supervised]\ncv_folds = 2\n\n[models.pretrained]\n\n[models.lda]\nk = 5\npasses = 2\n"
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(sample_path, models, labels=str(gold)).replace("enabled = false", "enabled = true"),
+                      encoding="utf-8")
+    run_dir = run_experiment(config, tmp_path / "run")
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    supervised = "supervised is a classifier (a logistic regression on the TF-IDF of a unit&#x27;s words) trained in this run"
+    pretrained = ("pretrained is the package&#x27;s pretrained classifier (shipped in topics/pretrained/), trained before "
+                  "this run on every unit the project has hand-coded")
+    for description in (supervised, pretrained):  # under its topics, its assignments and its document shares
+        assert page.count(f'<p class="model">{description}') >= 3, description
+    assert '<p class="model">lda is' not in page  # a topic model needs no such note
+    for model, description in (("supervised", supervised), ("pretrained", pretrained)):
+        assert description in (run_dir / "ldavis" / f"{model}.html").read_text(encoding="utf-8")
+    assert 'class="model"' not in (run_dir / "ldavis" / "lda.html").read_text(encoding="utf-8")
+
+
 def test_hostile_run_contents_are_escaped(run, tmp_path):
     run_dir = tmp_path / "run"
     shutil.copytree(run[0], run_dir)

@@ -98,20 +98,22 @@ _SCRIPT_PATCHES = [
 
 
 def write_ldavis(result: TopicResult, path: str | Path, *, theme_names: dict[str, str] | None = None,
-                 back_link: str | None = None, evidence: pd.DataFrame | None = None) -> Path:
+                 back_link: str | None = None, evidence: pd.DataFrame | None = None, description: str = "") -> Path:
     """Write an offline LDAvis page for ``result`` to ``path`` and return the path.
 
     ``theme_names`` maps a theme to the name shown (default: the name plus its Chinese label
     from the package's theme lexicon, e.g. "ecology 生态"); ``back_link`` is a relative link
     shown at the top (the report page links its LDAvis pages back to itself); ``evidence``: the mapping
-    evidence of each topic (topics.mapping.mapping_evidence), shown in a table under the chart.
+    evidence of each topic (topics.mapping.mapping_evidence), shown in a table under the chart; ``description``:
+    what the model is, shown under the title (a classifier's topics are its labels, not topics found in the corpus).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     prepared = prepare_ldavis(result)
     labels = topic_labels(result, theme_names if theme_names is not None else theme_display_names())
     with open_output(path) as out:
-        out.write(ldavis_html(result, prepared.to_dict(), labels, back_link=back_link, evidence=evidence))
+        out.write(ldavis_html(result, prepared.to_dict(), labels, back_link=back_link, evidence=evidence,
+                              description=description))
     return path
 
 
@@ -235,7 +237,7 @@ def ldavis_script() -> str:
 
 
 def ldavis_html(result: TopicResult, data: dict, labels: list[dict[str, str]], *, back_link: str | None = None,
-                evidence: pd.DataFrame | None = None) -> str:
+                evidence: pd.DataFrame | None = None, description: str = "") -> str:
     from pyLDAvis import urls
 
     d3 = Path(urls.D3_LOCAL).read_text(encoding="utf-8")
@@ -243,6 +245,7 @@ def ldavis_html(result: TopicResult, data: dict, labels: list[dict[str, str]], *
     title = f"LDAvis · {result.model_name} · K={result.k}"
     themes = ", ".join(f"{label['long']}" for label in labels)
     back = f'<a href="{html.escape(back_link, quote=True)}">← report</a> · ' if back_link else ""
+    about = f'<p class="model">{html.escape(description)}</p>' if description else ""
     payload = script_json({"ldavis": data, "labels": labels})
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
@@ -265,7 +268,7 @@ header p {{ margin: 0.3em 0; color: #444; font-size: 14px; }}
 <body>
 <header>
 <h1 style="font-size: 20px; margin: 0 0 0.3em 0">{html.escape(title)}</h1>
-<p>{back}Topics keep the model's own ids (T0, T1, …) and show their theme. Click a circle to select a topic;
+{about}<p>{back}Topics keep the model's own ids (T0, T1, …) and show their theme. Click a circle to select a topic;
 the slider λ re-ranks its terms (λ = 1: most probable in the topic; λ → 0: most specific to it).</p>
 <p>Topics: {html.escape(themes)}</p>
 </header>

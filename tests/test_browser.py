@@ -143,7 +143,16 @@ def test_ldavis_page_works_offline(browser, tmp_path_factory, corpus, model):
         page.wait_for_selector("#ldavis circle.dot")
         assert page.locator("#ldavis circle.dot").count() == result.k
         assert page.locator("#ldavis rect.bar-totals").count() == 30
-        assert page.locator("#ldavis text.txt").all_text_contents() == [f"T{i}" for i in result.topic_ids]
+        # each circle is named by its id and theme, and it and its name lie inside the map, clipped nowhere
+        assert page.locator("#ldavis text.txt").all_text_contents() == [
+            f"T{i} {theme}" for i, theme in zip(result.topic_ids, result.topic_themes)]
+        outside = page.evaluate("""() => {
+            const map = document.querySelector('#ldavis g.points > rect').getBoundingClientRect();
+            return Array.from(document.querySelectorAll('#ldavis circle.dot, #ldavis text.txt')).filter(e => {
+                const box = e.getBoundingClientRect();
+                return box.left < map.left - 0.5 || box.top < map.top - 0.5 || box.right > map.right + 0.5
+                    || box.bottom > map.bottom + 0.5 || box.left < 0 || box.top < 0; }).map(e => e.id || e.textContent); }""")
+        assert outside == [], f"cut off at the map's edge: {outside}"
         default_terms = ranked_terms(page)
         assert len(default_terms) == 30 and sum(bool(CJK.search(t)) for t in default_terms) >= 25
 

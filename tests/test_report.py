@@ -13,7 +13,7 @@ import pytest
 from matplotlib.image import imread
 
 from conftest import SHARED_CORPORA
-from report_helpers import cached_rendered_run
+from report_helpers import cached_rendered_run, gold_labelled_run
 from topics.cli import main
 from topics.errors import InputError
 from topics.report import write_plots, write_report
@@ -206,17 +206,8 @@ def test_metrics_against_k_only_when_a_model_has_several_k(run, tmp_path):
     assert "No plot of metrics against K: every model of this run was fitted at one K." in page
 
 
-def test_classifiers_are_described_as_what_they_are(sample_path, tmp_path):
-    from test_evaluate import HAND_LABELS, HEADER, config_text, gold_lines
-    from topics.running import run_experiment
-
-    gold = tmp_path / "gold.tsv"
-    gold.write_text(HEADER + "".join(gold_lines(sample_path, HAND_LABELS)), encoding="utf-8")
-    models = "\n[models.supervised]\ncv_folds = 2\n\n[models.pretrained]\n\n[models.lda]\nk = 5\npasses = 2\n"
-    config = tmp_path / "config.toml"
-    config.write_text(config_text(sample_path, models, labels=str(gold)).replace("enabled = false", "enabled = true"),
-                      encoding="utf-8")
-    run_dir = run_experiment(config, tmp_path / "run")
+def test_classifiers_are_described_as_what_they_are(tmp_path):
+    run_dir = gold_labelled_run(tmp_path)
     page = (run_dir / "report.html").read_text(encoding="utf-8")
     supervised = "supervised is a classifier (a logistic regression on the TF-IDF of a unit&#x27;s words) trained in this run"
     pretrained = ("pretrained is the package&#x27;s pretrained classifier (shipped in topics/pretrained/), trained before "

@@ -209,7 +209,8 @@ def test_metrics_against_k_only_when_a_model_has_several_k(run, tmp_path):
 def test_classifiers_are_described_as_what_they_are(tmp_path):
     run_dir = gold_labelled_run(tmp_path)
     page = (run_dir / "report.html").read_text(encoding="utf-8")
-    supervised = "supervised is a classifier (a logistic regression on the TF-IDF of a unit&#x27;s words) trained in this run"
+    supervised = ("supervised is a classifier trained on hand-coded units in this run (a logistic regression on the "
+                  "TF-IDF of a unit&#x27;s words)")
     pretrained = ("pretrained is the package&#x27;s pretrained classifier (shipped in topics/pretrained/), trained before "
                   "this run on every unit the project has hand-coded")
     for description in (supervised, pretrained):  # under its topics, its assignments and its document shares
@@ -218,6 +219,9 @@ def test_classifiers_are_described_as_what_they_are(tmp_path):
     for model, description in (("supervised", supervised), ("pretrained", pretrained)):
         assert description in (run_dir / "ldavis" / f"{model}.html").read_text(encoding="utf-8")
     assert 'class="model"' not in (run_dir / "ldavis" / "lda.html").read_text(encoding="utf-8")
+    comparison = (run_dir / "comparison.md").read_text(encoding="utf-8")
+    assert "`supervised` is a classifier trained on hand-coded units in this run" in comparison
+    assert "`pretrained` is the package's pretrained classifier" in comparison and "`lda` is" not in comparison
 
 
 def test_hostile_run_contents_are_escaped(run, tmp_path):

@@ -137,8 +137,8 @@ def model_note(capabilities: dict) -> str:
                 "learns nothing from this run: one topic per label, a unit's shares its class probabilities, a "
                 "topic's words those that raise the label most")
     if capabilities.get("needs_labels"):
-        return ("a classifier (a logistic regression on the TF-IDF of a unit's words) trained in this run on its "
-                "hand-coded units: one topic per label, a unit's shares its class probabilities (for a unit it learnt "
+        return ("a classifier trained on hand-coded units in this run (a logistic regression on the TF-IDF of a "
+                "unit's words): one topic per label, a unit's shares its class probabilities (for a unit it learnt "
                 "from, those of a classifier that did not see it), a topic's words those that raise the label most")
     if capabilities.get("seeded") and not capabilities.get("has_k", True):
         return "a lexicon baseline: its topics are the themes' seed-word distributions"

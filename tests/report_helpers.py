@@ -286,3 +286,20 @@ def cached_rendered_run(tmp_path_factory, with_corpora: bool) -> tuple[Path, dic
         plots = write_plots(run_dir)
         _RENDERED[with_corpora] = run_dir, fitted, plots, write_report(run_dir)
     return _RENDERED[with_corpora]
+
+
+def gold_labelled_run(folder: Path) -> Path:
+    """A finished run on the bundled sample scored against its hand-coded units, with the models that learn from
+    them (supervised), that learnt before (pretrained) and a topic model (lda): its report and LDAvis pages
+    written by the runner. Its tables carry a label-F1 column per label, the widest a report shows."""
+    from test_evaluate import HAND_LABELS, HEADER, config_text, gold_lines
+    from topics.running import run_experiment
+
+    folder.mkdir(parents=True, exist_ok=True)
+    gold = folder / "gold.tsv"
+    gold.write_text(HEADER + "".join(gold_lines(SAMPLE, HAND_LABELS)), encoding="utf-8")
+    models = "\n[models.supervised]\ncv_folds = 2\n\n[models.pretrained]\n\n[models.lda]\nk = 5\npasses = 2\n"
+    config = folder / "config.toml"
+    config.write_text(config_text(SAMPLE, models, labels=str(gold)).replace("enabled = false", "enabled = true"),
+                      encoding="utf-8")
+    return run_experiment(config, folder / "run")

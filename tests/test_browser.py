@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT, SHARED_CORPORA
-from report_helpers import cached_rendered_run, hostile_result
+from report_helpers import cached_rendered_run, gold_labelled_run, hostile_result
 from topics.report import write_ldavis, write_report
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
@@ -143,7 +143,16 @@ def test_ldavis_page_works_offline(browser, tmp_path_factory, corpus, model):
         page.wait_for_selector("#ldavis circle.dot")
         assert page.locator("#ldavis circle.dot").count() == result.k
         assert page.locator("#ldavis rect.bar-totals").count() == 30
-        assert page.locator("#ldavis text.txt").all_text_contents() == [f"T{i}" for i in result.topic_ids]
+        # each circle is named by its id and theme, and it and its name lie inside the map, clipped nowhere
+        assert page.locator("#ldavis text.txt").all_text_contents() == [
+            f"T{i} {theme}" for i, theme in zip(result.topic_ids, result.topic_themes)]
+        outside = page.evaluate("""() => {
+            const map = document.querySelector('#ldavis g.points > rect').getBoundingClientRect();
+            return Array.from(document.querySelectorAll('#ldavis circle.dot, #ldavis text.txt')).filter(e => {
+                const box = e.getBoundingClientRect();
+                return box.left < map.left - 0.5 || box.top < map.top - 0.5 || box.right > map.right + 0.5
+                    || box.bottom > map.bottom + 0.5 || box.left < 0 || box.top < 0; }).map(e => e.id || e.textContent); }""")
+        assert outside == [], f"cut off at the map's edge: {outside}"
         default_terms = ranked_terms(page)
         assert len(default_terms) == 30 and sum(bool(CJK.search(t)) for t in default_terms) >= 25
 
@@ -222,6 +231,48 @@ def test_report_page_loads_with_its_plots_and_links(browser, run):
         page.click('#ldavis a[href="ldavis/lda.html"]')
         page.wait_for_selector("#ldavis circle.dot")
         assert page.locator("#ldavis circle.dot").count() == fitted["results"]["lda"].k
+        seen.check_clean()
+
+
+CUT_TABLES = """(width) => Array.from(document.querySelectorAll('table')).filter(table => {
+    const wrapper = table.closest('div.wide'), right = table.getBoundingClientRect().right;
+    if (right <= width + 0.5) return false;
+    const scrolls = wrapper && ['auto', 'scroll'].includes(getComputedStyle(wrapper).overflowX)
+        && wrapper.scrollWidth > wrapper.clientWidth && wrapper.getBoundingClientRect().right <= width + 0.5;
+    return !scrolls;
+}).map(table => (table.closest('section') || {}).id + ': ' + table.querySelector('tr').textContent.slice(0, 80))"""
+
+
+@pytest.fixture(scope="module")
+def gold_run(tmp_path_factory):
+    """A run scored against hand-coded units (a label-F1 column per label) with a classifier, the pretrained
+    model and a topic model."""
+    return gold_labelled_run(tmp_path_factory.mktemp("gold-run"))
+
+
+@pytest.mark.parametrize("which", ["gold", "corpora"])
+def test_no_table_is_cut_at_the_right_edge_at_1400_px(browser, run, gold_run, tmp_path, which):
+    run_dir = gold_run if which == "gold" else run[0]
+    width = 1400
+    with visit(browser, run_dir / "report.html") as seen:
+        page = seen.page
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.wait_for_load_state("load")
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # the tables in them too
+        assert page.evaluate("document.querySelectorAll('table').length") >= 5
+        page.screenshot(path=tmp_path / f"report_{which}_{width}.png", full_page=True)
+        assert (tmp_path / f"report_{which}_{width}.png").stat().st_size > 10_000
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.evaluate(CUT_TABLES, width) == []
+        # the widest tables (a label-F1 column per label) scroll inside the page, to their last column
+        wide = page.evaluate("""() => Array.from(document.querySelectorAll('div.wide'))
+            .filter(w => w.scrollWidth > w.clientWidth).length""")
+        if which == "gold":
+            assert wide >= 1
+            assert page.locator("#comparison th", has_text="label_f1_other").count() >= 1
+            # and the check sees a table that runs off the page when its wrapper does not scroll
+            page.evaluate("document.querySelectorAll('div.wide').forEach(w => w.style.overflowX = 'visible')")
+            assert page.evaluate(CUT_TABLES, width) != []
         seen.check_clean()
 
 

@@ -60,7 +60,7 @@ def test_topics_keep_the_model_ids_order_and_themes(run, tmp_path):
     data = payload(write_ldavis(result, tmp_path / "nmf.html").read_text(encoding="utf-8"))
 
     labels = data["labels"]
-    assert [label["short"] for label in labels] == [f"T{i}" for i in ids]
+    assert [label["short"] for label in labels] == [f"T{i} {theme}" for i, theme in zip(ids, themes)]
     assert labels[0]["long"] == "T7 · ecology 生态" and labels[1]["long"] == "T3 · other"
     mds = data["ldavis"]["mdsDat"]
     assert mds["topics"] == list(range(1, base.k + 1))

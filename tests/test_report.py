@@ -13,12 +13,13 @@ import pytest
 from matplotlib.image import imread
 
 from conftest import SHARED_CORPORA
-from report_helpers import cached_rendered_run
+from report_helpers import cached_rendered_run, gold_labelled_run
 from topics.cli import main
 from topics.errors import InputError
-from topics.report import write_report
+from topics.report import write_plots, write_report
 from topics.report.page import markdown_html
-from topics.report.tables import attention, confusion
+from topics.report.plots import attention_figure, regions_figure, shares_figure
+from topics.report.tables import attention, confusion, document_shares, theme_order
 from topics.run_folder import RunFolder
 
 HAVE_CORPORA = SHARED_CORPORA.is_dir()
@@ -94,6 +95,29 @@ def test_attention_over_years_and_regions(run):
     assert got["seeds"] == 3
 
 
+def panels_fit_their_theme(figure, table: pd.DataFrame, limits) -> None:
+    """One visible panel per theme column of ``table``, in order, each scaled to that theme's own largest share."""
+    panels = [ax for ax in figure.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == list(table.columns)
+    for ax, theme in zip(panels, table.columns):
+        largest = float(table[theme].max())
+        assert largest <= limits(ax)[1] <= max(largest, 0.01) * 1.1 + 1e-9, theme
+    assert len({round(limits(ax)[1], 6) for ax in panels}) > 1  # small themes on their own scale
+
+
+def test_share_plots_give_each_theme_its_own_panel_and_axis(run):
+    shares = RunFolder.open(run[0]).table("theme_shares.csv")
+    for model in ("lda", "nmf"):
+        panels_fit_their_theme(shares_figure(shares, model), document_shares(shares, model), lambda ax: ax.get_xlim())
+    if HAVE_CORPORA:
+        years = attention(shares, "nmf", "year").pivot(index="year", columns="theme", values="max")
+        years = years[theme_order(years.columns)]
+        panels_fit_their_theme(attention_figure(shares, "nmf", "year"), years, lambda ax: ax.get_ylim())
+        regions = attention(shares, "nmf", "region").pivot(index="region", columns="theme", values="mean")
+        panels_fit_their_theme(regions_figure(shares, "nmf"), regions[theme_order(regions.columns)],
+                               lambda ax: ax.get_xlim())
+
+
 def test_attention_counts_a_missing_theme_as_zero():
     # Seed 1 has no ecology topic, so its table has no ecology rows: its share is 0, not missing.
     shares = pd.DataFrame([
@@ -165,6 +189,39 @@ def test_a_table_missing_a_column_is_named(run, tmp_path):
     shares.to_csv(run_dir / "theme_shares.csv", index=False)
     with pytest.raises(InputError, match=r"theme_shares\.csv: missing column\(s\) units"):
         write_report(run_dir)
+
+
+def test_metrics_against_k_only_when_a_model_has_several_k(run, tmp_path):
+    page = run[3].read_text(encoding="utf-8")
+    assert 'src="plots/metrics_vs_k.png"' in page  # the fixture fits K = 5 and 8
+    run_dir = tmp_path / "run"
+    shutil.copytree(run[0], run_dir)
+    metrics = pd.read_csv(run_dir / "metrics.csv")
+    metrics[metrics.k == 5].to_csv(run_dir / "metrics.csv", index=False)
+    plots = {p.name for p in write_plots(run_dir)}
+    assert "metrics_vs_k.png" not in plots and {"shares_lda.png", "shares_nmf.png"} <= plots
+    assert not (run_dir / "plots" / "metrics_vs_k.png").exists()
+    page = write_report(run_dir).read_text(encoding="utf-8")
+    assert "metrics_vs_k" not in page
+    assert "No plot of metrics against K: every model of this run was fitted at one K." in page
+
+
+def test_classifiers_are_described_as_what_they_are(tmp_path):
+    run_dir = gold_labelled_run(tmp_path)
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    supervised = ("supervised is a classifier trained on hand-coded units in this run (a logistic regression on the "
+                  "TF-IDF of a unit&#x27;s words)")
+    pretrained = ("pretrained is the package&#x27;s pretrained classifier (shipped in topics/pretrained/), trained before "
+                  "this run on every unit the project has hand-coded")
+    for description in (supervised, pretrained):  # under its topics, its assignments and its document shares
+        assert page.count(f'<p class="model">{description}') >= 3, description
+    assert '<p class="model">lda is' not in page  # a topic model needs no such note
+    for model, description in (("supervised", supervised), ("pretrained", pretrained)):
+        assert description in (run_dir / "ldavis" / f"{model}.html").read_text(encoding="utf-8")
+    assert 'class="model"' not in (run_dir / "ldavis" / "lda.html").read_text(encoding="utf-8")
+    comparison = (run_dir / "comparison.md").read_text(encoding="utf-8")
+    assert "`supervised` is a classifier trained on hand-coded units in this run" in comparison
+    assert "`pretrained` is the package's pretrained classifier" in comparison and "`lda` is" not in comparison
 
 
 def test_hostile_run_contents_are_escaped(run, tmp_path):

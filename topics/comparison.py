@@ -63,8 +63,12 @@ def comparison_markdown(run: RunFolder, metrics: pd.DataFrame, flags: pd.DataFra
     else:
         lines.append(f"Label scores compare each fitted unit's theme with its hand-coded label in {labels} "
                      f"({summary['units_labelled']} of {summary['units']} units labelled).")
+    from .report.page import model_note  # here: the report package draws with matplotlib
+
     for name in config["models"]:
         has_k, deterministic = capabilities[name]["has_k"], capabilities[name]["deterministic"]
+        if model_note(capabilities[name]):
+            lines += ["", f"`{name}` is {model_note(capabilities[name])}."]
         if not has_k or deterministic:
             lines.append("")
             what = (f"`{name}` has no k parameter: its k is its number of topics, one per theme plus '{OTHER}' "

@@ -5,8 +5,8 @@ Stock pyLDAvis pages fail researchers in three ways, each handled here:
 - offline they are blank (d3 and LDAvis come from a CDN): d3, the LDAvis script and its CSS
   are read from the installed pyLDAvis package and inlined, so the page fetches nothing;
 - topics are renumbered: ``prepare`` runs with ``sort_topics=False``, so LDAvis position p is
-  the model's topic row p-1, and the page labels every circle with the model's own topic id
-  ("T3") and the bar-chart title and the "Selected Topic" field with id and theme
+  the model's topic row p-1, and the page labels every circle with the model's own topic id and
+  its theme ("T3 ecology") and the bar-chart title and the "Selected Topic" field with id and theme
   ("T3 · ecology 生态"). LDAvis itself still counts positions 1..K internally (its topic
   input, the URL fragment); the numeric input box is hidden so only the model's ids show;
 - its data JSON is pasted unescaped into a script block: here the data sits in a
@@ -15,7 +15,8 @@ Stock pyLDAvis pages fail researchers in three ways, each handled here:
   with d3 ``.text()`` (never as HTML), and the two places where it read a term back through
   ``innerHTML`` are patched to ``textContent``.
 
-Two smaller fixes: term bars start at 0 tokens (stock LDAvis starts them at 1, so a term expected
+Three smaller fixes: the map keeps every circle inside its square (stock LDAvis cut off large circles
+at its edge), term bars start at 0 tokens (stock LDAvis starts them at 1, so a term expected
 less than once in a topic drew a negative width), and the selection is kept in a fragment-only URL.
 
 NMF topics and weights hold exact zeros, which pyLDAvis turns into log(0) = -inf relevance
@@ -69,6 +70,17 @@ _SCRIPT_PATCHES = [
      "circle.style.fill = color1;",
      'circle.style.fill = color1;\n            d3.select("#" + topicID + "-value").text("");',
      1),
+    # The stock map pads only 5% of the topics' spread, so a large circle at its edge (and its label) was
+    # cut off by the page or ran under the bar chart; the map now keeps every circle's radius (and room for
+    # a label) inside its square.
+    ("circles and their labels stay inside the map",
+     "        // create linear scaling to pixels (and add some padding on outer region of scatterplot)\n",
+     "        var circlePad = Math.max(40, 2 + d3.max(mdsData, function(d) {\n"
+     "            return Math.sqrt((d.Freq/100)*mdswidth*mdsheight*circle_prop/Math.PI);\n"
+     "        }));\n",
+     1),
+    ("the map's x axis leaves room for the circles", ".range([0, mdswidth])", ".range([circlePad, mdswidth - circlePad])", 2),
+    ("the map's y axis leaves room for the circles", ".range([mdsheight, 0])", ".range([mdsheight - circlePad, circlePad])", 2),
     # The stock bar scale starts at 1 token, so a term expected less than once in a topic (common
     # in small corpora) got a negative bar width and a console error; bars now start at 0.
     ("term bars are drawn from 0 tokens",
@@ -98,20 +110,22 @@ _SCRIPT_PATCHES = [
 
 
 def write_ldavis(result: TopicResult, path: str | Path, *, theme_names: dict[str, str] | None = None,
-                 back_link: str | None = None, evidence: pd.DataFrame | None = None) -> Path:
+                 back_link: str | None = None, evidence: pd.DataFrame | None = None, description: str = "") -> Path:
     """Write an offline LDAvis page for ``result`` to ``path`` and return the path.
 
     ``theme_names`` maps a theme to the name shown (default: the name plus its Chinese label
     from the package's theme lexicon, e.g. "ecology 生态"); ``back_link`` is a relative link
     shown at the top (the report page links its LDAvis pages back to itself); ``evidence``: the mapping
-    evidence of each topic (topics.mapping.mapping_evidence), shown in a table under the chart.
+    evidence of each topic (topics.mapping.mapping_evidence), shown in a table under the chart; ``description``:
+    what the model is, shown under the title (a classifier's topics are its labels, not topics found in the corpus).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     prepared = prepare_ldavis(result)
     labels = topic_labels(result, theme_names if theme_names is not None else theme_display_names())
     with open_output(path) as out:
-        out.write(ldavis_html(result, prepared.to_dict(), labels, back_link=back_link, evidence=evidence))
+        out.write(ldavis_html(result, prepared.to_dict(), labels, back_link=back_link, evidence=evidence,
+                              description=description))
     return path
 
 
@@ -193,7 +207,8 @@ def theme_display_names(lexicon: Lexicon | None = None) -> dict[str, str]:
 
 
 def topic_labels(result: TopicResult, theme_names: dict[str, str]) -> list[dict[str, str]]:
-    """Per LDAvis position: a short label (the model's id, "T3") and a long one ("T3 · ecology 生态")."""
+    """Per LDAvis position: a short label for its circle (the model's id and theme, "T3 ecology") and a long one
+    ("T3 · ecology 生态")."""
     themes = result.topic_themes or [""] * result.k
     labels = []
     for topic_id, theme in zip(result.topic_ids, themes):
@@ -201,7 +216,7 @@ def topic_labels(result: TopicResult, theme_names: dict[str, str]) -> list[dict[
         name = theme_names.get(theme, theme) if theme else ""
         if theme == UNMAPPED:  # named by its words: it stands for no theme
             name = f"{UNMAPPED}: " + " ".join(result.top_words(4)[result.topic_ids.index(topic_id)])
-        labels.append({"short": short, "long": f"{short} · {name}" if name else short})
+        labels.append({"short": f"{short} {theme}" if theme else short, "long": f"{short} · {name}" if name else short})
     return labels
 
 
@@ -235,7 +250,7 @@ def ldavis_script() -> str:
 
 
 def ldavis_html(result: TopicResult, data: dict, labels: list[dict[str, str]], *, back_link: str | None = None,
-                evidence: pd.DataFrame | None = None) -> str:
+                evidence: pd.DataFrame | None = None, description: str = "") -> str:
     from pyLDAvis import urls
 
     d3 = Path(urls.D3_LOCAL).read_text(encoding="utf-8")
@@ -243,6 +258,7 @@ def ldavis_html(result: TopicResult, data: dict, labels: list[dict[str, str]], *
     title = f"LDAvis · {result.model_name} · K={result.k}"
     themes = ", ".join(f"{label['long']}" for label in labels)
     back = f'<a href="{html.escape(back_link, quote=True)}">← report</a> · ' if back_link else ""
+    about = f'<p class="model">{html.escape(description)}</p>' if description else ""
     payload = script_json({"ldavis": data, "labels": labels})
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
@@ -265,7 +281,7 @@ header p {{ margin: 0.3em 0; color: #444; font-size: 14px; }}
 <body>
 <header>
 <h1 style="font-size: 20px; margin: 0 0 0.3em 0">{html.escape(title)}</h1>
-<p>{back}Topics keep the model's own ids (T0, T1, …) and show their theme. Click a circle to select a topic;
+{about}<p>{back}Topics keep the model's own ids (T0, T1, …) and show their theme. Click a circle to select a topic;
 the slider λ re-ranks its terms (λ = 1: most probable in the topic; λ → 0: most specific to it).</p>
 <p>Topics: {html.escape(themes)}</p>
 </header>

@@ -28,11 +28,13 @@ from .corrected import corrected_section
 from .inference import inference_section
 from .ldavis import CJK_FONT_STACK, theme_display_names, write_ldavis
 from .tables import (ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, distinct, document_shares,
-                     flagged_name, label_kind, main_fit, main_fit_flags, model_order, remove_old_output, theme_order)
+                     flagged_name, label_kind, main_fit, main_fit_flags, model_order, remove_old_output, several_k,
+                     theme_order)
 from ..validation.flags import primary_rows
 from .validation import examples_section, flags_section
 
 TOP_WORDS = 10
+SCALE_NOTE = "read a small theme's changes in its panel, and compare themes by the numbers on their axes."
 
 
 def write_report(run: RunFolder | str | Path, *, progress: bool = False) -> Path:
@@ -54,6 +56,7 @@ def write_report(run: RunFolder | str | Path, *, progress: bool = False) -> Path
     shares = run.table(THEME_SHARES, SHARE_COLUMNS)
     gold = run.table(GOLD_METRICS, ("model",))
     primary = primary_fits(run)
+    fits = {fit.model: fit for fit in primary}
     results = {fit.model: fit.result for fit in primary}
     capabilities = {fit.model: fit.capabilities for fit in primary}
 
@@ -64,8 +67,9 @@ def write_report(run: RunFolder | str | Path, *, progress: bool = False) -> Path
     pages = {}
     for name, result in tqdm(results.items(), desc="LDAvis pages", unit="page", disable=not progress):
         evidence = mapping_evidence(result, run.lexicon, MappingSettings.from_config(config))
+        note = model_note(fits[name].capabilities)
         pages[name] = write_ldavis(result, ldavis_dir / ldavis_file(name), theme_names=names, back_link=f"../{REPORT}",
-                                   evidence=evidence)
+                                   evidence=evidence, description=f"{name} is {note}." if note else "")
 
     models = model_order(metrics, assigned, shares, extra=results)
     plot = _PlotLinks(run.path, plot_file)
@@ -75,7 +79,7 @@ def write_report(run: RunFolder | str | Path, *, progress: bool = False) -> Path
     sections = [
         ("ldavis", "LDAvis pages", ldavis_section(results, pages, names, capabilities)),
         ("comparison", "Model comparison", comparison_section(run, metrics, gold, plot)),
-        ("topics", "Topics of each model", topics_section(results, names)),
+        ("topics", "Topics of each model", topics_section(results, names, capabilities)),
         ("assignment", "Themes assigned to units", assignment_section(assigned, models, names, plot, caveat,
                                                                       label_kind(config))),
         ("documents", "Theme shares per document", documents_section(shares, models, names, plot, caveat)),
@@ -126,16 +130,25 @@ class _PlotLinks:
 # --- sections -------------------------------------------------------------------------------
 
 def model_note(capabilities: dict) -> str:
-    """What a model's topics are, when they are not topics found in the corpus."""
+    """What a model's topics are, when they are not topics found in the corpus ("" for a topic model)."""
+    if capabilities.get("pretrained"):  # before needs_labels: it learnt its labels before the run, not in it
+        return ("the package's pretrained classifier (shipped in topics/pretrained/), trained before this run on "
+                "every unit the project has hand-coded in city, district, provincial and State Council reports; it "
+                "learns nothing from this run: one topic per label, a unit's shares its class probabilities, a "
+                "topic's words those that raise the label most")
     if capabilities.get("needs_labels"):
-        return ("a classifier trained on hand-coded units: one topic per label, its words those that raise the "
-                "label most")
-    if capabilities.get("pretrained"):
-        return ("the package's pretrained classifier, trained on the project's hand-coded units before this run: one "
-                "topic per label, its words those that raise the label most")
+        return ("a classifier trained on hand-coded units in this run (a logistic regression on the TF-IDF of a "
+                "unit's words): one topic per label, a unit's shares its class probabilities (for a unit it learnt "
+                "from, those of a classifier that did not see it), a topic's words those that raise the label most")
     if capabilities.get("seeded") and not capabilities.get("has_k", True):
         return "a lexicon baseline: its topics are the themes' seed-word distributions"
     return ""
+
+
+def model_description(model: str, capabilities: dict) -> str:
+    """A paragraph saying what the model is, where the page shows its topics or shares ("" for a topic model)."""
+    note = model_note(capabilities)
+    return f'<p class="model">{esc(model)} is {esc(note)}.</p>' if note else ""
 
 
 def ldavis_section(results: dict[str, TopicResult], pages: dict[str, Path], names: dict[str, str],
@@ -163,7 +176,10 @@ def comparison_section(run: RunFolder, metrics: pd.DataFrame | None, gold: pd.Da
         parts.append(metrics_summary_html(metrics))
     else:
         parts.append("<p>This run has neither comparison.md nor metrics.csv.</p>")
-    parts.append(plot("metrics_vs_k", None, "metrics against K per model"))
+    if several_k(metrics):
+        parts.append(plot("metrics_vs_k", None, "metrics against K per model"))
+    elif metrics is not None and not metrics.empty:
+        parts.append("<p>No plot of metrics against K: every model of this run was fitted at one K.</p>")
     if gold is not None:
         parts.append("<h3>Agreement with hand-coded labels (gold_metrics.csv)</h3>")
         parts.append(table_html(gold))
@@ -187,7 +203,8 @@ def metrics_summary_html(metrics: pd.DataFrame) -> str:
     return table_html(pd.DataFrame(rows))
 
 
-def topics_section(results: dict[str, TopicResult], names: dict[str, str]) -> str:
+def topics_section(results: dict[str, TopicResult], names: dict[str, str],
+                   capabilities: dict[str, dict] | None = None) -> str:
     if not results:
         return "<p>No saved models in this run.</p>"
     parts = []
@@ -201,6 +218,7 @@ def topics_section(results: dict[str, TopicResult], names: dict[str, str]) -> st
                 for topic_id, theme, share, words in zip(result.topic_ids, themes, token_share, result.top_words(TOP_WORDS))]
         link = f' · <a href="{LDAVIS}/{esc(quote(ldavis_file(name)))}">LDAvis</a>'
         parts.append(f"<h3 id=\"topics-{esc(_anchor(name))}\">{esc(name)} (K={result.k}){link}</h3>")
+        parts.append(model_description(name, (capabilities or {}).get(name, {})))
         parts.append(table_html(pd.DataFrame(rows), classes="words"))
     return "\n".join(parts)
 
@@ -237,7 +255,8 @@ def documents_section(shares: pd.DataFrame | None, models: list[str], names: dic
                       caveat=lambda model: "") -> str:
     if shares is None or shares.empty:
         return "<p>This run has no theme_shares.csv.</p>"
-    parts = ["<p>Share of each document's units per theme, at each model's first K, mean over its seeds.</p>"]
+    parts = ["<p>Share of each document's units per theme, at each model's first K, mean over its seeds. The plots "
+             f"draw each theme in a panel of its own, on its own scale: {SCALE_NOTE}</p>"]
     for model in models:
         if not (shares["model"] == model).any():
             continue
@@ -260,7 +279,7 @@ def attention_section(shares: pd.DataFrame, models: list[str], names: dict[str, 
     span = f"{values[0]}–{values[-1]}" if by == "year" else f"{len(values)} regions"
     parts = [f"<p>Share of units per theme in each {by} ({span}): for every seed, the units of a theme in all "
              f"documents of the {by} divided by all their units; the tables give the mean over seeds and, in "
-             "brackets, the lowest and highest seed.</p>"]
+             f"brackets, the lowest and highest seed. The plots draw each theme in a panel of its own: {SCALE_NOTE}</p>"]
     for model in models:
         if not (shares["model"] == model).any():
             continue
@@ -292,6 +311,9 @@ class ModelCaveats:
         self.gold = (config.get("evaluation") or {}).get("labels", "weak") != "weak"
 
     def __call__(self, model: str) -> str:
+        return model_description(model, self.capabilities.get(model, {})) + self._caveats(model)
+
+    def _caveats(self, model: str) -> str:
         notes = []
         if self.capabilities.get(model, {}).get("needs_labels"):  # its warnings are about what it learnt from
             notes += [f"Warning from its fit: {esc(message if len(message) <= 400 else message[:399] + '…')}"

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import font_manager, rc_context
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ..labels import OTHER, UNMAPPED
 from ..outputs import open_output
@@ -20,7 +21,7 @@ from ..run_folder import RunFolder
 from ..run_files import ASSIGNMENTS, METRICS, PLOTS, THEME_SHARES
 from .tables import (
     ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, confusion, distinct, document_shares, label_kind,
-    main_fit, model_order, remove_old_output, run_labels, theme_order,
+    main_fit, model_order, remove_old_output, run_labels, several_k, theme_order,
 )
 
 # Fonts with Chinese glyphs, best first; the first one installed is used.
@@ -30,6 +31,7 @@ THEME_COLOURS = {"ecology": "#2ca02c", "industry": "#1f77b4", "livelihood": "#ff
                  "safety": "#d62728", UNMAPPED: "#e0e0e0", OTHER: "#b0b0b0"}
 EXTRA_COLOURS = ("#8c564b", "#e377c2", "#bcbd22", "#17becf", "#7f7f7f", "#aec7e8", "#98df8a", "#ffbb78")
 MODEL_MARKERS = "osD^v<>ph*"
+PANELS_PER_ROW = 4  # theme panels side by side in the share plots
 
 
 def plot_file(kind: str, model: str | None = None) -> str:
@@ -65,7 +67,7 @@ def write_plots(run: RunFolder | str | Path) -> list[Path]:
     with rc_context(style), warnings.catch_warnings():
         # Without a CJK font every Chinese glyph warns; the report page says which font was used.
         warnings.filterwarnings("ignore", message="Glyph .* missing from")
-        if metrics is not None and not metrics.empty:
+        if several_k(metrics):  # with one K per model the plot is a column of single points
             figure = metrics_figure(metrics)
             if figure is not None:
                 written.append(save_png(figure, out / plot_file("metrics_vs_k")))
@@ -170,28 +172,16 @@ def confusion_figure(model: str, table: pd.DataFrame) -> Figure:
     return figure
 
 
-def _stacked_bars(ax, table: pd.DataFrame, colours: dict[str, str]) -> None:
-    left = np.zeros(len(table))
-    positions = np.arange(len(table))
-    for theme in table.columns:
-        values = table[theme].to_numpy(dtype=float)
-        ax.barh(positions, values, left=left, color=colours[theme], label=theme, height=0.8)
-        left += values
-    ax.set_yticks(positions, [_short(str(name)) for name in table.index])
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
-
-
 def shares_figure(shares: pd.DataFrame, model: str) -> Figure:
-    """Each document's share of units per theme (main k, mean over seeds)."""
+    """Each document's share of units per theme, one panel per theme (main k, mean over seeds)."""
     k, seeds = main_fit(shares, model)
     return _share_bars_figure(document_shares(shares, model), "share of the document's units",
                               f"{model}, K={k}: theme shares per document ({_seed_mean(seeds)})")
 
 
 def attention_figure(shares: pd.DataFrame, model: str, by: str) -> Figure:
-    """Share of units per theme against the year, one panel per theme: mean over seeds, band min–max."""
+    """Share of units per theme against the year, one panel per theme with its own share axis (a small
+    theme is not a flat line under a large one): mean over seeds, band min–max."""
     k, seeds = main_fit(shares, model)
     table = attention(shares, model, by)
     themes = theme_order(table["theme"].astype(str))
@@ -199,7 +189,7 @@ def attention_figure(shares: pd.DataFrame, model: str, by: str) -> Figure:
     ncols = min(3, len(themes))
     nrows = -(-len(themes) // ncols)
     figure = Figure(figsize=(4.2 * ncols, 2.6 * nrows + 0.5), layout="constrained")
-    axes = figure.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel()
+    axes = figure.subplots(nrows, ncols, squeeze=False, sharex=True).ravel()
     for ax, theme in zip(axes, themes):
         rows = table[table["theme"].astype(str) == theme]
         x = rows[by].astype(float).to_numpy()
@@ -207,10 +197,9 @@ def attention_figure(shares: pd.DataFrame, model: str, by: str) -> Figure:
         if len(seeds) > 1:
             ax.fill_between(x, rows["min"], rows["max"], color=colours[theme], alpha=0.25, linewidth=0)
         ax.set_title(theme, fontsize=10)
-        ax.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+        _share_axis(ax.yaxis, ax.set_ylim, rows["max"])
         ax.tick_params(labelbottom=True)  # years under every panel, also above an empty cell
         ax.grid(alpha=0.3)
-    axes[0].set_ylim(0, min(1.0, max(float(table["max"].max()), 0.05) * 1.08))  # shared by every panel
     for ax in axes[len(themes):]:
         ax.set_visible(False)
     figure.supxlabel(by, fontsize=10)
@@ -221,7 +210,8 @@ def attention_figure(shares: pd.DataFrame, model: str, by: str) -> Figure:
 
 
 def regions_figure(shares: pd.DataFrame, model: str) -> Figure:
-    """Share of units per theme in each region (all its documents pooled; main k, mean over seeds)."""
+    """Share of units per theme in each region, one panel per theme (all its documents pooled; main k, mean over
+    seeds)."""
     k, seeds = main_fit(shares, model)
     table = attention(shares, model, "region").pivot(index="region", columns="theme", values="mean").fillna(0.0)
     table = table[theme_order(table.columns.astype(str))]
@@ -230,14 +220,37 @@ def regions_figure(shares: pd.DataFrame, model: str) -> Figure:
 
 
 def _share_bars_figure(table: pd.DataFrame, xlabel: str, title: str) -> Figure:
-    """One horizontal stacked bar of theme shares per row of ``table`` (rows × themes)."""
-    figure = Figure(figsize=(9, 1.6 + 0.26 * len(table)), layout="constrained")
-    ax = figure.subplots()
-    _stacked_bars(ax, table, theme_colours(table.columns))
-    ax.set_xlabel(xlabel)
-    ax.set_title(title, fontsize=10)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8)
+    """One panel of bars per theme (column of ``table``), each with its own share axis, the rows of ``table``
+    (documents, regions) down the side of each row of panels."""
+    themes = list(table.columns)
+    colours = theme_colours(themes)
+    ncols = min(PANELS_PER_ROW, len(themes))
+    nrows = -(-len(themes) // ncols)
+    positions = np.arange(len(table))
+    figure = Figure(figsize=(2.6 + 2.3 * ncols, nrows * (0.9 + 0.2 * len(table)) + 0.7), layout="constrained")
+    axes = figure.subplots(nrows, ncols, squeeze=False, sharey=True).ravel()
+    for ax, theme in zip(axes, themes):
+        values = table[theme].to_numpy(dtype=float)
+        ax.barh(positions, values, color=colours[theme], height=0.75)
+        ax.set_title(theme, fontsize=10)
+        _share_axis(ax.xaxis, ax.set_xlim, values)
+        ax.grid(axis="x", alpha=0.3)
+        ax.tick_params(axis="y", labelsize=8)
+    axes[0].set_yticks(positions, [_short(str(name)) for name in table.index])  # every panel shares them
+    axes[0].set_ylim(len(table) - 0.5, -0.5)  # first row on top
+    for ax in axes[len(themes):]:
+        ax.set_visible(False)
+    figure.supxlabel(xlabel, fontsize=10)
+    figure.suptitle(title, fontsize=10)
     return figure
+
+
+def _share_axis(axis, set_limits, values) -> None:
+    """A share axis from 0 to a little above the largest of ``values``, in percent with 3–4 ticks."""
+    top = max(float(np.nanmax(np.asarray(values, dtype=float), initial=0.0)), 0.01) * 1.1
+    set_limits(0, min(top, 1.0))
+    axis.set_major_locator(MaxNLocator(nbins=3, steps=[1, 2, 2.5, 5, 10]))
+    axis.set_major_formatter(lambda value, _: f"{value * 100:.3g}%")  # 2.5%, not a rounded 2%
 
 
 def _seed_mean(seeds) -> str:

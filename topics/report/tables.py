@@ -41,6 +41,13 @@ def model_order(*tables: pd.DataFrame | None, extra=()) -> list[str]:
     return list(dict.fromkeys(names + list(extra)))
 
 
+def several_k(metrics: pd.DataFrame | None) -> bool:
+    """Whether some model of the run was fitted at more than one K: only then do metrics against K say anything."""
+    if metrics is None or metrics.empty:
+        return False
+    return bool((metrics.groupby("model")["k"].nunique() > 1).any())
+
+
 def main_fit(shares: pd.DataFrame, model: str) -> tuple[int, list[int]]:
     """The model's main k (its first in the table, as the runner writes the config's first k first) and its seeds."""
     rows = shares[shares["model"] == model]

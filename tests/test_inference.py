@@ -469,6 +469,16 @@ def test_a_config_with_effects_writes_them_and_the_report_shows_them(tmp_path, s
     assert (ecology["ci_low"] <= ecology["share"]).all() and (ecology["share"] <= ecology["ci_high"]).all()
     report = (run_dir / "report.html").read_text(encoding="utf-8")
     assert 'src="plots/inference_expected.png"' in report and (run_dir / "plots" / "inference_expected.png").is_file()
+    flags = pd.read_csv(run_dir / "flags.csv", keep_default_na=False)
+    assert "flags" in table.columns  # every row carries its model/theme's flags, as the share tables do
+    for row in table.itertuples():
+        mine = flags[(flags["model"] == row.model) & (flags["theme"] == row.theme)]["flag"]
+        assert set(str(row.flags).split()) - {"nan"} == set(mine)
+    # another formula by the command: the run's report shows it at once, without `topics report`
+    assert command(effects_command, [run_dir, "--formula", "~ np.log(year)", "--draws", 20, "--no-progress"]) == 0
+    report = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "Covariate effects: <code>~ np.log(year)</code>" in report
+    assert "Covariate effects: <code>~ year</code>" not in report
 
 
 @pytest.mark.parametrize("draws", [2, 3, 10])

@@ -22,7 +22,7 @@ from ..errors import InputError, listed
 from ..outputs import open_output, writable_output
 from ..settings import add_flag
 from .shares import (add_gold_options, add_run_options, holding_if_written, inference_options, parse_where_option,
-                     read_data, refuse_without_gold)
+                     read_data, redraw_report, refuse_without_gold)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -49,14 +49,20 @@ def run(args: argparse.Namespace) -> int:
     parse_where_option(args)
     run = RunFolder.open(args.run_dir)
     with holding_if_written(run, args.output, "effects"):
-        return _corrected(run, args) if args.gold is not None else _effects(run, args)
+        if args.gold is None:
+            _effects(run, args)
+        else:
+            _corrected(run, args)
+        redraw_report(run, args)  # it shows the effects
+    return 0
 
 
-def _effects(run, args: argparse.Namespace) -> int:
+def _effects(run, args: argparse.Namespace) -> None:
     from ..inference import effects
     from ..report.inference import effects_plots
     from ..report.ldavis import theme_display_names
     from ..run_files import EFFECTS
+    from ..validation.flags import effects_with_flags
 
     output = writable_output(args.output or run.file(EFFECTS))
     expected_path = writable_output(output.with_name(f"{output.stem}_expected.csv"))
@@ -67,6 +73,7 @@ def _effects(run, args: argparse.Namespace) -> int:
         result = effects(data, args.formula, model=args.model, k=args.k, themes=args.theme,
                          progress=not args.no_progress, **chosen)
     _report_skipped(result.skipped, result.table)
+    result = effects_with_flags(run, result)
     with open_output(output, newline="") as out:
         result.table.to_csv(out, index=False)
     if not result.expected.empty:
@@ -89,13 +96,13 @@ def _effects(run, args: argparse.Namespace) -> int:
                                 "ci_low", "ci_high"]].to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     print(f"effects: {output}" + (f"; expected shares: {expected_path}" if not result.expected.empty else "")
           + (f"; contrasts in points: {contrasts_path}" if not result.contrasts.empty else ""))
-    return 0
 
 
-def _corrected(run, args: argparse.Namespace) -> int:
+def _corrected(run, args: argparse.Namespace) -> None:
     from ..inference.corrected import coded_sample, corrected_effects
     from ..run_files import CORRECTED_EFFECTS, CORRECTED_EXPECTED
     from ..settings import resolve
+    from ..validation.flags import with_flags
 
     output = writable_output(args.output or run.file(CORRECTED_EFFECTS))
     expected_path = writable_output(output.with_name(f"{output.stem}_expected.csv") if args.output
@@ -109,6 +116,7 @@ def _corrected(run, args: argparse.Namespace) -> int:
                                                      themes=args.theme, predictions=predictions,
                                                      progress=not args.no_progress, **chosen)
     _report_skipped(skipped, table)
+    table, expected = with_flags(run, table), with_flags(run, expected)
     with open_output(output, newline="") as out:
         table.to_csv(out, index=False)
     with open_output(expected_path, newline="") as out:
@@ -117,8 +125,7 @@ def _corrected(run, args: argparse.Namespace) -> int:
     print(shown[["model", "k", "theme", "term", "estimator", "estimate", "ci_low", "ci_high"]].to_string(
         index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"effects, model-only and corrected by {sample.size} coded units ({sample.design} design): {output}; "
-          f"expected shares: {expected_path}; render the report again to show them: topics report {run.path}")
-    return 0
+          f"expected shares: {expected_path}")
 
 
 def _report_skipped(skipped: list[str], table) -> None:

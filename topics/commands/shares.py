@@ -75,7 +75,11 @@ def run(args: argparse.Namespace) -> int:
     run = RunFolder.open(args.run_dir)
     writes_probabilities = not run.file(UNIT_PROBABILITIES).is_file()
     with holding_if_written(run, args.output, "shares", writes_probabilities):
-        return _corrected(run, args) if args.gold is not None else _shares(run, args, writes_probabilities)
+        if args.gold is None:
+            return _shares(run, args, writes_probabilities)
+        _corrected(run, args)
+        redraw_report(run, args)  # it shows the corrected shares
+        return 0
 
 
 def _shares(run, args: argparse.Namespace, writes_probabilities: bool) -> int:
@@ -114,7 +118,7 @@ def _shares(run, args: argparse.Namespace, writes_probabilities: bool) -> int:
     return 0
 
 
-def _corrected(run, args: argparse.Namespace) -> int:
+def _corrected(run, args: argparse.Namespace) -> None:
     from ..inference.corrected import coded_sample, corrected_shares
     from ..report.corrected import corrected_figure
     from ..report.inference import save
@@ -139,9 +143,7 @@ def _corrected(run, args: argparse.Namespace) -> int:
         index=["model", "k", *(args.by or []), "theme"], columns="estimator", values="share", sort=False)
     print(shown.to_string(float_format=lambda v: f"{v:.3f}"))
     print(f"corrected shares: {output} ({sample.size} coded units, {sample.design} design; predictions "
-          f"{chosen['predictions']}, tuning {chosen['tuning']}; render the report again to show them: "
-          f"topics report {run.path})")
-    return 0
+          f"{chosen['predictions']}, tuning {chosen['tuning']})")
 
 
 @contextmanager
@@ -155,6 +157,17 @@ def holding_if_written(run, output: str | None, command: str, also: bool = False
             yield
     else:
         yield
+
+
+def redraw_report(run, args: argparse.Namespace) -> None:
+    """The run's plots and report drawn again (as `topics report` does) when the command wrote its tables into
+    the run folder, which the report shows; not with -o, nor when the run's [report] enabled is false."""
+    if args.output is not None or not run.config["report"]["enabled"]:
+        return
+    from ..report import write_plots, write_report
+
+    write_plots(run.path)  # from the folder as it is now: the tables just written included
+    print(f"report: {write_report(run.path)}")
 
 
 def flagged(run, table):

@@ -75,17 +75,16 @@ def effects_html(run: RunFolder, names: dict[str, str], plots: Path) -> str:
         save(effects_figure(effects, names), plots / "inference_effects.png")
         parts.append(image(f"{PLOTS}/inference_effects.png", "coefficients with intervals"))
     shown = effects[effects["term"] != "Intercept"]
-    parts.append(f"<details><summary>Table: {len(shown)} coefficient(s)</summary>"
-                 f"{table_html(shown[['model', 'k', 'theme', 'term', 'estimate', 'ci_low', 'ci_high', 'n_documents']])}"
-                 "</details>")
+    shown = shown[flagged_columns(shown, "model", "k", "theme", "term", "estimate", "ci_low", "ci_high", "n_documents")]
+    parts.append(f"<details><summary>Table: {len(shown)} coefficient(s)</summary>{table_html(shown)}</details>")
     expected = run.table(EFFECTS_EXPECTED, tuple(EXPECTED_COLUMNS))
     if expected is not None and not expected.empty:
         save(expected_figure(expected, names), plots / "inference_expected.png")
         parts.append(image(f"{PLOTS}/inference_expected.png", "expected share over a covariate with a band"))
     contrasts = run.table(EFFECTS_CONTRASTS, tuple(CONTRAST_COLUMNS))
     if contrasts is not None and not contrasts.empty:
-        shown = contrasts[["model", "k", "theme", "covariate", "kind", "level", "reference", "difference", "ci_low",
-                           "ci_high", "scale", "n_documents"]].copy()
+        shown = contrasts[flagged_columns(contrasts, "model", "k", "theme", "covariate", "kind", "level", "reference",
+                                          "difference", "ci_low", "ci_high", "scale", "n_documents")].copy()
         for column in ("difference", "ci_low", "ci_high"):
             shown[column] = shown[column].map(lambda v: f"{v:+.1f}")
         parts.append("<p>Differences in expected share between each level of a category (or 0/1) covariate and its "
@@ -95,6 +94,11 @@ def effects_html(run: RunFolder, names: dict[str, str], plots: Path) -> str:
         parts.append(image(f"{PLOTS}/inference_contrasts.png", "differences in percentage points with intervals"))
         parts.append(table_html(shown))
     return "\n".join(parts)
+
+
+def flagged_columns(table: pd.DataFrame, *columns: str) -> list[str]:
+    """``columns``, and the table's validity flags column when it has one (tables of older runs have none)."""
+    return [*columns, *([FLAGS_COLUMN] if FLAGS_COLUMN in table.columns else [])]
 
 
 def wide_shares(table: pd.DataFrame, by: str, names: dict[str, str]) -> pd.DataFrame:

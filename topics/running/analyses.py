@@ -22,7 +22,7 @@ from ..run_folder import RunFolder
 from ..run_files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_CONTRASTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS,
                          NOTES, TOPIC_EVIDENCE, shares_by)
 from ..validation.examples import REPORTED_EXAMPLES, run_examples
-from ..validation.flags import evidence_table, primary_rows, with_flags
+from ..validation.flags import effects_with_flags, evidence_table, primary_rows, with_flags
 from .stopwatch import Stopwatch
 
 SHARE_GROUPS = ("year", "region")  # the report shows shares with intervals by each of these that varies
@@ -99,6 +99,7 @@ def _inference_tables(run: RunFolder, config: dict, clock: Stopwatch) -> list[st
                              weight=inference["weight"], level=inference["level"],
                              uncertainty=config["effects"]["uncertainty"],
                              source=f"{run.file(CONFIG)}: effects.formula")
+        result = effects_with_flags(run, result)
         run.write_csv(EFFECTS, result.table)
         if not result.expected.empty:
             run.write_csv(EFFECTS_EXPECTED, result.expected)

@@ -32,7 +32,7 @@ runner-up and the margin — comes with the flags, so a reviewer sees why a topi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -191,6 +191,13 @@ def with_flags(run: RunFolder, table: pd.DataFrame) -> pd.DataFrame:
     rows = zip(*(table[key] for key in keys))
     return table.assign(**{FLAGS_COLUMN: [found.get(tuple(v if isinstance(v, str) else int(v) for v in row), "")
                                           for row in rows]})
+
+
+def effects_with_flags(run: RunFolder, result):
+    """An effects result (topics.inference.Effects) whose coefficients, expected shares and contrasts each
+    end with the row's model/theme flags (with_flags)."""
+    return replace(result, table=with_flags(run, result.table), expected=with_flags(run, result.expected),
+                   contrasts=with_flags(run, result.contrasts))
 
 
 def evidence_table(run: RunFolder, flags: pd.DataFrame, settings: FlagSettings = FlagSettings()) -> pd.DataFrame:

@@ -152,3 +152,27 @@ def test_report_share_tables_show_the_flags_beside_the_theme(city_run, tmp_path)
         assert all(header in section for section in sections.values()), header
     clean = table.loc[(table["model"] == "dictionary"), "theme"].iloc[0]
     assert f"<th>{names.get(clean, clean)}</th>" in sections["inference"]
+
+
+@pytest.mark.corpora
+def test_share_plots_say_a_flagged_themes_flags_under_its_name(city_run):
+    from topics.report.inference import shares_figure as interval_figure
+    from topics.report.plots import attention_figure, regions_figure, shares_figure
+
+    shares = RunFolder.open(city_run).table(THEME_SHARES)
+    flags = primary_flags(city_run)
+    for model in ("nmf", "dictionary"):
+        for figure in (shares_figure(shares, model), regions_figure(shares, model),
+                       attention_figure(shares, model, "year")):
+            panels = [ax for ax in figure.axes if ax.get_visible()]
+            assert panels
+            for ax in panels:
+                theme, _, said = ax.get_title().partition("\nflagged: ")
+                assert said.split() == names_of(flags[(flags["model"] == model) & (flags["theme"] == theme)]).split()
+    assert any("\nflagged: " in ax.get_title() for ax in shares_figure(shares, "nmf").axes)  # nmf has flagged themes
+    # the plot of a table with intervals names them in its legend
+    table = pd.read_csv(city_run / shares_by("region"), keep_default_na=False)
+    nmf = table[(table["model"] == "nmf")]
+    legend = [t.get_text() for t in interval_figure(nmf, "region", {}, "nmf").axes[0].get_legend().get_texts()]
+    for theme, flag_names in nmf[["theme", "flags"]].drop_duplicates().itertuples(index=False):
+        assert (f"{theme} (flagged: {flag_names})" if flag_names else theme) in legend

@@ -137,7 +137,7 @@ def shares_figure(table: pd.DataFrame, by: str, names: dict[str, str], title: st
                   step: float | None = None) -> Figure:
     """Each theme's share per group with its interval: a line with a band over a numeric column, broken
     where values are missing (see segments; a value alone is a point with an error bar), points with error
-    bars over categories."""
+    bars over categories; a flagged theme's flags (the table's flags column) in its legend entry."""
     groups = list(dict.fromkeys(table[by]))
     numeric = pd.api.types.is_numeric_dtype(table[by])
     with _style():
@@ -147,7 +147,9 @@ def shares_figure(table: pd.DataFrame, by: str, names: dict[str, str], title: st
         colours = theme_colours(themes)
         for i, theme in enumerate(themes):
             rows = table[table["theme"] == theme]
-            label = names.get(theme, theme)
+            flags = " ".join(dict.fromkeys(" ".join(rows[FLAGS_COLUMN].fillna("").astype(str)).split())) \
+                if FLAGS_COLUMN in rows else ""
+            label = names.get(theme, theme) + (f" (flagged: {flags})" if flags else "")
             if numeric:
                 rows = rows.sort_values(by)
                 x = rows[by].astype(float).to_numpy()

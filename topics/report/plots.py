@@ -21,7 +21,7 @@ from ..run_folder import RunFolder
 from ..run_files import ASSIGNMENTS, METRICS, PLOTS, THEME_SHARES
 from .tables import (
     ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, confusion, distinct, document_shares, label_kind,
-    main_fit, model_order, remove_old_output, run_labels, several_k, theme_order,
+    main_fit, main_fit_flags, model_order, remove_old_output, run_labels, several_k, theme_order,
 )
 
 # Fonts with Chinese glyphs, best first; the first one installed is used.
@@ -176,13 +176,15 @@ def shares_figure(shares: pd.DataFrame, model: str) -> Figure:
     """Each document's share of units per theme, one panel per theme (main k, mean over seeds)."""
     k, seeds = main_fit(shares, model)
     return _share_bars_figure(document_shares(shares, model), "share of the document's units",
-                              f"{model}, K={k}: theme shares per document ({_seed_mean(seeds)})")
+                              f"{model}, K={k}: theme shares per document ({_seed_mean(seeds)})",
+                              main_fit_flags(shares, model))
 
 
 def attention_figure(shares: pd.DataFrame, model: str, by: str) -> Figure:
     """Share of units per theme against the year, one panel per theme with its own share axis (a small
     theme is not a flat line under a large one): mean over seeds, band min–max."""
     k, seeds = main_fit(shares, model)
+    flags = main_fit_flags(shares, model)
     table = attention(shares, model, by)
     themes = theme_order(table["theme"].astype(str))
     colours = theme_colours(themes)
@@ -196,7 +198,7 @@ def attention_figure(shares: pd.DataFrame, model: str, by: str) -> Figure:
         ax.plot(x, rows["mean"], marker="o", markersize=3, color=colours[theme])
         if len(seeds) > 1:
             ax.fill_between(x, rows["min"], rows["max"], color=colours[theme], alpha=0.25, linewidth=0)
-        ax.set_title(theme, fontsize=10)
+        ax.set_title(panel_title(theme, flags), fontsize=10)
         _share_axis(ax.yaxis, ax.set_ylim, rows["max"])
         ax.tick_params(labelbottom=True)  # years under every panel, also above an empty cell
         ax.grid(alpha=0.3)
@@ -216,12 +218,13 @@ def regions_figure(shares: pd.DataFrame, model: str) -> Figure:
     table = attention(shares, model, "region").pivot(index="region", columns="theme", values="mean").fillna(0.0)
     table = table[theme_order(table.columns.astype(str))]
     return _share_bars_figure(table, "share of the region's units",
-                              f"{model}, K={k}: theme attention by region ({_seed_mean(seeds)})")
+                              f"{model}, K={k}: theme attention by region ({_seed_mean(seeds)})",
+                              main_fit_flags(shares, model))
 
 
-def _share_bars_figure(table: pd.DataFrame, xlabel: str, title: str) -> Figure:
-    """One panel of bars per theme (column of ``table``), each with its own share axis, the rows of ``table``
-    (documents, regions) down the side of each row of panels."""
+def _share_bars_figure(table: pd.DataFrame, xlabel: str, title: str, flags: dict[str, str]) -> Figure:
+    """One panel of bars per theme (column of ``table``), each with its own share axis and its validity flags
+    in its title, the rows of ``table`` (documents, regions) down the side of each row of panels."""
     themes = list(table.columns)
     colours = theme_colours(themes)
     ncols = min(PANELS_PER_ROW, len(themes))
@@ -232,7 +235,7 @@ def _share_bars_figure(table: pd.DataFrame, xlabel: str, title: str) -> Figure:
     for ax, theme in zip(axes, themes):
         values = table[theme].to_numpy(dtype=float)
         ax.barh(positions, values, color=colours[theme], height=0.75)
-        ax.set_title(theme, fontsize=10)
+        ax.set_title(panel_title(theme, flags), fontsize=10)
         _share_axis(ax.xaxis, ax.set_xlim, values)
         ax.grid(axis="x", alpha=0.3)
         ax.tick_params(axis="y", labelsize=8)
@@ -243,6 +246,12 @@ def _share_bars_figure(table: pd.DataFrame, xlabel: str, title: str) -> Figure:
     figure.supxlabel(xlabel, fontsize=10)
     figure.suptitle(title, fontsize=10)
     return figure
+
+
+def panel_title(theme: str, flags: dict[str, str]) -> str:
+    """A theme's panel title: its name, and under it its validity flags (theme → flags, main_fit_flags)."""
+    flagged = flags.get(theme, "")
+    return f"{theme}\nflagged: {flagged}" if flagged else theme
 
 
 def _share_axis(axis, set_limits, values) -> None:

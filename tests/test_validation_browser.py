@@ -212,7 +212,11 @@ def test_the_page_switches_between_english_and_chinese(kit, browser, tmp_path):
     assert "industry（产业）" in page.locator('.guide[data-lang="zh"]').text_content()
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "validation_coding_page_zh.png", full_page=True)
-    page.reload()  # the coder's choice is kept
+    for _ in range(20):  # the coder's choice is kept: Chromium hands the page's storage to the next load a moment later
+        page.reload()
+        if page.locator("html").get_attribute("lang") == "zh-CN":
+            break
+        page.wait_for_timeout(250)
     assert page.locator("button.coder", has_text="coder2").text_content().endswith(f"已答 0 / {len(tasks)} 题")
     page.keyboard.press("2")
     assert page.locator("#counter").text_content().startswith("第 1 题")

@@ -101,6 +101,15 @@ def flagged_columns(table: pd.DataFrame, *columns: str) -> list[str]:
     return [*columns, *([FLAGS_COLUMN] if FLAGS_COLUMN in table.columns else [])]
 
 
+def flag_names(rows: pd.DataFrame) -> str:
+    """The validity flags named in the rows' flags column, each once ("" when none, or no such column: tables
+    of older runs; a column read back empty is all NaN)."""
+    if FLAGS_COLUMN not in rows:
+        return ""
+    names = " ".join(value for value in rows[FLAGS_COLUMN] if isinstance(value, str))
+    return " ".join(dict.fromkeys(names.split()))
+
+
 def wide_shares(table: pd.DataFrame, by: str, names: dict[str, str]) -> pd.DataFrame:
     """One row per group: n documents, n units and every theme's "share [low, high]" in percent, under the
     theme's name and its validity flags (the table's flags column; absent from runs before it)."""
@@ -112,7 +121,7 @@ def wide_shares(table: pd.DataFrame, by: str, names: dict[str, str]) -> pd.DataF
                                                                               first[FEW_DOCUMENTS].astype(bool))]
     for theme in theme_order(table["theme"]):
         rows = table[table["theme"] == theme].set_index(table[table["theme"] == theme][by].astype(str))
-        flags = " ".join(dict.fromkeys(" ".join(rows[FLAGS_COLUMN].fillna("")).split())) if FLAGS_COLUMN in rows else ""
+        flags = flag_names(rows)
         wide[flagged_name(names.get(theme, theme), flags)] = [f"{rows.at[g, 'share']:.1%} [{rows.at[g, 'ci_low']:.1%}, "
                                          f"{rows.at[g, 'ci_high']:.1%}]" for g in wide[by]]
     return wide
@@ -147,8 +156,7 @@ def shares_figure(table: pd.DataFrame, by: str, names: dict[str, str], title: st
         colours = theme_colours(themes)
         for i, theme in enumerate(themes):
             rows = table[table["theme"] == theme]
-            flags = " ".join(dict.fromkeys(" ".join(rows[FLAGS_COLUMN].fillna("").astype(str)).split())) \
-                if FLAGS_COLUMN in rows else ""
+            flags = flag_names(rows)
             label = names.get(theme, theme) + (f" (flagged: {flags})" if flags else "")
             if numeric:
                 rows = rows.sort_values(by)

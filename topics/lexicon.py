@@ -6,13 +6,20 @@ A lexicon file (TOML; the package's own is ``lexicons/themes.toml``) holds
   ``label`` (e.g. "生态"), optional ``facets`` (named groups of its words that seeded models give a
   topic of their own, mapped to the theme) and optional ``heading_words`` (extra words used only to read
   the theme a heading names; a theme without the key takes the package's heading words for a theme of
-  the same name, ``[]`` gives none);
+  the same name, ``[]`` gives none) and optional ``exclude`` (longer words that hold one of the theme's
+  words but are not about it: 国际环境 and 营商环境 hold 环境 and are no ecology);
 - an optional ``[other]`` table: ``words`` of passages about no theme (report procedure, political
   statements, targets); seeded models give them a topic that stands for ``other``, and theme mapping
   sends topics that lean to them to ``other``. ``other`` is never a theme.
 
 Unknown tables and keys are errors naming the key: a misspelt ``[themes.X.facet]`` must not silently
-leave a model without its facets. Facet words belong to their theme wherever the theme is used."""
+leave a model without its facets. Facet words belong to their theme wherever the theme is used.
+
+A theme's words count wherever the segmenter leaves them inside a longer word: jieba's dictionary cuts
+科技成果转化 whole, and it still counts for the theme of 成果转化 (``holders``). Such a longer word counts for
+no theme when it is a lexicon word itself (营商环境 counts for industry only) or one of the theme's
+exclusions; exclusions and lexicon words go into the segmenter's dictionary, so 国际环境 stays one word
+instead of 国际 + 环境."""
 
 from __future__ import annotations
 
@@ -27,13 +34,14 @@ from .tomlfile import read_toml, to_toml
 DEFAULT_LEXICON_PATH = Path(__file__).parent / "lexicons" / "themes.toml"
 
 _TOP_KEYS = ("themes", "other")
-_THEME_KEYS = ("label", "words", "facets", "heading_words")
+_THEME_KEYS = ("label", "words", "facets", "heading_words", "exclude")
 _OTHER_KEYS = ("label", "words")
 
 
 @dataclass(frozen=True, eq=True)
 class Lexicon:
-    """Themes with their words (facet words included), facets, other words, labels and heading words.
+    """Themes with their words (facet words included), facets, other words, labels, heading words and
+    exclusions (theme → longer words that hold one of its words but do not count for it).
 
     ``source`` says where it was read from (a path, or "" when built in code)."""
 
@@ -43,6 +51,7 @@ class Lexicon:
     labels: dict[str, str] = field(default_factory=dict)
     heading_words: dict[str, list[str]] = field(default_factory=dict)
     other_label: str = ""
+    exclude: dict[str, list[str]] = field(default_factory=dict)
     source: str = field(default="", compare=False)
 
     # ---- reading and writing ----------------------------------------------------------------------
@@ -60,7 +69,7 @@ class Lexicon:
         raw_themes = data.get("themes")
         if not isinstance(raw_themes, dict) or not raw_themes:
             raise InputError(f"{source}: needs a [themes] table with at least one theme")
-        themes, facets, labels, headings = {}, {}, {}, {}
+        themes, facets, labels, headings, exclude = {}, {}, {}, {}, {}
         for name, entry in raw_themes.items():
             key = f"themes.{name}"
             if name == OTHER:
@@ -83,12 +92,14 @@ class Lexicon:
                 headings[name] = _word_list(entry["heading_words"], source, f"{key}.heading_words", empty_ok=True)
             else:
                 headings[name] = _package_heading_words().get(name, [])
+            if "exclude" in entry:
+                exclude[name] = _exclusions(entry["exclude"], themes[name], source, f"{key}.exclude")
         other = data.get("other", {})
         if not isinstance(other, dict):
             raise InputError(f"{source}: [other] must be a table with a words list")
         _known_keys(other, _OTHER_KEYS, source, "other.")
         other_words = _word_list(other["words"], source, "other.words") if "words" in other else []
-        return cls(themes, facets, other_words, labels, headings, _label(other, source, "other"), source)
+        return cls(themes, facets, other_words, labels, headings, _label(other, source, "other"), exclude, source)
 
     @classmethod
     def from_parts(cls, themes: dict[str, list[str]], other_words=(), facets: dict | None = None,
@@ -124,6 +135,8 @@ class Lexicon:
             entry["heading_words"] = list(self.heading_words.get(name, []))
             if name in self.facets:
                 entry["facets"] = {facet: list(group) for facet, group in self.facets[name].items()}
+            if self.exclude.get(name):
+                entry["exclude"] = list(self.exclude[name])
             tables["themes"][name] = entry
         if self.other_words or self.other_label:
             tables["other"] = {**({"label": self.other_label} if self.other_label else {}),
@@ -150,9 +163,32 @@ class Lexicon:
         return [*self.themes, OTHER]
 
     def words(self) -> list[str]:
-        """Every word of the lexicon, theme words then other words: the words kept in the vocabulary
-        and added to the segmenter's dictionary."""
-        return list(dict.fromkeys([word for words in self.themes.values() for word in words] + self.other_words))
+        """Every word of the lexicon, theme words, other words, then exclusions: the words kept in the
+        vocabulary and added to the segmenter's dictionary."""
+        excluded = [word for words in self.exclude.values() for word in words]
+        return list(dict.fromkeys([word for words in self.themes.values() for word in words] + self.other_words + excluded))
+
+    def holders(self, vocabulary) -> dict[str, list[str]]:
+        """theme word → the vocabulary's longer terms that hold it (成果转化 → 科技成果转化), in vocabulary
+        order: a term that is no lexicon word itself. Whether a holder counts for the word's theme is
+        ``counted_terms``'s to say."""
+        known = {word for words in self.themes.values() for word in words}
+        listed = set(self.words())
+        found: dict[str, list[str]] = {}
+        for term in vocabulary:
+            if term in listed or len(term) < 3:
+                continue
+            inside = {term[i:j] for i in range(len(term) - 1) for j in range(i + 2, len(term) + 1)} - {term}
+            for word in inside & known:
+                found.setdefault(word, []).append(term)
+        return found
+
+    def counted_terms(self, words: list[str], theme: str, holders: dict[str, list[str]]) -> list[str]:
+        """The terms that count for ``words`` (a theme's words, or a facet's): the words themselves, then the
+        terms that hold one of them (``holders``) and are not among the theme's exclusions."""
+        excluded = set(self.exclude.get(theme, ()))
+        held = [term for word in words for term in holders.get(word, ()) if term not in excluded]
+        return list(dict.fromkeys([*words, *held]))
 
     @property
     def n_facets(self) -> int:
@@ -190,6 +226,18 @@ def _word_list(value, source: str, key: str, *, empty_ok: bool = False) -> list[
     if not ok:
         raise InputError(f"{source}: {key} must be a {'' if empty_ok else 'non-empty '}list of words")
     return list(dict.fromkeys(w.strip() for w in value))
+
+
+def _exclusions(value, words: list[str], source: str, key: str) -> list[str]:
+    """A theme's exclusions: each a longer word that holds one of the theme's words (else it would change nothing)."""
+    listed = _word_list(value, source, key, empty_ok=True)
+    for word in listed:
+        if word in words:
+            raise InputError(f"{source}: {key}: {word} is one of the theme's words; drop it from one of the lists")
+        if not any(inner in word for inner in words):
+            raise InputError(f"{source}: {key}: {word} holds none of the theme's words; an exclusion is a longer "
+                             "word that holds one (国际环境 for 环境)")
+    return listed
 
 
 def _label(entry: dict, source: str, key: str) -> str:

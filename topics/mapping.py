@@ -81,9 +81,12 @@ def word_lifts(result: TopicResult, word_lists: list[list[str]]) -> np.ndarray:
 
 
 def topic_lifts(result: TopicResult, lexicon: Lexicon) -> np.ndarray:
-    """K×(T+1) lift of every topic for each theme of the lexicon, then for its ``[other]`` words:
-    the evidence every mapping decision rests on."""
-    return word_lifts(result, [*lexicon.themes.values(), list(lexicon.other_words)])
+    """K×(T+1) lift of every topic for each theme of the lexicon (the terms that count for it: its words and
+    the longer words that hold one, see topics.lexicon), then for its ``[other]`` words: the evidence every
+    mapping decision rests on."""
+    holders = lexicon.holders(result.vocab)
+    themes = [lexicon.counted_terms(words, theme, holders) for theme, words in lexicon.themes.items()]
+    return word_lifts(result, [*themes, list(lexicon.other_words)])
 
 
 def map_topics(result: TopicResult, lexicon: Lexicon, settings: MappingSettings | None = None) -> list[str]:

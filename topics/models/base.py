@@ -339,17 +339,18 @@ def seeded_topic_words(model_name: str, themes: dict[str, list[str]], facets: di
     return seeds, topic_themes
 
 
-def seed_word_ids(model_name: str, themes: dict[str, list[str]], corpus: Corpus) -> dict[str, list[int]]:
-    """Vocabulary ids of each theme's seed words. Words the corpus does not use are listed in a
-    warning (those kept in the vocabulary as lexicon words still count for new text); a theme
-    none of whose words the corpus uses is an InputError."""
+def seed_word_ids(model_name: str, themes: dict[str, list[str]], corpus: Corpus,
+                  lexicon: Lexicon) -> dict[str, list[int]]:
+    """Vocabulary ids of the terms that count for each seeded topic's words (``counted_term_ids``). Seed words
+    the corpus does not use are listed in a warning (those kept in the vocabulary as lexicon words still count
+    for new text); a theme none of whose words the corpus uses is an InputError."""
     index = {term: i for i, term in enumerate(corpus.vocab)}
-    ids, missing = {}, {}
+    missing = {}
     for theme, words in themes.items():
-        ids[theme] = list(dict.fromkeys(index[w] for w in words if w in index))
         absent = [w for w in words if index.get(w, corpus.seen) >= corpus.seen]
         if absent:
             missing[theme] = absent
+    ids = counted_term_ids(themes, corpus.vocab, lexicon)
     empty = [theme for theme, found in ids.items() if all(i >= corpus.seen for i in found)]
     if empty:
         raise InputError(
@@ -360,6 +361,19 @@ def seed_word_ids(model_name: str, themes: dict[str, list[str]], corpus: Corpus)
     if missing:
         shown = "; ".join(f"{theme}: {', '.join(words)}" for theme, words in missing.items())
         warnings.warn(f"{model_name}: seed words the training corpus does not use, no help in fitting — {shown}", stacklevel=3)
+    return ids
+
+
+def counted_term_ids(groups: dict[str, list[str]], vocabulary: list[str], lexicon: Lexicon) -> dict[str, list[int]]:
+    """Vocabulary ids of the terms that count for each group of seed words (a theme, "theme/facet" or
+    ``other``): its words, and for a theme's groups the longer terms that hold one of them (Lexicon.counted_terms)."""
+    index = {term: i for i, term in enumerate(vocabulary)}
+    holders = lexicon.holders(vocabulary)
+    ids = {}
+    for group, words in groups.items():
+        theme = group.split("/", 1)[0]
+        terms = lexicon.counted_terms(words, theme, holders) if theme in lexicon.themes else words
+        ids[group] = list(dict.fromkeys(index[w] for w in terms if w in index))
     return ids
 
 

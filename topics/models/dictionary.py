@@ -1,6 +1,7 @@
 """The dictionary baseline (``dictionary``): the method attention-allocation studies of work
 reports use. A unit's theme is the theme whose lexicon words make up the largest share of its
-tokens, and ``other`` when no theme's words do.
+tokens, and ``other`` when no theme's words do. A longer word that holds a theme's word counts for
+that theme (科技成果转化 for 成果转化; see topics.lexicon).
 
 It returns the shared result so every metric and report treats it like a topic model: one
 topic per theme (its lexicon words, weighted by their corpus counts) plus a last topic,
@@ -17,7 +18,7 @@ from ..labels import OTHER
 from ..result import TopicResult
 from ..vectorize import Corpus
 from ..rules import number
-from .base import TopicModel, distributions, seed_word_ids
+from .base import TopicModel, counted_term_ids, distributions, seed_word_ids
 
 
 class DictionaryModel(TopicModel):
@@ -38,7 +39,7 @@ class DictionaryModel(TopicModel):
         self.min_share = min_share
 
     def _fit(self, corpus: Corpus, themes: dict[str, list[str]]) -> TopicResult:
-        ids = seed_word_ids(self.name, themes, corpus)
+        ids = seed_word_ids(self.name, themes, corpus, self.lexicon_)
         self.membership_ = np.zeros((len(corpus.vocab), len(themes)))
         for t, word_ids in enumerate(ids.values()):
             self.membership_[word_ids, t] = 1.0
@@ -48,10 +49,9 @@ class DictionaryModel(TopicModel):
         return self._result(corpus, topic_word, self._doc_topic(corpus.matrix), [*themes, OTHER])
 
     def _load_state(self, folder) -> None:
-        index = {term: i for i, term in enumerate(self.vocab_)}
         self.membership_ = np.zeros((len(self.vocab_), len(self.themes_)))
-        for t, words in enumerate(self.themes_.values()):
-            self.membership_[[index[w] for w in words if w in index], t] = 1.0
+        for t, word_ids in enumerate(counted_term_ids(self.themes_, self.vocab_, self.lexicon_).values()):
+            self.membership_[word_ids, t] = 1.0
 
     def _doc_topic(self, counts: sparse.csr_matrix) -> np.ndarray:
         hits = np.asarray(counts @ self.membership_)

@@ -195,7 +195,7 @@ class SeededLda(SeededTopics, GensimLda):
     def _prior(self, corpus: Corpus, themes: dict[str, list[str]]) -> np.ndarray:
         seeds, self.seed_themes_ = seeded_topic_words(self.name, themes, self.facets_, self.other_words_,
                                                       self.other_topic, self.k, corpus)
-        self.seed_ids_ = seed_word_ids(self.name, seeds, corpus)
+        self.seed_ids_ = seed_word_ids(self.name, seeds, corpus, self.lexicon_)
         base = 1.0 / self.k if self.eta == "symmetric" else float(self.eta)
         eta = np.full((self.k, len(corpus.vocab)), base)
         boost = self.seed_boost * corpus.term_frequency.sum() / 1000.0

@@ -158,7 +158,7 @@ class SeededNmf(SeededTopics, Nmf):
     def _factorise(self, tfidf: sparse.csr_matrix, corpus: Corpus, themes: dict[str, list[str]]):
         seeds, self.seed_themes_ = seeded_topic_words(self.name, themes, self.facets_, self.other_words_,
                                                       self.other_topic, self.k, corpus)
-        self.seed_ids_ = seed_word_ids(self.name, seeds, corpus)
+        self.seed_ids_ = seed_word_ids(self.name, seeds, corpus, self.lexicon_)
         W0, H0 = self._initial_factors(tfidf)
         guides, guide_loadings = self._guiding_units(tfidf, H0)
         model = NMF(n_components=self.k, init=self.init, **self._nmf_options())

@@ -8,8 +8,12 @@
 2. Editions: the near-duplicate pairs of the two State Council sources, against the years they share.
 3. Document checks on every shared corpus.
 4. Near-duplicate search time per document on growing subsets of the corpora (near-linear).
+5. Long units: unit lengths per corpus (what `[corpus] max_unit_chars` is set from), how many units the cut
+   makes, and 德州 2024 (a report with few line breaks): its ecology share of units under the dictionary and
+   seeded LDA (fitted on the 122 city reports, seed 1) with units cut at 1,000 and at 600 characters, beside how
+   much of its text is ecology words.
 
-Usage: python experiments/corpus_quality.py [--part pdf|editions|checks|scaling ...]
+Usage: python experiments/corpus_quality.py [--part pdf|editions|checks|scaling|long ...]
 Needs ../shared/corpora beside the project and the test extras (reportlab, the WenQuanYi font).
 """
 
@@ -32,6 +36,13 @@ from format_fixtures import column_report_pdf, paragraphs_of  # noqa: E402
 from topics.ingest.duplicates import find_duplicates  # noqa: E402
 from topics.ingest import ingest_paths  # noqa: E402
 from topics.ingest.reading import read_documents  # noqa: E402
+from topics.assignment import assignments  # noqa: E402
+from topics.lexicon import Lexicon  # noqa: E402
+from topics.mapping import apply_mapping  # noqa: E402
+from topics.models import make_model  # noqa: E402
+from topics.settings import default  # noqa: E402
+from topics.tokenize import Tokenizer, TokenizerSettings  # noqa: E402
+from topics.vectorize import build_corpus  # noqa: E402
 
 REPORTS = ["city_gwr_2024/2024_东营市.txt", "city_gwr_2024/2024_黄山市.txt", "city_gwr_2024/2024_三亚市.txt",
            "city_gwr_2024/2024_德州市.txt", "province_gwr_2026/2026_上海市.txt", "province_gwr_2026/2026_云南省.txt",
@@ -107,17 +118,54 @@ def scaling() -> None:
         print(f"{n} documents: {seconds:.2f} s ({1000 * seconds / n:.1f} ms a document), {len(groups)} groups")
 
 
+def long_units() -> None:
+    import numpy as np
+
+    cut = default("corpus.max_unit_chars")
+    print("corpus | units | length at the 50th / 90th / 95th / 99th percentile | above the cut | units after the cut")
+    for folder in ["city_gwr_2024", "province_gwr_2026", "national_gwr_hprc", "hailar_district_gwr"]:
+        before = [u for u in ingest_paths([CORPORA / folder], max_unit_chars=1000).units if u.kind != "heading"]
+        after = [u for u in ingest_paths([CORPORA / folder]).units if u.kind != "heading"]
+        lengths = np.array([len(u.text) for u in before])
+        print(f"{folder} | {len(before):,} | {' / '.join(f'{p:.0f}' for p in np.percentile(lengths, [50, 90, 95, 99]))} | "
+              f"{(lengths > cut).mean():.1%} | {len(after):,}")
+    lexicon = Lexicon.load()
+    tokenizer = Tokenizer(TokenizerSettings(), lexicon_words=lexicon.words())
+    ecology = set(lexicon.themes["ecology"])
+    for limit in (1000, cut):
+        units = [u for u in ingest_paths([CORPORA / "city_gwr_2024"], max_unit_chars=limit).units if u.kind != "heading"]
+        tokens = tokenizer.tokenize([u.text for u in units])
+        corpus = build_corpus(tokens, no_below=5, no_above=0.3, keep_words=lexicon.words())
+        rates = {}
+        for unit, unit_tokens in zip(units, tokens):
+            hits, total = rates.get(unit.doc_id, (0, 0))
+            rates[unit.doc_id] = (hits + sum(token in ecology for token in unit_tokens), total + len(unit_tokens))
+        doc = next(doc_id for doc_id in rates if "德州" in doc_id)
+        per_thousand = {doc_id: 1000 * hits / max(total, 1) for doc_id, (hits, total) in rates.items()}
+        line = [f"cut {limit}: 德州 {sum(u.doc_id == doc for u in units)} units; ecology words "
+                f"{per_thousand[doc]:.1f} per 1,000 tokens (median of the 122 reports {np.median(list(per_thousand.values())):.1f})"]
+        for name, params in (("dictionary", {}), ("seeded-lda", {"random_state": 1})):
+            model = make_model(name, **params).fit(corpus, lexicon)
+            apply_mapping(model.result_, lexicon)
+            table = assignments(model.result_, [units[i] for i in corpus.kept])
+            shares = table.assign(ecology=table["theme"] == "ecology").groupby("doc_id")["ecology"].mean()
+            line.append(f"{name}: 德州 ecology {shares.get(doc, 0):.1%} of units (median report {shares.median():.1%}, "
+                        f"德州 ranks {int((shares < shares.get(doc, 0)).sum()) + 1} of {len(shares)})")
+        print("; ".join(line))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", nargs="+", choices=["pdf", "editions", "checks", "scaling"],
-                        default=["pdf", "editions", "checks", "scaling"])
+    parser.add_argument("--part", nargs="+", choices=["pdf", "editions", "checks", "scaling", "long"],
+                        default=["pdf", "editions", "checks", "scaling", "long"])
     args = parser.parse_args()
     if not CORPORA.is_dir():
         sys.exit(f"{CORPORA}: the shared corpora are needed beside the project")
     with tempfile.TemporaryDirectory() as folder:
         for part in args.part:
             print(f"\n== {part}")
-            {"pdf": lambda: pdf_layouts(Path(folder)), "editions": editions, "checks": checks, "scaling": scaling}[part]()
+            {"pdf": lambda: pdf_layouts(Path(folder)), "editions": editions, "checks": checks, "scaling": scaling,
+             "long": long_units}[part]()
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from topics import OTHER
 from topics.documents import Unit
 from topics.evaluation import flat_text, text_sha1
 from topics.ingest import ingest_paths
+from topics.ingest.structure import LONGEST_PART
 from topics.models import MODEL_NAMES, MODELS, make_model
 from topics.lexicon import Lexicon
 from topics.assignment import assignments
@@ -57,6 +58,9 @@ LABELLED_SETS = {
 # every coded set: the three above, set C (held out for the final measurements, heldout_check.py) and set D
 # (1954–1979 State Council units)
 CODED_SETS = {**LABELLED_SETS, "c": HERE / "handcoded_c.tsv", "d": HERE / "handcoded_d.tsv"}
+# The coded sets were drawn from units cut only into even parts of at most 1,000 characters, before `[corpus]
+# max_unit_chars` cut long units further; their units (and the reports around them) are rebuilt with that cut.
+CODED_CUT = LONGEST_PART
 
 
 def main() -> int:
@@ -138,17 +142,19 @@ def labelled_units(path: Path, units: dict[str, Unit] | None = None) -> tuple[li
     corpora by id, when they are read already), and their labels."""
     with path.open(encoding="utf-8") as handle:
         records = list(csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t"))
-    by_corpus = defaultdict(set)
-    for record in records:
-        by_corpus[record["unit_id"].split("/", 1)[0]].add(record["unit_id"])
     found = units if units is not None else {}
-    for corpus_name, wanted in by_corpus.items() if units is None else ():
-        found.update({u.unit_id: u for u in ingest_paths([str(CORPORA / corpus_name)]).units if u.unit_id in wanted})
+    for corpus_name in sorted({record["unit_id"].split("/", 1)[0] for record in records}) if units is None else ():
+        found.update({u.unit_id: u for u in ingest_paths([str(CORPORA / corpus_name)], max_unit_chars=CODED_CUT).units})
+    by_text = {}  # a unit whose id moved (a unit before it in its report cut otherwise) is found by its text
+    for unit in found.values():
+        by_text.setdefault((unit.doc_id, _sha1(unit.text)), unit)
     kept, labels, lost = [], [], []
     for record in records:
         unit = found.get(record["unit_id"])
         check = record.get("text_sha1")
-        if unit is None or (check and hashlib.sha1(unit.text.encode("utf-8")).hexdigest()[:12] != check):
+        if check and (unit is None or _sha1(unit.text) != check):
+            unit = by_text.get((record["unit_id"].rsplit(":", 1)[0], check))
+        if unit is None:
             lost.append(record["unit_id"])
             continue
         kept.append(unit)
@@ -157,6 +163,10 @@ def labelled_units(path: Path, units: dict[str, Unit] | None = None) -> tuple[li
         print(f"warning: {path.name}: {len(lost)} unit(s) are no longer cut the same way by ingest and are left out "
               f"(e.g. {lost[0]})", file=sys.stderr)
     return kept, labels
+
+
+def _sha1(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
 def labelled_corpus(units: list[Unit], tokens: list[list[str]],

@@ -23,7 +23,8 @@ import pandas as pd
 from sklearn.metrics import f1_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from handcoded_check import CODED_SETS, CORPORA, LABELLED_SETS, labelled_corpus, labelled_units, training_set  # noqa: E402
+from handcoded_check import (CODED_CUT, CODED_SETS, CORPORA, LABELLED_SETS, labelled_corpus, labelled_units,  # noqa: E402
+                             training_set)
 
 from topics import OTHER  # noqa: E402
 from topics.assignment import assignments  # noqa: E402
@@ -49,7 +50,8 @@ def document_context(sets: dict, lexicon: Lexicon, tokenizer: Tokenizer) -> tupl
     around them (a few labelled units are headings with text of their own, so headings stay)."""
     corpora = sorted({u.unit_id.split("/", 1)[0] for units, _ in sets.values() for u in units})
     docs = {u.doc_id for units, _ in sets.values() for u in units}
-    units = [u for corpus in corpora for u in ingest_paths([str(CORPORA / corpus)], themes=lexicon).units
+    units = [u for corpus in corpora
+             for u in ingest_paths([str(CORPORA / corpus)], themes=lexicon, max_unit_chars=CODED_CUT).units
              if u.doc_id in docs]
     return units, tokenizer.tokenize([u.text for u in units])
 

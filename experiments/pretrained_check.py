@@ -30,7 +30,7 @@ from scipy import sparse
 from sklearn.preprocessing import normalize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from handcoded_check import CODED_SETS, CORPORA, labelled_units  # noqa: E402
+from handcoded_check import CODED_CUT, CODED_SETS, CORPORA, labelled_units  # noqa: E402
 from train_pretrained import (FOLDS, PARAMS, TOKENIZER, VOCABULARY, Coded, assess, build,  # noqa: E402
                               calibrated_temperature, calibration_error, cross_validate, read_coded, report_of,
                               scores_of, train)
@@ -201,7 +201,7 @@ def calibration_table(rows, data: Coded) -> str:
 def heldout() -> None:
     lexicon = Lexicon.load()
     units = [unit for name in sorted({p.name for p in CORPORA.iterdir() if p.is_dir()} - {"hailar_district_gwr_raw"})
-             for unit in ingest_paths([str(CORPORA / name)], themes=lexicon).units]
+             for unit in ingest_paths([str(CORPORA / name)], themes=lexicon, max_unit_chars=CODED_CUT).units]
     coded_c, labels_c = labelled_units(CODED_SETS["c"], {unit.unit_id: unit for unit in units})
     reports = {report_of(unit) for unit in coded_c}
     context = [unit for unit in units if report_of(unit) in reports

@@ -40,7 +40,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from handcoded_check import CODED_SETS, CORPORA, labelled_units  # noqa: E402
+from handcoded_check import CODED_CUT, CODED_SETS, CORPORA, labelled_units  # noqa: E402
 
 from topics import OTHER  # noqa: E402
 from topics.assignment import fit_themes  # noqa: E402
@@ -143,7 +143,8 @@ def read_coded(lexicon: Lexicon, sets: list[str], unseen: list[str] = ()) -> Cod
     """Every unit of the corpora (headings left out, as runs leave them out, unless coded) and the coded units
     of ``sets`` among them, without the reports of the sets ``unseen``; a coded unit that ingest no longer cuts
     the same way stops the build."""
-    units = [unit for name in CORPUS_NAMES for unit in ingest_paths([str(CORPORA / name)], themes=lexicon).units]
+    units = [unit for name in CORPUS_NAMES
+             for unit in ingest_paths([str(CORPORA / name)], themes=lexicon, max_unit_chars=CODED_CUT).units]
     by_id = {unit.unit_id: unit for unit in units}
     hidden = {report_of(unit) for name in unseen for unit in labelled_units(CODED_SETS[name], by_id)[0]}
     label_of, set_of = {}, {}

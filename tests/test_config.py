@@ -86,6 +86,8 @@ BAD_CONFIGS = {
     "parameters that do not go together": (
         lambda t: t + '\n[models.nmf]\nk = 5\nbeta_loss = "kullback-leibler"\nsolver = "cd"\n', ["models.nmf", "solver"]),
     "k below 2": (lambda t: t.replace("k = 5", "k = 1"), ["models.lda.k"]),
+    "units cut too short": (lambda t: t.replace("[corpus]", "[corpus]\nmax_unit_chars = 50"),
+                            ["corpus.max_unit_chars", "an integer >= 100"]),
     "k not a number": (lambda t: t.replace("k = 5", 'k = "5"'), ["models.lda.k"]),
     "k a boolean": (lambda t: t.replace("k = 5", "k = true"), ["models.lda.k"]),
     "k repeated": (lambda t: t.replace("k = 5", "k = [5, 5]"), ["models.lda.k"]),

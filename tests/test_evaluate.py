@@ -31,12 +31,13 @@ HAND_LABELS = {
     "xining_chengxi_2024#1:u005": "governance",  # 平安建设, 矛盾纠纷, 基层治理
     "xining_chengxi_2024#1:u006": "safety",  # 安全生产, 消防, 地质灾害, 防汛
     "xining_chengxi_2024#2:u000": "other",  # praise of the work report
-    "xining_chengxi_2024#2:u002": "other",  # general pledge to serve the city's development
-    "xining_chengxi_2024#2:u003": "ecology",  # 环保督察整改, 国土绿化, 水生态治理
-    "xining_chengxi_2024#2:u004": "industry",  # 新能源企业总部圈, 文商旅, 跨境电商
-    "xining_chengxi_2024#2:u005": "industry",  # 算力, 数字经济, 金融, 新业态
-    "xining_chengxi_2024#2:u006": "livelihood",  # 就业, 学位, 养老
-    "xining_chengxi_2024#2:u007": "governance",  # 城市运行管理, 网格, 社区治理
+    # (u001–u003: the parts of the review of 2023, a paragraph on every theme, cut at [corpus] max_unit_chars)
+    "xining_chengxi_2024#2:u004": "other",  # general pledge to serve the city's development
+    "xining_chengxi_2024#2:u005": "ecology",  # 环保督察整改, 国土绿化, 水生态治理
+    "xining_chengxi_2024#2:u006": "industry",  # 新能源企业总部圈, 文商旅, 跨境电商
+    "xining_chengxi_2024#2:u007": "industry",  # 算力, 数字经济, 金融, 新业态
+    "xining_chengxi_2024#2:u008": "livelihood",  # 就业, 学位, 养老
+    "xining_chengxi_2024#2:u009": "governance",  # 城市运行管理, 网格, 社区治理
 }
 HEADER = "doc\tunit\tlabel\theading\ttext\n"
 MODELS = small_models("dictionary", "nmf", "seeded-lda")

@@ -490,3 +490,28 @@ def test_few_draws_give_intervals_that_hold_their_estimate_and_a_plot(sample_run
     table = pd.read_csv(output)
     assert ((table["ci_low"] <= table["share"]) & (table["share"] <= table["ci_high"])).all()
     assert sorted(p.name for p in tmp_path.glob("shares_*.png"))  # the plot was drawn
+
+
+@pytest.mark.corpora
+def test_shares_by_units_and_by_characters_side_by_side(city_run):
+    """The run writes every theme's share counted both ways; `differs` is true exactly where the intervals part,
+    and the report lists those themes."""
+    table = pd.read_csv(city_run / "shares_by_weight.csv")
+    data = quiet_data(city_run)
+    assert set(table["model"]) == {fit.model for fit in data.fits}
+    for _, rows in table.groupby("model"):
+        assert rows["share_units"].sum() == pytest.approx(1.0) and rows["share_length"].sum() == pytest.approx(1.0)
+        assert (rows["n_documents"] == len(CITIES)).all()
+    apart = (table["ci_low_units"] > table["ci_high_length"]) | (table["ci_low_length"] > table["ci_high_units"])
+    assert (table["differs"] == apart).all()
+    # by characters: the characters of a theme's units over all characters, the mean over the model's seeds
+    model, k = table["model"].iloc[0], int(table["k"].iloc[0])
+    lengths = data.units["length"].to_numpy(dtype=float)
+    by_seed = [np.bincount(data.assigned(fit), weights=lengths, minlength=len(data.themes)) / lengths.sum()
+               for fit in data.fits if fit.model == model and fit.k == k]
+    expected = dict(zip(data.themes, np.mean(by_seed, axis=0)))
+    rows = table[table["model"] == model]
+    assert rows["share_length"].to_numpy() == pytest.approx([expected[theme] for theme in rows["theme"]])
+    section = inference_section(RunFolder.open(city_run), theme_display_names(RunFolder.open(city_run).lexicon))
+    assert "Counting units or characters" in section
+    assert ("differ by more than their intervals" in section) == bool(table["differs"].any())

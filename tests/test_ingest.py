@@ -34,13 +34,18 @@ def test_ingest_sample_summary_accounts_for_every_character(sample_path):
     summary = result.summary
     assert summary["documents"] == 1 and summary["pieces"] == 2
     assert [d.doc_id for d in result.documents] == ["xining_chengxi_2024#1", "xining_chengxi_2024#2"]
-    assert summary["units"] == len(result.units) == 15
+    # one point of 553 characters is longer than [corpus] max_unit_chars and is cut where its sentences turn
+    assert summary["units"] == len(result.units) == 17
+    assert summary["units_cut"] == {"max_unit_chars": MAX_UNIT_CHARS, "units": 1, "parts": 3}
+    parts = [u for u in result.units if u.meta.get("part")]
+    assert len({(u.heading, u.kind) for u in parts}) == 1 and "".join(u.text for u in parts) in sample_path.read_text(
+        encoding="utf-8").replace("\n", "")
     assert summary["chars_input"] == count_chars(sample_path.read_text(encoding="utf-8"))
     assert summary["chars_input"] == summary["chars_kept"] + summary["chars_removed"]
     assert summary["removed_by_reason"] == EXPECTED_REMOVED
     assert summary["files_skipped"] == 0
     text = format_summary(summary)
-    assert "units: 15" in text and f"headline {EXPECTED_REMOVED['headline']}" in text and "files skipped: 0" in text
+    assert "units: 17" in text and "1 longer than 400 characters cut into 3 at sentence ends" in text and f"headline {EXPECTED_REMOVED['headline']}" in text and "files skipped: 0" in text
 
 
 def test_units_jsonl_round_trip(tmp_path, sample_path):
@@ -116,9 +121,9 @@ def test_command_writes_units_removed_record_and_summary(tmp_path, sample_path):
     assert proc.returncode == 0, proc.stderr
     assert "documents: 1 (2 after splitting pages with several articles)" in proc.stdout
     listing = ", ".join(f"{reason} {chars}" for reason, chars in sorted(EXPECTED_REMOVED.items(), key=lambda x: -x[1]))
-    assert "units: 15" in proc.stdout and f"removed by reason: {listing}" in proc.stdout
+    assert "units: 17" in proc.stdout and f"removed by reason: {listing}" in proc.stdout
     units = read_units(tmp_path / "out" / "units.jsonl")
-    assert len(units) == 15 and units[0].doc_id == "xining_chengxi_2024#1"
+    assert len(units) == 17 and units[0].doc_id == "xining_chengxi_2024#1"
     removed = [json.loads(line) for line in (tmp_path / "out" / "removed.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {r["reason"] for r in removed} == {"byline", "headline", "author"} and len(removed) == 6
     assert all(set(r) == {"doc_id", "reason", "text", "line"} for r in removed)
@@ -149,7 +154,7 @@ def test_command_skips_bad_files_in_a_folder(tmp_path, folder_with_bad_files):
     for name in ("2024_空.txt", "image.txt", "english.txt"):
         assert name in proc.stdout
     units = read_units(tmp_path / "units.jsonl")
-    assert len(units) == 15 and units[0].doc_id == "reports/2024_西宁市城西区#1" and units[0].year == 2024
+    assert len(units) == 17 and units[0].doc_id == "reports/2024_西宁市城西区#1" and units[0].year == 2024
     assert "Traceback" not in proc.stderr
 
 

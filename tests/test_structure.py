@@ -10,7 +10,12 @@ from topics.documents import Document
 from topics.ingest.layout import CleanDocument, repair_layout
 from topics.ingest.reading import read_documents
 from topics.ingest.structure import MAX_UNIT_CHARS, split_units, weak_label
+from topics.assignment import assignments
 from topics.lexicon import Lexicon
+from topics.mapping import apply_mapping
+from topics.models import make_model
+from topics.tokenize import Tokenizer, TokenizerSettings
+from topics.vectorize import build_corpus
 
 THEMES = Lexicon.load().themes
 
@@ -150,7 +155,7 @@ def test_long_paragraphs_are_cut_at_sentence_ends_into_bounded_units():
     clean = _clean(text)
     units = split_units(clean, THEMES)
     _check_spans(clean, units)
-    assert len(units) == -(-len(text) // MAX_UNIT_CHARS) or len(units) == -(-len(text) // MAX_UNIT_CHARS) + 1
+    assert -(-len(text) // MAX_UNIT_CHARS) <= len(units) <= 2 * -(-len(text) // MAX_UNIT_CHARS)
     assert all(len(u.text) <= MAX_UNIT_CHARS and u.text.endswith("。") for u in units)
     assert [u.meta["part"] for u in units] == list(range(1, len(units) + 1))
     # a text without any sentence end is still cut, at commas or hard
@@ -211,3 +216,41 @@ def test_real_reports_cut_into_headed_units(shared_corpora, corpus, name):
     assert any(re.match(r"[一二三四五六七八九十]、", h) for h in headings)
     assert len({u.unit_id for u in units}) == len(units)
     assert all(u.year == document.year and u.region == document.region for u in units)
+
+
+@pytest.mark.corpora
+def test_long_units_are_cut_into_parts_that_keep_their_heading_and_turn_with_the_theme(shared_corpora):
+    """德州's 2024 report runs each enumerated point into one line of up to 830 characters: cut at the default
+    limit, every part keeps its point's heading and section, no part but a single sentence is longer than the
+    limit, and parts end where the next sentence names another theme."""
+    document = read_documents([shared_corpora / "city_gwr_2024" / "2024_德州市.txt"]).documents[0]
+    (clean,) = repair_layout(document)
+    whole = split_units(clean, THEMES, max_unit_chars=1000)
+    units = split_units(clean, THEMES)
+    _check_spans(clean, units)
+    assert len(units) > len(whole)
+    for unit in units:
+        assert len(unit.text) <= MAX_UNIT_CHARS or len(re.findall("[。！？]", unit.text[:-1])) == 0, unit.text
+        parent = next(p for p in whole if p.span[0] <= unit.span[0] and unit.span[1] <= p.span[1])
+        assert (unit.kind, unit.heading, unit.meta["section"]) == (parent.kind, parent.heading, parent.meta["section"])
+        if unit.span != parent.span:
+            assert 1 <= unit.meta["part"] <= unit.meta["parts"]
+    turns = 0
+    for before, after in zip(units, units[1:]):
+        if after.meta.get("part", 1) > 1:
+            first = re.match(r"[^。！？]*[。！？]", after.text)
+            named = weak_label(first.group(0) if first else after.text, THEMES)
+            turns += bool(named) and named != weak_label(re.match(r"[^。！？]*[。！？]?", before.text).group(0), THEMES)
+    assert turns >= 3
+    # the dictionary finds ecology in the report once its long points are cut (and none without the cut)
+    lexicon = Lexicon.load()
+    tokenizer = Tokenizer(TokenizerSettings(), lexicon_words=lexicon.words(), cache=False)
+    found = {}
+    for name, cut in (("whole", whole), ("cut", units)):
+        kept = [u for u in cut if u.kind != "heading"]
+        corpus = build_corpus(tokenizer.tokenize([u.text for u in kept]), no_below=1, no_above=1.0,
+                              keep_words=lexicon.words())
+        model = make_model("dictionary").fit(corpus, lexicon)
+        apply_mapping(model.result_, lexicon)
+        found[name] = (assignments(model.result_, [kept[i] for i in corpus.kept])["theme"] == "ecology").sum()
+    assert found["whole"] == 0 and found["cut"] >= 2, found

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from test_estimates import hand_coded_state_council
 from test_runner import small_models, write_config
 from topics.cli import main
+from topics.ingest.structure import LONGEST_PART
 
 # State Council reports of the 1950s–80s and a few recent ones: ecology is 0 in several early reports
 YEARS = (1954, 1956, 1957, 1959, 1964, 1978, 1979, 1981, 1982, 1983, 1984, 1986, 1988, 2018, 2022)
@@ -44,6 +45,8 @@ def national_run(tmp_path_factory, shared_corpora):
     config = write_config(folder, corpus, models=small_models("dictionary", "supervised"), seeds=(1,))
     training = f"[evaluation]\ntraining = [{json.dumps(str(gold))}]\n"
     text = config.read_text(encoding="utf-8").replace("[evaluation]\n", training)
+    # the paragraphs as they were coded (the passage 1959 holds twice is coded once in each copy)
+    text = text.replace("[corpus]\n", f"[corpus]\nmax_unit_chars = {LONGEST_PART}\n")
     config.write_text(text + f'\n[effects]\nformula = "{SPLINE}"\ndraws = 50\n', encoding="utf-8")
     return config, folder / "run"
 
@@ -353,7 +356,8 @@ def test_a_number_column_with_many_values_gets_its_curve_and_its_average_slope(f
     for theme, row in slopes.iterrows():
         b0, b1 = coefficients[(theme, "Intercept")], coefficients[(theme, "year")]
         p = expit(b0 + b1 * years)
-        assert row["difference"] == pytest.approx(100 * b1 * np.mean(p * (1 - p)), rel=1e-4)
+        # (the slope is a difference over 1/2000 of the observed years, so it agrees to about 1e-4 of itself)
+        assert row["difference"] == pytest.approx(100 * b1 * np.mean(p * (1 - p)), rel=1e-3)
         assert row["ci_low"] <= row["difference"] <= row["ci_high"]
 
 

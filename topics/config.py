@@ -34,6 +34,7 @@ DEFAULTS: dict[str, dict] = {
         "strict": False,
         "dedupe": False,  # keep only the most complete of each group of near-duplicate documents (all are reported)
         "skip_kinds": ["heading"],  # unit kinds not fitted: a heading is repeated in its units' heading field
+        **table_defaults("corpus"),  # how documents are cut into units
     },
     "tokenizer": {},  # passed to TokenizerSettings.from_dict, which validates its own keys
     "vocabulary": {
@@ -223,7 +224,7 @@ def _check_corpus(corpus: dict, source: str, base_dir: Path) -> None:
         if not Path(resolved).exists():
             looked = "" if given == resolved else f" (looked for {resolved})"
             raise InputError(f"{source}: corpus.paths: {given}: no such file or folder{looked}")
-    check_all(corpus, {"strict": boolean(), "dedupe": boolean()}, source, prefix="corpus.")
+    check_all(corpus, {"strict": boolean(), "dedupe": boolean(), **table_rules("corpus")}, source, prefix="corpus.")
     kinds = corpus["skip_kinds"]
     _expect(isinstance(kinds, list) and all(k in UNIT_KINDS for k in kinds), source, "corpus.skip_kinds",
             f"a list of unit kinds ({', '.join(UNIT_KINDS)})", kinds)

@@ -63,8 +63,9 @@ def match_gold(units: list[Unit], rows: list[GoldUnit], gold_path: str | Path) -
             found = place or found
             if not found and i is not None:
                 raise InputError(f"{gold_path}:{row.line}: unit {clipped(row.unit.unit_id)} of the corpus has another text "
-                                 "and no unit has this row's text (was the document cut or edited differently?); "
-                                 "correct the row or code the unit again")
+                                 "and no unit has this row's text (was the document cut or edited differently? units "
+                                 "longer than [corpus] max_unit_chars are cut into parts: set it to the length the "
+                                 "units were coded at); correct the row or code the unit again")
             if not found:
                 outside.append(row)
                 continue

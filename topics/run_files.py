@@ -33,6 +33,7 @@ GOLD_METRICS = "gold_metrics.csv"  # written by `topics evaluate`
 CORRECTED_SHARES = "shares_corrected.csv"  # written by `topics shares --gold`: model-only, corrected, bias
 CORRECTED_EFFECTS = "effects_corrected.csv"  # written by `topics effects --gold`
 CORRECTED_EXPECTED = "effects_corrected_expected.csv"
+SHARES_BY_WEIGHT = "shares_by_weight.csv"  # every theme's share counted by units and by characters, side by side
 NOTES = "notes.json"  # what a stage after the tables warned about, by stage, for the report to show
 
 

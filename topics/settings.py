@@ -46,6 +46,11 @@ _DECLARED = [
             "a unit's theme probabilities are mixed with its section's by this weight"),
     Setting("themes", "heading_bonus", 0.2, number(0),
             "the theme a unit's heading names gets this much more probability"),
+    # cutting documents into units (topics.ingest.structure)
+    Setting("corpus", "max_unit_chars", 400, integer(100),
+            "a unit longer than this many characters is cut at sentence ends into parts no longer, each ending where "
+            "its sentences turn to another theme or at an even share (each keeps its heading and section)",
+            "--max-unit-chars"),
     # the vocabulary (topics.vectorize)
     Setting("vocabulary", "no_below", 2, integer(1), "keep words found in at least this many units"),
     Setting("vocabulary", "no_above", 0.5, number(0, 1, low_open=True),
@@ -71,6 +76,9 @@ _DECLARED = [
     Setting("inference", "min_documents", 5, integer(1),
             "a group of fewer documents than this is flagged (few_documents) and warned about: its interval rests "
             "on too few documents to say much about documents like them", "--min-documents"),
+    Setting("inference", "min_units", 20, integer(1),
+            "a document of fewer units than this is warned about: one unit moves its shares by 100/min_units points "
+            "or more, and a long unit on several subjects counts for one"),
     Setting("inference", "where", "", Rule(lambda v: isinstance(v, str), 'an expression such as "year >= 1980", or '
                                            '"" for every document'),
             "only the documents this condition keeps, e.g. \"year >= 1980 and edition == 'hprc'\" (document columns, "

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..outputs import writable_output
 from ..lexicon import Lexicon
+from ..settings import add_flag, resolve
 
 
 def configure(parser) -> None:
@@ -29,6 +30,7 @@ def configure(parser) -> None:
                              "recorded as removed, reason 'duplicate')")
     parser.add_argument("--themes", metavar="THEMES.toml",
                         help="theme lexicon for the weak labels (default: the package's themes.toml)")
+    add_flag(parser, "corpus.max_unit_chars")
 
 
 def run(args) -> int:
@@ -44,7 +46,8 @@ def run(args) -> int:
         writable_output(args.removed)
     themes = Lexicon.load(args.themes) if args.themes else None
     progress = any(Path(path).is_dir() for path in args.paths)
-    result = ingest_paths(args.paths, strict=args.strict, progress=progress, themes=themes, dedupe=args.dedupe)
+    result = ingest_paths(args.paths, strict=args.strict, progress=progress, themes=themes, dedupe=args.dedupe,
+                          max_unit_chars=resolve("corpus.max_unit_chars", args.max_unit_chars))
     written = [f"{write_units(result.units, args.output)} ({len(result.units):,} units)"]
     if args.removed:
         written.append(f"{write_removals(result.removals, args.removed, result.changes)} ({len(result.removals):,} "

@@ -93,6 +93,30 @@ def shares(data: StudyData, by: list[str] | str | None = None, *, weight: str = 
     return table
 
 
+WEIGHING_COLUMNS = ["model", "k", "seeds", "theme", "share_units", "ci_low_units", "ci_high_units", "share_length",
+                    "ci_low_length", "ci_high_length", "differs", "n_documents", "n_units"]
+_EVERY_DOCUMENT = "\0every document"  # the one group of weighing(): a column name no corpus has
+
+
+def weighing(data: StudyData, model: str, k: int, *, draws: int = default("inference.draws"),
+             seed: int = default("inference.seed"), level: float = default("inference.level")) -> pd.DataFrame:
+    """Every theme's share of all the documents counted by units (``units``) and by characters (``length``),
+    each with its interval (a group of every document: documents resampled, then their units), and
+    ``differs``: whether the two intervals do not overlap, so that how a unit counts changes the finding (a
+    one-line heading weighs as much as a 600-character paragraph in a count of units)."""
+    whole = StudyData(data.units.assign(**{_EVERY_DOCUMENT: "all"}), data.themes, data.fits,
+                      {**data.column_types, _EVERY_DOCUMENT: "category"})
+    asked = {"by": _EVERY_DOCUMENT, "draws": draws, "seed": seed, "level": level, "model": model, "k": k}
+    units, length = shares(whole, weight="units", **asked), shares(whole, weight="length", **asked)
+    table = units[["model", "k", "seeds", "theme"]].copy()
+    for suffix, part in (("units", units), ("length", length)):
+        for column in ("share", "ci_low", "ci_high"):
+            table[f"{column}_{suffix}"] = part[column].to_numpy()
+    table["differs"] = (table["ci_low_units"] > table["ci_high_length"]) | (table["ci_low_length"] > table["ci_high_units"])
+    table["n_documents"], table["n_units"] = units["n_documents"].to_numpy(), units["n_units"].to_numpy()
+    return table[WEIGHING_COLUMNS]
+
+
 def binned(data: StudyData, by: list[str], bins: dict[str, float]) -> pd.DataFrame:
     """The units with each binned column replaced by the first value of its period (InputError naming
     --bins for a column that is not a number column of ``by`` or a width that is not positive)."""

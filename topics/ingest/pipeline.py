@@ -24,7 +24,7 @@ from ..outputs import write_jsonl
 from .layout import CleanDocument, count_chars, repair_layout
 from .reading import SkippedFile, read_documents
 from .script import simplified
-from .structure import split_units
+from .structure import MAX_UNIT_CHARS, split_units
 from ..lexicon import Lexicon
 
 if TYPE_CHECKING:  # the checks load numpy and the duplicate search datasketch: only ingest_paths needs them
@@ -46,7 +46,8 @@ class IngestResult:
 
 
 def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
-                 themes: Lexicon | dict[str, list[str]] | None = None, dedupe: bool = False) -> IngestResult:
+                 themes: Lexicon | dict[str, list[str]] | None = None, dedupe: bool = False,
+                 max_unit_chars: int = MAX_UNIT_CHARS) -> IngestResult:
     """Read, repair and cut files and folders into units. Bad files are skipped (InputError when
     ``strict``); a missing path raises InputError. Near-duplicate documents (the same report read
     twice) are reported in the summary; with ``dedupe`` only the most complete of each group is kept
@@ -102,8 +103,12 @@ def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
                 result.removals.append(Removal(clean.doc_id, "duplicate", clean.text))
                 continue
             result.documents.append(clean)
-            result.units += split_units(clean, themes)
+            result.units += split_units(clean, themes, max_unit_chars)
     result.summary = summarise(len(read.documents), result, input_chars, len(cleaned))
+    # units cut into parts at max_unit_chars: each part is a unit of its own, with meta part / parts
+    result.summary["units_cut"] = {"max_unit_chars": max_unit_chars,
+                                   "units": sum(1 for unit in result.units if unit.meta.get("part") == 1),
+                                   "parts": sum(1 for unit in result.units if unit.meta.get("part"))}
     # what a PDF or Word reader could not read at all (a chart's text): each file is named in the warnings
     result.summary["chars_not_read"] = sum(d.meta.get("not_read", {}).get("chars", 0) for d in read.documents)
     result.summary["duplicates"] = [
@@ -166,7 +171,9 @@ def format_summary(summary: dict) -> str:
         f"documents: {summary['documents']:,}" + (f" ({summary['pieces']:,} after splitting pages with several articles)"
                                                   if summary["pieces"] != summary["documents"] else "")
         + (f"; {summary['documents_kept']:,} kept after --dedupe" if summary["documents_kept"] != summary["pieces"] else ""),
-        f"units: {summary['units']:,} ({listing(summary['units_by_kind'])})",
+        f"units: {summary['units']:,} ({listing(summary['units_by_kind'])})"
+        + (f"; {summary['units_cut']['units']:,} longer than {summary['units_cut']['max_unit_chars']:,} characters cut "
+           f"into {summary['units_cut']['parts']:,} at sentence ends" if summary.get("units_cut", {}).get("units") else ""),
         f"weak labels: {listing(summary['weak_labels'])}",
         f"characters: {summary['chars_input']:,} read = {summary['chars_kept']:,} kept + "
         f"{summary['chars_removed']:,} removed (whitespace, control and format characters not counted)"

@@ -16,9 +16,11 @@ How a document is cut (CleanDocument.text holds one paragraph per line):
   30 characters, no comma, no digits: 在打造生态文明高地上拉高标杆。…, 推进制造业提质扩量增效。…) is a
   "section" unit; one that starts with a
   numbered marker or a dash (——) is a "point"; anything else is a "paragraph".
-- A unit longer than MAX_UNIT_CHARS is cut at sentence ends (。！？) into parts of similar size, never
-  above the limit (a sentence longer than the limit is cut at a comma, or hard); parts keep the kind
-  and heading and record meta["part"] / meta["parts"].
+- A unit longer than ``max_unit_chars`` (``[corpus] max_unit_chars``) is cut at sentence ends (。！？),
+  never above the limit (a sentence longer than the limit is cut at a comma, or hard), so that a long
+  paragraph on several subjects counts for each of them: first into even parts of at most LONGEST_PART,
+  then each part still too long where its next sentence names another theme (see _by_subject) or at an
+  even share. Parts keep the kind, heading and section and record meta["part"] / meta["parts"].
 
 Every unit's text is exactly ``clean.text[unit.span[0]:unit.span[1]]``; together the units cover every
 paragraph of the cleaned text (nothing is dropped).
@@ -46,8 +48,10 @@ import re
 from ..documents import Unit
 from .layout import CleanDocument
 from ..lexicon import Lexicon, as_lexicon
+from ..settings import default
 
-MAX_UNIT_CHARS = 1000
+MAX_UNIT_CHARS = default("corpus.max_unit_chars")
+LONGEST_PART = 1000  # a unit is first cut into even parts of at most this length (the only cut before max_unit_chars)
 
 _NUMERAL = "一二三四五六七八九十"
 _CN = f"[{_NUMERAL}]{{1,3}}"
@@ -195,27 +199,67 @@ def _enumeration(text: str) -> list[tuple[int, str]]:
 # ---------------------------------------------------------------- units
 
 
-def _parts(text: str, limit: int) -> list[tuple[int, int]]:
-    """Cut text into (start, end) parts of similar size, at sentence ends, each at most ``limit`` long."""
-    if len(text) <= limit:
-        return [(0, len(text))]
-    target = len(text) / math.ceil(len(text) / limit)
+def _parts(text: str, limit: int, lexicon: Lexicon) -> list[tuple[int, int]]:
+    """Cut text into (start, end) parts at sentence ends, none longer than ``limit``: first into parts of
+    similar size of at most LONGEST_PART, then each part still above ``limit`` where its sentences turn to
+    another theme (``_by_subject``)."""
+    parts = []
+    for start, end in _even_parts(text, max(limit, LONGEST_PART)):
+        parts += [(start + a, start + b) for a, b in _by_subject(text[start:end], limit, lexicon)]
+    return parts
+
+
+def _sentences(text: str, limit: int) -> list[tuple[int, int]]:
+    """The (start, end) of each sentence; one longer than ``limit`` is cut at a comma, else hard."""
     pieces: list[tuple[int, int]] = []
     for match in _SENTENCE.finditer(text):
         start, end = match.span()
-        while end - start > limit:  # an overlong sentence: cut at a comma, else hard
+        while end - start > limit:
             window = text[start:start + limit]
             cut = max(window.rfind(c) for c in "，；、,;")
             cut = start + (cut + 1 if cut > limit // 2 else limit)
             pieces.append((start, cut))
             start = cut
         pieces.append((start, end))
+    return pieces
+
+
+def _even_parts(text: str, limit: int) -> list[tuple[int, int]]:
+    """Parts of similar size at sentence ends, each at most ``limit`` long."""
+    if len(text) <= limit:
+        return [(0, len(text))]
+    target = len(text) / math.ceil(len(text) / limit)
     parts: list[tuple[int, int]] = []
-    for start, end in pieces:
+    for start, end in _sentences(text, limit):
         if parts and end - parts[-1][0] <= limit and parts[-1][1] - parts[-1][0] < target:
             parts[-1] = (parts[-1][0], end)
         else:
             parts.append((start, end))
+    return parts
+
+
+def _by_subject(text: str, limit: int, lexicon: Lexicon) -> list[tuple[int, int]]:
+    """Parts at sentence ends, each at most ``limit`` long, that end where the next sentence names another
+    theme than the part so far (by weak_label, once the part is a third of an even share long) or where
+    the part reaches an even share; a short last part joins the one before when it fits."""
+    if len(text) <= limit:
+        return [(0, len(text))]
+    target = len(text) / math.ceil(len(text) / limit)
+    parts: list[tuple[int, int]] = []
+    subject = ""  # the first theme a sentence of the current part names
+    for start, end in _sentences(text, limit):
+        named = weak_label(text[start:end], lexicon)
+        if parts:
+            size = parts[-1][1] - parts[-1][0]
+            turns = bool(named and subject and named != subject and size >= target / 3)
+            if end - parts[-1][0] <= limit and size < target and not turns:
+                parts[-1] = (parts[-1][0], end)
+                subject = subject or named
+                continue
+        parts.append((start, end))
+        subject = named
+    if len(parts) > 1 and parts[-1][1] - parts[-1][0] < target / 3 and parts[-1][1] - parts[-2][0] <= limit:
+        parts[-2:] = [(parts[-2][0], parts[-1][1])]
     return parts
 
 
@@ -233,9 +277,10 @@ def _paragraph_kind(text: str) -> tuple[str, str, str]:
     return "paragraph", "", ""
 
 
-def split_units(clean: CleanDocument, themes: Lexicon | dict[str, list[str]] | None = None) -> list[Unit]:
+def split_units(clean: CleanDocument, themes: Lexicon | dict[str, list[str]] | None = None,
+                max_unit_chars: int = MAX_UNIT_CHARS) -> list[Unit]:
     """Cut a cleaned document into units (see the module docstring for the rules). ``themes``: the
-    lexicon whose themes weak labels name (default: the package's)."""
+    lexicon whose themes weak labels name (default: the package's); ``max_unit_chars``: the longest unit."""
     themes = Lexicon.load() if themes is None else as_lexicon(themes)
     paragraphs: list[tuple[int, str]] = []
     offset = 0
@@ -265,7 +310,7 @@ def split_units(clean: CleanDocument, themes: Lexicon | dict[str, list[str]] | N
         if not own and enclosing:
             heading = enclosing[-1]
         spans = []
-        for a, b in _parts(clean.text[start:end], MAX_UNIT_CHARS):
+        for a, b in _parts(clean.text[start:end], max_unit_chars, themes):
             part = clean.text[start + a:start + b]
             a, b = a + len(part) - len(part.lstrip()), b - (len(part) - len(part.rstrip()))
             if b > a:

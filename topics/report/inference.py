@@ -20,10 +20,10 @@ from matplotlib.figure import Figure
 
 from ..assignment import FLAGS_COLUMN
 from ..inference.effects import CONTRAST_COLUMNS, DIFFERENCE, EFFECT_COLUMNS, EXPECTED_COLUMNS
-from ..inference.shares import FEW_DOCUMENTS
+from ..inference.shares import FEW_DOCUMENTS, WEIGHING_COLUMNS
 from ..inference.shares import SHARE_COLUMNS as INTERVAL_COLUMNS
 from ..run_folder import RunFolder
-from ..run_files import EFFECTS, EFFECTS_CONTRASTS, EFFECTS_EXPECTED, NOTES, PLOTS, shares_by
+from ..run_files import EFFECTS, EFFECTS_CONTRASTS, EFFECTS_EXPECTED, NOTES, PLOTS, SHARES_BY_WEIGHT, shares_by
 from .plots import cjk_font, save_png, theme_colours
 from .tables import flagged_name, theme_order
 
@@ -57,8 +57,32 @@ def inference_section(run: RunFolder, names: dict[str, str]) -> str:
         parts.append("<p>No shares by year or region: the run's documents have fewer than two years and fewer than "
                      "two regions (<code>topics shares RUN_DIR --by COLUMN</code> groups by any metadata column).</p>")
     parts[1:1] = notes
+    parts.append(weighing_html(run, names))
     parts.append(effects_html(run, names, plots))
     return "\n".join(parts)
+
+
+def weighing_html(run: RunFolder, names: dict[str, str]) -> str:
+    """The themes whose share of all documents differs, beyond both intervals, when a unit counts once and
+    when it counts by its characters (shares_by_weight.csv; absent from runs before it)."""
+    table = run.table(SHARES_BY_WEIGHT, tuple(WEIGHING_COLUMNS))
+    if table is None or table.empty:
+        return ""
+    intro = ("<h3>Counting units or characters</h3><p>A share counts each unit once (a one-line heading as much as a "
+             "long paragraph); counted by characters instead, ")
+    differs = table[table["differs"].astype(str) == "True"]
+    if differs.empty:
+        return intro + "every theme's share of all documents stays within the intervals of both.</p>"
+    shown = pd.DataFrame({
+        "model": [f"{model} (K={k})" for model, k in zip(differs["model"], differs["k"])],
+        "theme": [names.get(theme, theme) for theme in differs["theme"]],
+        "share of units": [f"{s:.1%} [{lo:.1%}, {hi:.1%}]" for s, lo, hi in
+                           zip(differs["share_units"], differs["ci_low_units"], differs["ci_high_units"])],
+        "share of characters": [f"{s:.1%} [{lo:.1%}, {hi:.1%}]" for s, lo, hi in
+                                zip(differs["share_length"], differs["ci_low_length"], differs["ci_high_length"])],
+    })
+    return (intro + f"these {len(shown)} shares of all documents differ by more than their intervals: say which "
+            "count a finding rests on (<code>topics shares RUN_DIR --weight length</code>).</p>" + table_html(shown))
 
 
 def effects_html(run: RunFolder, names: dict[str, str], plots: Path) -> str:

@@ -14,13 +14,13 @@ from tqdm import tqdm
 from ..comparison import comparison_markdown
 from ..inference import effects, shares, study_data, unit_table, write_unit_probabilities
 from ..inference.effects import design_matrix
-from ..inference.shares import thin_groups
+from ..inference.shares import thin_groups, weighing
 from ..settings import table_defaults
 from ..where import parse_where
 from ..inference.study import StudyData
 from ..run_folder import RunFolder
 from ..run_files import (COMPARISON, CONFIG, EFFECTS, EFFECTS_CONTRASTS, EFFECTS_EXPECTED, EXAMPLES, FLAGS, METRICS,
-                         NOTES, TOPIC_EVIDENCE, shares_by)
+                         NOTES, SHARES_BY_WEIGHT, TOPIC_EVIDENCE, shares_by)
 from ..validation.examples import REPORTED_EXAMPLES, run_examples
 from ..validation.flags import effects_with_flags, evidence_table, primary_rows, with_flags
 from .stopwatch import Stopwatch
@@ -79,6 +79,16 @@ def _inference_tables(run: RunFolder, config: dict, clock: Stopwatch) -> list[st
         data, line = data.subset(parse_where(inference["where"], f"{run.file(CONFIG)}: inference.where"))
         warnings.warn(line, stacklevel=1)
     documents = data.documents()
+    few = documents[documents["units"] < inference["min_units"]]
+    if len(few):
+        shown = ", ".join(f"{row.doc_id} ({row.units})" for row in few.head(10).itertuples())
+        warnings.warn(f"{len(few)} document(s) have fewer than {inference['min_units']} units ([inference] min_units), "
+                      f"so one unit moves a share of theirs by {100 / inference['min_units']:.0f} points or more and a "
+                      f"long unit on several subjects counts for one: {shown}{' …' if len(few) > 10 else ''}", stacklevel=1)
+    with clock("inference:weighing"):  # each model at the k of its primary fit, as the shares below
+        chosen = {key: inference[key] for key in ("draws", "seed", "level")}
+        run.write_csv(SHARES_BY_WEIGHT, pd.concat([weighing(data, model, run.primary(model).k, **chosen)
+                                                   for model in run.models], ignore_index=True))
     for column in SHARE_GROUPS:
         name = shares_by(column)
         if documents[column].nunique() < 2:

@@ -83,7 +83,8 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
     clock = clock or Stopwatch()
     with clock("ingest"):
         ingested = ingest_paths(config["corpus"]["paths"], strict=config["corpus"]["strict"], progress=progress,
-                                themes=lexicon, dedupe=config["corpus"]["dedupe"])
+                                themes=lexicon, dedupe=config["corpus"]["dedupe"],
+                                max_unit_chars=config["corpus"]["max_unit_chars"])
     skip = set(config["corpus"]["skip_kinds"])
     units = [unit for unit in ingested.units if unit.kind not in skip]
     if ingested.units and not units:

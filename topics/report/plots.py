@@ -237,7 +237,11 @@ def _share_bars_figure(table: pd.DataFrame, xlabel: str, title: str, flags: dict
     for i, (ax, theme) in enumerate(zip(axes, themes)):
         values = table[theme].to_numpy(dtype=float)
         _bars(ax, positions, values, colours[theme])
-        ax.set_title(panel_title(theme, flags), fontsize=10)
+        # placed where matplotlib would put them, without it measuring every document's name to find out (the
+        # panels have no axis labels of their own and nothing above them)
+        ax.set_title(panel_title(theme, flags), fontsize=10, y=1.0)
+        ax.xaxis.set_label_coords(0.5, 0.0)
+        ax.yaxis.set_label_coords(0.0, 0.5)
         _share_axis(ax.xaxis, ax.set_xlim, values)
         ax.grid(axis="x", alpha=0.3)
         ax.set_ylim(len(table) - 0.5, -0.5)  # first row on top

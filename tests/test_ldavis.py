@@ -9,6 +9,7 @@ import math
 import re
 
 import numpy as np
+import pandas as pd
 import pyLDAvis
 import pytest
 
@@ -166,3 +167,20 @@ def test_fast_relevance_gives_pyldavis_own_result(run, model):
         fast = pyLDAvis.prepare(*args, n_jobs=1, sort_topics=False)
     assert fast.to_json() == stock.to_json()
     assert pyLDAvis._prepare._find_relevance.__name__ == "_find_relevance"  # pyLDAvis itself is left as it was
+
+
+def test_top_terms_tied_at_the_cut_come_in_pyldavis_own_order(run):
+    # Rounded to whole numbers, dozens of terms tie at the 30th place of every topic: the search that does not
+    # sort the whole vocabulary must keep the same terms in the same order (ties to the lower term id).
+    from pyLDAvis import _prepare
+
+    _, fitted = run
+    result = fitted["results"]["lda"]
+    log_ttd = pd.DataFrame(np.round(np.log(floored(result.topic_word))), columns=result.vocab)
+    log_lift = pd.DataFrame(np.round(np.log(floored(result.topic_word) / floored(result.topic_word).mean(axis=0))),
+                            columns=result.vocab)
+    assert log_ttd.shape[1] > 30
+    for lambda_ in (0.0, 0.3, 1.0):
+        fast = ldavis_module._top_relevant_terms(log_ttd, log_lift, 30, lambda_)
+        stock = _prepare._find_relevance(log_ttd, log_lift, 30, lambda_)
+        assert fast.to_numpy().tolist() == stock.to_numpy().tolist()

@@ -29,6 +29,8 @@ class MetricContext:
     heldout_token_lists: list[list[str]] | None = None
     model: object | None = None
     notes: dict[str, list[str]] = field(default_factory=dict)
+    # (labels, predicted, their label_agreement scores): every label metric of a fit reads the same scores
+    label_scores: tuple | None = field(default=None, repr=False, compare=False)
 
     def training_texts(self) -> list[list[str]]:
         """The non-empty training units: an empty unit has no window and no word to count."""

@@ -61,11 +61,14 @@ def _from_context(ctx: MetricContext, metric: str, key: str) -> float:
     if not any(ctx.labels):
         ctx.note(metric, "no unit has a label: NaN")
         return math.nan
-    labels = sorted({label for label in ctx.labels if label} | set(ctx.predicted))
     if key.startswith("f1_") and key[3:] not in ctx.labels:
         ctx.note(metric, f"no unit is labelled {key[3:]!r}: NaN")
         return math.nan
-    return label_agreement(ctx.labels, ctx.predicted, labels)[key]
+    gold, predicted = tuple(ctx.labels), tuple(ctx.predicted)
+    if ctx.label_scores is None or ctx.label_scores[:2] != (gold, predicted):  # computed once for all label metrics
+        labels = sorted({label for label in gold if label} | set(predicted))
+        ctx.label_scores = (gold, predicted, label_agreement(list(gold), list(predicted), labels))
+    return ctx.label_scores[2][key]
 
 
 def _label_score(result: TopicResult, ctx: MetricContext, *, metric: str) -> float:

@@ -176,8 +176,19 @@ def fast_relevance():
 
 def _top_relevant_terms(log_ttd, log_lift, R, lambda_):
     relevance = lambda_ * log_ttd.to_numpy() + (1 - lambda_) * log_lift.to_numpy()
-    top = np.argsort(-relevance, axis=1, kind="stable")[:, :R]
+    if relevance.shape[1] <= R or np.isnan(relevance).any():
+        top = np.argsort(-relevance, axis=1, kind="stable")[:, :R]
+    else:
+        top = np.stack([_top_of_row(row, R) for row in relevance])
     return pd.DataFrame(log_ttd.columns.to_numpy()[top].T, columns=log_ttd.index)
+
+
+def _top_of_row(row: np.ndarray, R: int) -> np.ndarray:
+    """The ids of the R largest values of ``row``, largest first, ties to the lower id: a stable sort of the
+    whole row cut to R, without sorting the whole vocabulary (101 λ values × K topics)."""
+    cut = np.partition(row, row.size - R)[row.size - R]  # the R-th largest value
+    candidates = np.flatnonzero(row >= cut)  # in id order; every value tied with the R-th largest is in
+    return candidates[np.argsort(-row[candidates], kind="stable")[:R]]
 
 
 def floored(distributions: np.ndarray) -> np.ndarray:

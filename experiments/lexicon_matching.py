@@ -5,7 +5,7 @@
    the same lexicon without its ecology exclusions (国际环境, 发展环境 … then come out as 国际 + 环境), and how
    many of them hold 环境 only in those senses and no other ecology word.
 2. Every hand-coded unit (sets dev, a, b, c, d) whose coded theme's words it holds only inside longer words
-   (成果转化 inside 科技成果转化): exact matching cannot see the theme there; how many of them the dictionary
+   (科技 inside 科技成果转化): exact matching cannot see the theme there; how many of them the dictionary
    (fitted as experiments/handcoded_check.py fits it) now assigns to their coded theme.
 
 Usage: python experiments/lexicon_matching.py

@@ -12,6 +12,7 @@ from test_estimates import answer, coded_run, command  # noqa: F401 — coded_ru
 from topics.commands import assign as assign_command
 from topics.commands import validate as validate_command
 from topics.errors import InputError
+from topics.ingest.structure import LONGEST_PART
 from topics.models import load_model
 from topics.run_folder import RunFolder
 from topics.validation.gold import read_gold
@@ -131,7 +132,7 @@ def test_score_retrains_the_runs_classifier_on_request(coded_run, tmp_path, caps
     # most of the units it learnt from (themes in context, as assign gives them)
     corpus = run_dir.parent / "corpus"
     assert command(assign_command, [kit / "scores" / "model", corpus, "-o", tmp_path / "themes.csv",
-                                    "--no-progress"]) == 0
+                                    "--no-progress", "--max-unit-chars", LONGEST_PART]) == 0  # paragraphs as coded
     themes = pd.read_csv(tmp_path / "themes.csv")
     coded = {g.unit.text: g.label for g in gold}
     mine = themes[themes["text"].isin(coded)]

@@ -46,7 +46,11 @@ def test_remap_changes_the_mapping_without_refitting(finished_run, capsys):
     assert main(["remap", str(finished_run), "--min-lift", "1000", "--no-progress"]) == 0
     # a setting that leaves a model no theme of its own is said, with where to look
     warned = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: ")]
-    assert warned == [f"warning: no free topic of lda (K=6, seed 1) is mapped to a theme (other 6) with min_lift 1000 "
+    # (the sample's two articles have 7 and 10 units: every share of theirs moves by 10 points or more a unit)
+    few = ("warning: 2 document(s) have fewer than 20 units ([inference] min_units), so one unit moves a share of "
+           "theirs by 5 points or more and a long unit on several subjects counts for one: xining_chengxi_2024#1 (7), "
+           "xining_chengxi_2024#2 (10)")
+    assert warned == [few, f"warning: no free topic of lda (K=6, seed 1) is mapped to a theme (other 6) with min_lift 1000 "
                       "and min_margin 1.25: a topic below min_lift or its lift for the [other] words is other, one "
                       "that clears them by less than min_margin is unmapped; each topic's lifts are in "
                       f"{finished_run / 'topic_evidence.csv'}"]

@@ -14,6 +14,7 @@ import pytest
 from conftest import PROJECT
 from test_evaluate import HAND_LABELS, HEADER, gold_lines
 from test_runner import small_models, write_config
+from topics.ingest.structure import LONGEST_PART
 from topics.cli import main
 from topics.errors import InputError
 from topics.run_files import FIT_WARNINGS, fit_folder
@@ -122,6 +123,7 @@ def real_config(folder, paths, models: str, evaluation: str):
     text = config.read_text(encoding="utf-8")
     text = text.replace(f"paths = [{json.dumps(str(paths[0]), ensure_ascii=False)}]",
                         f"paths = {json.dumps([str(p) for p in paths], ensure_ascii=False)}")
+    text = text.replace("[corpus]\n", f"[corpus]\nmax_unit_chars = {LONGEST_PART}\n")  # units as they were coded
     config.write_text(text.replace("[evaluation]\n", f"[evaluation]\n{evaluation}\n"), encoding="utf-8")
     return config
 

@@ -163,9 +163,14 @@ def test_an_unseeded_topic_between_two_themes_has_a_thin_margin(run_dir):
     fit = run.fits("nmf")[0]
     result = fit.result
     words = {theme: [w for w in run.lexicon.themes[theme] if w in result.vocab][:5] for theme in ("ecology", "livelihood")}
+    # each theme's words get mass in proportion to how common the theme's terms are, so both lifts are equal
+    holders = run.lexicon.holders(result.vocab)
+    share = result.term_frequency / result.term_frequency.sum()
     row = np.full(len(result.vocab), 1e-9)
-    for group in words.values():
-        row[[result.vocab.index(w) for w in group]] = 1.0
+    for theme, group in words.items():
+        counted = [result.vocab.index(t) for t in run.lexicon.counted_terms(run.lexicon.themes[theme], theme, holders)
+                   if t in result.vocab]
+        row[[result.vocab.index(w) for w in group]] = share[counted].sum() / len(group)
     result.topic_word[0] = row / row.sum()
     evidence = topic_evidence(fit, run.lexicon, min_lift(run))
     first = evidence.iloc[0]
@@ -549,7 +554,7 @@ def test_report_sections(run_dir, tmp_path):
     (validate_command, ["{run}", "--add", "3", "-o", "{kit}", "--language", "zh"],
      "--language: not with --add, which draws with the kit's own model, design and tasks"),
     (validate_command, ["{run}", "--add", "500", "-o", "{kit}"],
-     "--add 500: only 3 units a coder can judge are not drawn yet; give at most 3"),
+     "--add 500: only 5 units a coder can judge are not drawn yet; give at most 5"),
     (validate_command, ["{run}", "--add", "2", "-o", "{kit}", "--seed", "-1"], "--seed must be an integer >= 0"),
     (validate_command, ["--score", "{kit}", "{tmp}/a.csv", "--size", "30", "--model", "nmf"],
      "--model --size: not with --score, which scores the kit as it was written"),

@@ -16,7 +16,7 @@ Unknown tables and keys are errors naming the key: a misspelt ``[themes.X.facet]
 leave a model without its facets. Facet words belong to their theme wherever the theme is used.
 
 A theme's words count wherever the segmenter leaves them inside a longer word: jieba's dictionary cuts
-科技成果转化 whole, and it still counts for the theme of 成果转化 (``holders``). Such a longer word counts for
+科技成果转化 whole, and it still counts for industry through 科技 (``holders``). Such a longer word counts for
 no theme when it is a lexicon word itself (营商环境 counts for industry only) or one of the theme's
 exclusions; exclusions and lexicon words go into the segmenter's dictionary, so 国际环境 stays one word
 instead of 国际 + 环境."""
@@ -169,7 +169,7 @@ class Lexicon:
         return list(dict.fromkeys([word for words in self.themes.values() for word in words] + self.other_words + excluded))
 
     def holders(self, vocabulary) -> dict[str, list[str]]:
-        """theme word → the vocabulary's longer terms that hold it (成果转化 → 科技成果转化), in vocabulary
+        """theme word → the vocabulary's longer terms that hold it (科技 → 科技成果转化), in vocabulary
         order: a term that is no lexicon word itself. Whether a holder counts for the word's theme is
         ``counted_terms``'s to say."""
         known = {word for words in self.themes.values() for word in words}
@@ -189,6 +189,12 @@ class Lexicon:
         excluded = set(self.exclude.get(theme, ()))
         held = [term for word in words for term in holders.get(word, ()) if term not in excluded]
         return list(dict.fromkeys([*words, *held]))
+
+    def seed_terms(self, vocabulary) -> set[str]:
+        """Every lexicon word, and the vocabulary's longer words that count for a theme through one of its words."""
+        holders = self.holders(vocabulary)
+        counted = {term for theme, words in self.themes.items() for term in self.counted_terms(words, theme, holders)}
+        return set(self.words()) | counted
 
     @property
     def n_facets(self) -> int:

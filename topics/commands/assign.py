@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import InputError, listed
 from ..outputs import open_output, writable_output
+from ..settings import add_flag, resolve
 
 
 def configure(parser) -> None:
@@ -28,6 +29,7 @@ def configure(parser) -> None:
     parser.add_argument("--include-headings", action="store_true",
                         help="also assign heading units (left out by default, as `topics run` leaves them out)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    add_flag(parser, "corpus.max_unit_chars")
 
 
 def model_and_inputs(arguments: list[str]):
@@ -57,7 +59,8 @@ def run(args) -> int:
     progress = not args.no_progress and sys.stderr.isatty()
     if args.output:
         writable_output(args.output)  # a bad output path fails before the work
-    read = units_from_inputs(inputs, themes=model.lexicon_, strict=args.strict, progress=progress)
+    read = units_from_inputs(inputs, themes=model.lexicon_, strict=args.strict, progress=progress,
+                             max_unit_chars=resolve("corpus.max_unit_chars", args.max_unit_chars))
     units = read.units
     skipped = format_skipped(read.summary)
     if len(skipped) > 1:  # standard output holds the table: what reading passed over goes to stderr

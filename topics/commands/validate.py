@@ -67,7 +67,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="language of guide.md and of the coding page when it opens; the page holds both and "
                              f"a button switches (default {defaults.language})")
     parser.add_argument("--exclude-seed-words", action="store_true",
-                        help="leave the lexicon's words out of word-intrusion tasks")
+                        help="leave the lexicon's words (and the longer words that count through them) out of word-intrusion tasks")
     # not the run's [inference] where: a coding sample of a subset stands for that subset only
     parser.add_argument("--where", metavar="EXPR", default=None,
                         help="theme-intrusion tasks and the coding sample from the documents this condition keeps "

@@ -293,7 +293,7 @@ def _parse_unit(line: str, where: str, seen: dict[str, int], number: int) -> Uni
 
 
 def units_from_inputs(inputs: list[str], *, themes: Lexicon | dict | None = None, strict: bool = False,
-                      progress: bool = False) -> IngestResult:
+                      progress: bool = False, max_unit_chars: int = MAX_UNIT_CHARS) -> IngestResult:
     """Units from one units.jsonl written by `topics ingest`, or from report files and folders, with
     what reading skipped (``format_skipped(result.summary)`` says it as `topics ingest` does)."""
     if len(inputs) == 1 and is_units_file(Path(inputs[0])):
@@ -302,7 +302,7 @@ def units_from_inputs(inputs: list[str], *, themes: Lexicon | dict | None = None
     for path in inputs:
         if is_units_file(Path(path)):
             raise InputError(f"{path}: a units.jsonl must be the only INPUT (got {len(inputs)} inputs)")
-    return ingest_paths(inputs, strict=strict, progress=progress, themes=themes)
+    return ingest_paths(inputs, strict=strict, progress=progress, themes=themes, max_unit_chars=max_unit_chars)
 
 
 def is_units_file(path: Path) -> bool:

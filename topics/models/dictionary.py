@@ -1,7 +1,7 @@
 """The dictionary baseline (``dictionary``): the method attention-allocation studies of work
 reports use. A unit's theme is the theme whose lexicon words make up the largest share of its
 tokens, and ``other`` when no theme's words do. A longer word that holds a theme's word counts for
-that theme (科技成果转化 for 成果转化; see topics.lexicon).
+that theme (科技成果转化 for industry through 科技; see topics.lexicon).
 
 It returns the shared result so every metric and report treats it like a topic model: one
 topic per theme (its lexicon words, weighted by their corpus counts) plus a last topic,

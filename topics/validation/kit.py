@@ -228,7 +228,7 @@ def _shortfalls(fit: Fit, settings: KitSettings, words: int, themed: int) -> lis
 def word_tasks(run: RunFolder, fit: Fit, settings: KitSettings, rng: np.random.Generator) -> list[dict]:
     """One word-intrusion task per topic that has enough words and an intruder."""
     result = fit.result
-    excluded = set(run.lexicon.words()) if settings.exclude_seed_words else set()
+    excluded = run.lexicon.seed_terms(result.vocab) if settings.exclude_seed_words else set()
     allowed = np.array([word not in excluded for word in result.vocab])
     order = np.argsort(-result.topic_word, axis=1, kind="stable")
     # each topic's words, best first; words it gives no more than a uniform share say nothing about it

@@ -85,3 +85,40 @@ def test_exclusions_are_read_saved_and_checked(tmp_path):
         bad.write_text(f'[themes.ecology]\nwords = ["环境"]\nexclude = {exclude}\n', encoding="utf-8")
         with pytest.raises(InputError, match=message):
             Lexicon.load(bad)
+
+
+def test_a_longer_word_counts_only_through_words_it_holds_outside_longer_lexicon_words_and_exclusions():
+    lexicon = Lexicon.load()
+    vocabulary = ["投资环境", "优化投资环境", "外商投资环境", "法治环境", "农民工工资", "政协委员提案", "国际环境"]
+    holders = lexicon.holders(vocabulary)
+    counted = {theme: [t for t in lexicon.counted_terms(words, theme, holders) if t in vocabulary]
+               for theme, words in lexicon.themes.items()}
+    # an ecology exclusion still counts for the other theme whose word it holds
+    assert counted["industry"] == ["投资环境", "优化投资环境", "外商投资环境"]
+    assert counted["governance"] == ["法治环境"]
+    # 农民 sits inside livelihood's 农民工, 政协 inside the [other] word 政协委员; 环境 only inside exclusions
+    assert counted["livelihood"] == ["农民工工资"] and counted["ecology"] == []
+    assert "政协委员提案" not in lexicon.seed_terms(vocabulary) - {"政协委员提案"} and "政协委员提案" not in sum(counted.values(), [])
+
+
+@pytest.mark.parametrize("heading, label", [
+    ("为现代化建设创造良好的国际环境", ""),  # 国际环境 takes 环境: no theme
+    ("营造公平公正的法治环境", "governance"),  # the exclusion still names governance through 法治
+    ("持续改善生态环境质量", "ecology"),
+])
+def test_headings_are_read_with_the_exclusions(heading, label):
+    from topics.ingest.structure import weak_label
+
+    assert weak_label(heading, Lexicon.load()) == label
+
+
+def test_accepting_suggested_words_keeps_the_exclusions(tmp_path):
+    import pandas as pd
+
+    from topics.suggest import apply_review
+
+    lexicon = Lexicon.load()
+    review = pd.DataFrame([{"decision": "accept", "theme": "ecology", "word": "湿地公园", "line": 2}])
+    grown, counts = apply_review(lexicon, review)
+    assert counts["added"] == 1 and "湿地公园" in grown.themes["ecology"]
+    assert grown.exclude == lexicon.exclude and Lexicon.load(grown.save(tmp_path / "grown.toml")).exclude == lexicon.exclude

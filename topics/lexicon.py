@@ -169,25 +169,30 @@ class Lexicon:
         return list(dict.fromkeys([word for words in self.themes.values() for word in words] + self.other_words + excluded))
 
     def holders(self, vocabulary) -> dict[str, list[str]]:
-        """theme word → the vocabulary's longer terms that hold it (科技 → 科技成果转化), in vocabulary
-        order: a term that is no lexicon word itself. Whether a holder counts for the word's theme is
-        ``counted_terms``'s to say."""
+        """theme word → the vocabulary's longer terms that hold it (科技 → 科技成果转化), in vocabulary order: terms
+        that are no theme or [other] word themselves, holding the word outside any longer theme or [other] word
+        they also hold (农民工工资 holds 农民 only inside livelihood's 农民工). A word of one character never counts
+        inside a longer one. Whether a holder counts for the word's theme is ``counted_terms``'s to say."""
         known = {word for words in self.themes.values() for word in words}
-        listed = set(self.words())
+        listed = known | set(self.other_words)
         found: dict[str, list[str]] = {}
         for term in vocabulary:
             if term in listed or len(term) < 3:
                 continue
             inside = {term[i:j] for i in range(len(term) - 1) for j in range(i + 2, len(term) + 1)} - {term}
+            covers = [word for word in inside & listed]
             for word in inside & known:
-                found.setdefault(word, []).append(term)
+                if not _only_inside(term, word, [cover for cover in covers if len(cover) > len(word)]):
+                    found.setdefault(word, []).append(term)
         return found
 
     def counted_terms(self, words: list[str], theme: str, holders: dict[str, list[str]]) -> list[str]:
         """The terms that count for ``words`` (a theme's words, or a facet's): the words themselves, then the
-        terms that hold one of them (``holders``) and are not among the theme's exclusions."""
-        excluded = set(self.exclude.get(theme, ()))
-        held = [term for word in words for term in holders.get(word, ()) if term not in excluded]
+        terms that hold one of them (``holders``), but not the theme's exclusions nor a term that holds the
+        theme's words only inside one of them (优化国际环境)."""
+        excluded = self.exclude.get(theme, [])
+        held = [term for word in words for term in holders.get(word, ())
+                if term not in excluded and not _only_inside(term, word, [e for e in excluded if e in term])]
         return list(dict.fromkeys([*words, *held]))
 
     def seed_terms(self, vocabulary) -> set[str]:
@@ -202,11 +207,17 @@ class Lexicon:
 
     @cached_property
     def heading_word_owners(self) -> dict[str, frozenset[str]]:
-        """word → the themes whose words or heading words list it (for reading headings)."""
+        """word → the themes whose words or heading words list it (for reading headings). A theme's exclusion
+        is listed too, owned by the other themes whose words it holds (法治环境: governance, not ecology; 国际环境:
+        none), so that the longest match keeps it from naming the excluding theme."""
         owners: dict[str, set[str]] = {}
         for theme, words in self.themes.items():
             for word in (*words, *self.heading_words.get(theme, ())):
                 owners.setdefault(word, set()).add(theme)
+        for theme, exclusions in self.exclude.items():
+            for word in exclusions:
+                held = {name for inner, names in owners.items() if inner in word and inner != word for name in names}
+                owners.setdefault(word, set()).update(held - {theme})
         return {word: frozenset(names) for word, names in owners.items()}
 
     def label(self, theme: str) -> str:
@@ -232,6 +243,13 @@ def _word_list(value, source: str, key: str, *, empty_ok: bool = False) -> list[
     if not ok:
         raise InputError(f"{source}: {key} must be a {'' if empty_ok else 'non-empty '}list of words")
     return list(dict.fromkeys(w.strip() for w in value))
+
+
+def _only_inside(term: str, word: str, covers: list[str]) -> bool:
+    """Whether every place ``word`` takes in ``term`` lies inside a place one of ``covers`` takes."""
+    spans = [(i, i + len(cover)) for cover in covers for i in range(len(term)) if term.startswith(cover, i)]
+    places = [i for i in range(len(term)) if term.startswith(word, i)]
+    return bool(places) and all(any(a <= i and i + len(word) <= b for a, b in spans) for i in places)
 
 
 def _exclusions(value, words: list[str], source: str, key: str) -> list[str]:

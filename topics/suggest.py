@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,7 +86,7 @@ def suggest_words(token_lists: list[list[str]], lexicon: Lexicon,
     if not themes:
         raise InputError(f"--min-count {settings.min_count}: no seed word of any theme occurs that often in the "
                          "corpus; give a lower --min-count or more text")
-    listed = set(lexicon.words())
+    listed = lexicon.seed_terms(vectors.index_to_key)  # a word that counts through a theme word already counts
     words = [w for w in vectors.index_to_key if w not in listed]
     if not words:
         return pd.DataFrame(columns=REVIEW_COLUMNS)
@@ -161,8 +161,7 @@ def apply_review(lexicon: Lexicon, review: pd.DataFrame) -> tuple[Lexicon, dict]
         if row.word not in themes[row.theme]:
             themes[row.theme].append(row.word)
             added += 1
-    grown = Lexicon(themes, lexicon.facets, lexicon.other_words, lexicon.labels, lexicon.heading_words,
-                    lexicon.other_label, source=lexicon.source)
+    grown = replace(lexicon, themes=themes)  # facets, labels, heading words and exclusions as they were
     counts = {"accepted": len(accepted), "added": added, "rejected": int((review["decision"] == "reject").sum()),
               "undecided": int((review["decision"] == "").sum())}
     return grown, counts

@@ -135,6 +135,7 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
         "documents": len(ingested.documents),
         "units": len(units),
         "units_skipped_by_kind": len(ingested.units) - len(units),
+        "units_cut": ingested.summary["units_cut"],  # long units cut at [corpus] max_unit_chars
         "units_fitted": len(train),
         "units_heldout": len(heldout),
         "units_empty": int(np.sum(lengths == 0)),

@@ -58,11 +58,13 @@ class FlagSettings:
     lift_slack: float = 1.0  # lift above min_lift, for near_min_lift
 
 
-def word_owners(lexicon: Lexicon) -> dict[str, list[str]]:
-    """word → the groups that list it: themes, then "[other]"."""
+def word_owners(lexicon: Lexicon, vocabulary: list[str]) -> dict[str, list[str]]:
+    """word → the groups it counts for: themes (their words and the vocabulary's longer words that count
+    through them, as the mapping counts them), then "[other]"."""
     owners: dict[str, list[str]] = {}
+    holders = lexicon.holders(vocabulary)
     for theme, words in lexicon.themes.items():
-        for word in words:
+        for word in lexicon.counted_terms(words, theme, holders):
             owners.setdefault(word, []).append(theme)
     for word in lexicon.other_words:
         owners.setdefault(word, []).append(OTHER_WORDS)
@@ -214,7 +216,7 @@ def evidence_table(run: RunFolder, flags: pd.DataFrame, settings: FlagSettings =
 def _topic_facts(fit: Fit, lexicon: Lexicon, settings: FlagSettings, min_lift: float) -> list[dict]:
     """Per topic: its evidence row, the share of top-word mass of each group, and the group's words."""
     result = fit.result
-    owners = word_owners(lexicon)
+    owners = word_owners(lexicon, result.vocab)
     lifts = topic_lifts(result, lexicon)
     names = lexicon.names
     columns = [f"lift_{name}" for name in names] + ["lift_other"]

@@ -129,7 +129,8 @@ def test_a_new_shares_table_draws_again_only_its_plots(run, capsys):
 
 def test_a_deleted_or_damaged_plot_is_drawn_again(run):
     before = drawn_files(run)
-    deleted, damaged, page = run / PLOTS / "shares_lda.png", run / PLOTS / "regions_dictionary.png", run / LDAVIS / "lda.html"
+    deleted, damaged = run / PLOTS / "shares_lda.png", run / PLOTS / "regions_dictionary.png"
+    page = run / LDAVIS / "lda.html"
     deleted.unlink()
     damaged.write_bytes(damaged.read_bytes()[:100])
     page.write_text("<html></html>", encoding="utf-8")

@@ -92,7 +92,8 @@ def write_report(run: RunFolder | str | Path, *, progress: bool = False) -> Path
         sections.append(("years", "Theme attention over years", attention_section(shares, models, names, plot, "year", years, caveat)))
     if len(regions) >= 2:
         sections.append(("regions", "Theme attention by region", attention_section(shares, models, names, plot, "region", regions, caveat)))
-    sections.append(("inference", "Shares with intervals and covariate effects", inference_section(run, names, drawn)))
+    sections.append(("inference", "Shares with intervals and covariate effects",
+                     inference_section(run, names, drawn)))
     sections.append(("corrected", "Shares corrected with a coded sample", corrected_section(run, names, drawn)))
     sections.append(("flags", "Validity flags", flags_section(run)))
     sections.append(("examples", "Representative units", examples_section(run)))

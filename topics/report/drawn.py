@@ -162,6 +162,8 @@ def _feed(digest, value) -> None:
         for key, item in value.items():
             _feed(digest, key)
             _feed(digest, item)
+    elif isinstance(value, (list, tuple)) and all(type(item) is str for item in value):  # a vocabulary: at once
+        _tag(digest, f"{type(value).__name__} of str", json.dumps(value, ensure_ascii=False))
     elif isinstance(value, (list, tuple)):
         _tag(digest, type(value).__name__, str(len(value)))
         for item in value:

@@ -14,8 +14,10 @@ is run three times, each as its own `python -m topics run` process:
                      on that scheduler (`local`: a Dask cluster of --workers processes); its speed-up over the
                      serial cold run is reported for the fit stage and the whole run
 
-Then, unless --no-report: `topics report` on the cold run's folder (plots, LDAvis pages and report page drawn
-again, as a user re-renders a finished run), in its own process; and unless --no-sample, the README's main job
+Then, unless --no-report: `topics report` on the cold run's folder, in its own process, twice: as a user
+re-renders a finished run (the plots and LDAvis pages the run drew are kept: their inputs did not change; the
+report page is written again), then with the run's plots/drawn.json deleted first, so that every plot and page
+is drawn again (what every `topics report` did before plots were kept); and unless --no-sample, the README's main job
 `topics run experiments/compare_models.toml` on the bundled sample, cold (its own empty token cache).
 
 Stage times come from RUN_DIR/timings.json (ingest, tokenize, vocabulary, fit, tables, validation, inference,
@@ -50,6 +52,7 @@ from pathlib import Path
 from topics.config import load_config
 from topics.tomlfile import to_toml
 from topics.errors import InputError
+from topics.run_files import PLOT_MANIFEST, PLOTS
 from topics.versions import package_versions
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -114,7 +117,12 @@ def main() -> int:
             print(f"  {scenario:<18} {results[scenario]['wall_seconds']:8.1f} s  "
                   f"peak RSS {results[scenario]['peak_rss_mb']:7.0f} MB  load {_load(results[scenario])}")
         if config["report"]["enabled"] and results["cold"]["exit_code"] == 0:
-            extra["report_command"] = _command("report-command", ["report", str(cold_run), "--no-progress"], cache, work)
+            report_command = ["report", str(cold_run), "--no-progress"]
+            # as a user re-renders a finished run: the plots and pages its report stage drew are kept
+            extra["report_command"] = _command("report-command", report_command, cache, work)
+            # without the run's manifest of drawn files: every plot and page drawn again
+            (cold_run / PLOTS / PLOT_MANIFEST).unlink(missing_ok=True)
+            extra["report_redraw"] = _command("report-redraw", report_command, cache, work)
         if not args.no_sample:
             extra["sample"] = _command("sample", ["run", str(SAMPLE_CONFIG), "-o", str(work / "run-sample"), "--no-progress"],
                                        work / "cache-sample", work)
@@ -307,7 +315,9 @@ def _print(report: dict) -> None:
     print(f"\ncold run, stages after fitting: " + ", ".join(f"{stage} {after[stage]:.1f} s" for stage in AFTER_FIT)
           + f"; together {after['sum']:.1f} s = {after['share']:.1%} of its {scenarios['cold']['wall_seconds']:.1f} s "
           f"(load at start {_load(scenarios['cold'])})")
-    for name, label in (("report_command", "`topics report` on the cold run"), ("sample", "the sample's main job, cold")):
+    for name, label in (("report_command", "`topics report` on the cold run"),
+                        ("report_redraw", "`topics report` on it, every plot drawn again (no drawn.json)"),
+                        ("sample", "the sample's main job, cold")):
         if name in report["commands"]:
             result = report["commands"][name]
             print(f"{label}: {result['wall_seconds']:.1f} s (CPU {result['cpu_seconds']:.1f} s, load at start "

@@ -46,6 +46,7 @@ def shares_by(column: str) -> str:
 REPORT = "report.html"
 LDAVIS = "ldavis"
 PLOTS = "plots"
+PLOT_MANIFEST = "drawn.json"  # inside plots/: what each plot and LDAvis page was drawn from, so an unchanged one is kept
 
 # folders of fits and saved models
 FITS = "fits"

@@ -14,6 +14,7 @@ from ..inference.corrected import CORRECTED_COLUMNS, CORRECTED_EFFECT_COLUMNS
 from ..run_folder import RunFolder
 from ..run_files import CORRECTED_EFFECTS, CORRECTED_SHARES, FLAGS, PLOTS
 from ..validation.flags import FLAG_COLUMNS
+from .drawn import REPORT_PART, DrawnFiles
 from .inference import _style, esc, image, plot_name, save, table_html
 from .plots import theme_colours
 from .tables import theme_order
@@ -21,8 +22,9 @@ from .tables import theme_order
 GROUP_EXCLUDED = set(CORRECTED_COLUMNS)
 
 
-def corrected_section(run: RunFolder, names: dict[str, str]) -> str:
-    """HTML for the section; writes its plots into RUN_DIR/plots/ (corrected_*.png)."""
+def corrected_section(run: RunFolder, names: dict[str, str], drawn: DrawnFiles | None = None) -> str:
+    """HTML for the section; writes its plots into RUN_DIR/plots/ (corrected_*.png), keeping those ``drawn`` (the
+    report's manifest) says are drawn from the same inputs."""
     table = run.table(CORRECTED_SHARES, tuple(CORRECTED_COLUMNS))
     if table is None or table.empty:
         return ("<p>No corrected estimates: draw a coding sample with <code>topics validate RUN_DIR -o KIT "
@@ -31,6 +33,7 @@ def corrected_section(run: RunFolder, names: dict[str, str]) -> str:
                 "the report again.</p>")
     by = [c for c in table.columns if c not in GROUP_EXCLUDED]
     first = table.iloc[0]
+    drawn = drawn or DrawnFiles(run.path, part=REPORT_PART)
     plots = run.file(PLOTS)
     plots.mkdir(exist_ok=True)
     parts = [f"<p>A coded sample of <b>{first['sample_size']}</b> units drawn by the <b>{esc(first['design'])}</b> "
@@ -44,7 +47,7 @@ def corrected_section(run: RunFolder, names: dict[str, str]) -> str:
     flags = run.table(FLAGS, tuple(FLAG_COLUMNS))
     for (model, k), rows in table.groupby(["model", "k"], sort=False):
         name = plot_name("corrected", f"{model}-k{k}")
-        save(corrected_figure(rows, by, names, f"{model} (k={k})"), plots / name)
+        drawn.figure(plots / name, save, corrected_figure, rows, by, names, f"{model} (k={k})")
         parts.append(f"<h3>{esc(model)} (K={k}, {rows['seeds'].iloc[0]} seed(s))</h3>")
         parts.append(image(f"{PLOTS}/{name}", f"{model}: model-only and corrected shares"))
         parts.append(table_html(side_by_side(rows, by, names, _flagged(flags, model, k))))

@@ -24,14 +24,17 @@ from ..inference.shares import FEW_DOCUMENTS, WEIGHING_COLUMNS
 from ..inference.shares import SHARE_COLUMNS as INTERVAL_COLUMNS
 from ..run_folder import RunFolder
 from ..run_files import EFFECTS, EFFECTS_CONTRASTS, EFFECTS_EXPECTED, NOTES, PLOTS, SHARES_BY_WEIGHT, shares_by
+from .drawn import REPORT_PART, DrawnFiles
 from .plots import cjk_font, save_png, theme_colours
 from .tables import flagged_name, theme_order
 
 SHARE_GROUPS = ("year", "region")
 
 
-def inference_section(run: RunFolder, names: dict[str, str]) -> str:
-    """HTML for the report's inference section; writes its plots into RUN_DIR/plots/ (inference_*.png)."""
+def inference_section(run: RunFolder, names: dict[str, str], drawn: DrawnFiles | None = None) -> str:
+    """HTML for the report's inference section; writes its plots into RUN_DIR/plots/ (inference_*.png), keeping
+    those ``drawn`` (the report's manifest) says are drawn from the same inputs."""
+    drawn = drawn or DrawnFiles(run.path, part=REPORT_PART)
     plots = run.file(PLOTS)
     plots.mkdir(exist_ok=True)
     notes = [f'<p class="warning">{esc(note)}</p>' for note in (run.json(NOTES) or {}).get("inference", [])]
@@ -48,7 +51,8 @@ def inference_section(run: RunFolder, names: dict[str, str]) -> str:
         parts.append(f"<h3>By {esc(by)}</h3>")
         for (model, k), rows in table.groupby(["model", "k"], sort=False):
             name = plot_name(f"inference_{by}", model)
-            save(shares_figure(rows, by, names, f"{model} (k={k}): theme shares by {by}"), plots / name)
+            drawn.figure(plots / name, save, shares_figure, rows.reset_index(drop=True), by, names,
+                         f"{model} (k={k}): theme shares by {by}")
             parts.append(f"<h4>{esc(model)} (K={k}, {rows['seeds'].iloc[0]} seed(s))</h4>")
             parts.append(image(f"{PLOTS}/{name}", f"{model}: theme shares by {by} with intervals"))
             parts.append(f"<details><summary>Table: {rows[by].nunique()} {esc(by)} value(s)</summary>"
@@ -58,7 +62,7 @@ def inference_section(run: RunFolder, names: dict[str, str]) -> str:
                      "two regions (<code>topics shares RUN_DIR --by COLUMN</code> groups by any metadata column).</p>")
     parts[1:1] = notes
     parts.append(weighing_html(run, names))
-    parts.append(effects_html(run, names, plots))
+    parts.append(effects_html(run, names, plots, drawn))
     return "\n".join(parts)
 
 
@@ -85,7 +89,7 @@ def weighing_html(run: RunFolder, names: dict[str, str]) -> str:
             "count a finding rests on (<code>topics shares RUN_DIR --weight length</code>).</p>" + table_html(shown))
 
 
-def effects_html(run: RunFolder, names: dict[str, str], plots: Path) -> str:
+def effects_html(run: RunFolder, names: dict[str, str], plots: Path, drawn: DrawnFiles) -> str:
     """The effects of RUN_DIR/effects.csv (and the expected shares beside it), or how to get them."""
     effects = run.table(EFFECTS, tuple(EFFECT_COLUMNS))
     if effects is None:
@@ -96,14 +100,14 @@ def effects_html(run: RunFolder, names: dict[str, str], plots: Path) -> str:
              f"<p>{esc(effects['method'].iloc[0]) if len(effects) else ''}; coefficients on the log-odds scale "
              "with 95% intervals.</p>"]
     if len(plotted_terms(effects)):
-        save(effects_figure(effects, names), plots / "inference_effects.png")
+        drawn.figure(plots / "inference_effects.png", save, effects_figure, effects, names)
         parts.append(image(f"{PLOTS}/inference_effects.png", "coefficients with intervals"))
     shown = effects[effects["term"] != "Intercept"]
     shown = shown[flagged_columns(shown, "model", "k", "theme", "term", "estimate", "ci_low", "ci_high", "n_documents")]
     parts.append(f"<details><summary>Table: {len(shown)} coefficient(s)</summary>{table_html(shown)}</details>")
     expected = run.table(EFFECTS_EXPECTED, tuple(EXPECTED_COLUMNS))
     if expected is not None and not expected.empty:
-        save(expected_figure(expected, names), plots / "inference_expected.png")
+        drawn.figure(plots / "inference_expected.png", save, expected_figure, expected, names)
         parts.append(image(f"{PLOTS}/inference_expected.png", "expected share over a covariate with a band"))
     contrasts = run.table(EFFECTS_CONTRASTS, tuple(CONTRAST_COLUMNS))
     if contrasts is not None and not contrasts.empty:
@@ -114,7 +118,7 @@ def effects_html(run: RunFolder, names: dict[str, str], plots: Path) -> str:
         parts.append("<p>Differences in expected share between each level of a category (or 0/1) covariate and its "
                      "reference, in percentage points, and the average change per unit of each numeric covariate "
                      "(average slope), averaged over the documents as they are, with 95% intervals.</p>")
-        save(contrasts_figure(contrasts, names), plots / "inference_contrasts.png")
+        drawn.figure(plots / "inference_contrasts.png", save, contrasts_figure, contrasts, names)
         parts.append(image(f"{PLOTS}/inference_contrasts.png", "differences in percentage points with intervals"))
         parts.append(table_html(shown))
     return "\n".join(parts)

@@ -129,6 +129,13 @@ def write_ldavis(result: TopicResult, path: str | Path, *, theme_names: dict[str
     return path
 
 
+def page_inputs(result: TopicResult) -> tuple:
+    """What of ``result`` its page is drawn from (its other fields, such as the mapping's settings, change nothing
+    on it): the inputs the report's manifest keeps a page by (topics.report.drawn)."""
+    return (result.model_name, result.vocab, result.topic_word, result.doc_topic, result.doc_lengths,
+            result.term_frequency, result.topic_ids, result.topic_themes)
+
+
 def prepare_ldavis(result: TopicResult):
     """pyLDAvis' prepared data, topics in the model's own order (position p = topic row p-1)."""
     import pyLDAvis  # imported here: it pulls in joblib and scikit-learn's manifold module

@@ -25,10 +25,11 @@ from ..run_folder import RunFolder
 from ..run_files import (ASSIGNMENTS, COMPARISON, CONFIG, CORPUS_SUMMARY, FLAGS, GOLD_METRICS, LDAVIS, METRICS,
                                 PLOTS, REPORT, THEME_SHARES, VERSIONS)
 from .corrected import corrected_section
+from .drawn import PLOTS_PART, REPORT_PART, DrawnFiles
 from .inference import inference_section
-from .ldavis import CJK_FONT_STACK, theme_display_names, write_ldavis
+from .ldavis import CJK_FONT_STACK, page_inputs, theme_display_names, write_ldavis
 from .tables import (ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, distinct, document_shares,
-                     flagged_name, label_kind, main_fit, main_fit_flags, model_order, remove_old_output, several_k,
+                     flagged_name, label_kind, main_fit, main_fit_flags, model_order, several_k,
                      theme_order)
 from ..validation.flags import primary_rows
 from .validation import examples_section, flags_section
@@ -60,16 +61,18 @@ def write_report(run: RunFolder | str | Path, *, progress: bool = False) -> Path
     results = {fit.model: fit.result for fit in primary}
     capabilities = {fit.model: fit.capabilities for fit in primary}
 
+    drawn = DrawnFiles(run.path, part=REPORT_PART)
     ldavis_dir = run.file(LDAVIS)
     ldavis_dir.mkdir(exist_ok=True)
-    for old in ldavis_dir.glob("*.html"):  # a re-render must not leave pages of models no longer in the run
-        remove_old_output(old)
     pages = {}
     for name, result in tqdm(results.items(), desc="LDAvis pages", unit="page", disable=not progress):
         evidence = mapping_evidence(result, run.lexicon, MappingSettings.from_config(config))
         note = model_note(fits[name].capabilities)
-        pages[name] = write_ldavis(result, ldavis_dir / ldavis_file(name), theme_names=names, back_link=f"../{REPORT}",
-                                   evidence=evidence, description=f"{name} is {note}." if note else "")
+        page = ldavis_dir / ldavis_file(name)
+        options = {"theme_names": names, "back_link": f"../{REPORT}", "evidence": evidence,
+                   "description": f"{name} is {note}." if note else ""}
+        pages[name] = drawn.file(page, lambda: write_ldavis(result, page, **options), write_ldavis, page_inputs(result),
+                                 options)
 
     models = model_order(metrics, assigned, shares, extra=results)
     plot = _PlotLinks(run.path, plot_file)
@@ -89,12 +92,17 @@ def write_report(run: RunFolder | str | Path, *, progress: bool = False) -> Path
         sections.append(("years", "Theme attention over years", attention_section(shares, models, names, plot, "year", years, caveat)))
     if len(regions) >= 2:
         sections.append(("regions", "Theme attention by region", attention_section(shares, models, names, plot, "region", regions, caveat)))
-    sections.append(("inference", "Shares with intervals and covariate effects", inference_section(run, names)))
-    sections.append(("corrected", "Shares corrected with a coded sample", corrected_section(run, names)))
+    sections.append(("inference", "Shares with intervals and covariate effects",
+                     inference_section(run, names, drawn)))
+    sections.append(("corrected", "Shares corrected with a coded sample", corrected_section(run, names, drawn)))
     sections.append(("flags", "Validity flags", flags_section(run)))
     sections.append(("examples", "Representative units", examples_section(run)))
     sections.append(("run", "Run details", run_section(run.path, cjk_font())))
 
+    # a re-render must not leave pages or plots of models no longer in the run (write_plots prunes its own plots)
+    drawn.prune(ldavis_dir, "*.html")
+    drawn.prune(run.file(PLOTS), "*.png", spare=(PLOTS_PART,))
+    drawn.save()
     path = run.file(REPORT)
     with open_output(path) as out:
         out.write(page_html(title, sections))

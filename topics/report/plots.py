@@ -20,9 +20,10 @@ from ..labels import OTHER, UNMAPPED
 from ..outputs import open_output
 from ..run_folder import RunFolder
 from ..run_files import ASSIGNMENTS, METRICS, PLOTS, THEME_SHARES
+from .drawn import PLOTS_PART, REPORT_PART, DrawnFiles
 from .tables import (
     ASSIGNMENT_COLUMNS, METRICS_COLUMNS, SHARE_COLUMNS, attention, confusion, distinct, document_shares, label_kind,
-    main_fit, main_fit_flags, model_order, remove_old_output, run_labels, several_k, theme_order,
+    main_fit, main_fit_flags, model_order, run_labels, several_k, theme_order,
 )
 
 # Fonts with Chinese glyphs, best first; the first one installed is used.
@@ -50,28 +51,32 @@ def cjk_font() -> str | None:
 
 
 def write_plots(run: RunFolder | str | Path) -> list[Path]:
-    """Draw every plot the run folder's tables allow into RUN_DIR/plots/ and return their paths."""
+    """Draw every plot the run folder's tables allow into RUN_DIR/plots/ and return their paths; a plot drawn
+    before from the same inputs is kept as it is (see topics.report.drawn)."""
     run = RunFolder.of(run, finished=False)  # the runner writes the report before DONE
     out = run.file(PLOTS)
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*.png"):  # a re-render must not leave plots of models no longer in the run
-        remove_old_output(old)
     metrics = run.table(METRICS, METRICS_COLUMNS)
     assigned = run.table(ASSIGNMENTS, ASSIGNMENT_COLUMNS)
     shares = run.table(THEME_SHARES, SHARE_COLUMNS)
     gold_name = label_kind(run.config)
+    drawn = DrawnFiles(run.path, part=PLOTS_PART)
 
     written = []
     font = cjk_font()
     style = {"font.family": "sans-serif", "font.sans-serif": ([font] if font else []) + ["DejaVu Sans"],
              "axes.unicode_minus": False, "figure.dpi": 100}
+
+    def plot(name: str, make, *args) -> None:
+        path = drawn.figure(out / name, save_png, make, *args)
+        if path is not None:
+            written.append(path)
+
     with rc_context(style), warnings.catch_warnings():
         # Without a CJK font every Chinese glyph warns; the report page says which font was used.
         warnings.filterwarnings("ignore", message="Glyph .* missing from")
         if several_k(metrics):  # with one K per model the plot is a column of single points
-            figure = metrics_figure(metrics)
-            if figure is not None:
-                written.append(save_png(figure, out / plot_file("metrics_vs_k")))
+            plot(plot_file("metrics_vs_k"), metrics_figure, metrics)
         if assigned is not None and not assigned.empty:
             gold = run_labels(assigned)
             if gold is not None:
@@ -79,15 +84,20 @@ def write_plots(run: RunFolder | str | Path) -> list[Path]:
                     rows = assigned["model"] == model
                     table = confusion(gold[rows], assigned.loc[rows, "theme"], gold_name)
                     if table.values.sum() > 0:
-                        written.append(save_png(confusion_figure(model, table), out / plot_file("confusion", model)))
+                        plot(plot_file("confusion", model), confusion_figure, model, table)
         if shares is not None and not shares.empty:
             years, regions = distinct(shares, "year"), distinct(shares, "region")
             for model in model_order(shares):
-                written.append(save_png(shares_figure(shares, model), out / plot_file("shares", model)))
+                # all a model's plots are drawn from, numbered afresh: rows of other models do not redraw them
+                mine = shares[shares["model"] == model].reset_index(drop=True)
+                plot(plot_file("shares", model), shares_figure, mine, model)
                 if len(years) >= 2:
-                    written.append(save_png(attention_figure(shares, model, "year"), out / plot_file("years", model)))
+                    plot(plot_file("years", model), attention_figure, mine, model, "year")
                 if len(regions) >= 2:
-                    written.append(save_png(regions_figure(shares, model), out / plot_file("regions", model)))
+                    plot(plot_file("regions", model), regions_figure, mine, model)
+    # a re-render must not leave plots of models no longer in the run; the report page's sections prune their own
+    drawn.prune(out, "*.png", spare=(REPORT_PART,))
+    drawn.save()
     return written
 
 

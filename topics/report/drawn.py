@@ -2,7 +2,7 @@
 
 RUN_DIR/plots/drawn.json maps each drawn file (its path in the run folder) to a digest of everything it is drawn
 from — the function that draws it and its arguments (the table rows, titles, labels, theme names), the source of
-the modules that draw, the package's, matplotlib's and pyLDAvis' versions and the plot font — and to a digest of the
+the modules that draw, the package's, matplotlib's and pyLDAvis' versions and the fonts installed — and to a digest of the
 file's bytes. A file is kept when both digests still match; anything else (an input changed, the file deleted or
 damaged, the manifest missing or damaged) draws it again. Drawing is deterministic (no version stamp in a PNG), so a
 kept file has the very bytes a new drawing would have, and the report page is the same either way."""
@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..outputs import open_output
 from ..run_files import PLOT_MANIFEST, PLOTS
+from ..versions import DISTRIBUTION
 
 FORMAT = 1
 # the modules whose code decides what a plot or page looks like: a change to any of them draws everything again
@@ -121,13 +122,13 @@ _VERSION: list[str] = []
 
 def drawing_version() -> str:
     """A digest of what draws, beyond a plot's own inputs: the drawing modules' source, the package's, matplotlib's
-    and pyLDAvis' versions and the plot font (once per process)."""
+    and pyLDAvis' versions and the fonts installed, the plot font among them (once per process)."""
     if not _VERSION:
-        from .. import __version__
-        from .plots import cjk_font
+        from matplotlib import font_manager
 
-        digest = hashlib.sha256(f"{__version__} {cjk_font()}".encode())
-        for package in ("matplotlib", "pyLDAvis", "numpy", "pandas"):
+        fonts = sorted({font.name for font in font_manager.fontManager.ttflist})
+        digest = hashlib.sha256(f"{fonts}".encode())
+        for package in (DISTRIBUTION, "matplotlib", "pyLDAvis", "numpy", "pandas"):
             try:
                 digest.update(f" {package} {metadata.version(package)}".encode())
             except metadata.PackageNotFoundError:

@@ -18,9 +18,10 @@ How a document is cut (CleanDocument.text holds one paragraph per line):
   numbered marker or a dash (——) is a "point"; anything else is a "paragraph".
 - A unit longer than ``max_unit_chars`` (``[corpus] max_unit_chars``) is cut at sentence ends (。！？),
   never above the limit (a sentence longer than the limit is cut at a comma, or hard), so that a long
-  paragraph on several subjects counts for each of them: first into even parts of at most LONGEST_PART (or
-  the limit, when it is higher), then each part still too long where its next sentence names another theme (see _by_subject) or at an
-  even share. Parts keep the kind, heading and section and record meta["part"] / meta["parts"].
+  paragraph on several subjects counts for each of them: first into even parts of at most LONGEST_PART
+  (or the limit, when it is higher), then each part still too long where its next sentence names another
+  theme (see _by_subject) or at an even share. Parts keep the kind, heading and section and record
+  meta["part"] / meta["parts"].
 
 Every unit's text is exactly ``clean.text[unit.span[0]:unit.span[1]]``; together the units cover every
 paragraph of the cleaned text (nothing is dropped).

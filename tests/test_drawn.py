@@ -10,7 +10,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from test_runner import small_models, write_config
+from test_runner import city_corpus, small_models, write_config
 from topics.cli import main
 from topics.run_files import ASSIGNMENTS, LDAVIS, PLOT_MANIFEST, PLOTS, REPORT, THEME_SHARES, shares_by
 
@@ -22,14 +22,7 @@ MODELS = small_models("dictionary", "lda", lda="k = 6\npasses = 3\niterations = 
 def finished_run(tmp_path_factory, shared_corpora):
     """Three city reports (so shares by region and their plots), run by `topics run` with its report."""
     folder = tmp_path_factory.mktemp("drawn")
-    corpus = folder / "corpus"
-    corpus.mkdir()
-    lines = ["file\tyear\tregion"]
-    for name in CITIES:
-        shutil.copy(shared_corpora / "city_gwr_2024" / name, corpus / name)
-        year, region = name.removesuffix(".txt").split("_")
-        lines.append(f"{name}\t{year}\t{region}")
-    (corpus / "MANIFEST.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    corpus = city_corpus(folder, shared_corpora, CITIES)
     config = write_config(folder, corpus, models=MODELS, seeds=(1, 2), report=True)
     assert main(["run", str(config), "-o", str(folder / "run"), "--no-progress"]) == 0
     return folder / "run"

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from conftest import PROJECT
-from test_runner import small_models, write_config
+from test_runner import city_corpus, small_models, write_config
 from topics.commands import effects as effects_command
 from topics.commands import shares as shares_command
 from topics.errors import InputError
@@ -55,14 +55,7 @@ def sample_run(tmp_path_factory, sample_path):
 def city_run(tmp_path_factory, shared_corpora):
     """Seven city reports with a MANIFEST.tsv of columns file, year, region, province, run by `topics run`."""
     folder = tmp_path_factory.mktemp("cities")
-    corpus = folder / "corpus"
-    corpus.mkdir()
-    lines = ["file\tyear\tregion\tprovince"]
-    for name, province in CITIES.items():
-        shutil.copy(shared_corpora / "city_gwr_2024" / name, corpus / name)
-        year, region = name.removesuffix(".txt").split("_")
-        lines.append(f"{name}\t{year}\t{region}\t{province}")
-    (corpus / "MANIFEST.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    corpus = city_corpus(folder, shared_corpora, CITIES, provinces=CITIES)
     config = write_config(folder, corpus, models=MODELS, seeds=(1, 2))
     from topics.cli import main
 

@@ -71,6 +71,20 @@ enabled = {"true" if report else "false"}
     return path
 
 
+def city_corpus(folder, shared_corpora, names, provinces: dict | None = None):
+    """FOLDER/corpus: the city reports ``names`` of ../shared/corpora with a MANIFEST.tsv of file, year and region
+    (and province, from ``provinces``, when given)."""
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    lines = ["file\tyear\tregion" + ("\tprovince" if provinces is not None else "")]
+    for name in names:
+        shutil.copy(shared_corpora / "city_gwr_2024" / name, corpus / name)
+        year, region = name.removesuffix(".txt").split("_")
+        lines.append(f"{name}\t{year}\t{region}" + (f"\t{provinces[name]}" if provinces is not None else ""))
+    (corpus / "MANIFEST.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return corpus
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, sample_path):
     """The same config run twice, into two folders."""

@@ -154,7 +154,8 @@ def assignment_table(units: list, themes: UnitThemes, model: str, labels: list[s
             "year": pd.array([u.year for u in units], dtype="Int64"),
             "region": [u.region for u in units],
             "heading": [u.heading for u in units],
-            "text": [u.text for u in units],
+            # the units' own strings, not a copy: a column of pandas' string type would copy every text into Arrow
+            "text": pd.Series([u.text for u in units], dtype=object),
             "model": model,
             "theme": themes.theme_names(),
             "p": themes.p,

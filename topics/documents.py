@@ -19,7 +19,7 @@ class Document:
     meta: dict = field(default_factory=dict)  # meta["columns"]: the user's metadata columns (MANIFEST, jsonl/csv fields)
 
 
-@dataclass
+@dataclass(slots=True)  # a run holds one per unit: no per-object dict
 class Unit:
     """A paragraph, enumerated point or headed section: what the models assign to a theme."""
 

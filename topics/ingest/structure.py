@@ -294,6 +294,8 @@ def split_units(clean: CleanDocument, themes: Lexicon | dict[str, list[str]] | N
     units: list[Unit] = []
     sections: list[tuple[int, str]] = []  # open section headings: (level, heading)
     last_numbered = 0
+    columns = dict(clean.meta.get("columns") or {})  # the document's metadata columns: one table all its units share
+    shared_sections: dict[tuple, list] = {}
 
     def add(start: int, end: int, kind: str, heading: str, marker: str = "") -> None:
         text = clean.text[start:end]
@@ -316,14 +318,15 @@ def split_units(clean: CleanDocument, themes: Lexicon | dict[str, list[str]] | N
             a, b = a + len(part) - len(part.lstrip()), b - (len(part) - len(part.rstrip()))
             if b > a:
                 spans.append((a, b))
+        section = shared_sections.setdefault(tuple(enclosing), list(enclosing))  # read-only: one list per section
         for k, (a, b) in enumerate(spans):
-            meta = {"section": list(enclosing)}
+            meta = {"section": section}
             if marker:
                 meta["marker"] = marker
             if len(spans) > 1:
                 meta.update(part=k + 1, parts=len(spans))
-            if clean.meta.get("columns"):  # the document's metadata columns travel with each unit
-                meta["columns"] = dict(clean.meta["columns"])
+            if columns:  # the document's metadata columns travel with each unit
+                meta["columns"] = columns
             if clean.meta.get("source_doc_id"):  # one of several articles cut from one page
                 meta["source_doc_id"] = clean.meta["source_doc_id"]
             position = len(units)

@@ -42,16 +42,37 @@ def read_units(path: Path) -> RunUnits:
     if not path.is_file():
         raise InputError(f"{path}: missing; this run folder was made by an older version of the package — "
                          "run its config again")
-    units, labels, rows = [], [], []
+    units, labels, rows, shared = [], [], [], {}
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             try:
                 record = json.loads(line)
-                labels.append(str(record.pop("label")))
+                label = str(record.pop("label"))
+                labels.append(shared.setdefault(label, label))
                 rows.append(record.pop("fitted_row"))
-                units.append(Unit.from_json(record))
+                units.append(_shared(Unit.from_json(record), shared))
             except (ValueError, KeyError, TypeError, AttributeError) as err:
                 raise InputError(f"{path}:{number}: damaged unit record ({err})") from None
     if not units:
         raise InputError(f"{path}: holds no units")
     return RunUnits(units, labels, rows)
+
+
+def _shared(unit: Unit, shared: dict) -> Unit:
+    """The unit with its repeated values as one object each: JSON gives every unit its own copy of its document's
+    id, region, metadata columns and section headings, which held more memory than the units' text. A run's
+    units are read-only once read, so sharing them is safe."""
+    for name in ("doc_id", "kind", "heading", "weak_label", "region"):
+        value = getattr(unit, name)
+        if isinstance(value, str):
+            setattr(unit, name, shared.setdefault(value, value))
+    meta = unit.meta
+    if isinstance(meta.get("section"), list):
+        meta["section"] = shared.setdefault(("section", *meta["section"]), meta["section"])
+    if isinstance(meta.get("columns"), dict):
+        known = shared.get(("columns", unit.doc_id))
+        if known == meta["columns"]:
+            meta["columns"] = known
+        else:
+            shared[("columns", unit.doc_id)] = meta["columns"]
+    return unit

@@ -93,6 +93,12 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
                          f"{', '.join(kinds)}); leave some kind to fit")
     if not units:
         raise InputError(f"corpus.paths: no units could be read from {', '.join(config['corpus']['paths'])}")
+    read = {"documents": len(ingested.documents), "units": len(ingested.units),
+            "units_cut": ingested.summary["units_cut"], "files_skipped": [s.to_json() for s in ingested.skipped],
+            "warnings": list(ingested.warnings),
+            "duplicates": ingested.summary.get("duplicates", []),
+            "document_checks": ingested.summary.get("document_checks", [])}
+    del ingested  # the documents' cleaned text and removals: the units carry what the run needs from here on
     with clock("tokenize"):
         tokenizer = Tokenizer(TokenizerSettings.from_dict(config["tokenizer"]), lexicon_words=lexicon.words(),
                               executor=None if isinstance(executor, SerialExecutor) else executor)
@@ -132,10 +138,10 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
         tqdm.write(f"warning: {message}", file=sys.stderr)
     train = [train[j] for j in corpus.kept]
     summary = {
-        "documents": len(ingested.documents),
+        "documents": read["documents"],
         "units": len(units),
-        "units_skipped_by_kind": len(ingested.units) - len(units),
-        "units_cut": ingested.summary["units_cut"],  # long units cut at [corpus] max_unit_chars
+        "units_skipped_by_kind": read["units"] - len(units),
+        "units_cut": read["units_cut"],  # long units cut at [corpus] max_unit_chars
         "units_fitted": len(train),
         "units_heldout": len(heldout),
         "units_empty": int(np.sum(lengths == 0)),
@@ -152,10 +158,10 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
         "vocabulary_lexicon_only": corpus.unseen,
         "vocabulary_warnings": vocabulary_warnings,
         "tokens": int(lengths.sum()),
-        "files_skipped": [s.to_json() for s in ingested.skipped],
-        "warnings": list(ingested.warnings),
-        "duplicates": ingested.summary.get("duplicates", []),
-        "document_checks": ingested.summary.get("document_checks", []),
+        "files_skipped": read["files_skipped"],
+        "warnings": read["warnings"],
+        "duplicates": read["duplicates"],
+        "document_checks": read["document_checks"],
         "tokenizer": tokenizer.fingerprint(),
         "lexicon_words_unsplittable": unsplittable,
     }

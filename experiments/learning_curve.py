@@ -16,8 +16,10 @@ units a researcher could code and the fold the units scored. Units are coded 50,
 what is coded so far before each batch: ``active`` forms the design's strata afresh from each retrained
 model's themes and uncertainty over the pool; ``kit`` keeps the first batch's strata and shares each later
 batch among them by the retrained model's uncertainty, as `topics validate --add N --learn-from MODEL` does.
-Two starts: the pretrained model retrained without A and C (train_pretrained.py's recipe, on dev, B and D: 650
-units), the coded units added to its own; and nothing (the classifier learns from the coded units alone; its
+Three starts: the pretrained model retrained without A and C (train_pretrained.py's recipe, on dev, B and D: 650
+units), the coded units added to its own; that model's weights moved toward the coded units alone, as
+``pretrained-adapted`` moves the shipped model's (topics.models.adapt: what a user can do, the shipped model's
+training text not being shipped); and nothing (the classifier learns from the coded units alone; its
 first learn batch is drawn from the themes of the dictionary baseline, which needs no coded unit, as a kit is
 drawn from its run's model). Every model has the pretrained model's features (vocabulary of the five corpora,
 words and character pairs) and temperature, and assigns the scored fold's units with every unit of their
@@ -25,7 +27,7 @@ reports around them, as `topics assign` does. Six-label macro-F1 on the scored f
 
 Usage: python experiments/learning_curve.py [--models supervised seeded-supervised] [--sizes 50 100 all]
            [--draws 5] [--params C=3 class_weight=None] [-o rows.csv]
-       python experiments/learning_curve.py --active [--draws 5] [--batch 50] [-o rows.csv]
+       python experiments/learning_curve.py --active [--draws 5] [--batch 50] [--starts adapted] [--params C=3] [-o rows.csv]
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from handcoded_check import CORPORA, LABELLED_SETS, labelled_corpus, labelled_un
 from topics.assignment import assignments
 from topics.lexicon import Lexicon
 from topics.mapping import apply_mapping
-from topics.models import MODELS, make_model
+from topics.models import MODELS, make_model, model_params
 from topics.tokenize import Tokenizer, TokenizerSettings
 
 SPLITS = {"b": ("a", "dev"), "a": ("b", "dev"), "dev": ("a", "b")}  # scored set: the sets trained on
@@ -56,7 +58,7 @@ def main() -> int:
         print(f"needs the real corpora at {CORPORA}", file=sys.stderr)
         return 2
     if args.active:
-        return active_curve(args.draws, args.output, args.batch)
+        return active_curve(args.draws, args.output, args.batch, args.starts, args.params)
     warnings.simplefilter("ignore")  # seed words missing from the vocabulary, rare labels in a fold: expected
     lexicon = Lexicon.load()
     labels = lexicon.labels_with_other
@@ -140,12 +142,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sizes", nargs="+", default=["50", "100", "200", "400", "all"])
     parser.add_argument("--draws", type=int, default=5, help="random draws per size (seeds 0 … draws-1)")
     parser.add_argument("--params", nargs="*", default=[], metavar="KEY=VALUE",
-                        help="model parameters, as Python literals (C=3 class_weight=None)")
+                        help="model parameters, as Python literals (C=3 class_weight=None); with --active, "
+                             "those of the adapted start's adaptation")
     parser.add_argument("--no-reference", dest="reference", action="store_false",
                         help=f"do not fit {REFERENCE} (no labels) for reference")
     parser.add_argument("-o", "--output", help="also write every fit's row to this CSV")
     parser.add_argument("--active", action="store_true",
                         help="random against active selection of the units to code, on sets A and C")
+    parser.add_argument("--starts", nargs="+", default=list(STARTS), choices=STARTS,
+                        help="with --active: the starts to run (default: all)")
     parser.add_argument("--batch", type=int, default=None,
                         help="with --active: code this many units per active batch, the model retrained after each "
                              "(default: batches that make 50, 100, 200, 400)")
@@ -179,15 +184,18 @@ HELD_OUT = ("a", "c")  # the study's coded units: neither the pretrained start n
 ACTIVE_SIZES = (50, 100, 200, 400)
 ACTIVE_FOLDS = 3
 ARMS = ("random", "active", "kit")
+STARTS = ("pretrained", "adapted", "nothing")
 
 
-def active_curve(draws: int, output: str | None, batch: int | None = None) -> int:
+def active_curve(draws: int, output: str | None, batch: int | None = None, starts: list[str] = STARTS,
+                 adapt_params: dict | None = None) -> int:
     from sklearn.model_selection import GroupKFold
 
     from train_pretrained import CODED_SETS, TOKENIZER, VOCABULARY, Coded, Fold, assess, read_coded, report_of, train
     from topics import OTHER
     from topics.assignment import fit_themes
     from topics.mapping import MappingSettings
+    from topics.models.adapt import adapted
     from topics.tokenize import Tokenizer, TokenizerSettings
     from topics.validation.sample import draw as draw_batch
     from topics.validation.sample import frame_of, reweighted, uncertainty
@@ -221,6 +229,15 @@ def active_curve(draws: int, output: str | None, batch: int | None = None) -> in
         with start._one_thread():
             return start._classifier().fit(features[[data.coded[j] for j in rows]], y[rows])
 
+    shipped = fitted(base)  # what a user installs: its weights, without the units it learnt from
+
+    def moved(rows: list[int]):  # the shipped weights moved toward these coded units (pretrained-adapted)
+        if not rows:
+            return shipped
+        with start._one_thread():
+            return adapted(shipped, features[[data.coded[j] for j in rows]], y[rows],
+                           **{**model_params("pretrained-adapted"), **(adapt_params or {})})
+
     def themes_of(classifier, coded_rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """The theme and theme probabilities of the coded units ``coded_rows``, assigned in context (by the
         dictionary baseline when ``classifier`` is None)."""
@@ -247,15 +264,16 @@ def active_curve(draws: int, output: str | None, batch: int | None = None) -> in
             return f1_score(y[test], predicted, labels=labels, average="macro", zero_division=0)
 
         rows.append({"fold": fold, "start": "pretrained", "arm": "none", "draw": 0, "units": 0,
-                     "pool": len(pool), "scored": len(test), "macro_f1": score(fitted(base))})
+                     "pool": len(pool), "scored": len(test), "macro_f1": score(shipped)})
         _show(rows[-1])
         for draw in range(draws):
-            for begin, known_rows in (("pretrained", base), ("nothing", [])):
+            for begin, known_rows in [(name, base if name == "pretrained" else []) for name in starts]:
+                learn = moved if begin == "adapted" else fitted
                 for arm in ARMS:
                     rng = np.random.default_rng([draw, fold])
                     order = [int(k) for k in rng.permutation(len(pool))]  # random: one order, taken in turn
                     chosen: list[int] = []  # positions in the pool
-                    classifier = fitted(known_rows) if known_rows else None
+                    classifier = learn(known_rows) if known_rows or begin == "adapted" else None
                     frame = None
                     steps = ACTIVE_SIZES if arm == "random" or not batch else \
                         sorted(set(range(batch, max(ACTIVE_SIZES) + 1, batch)) | set(ACTIVE_SIZES))
@@ -272,7 +290,7 @@ def active_curve(draws: int, output: str | None, batch: int | None = None) -> in
                             else:  # kit: its first strata, shared by the latest model (--add --learn-from)
                                 frame = reweighted(frame, uncertainty(shares), set(range(len(pool))) - set(chosen))
                             chosen += [k for k, _ in draw_batch(frame, set(chosen), size - len(chosen), rng)]
-                        classifier = fitted(known_rows + [pool[k] for k in chosen])
+                        classifier = learn(known_rows + [pool[k] for k in chosen])
                         if size not in ACTIVE_SIZES:
                             continue
                         rows.append({"fold": fold, "start": begin, "arm": arm, "draw": draw, "units": size,

@@ -32,8 +32,8 @@ from sklearn.preprocessing import normalize
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from handcoded_check import CODED_CUT, CODED_SETS, CORPORA, labelled_units  # noqa: E402
 from train_pretrained import (FOLDS, PARAMS, TOKENIZER, VOCABULARY, Coded, assess, build,  # noqa: E402
-                              calibrated_temperature, calibration_error, cross_validate, read_coded, report_of,
-                              scores_of, train)
+                              calibrated_temperature, calibration_error, cross_validate, once_per_text, read_coded,
+                              report_of, scores_of, train)
 
 from topics import OTHER  # noqa: E402
 from topics.assignment import fit_themes  # noqa: E402
@@ -203,6 +203,8 @@ def heldout() -> None:
     units = [unit for name in sorted({p.name for p in CORPORA.iterdir() if p.is_dir()} - {"hailar_district_gwr_raw"})
              for unit in ingest_paths([str(CORPORA / name)], themes=lexicon, max_unit_chars=CODED_CUT).units]
     coded_c, labels_c = labelled_units(CODED_SETS["c"], {unit.unit_id: unit for unit in units})
+    kept = once_per_text(coded_c, labels_c, {}, CODED_SETS["c"])  # C's text coded twice is scored once
+    coded_c, labels_c = [coded_c[k] for k in kept], [labels_c[k] for k in kept]
     reports = {report_of(unit) for unit in coded_c}
     context = [unit for unit in units if report_of(unit) in reports
                and (unit.kind != "heading" or unit.unit_id in {u.unit_id for u in coded_c})]

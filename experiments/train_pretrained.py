@@ -2,10 +2,10 @@
 
 The model is `supervised` with the characters of its words as features too (char_ngrams = 2; what each
 choice does is measured by experiments/pretrained_check.py), trained on every coded unit of experiments/
-(sets dev, a, b, c and d: 1,270 units of city, district, provincial and State Council reports). Its vocabulary
-and inverse document frequencies come from every unit of the five corpora the coded units were drawn from
-(all of ../shared/corpora but the GBK copy of the Hailar reports); text is cut with jieba-rs and the package's
-lexicon words, as `topics assign` then cuts new text with it.
+(sets dev, a, b, c and d: 1,257 distinct texts of city, district, provincial and State Council reports; a text
+coded at two places counts once). Its vocabulary and inverse document frequencies come from every unit of the
+five corpora the coded units were drawn from (all of ../shared/corpora but the GBK copy of the Hailar reports);
+text is cut with jieba-rs and the package's lexicon words, as `topics assign` then cuts new text with it.
 
 It is scored by cross-validation over reports: the coded units are split into folds by report (the two
 editions of a State Council report count as one), and each fold's units are assigned together with every
@@ -142,25 +142,42 @@ def build(output: Path, *, without: list[str] = (), unseen: list[str] = (), fold
 def read_coded(lexicon: Lexicon, sets: list[str], unseen: list[str] = ()) -> Coded:
     """Every unit of the corpora (headings left out, as runs leave them out, unless coded) and the coded units
     of ``sets`` among them, without the reports of the sets ``unseen``; a coded unit that ingest no longer cuts
-    the same way stops the build."""
+    the same way stops the build. A text coded at two places (the hprc 1959 edition holds its report twice)
+    counts once, at the first; the two codes must agree."""
     units = [unit for name in CORPUS_NAMES
              for unit in ingest_paths([str(CORPORA / name)], themes=lexicon, max_unit_chars=CODED_CUT).units]
     by_id = {unit.unit_id: unit for unit in units}
     hidden = {report_of(unit) for name in unseen for unit in labelled_units(CODED_SETS[name], by_id)[0]}
-    label_of, set_of = {}, {}
+    label_of, set_of, first_of = {}, {}, {}
     for name in sets:
         found, labels = labelled_units(CODED_SETS[name], by_id)
         expected = sum(1 for line in CODED_SETS[name].open(encoding="utf-8")
                        if line.strip() and not line.startswith(("#", "unit_id")))
         if len(found) != expected:
             raise SystemExit(f"{CODED_SETS[name]}: {expected - len(found)} coded unit(s) no longer match the corpora")
-        for unit, label in zip(found, labels):
-            if report_of(unit) not in hidden:
-                label_of[unit.unit_id], set_of[unit.unit_id] = label, name
+        for k in once_per_text(found, labels, first_of, CODED_SETS[name]):
+            if report_of(found[k]) not in hidden:
+                label_of[found[k].unit_id], set_of[found[k].unit_id] = labels[k], name
     units = [unit for unit in units if report_of(unit) not in hidden]
     units = [unit for unit in units if unit.kind != "heading" or unit.unit_id in label_of]
     coded = [i for i, unit in enumerate(units) if unit.unit_id in label_of]
     return Coded(units, coded, [label_of[units[i].unit_id] for i in coded], [set_of[units[i].unit_id] for i in coded])
+
+
+def once_per_text(found: list[Unit], labels: list[str], first_of: dict[str, tuple[str, str]],
+                  where: Path) -> list[int]:
+    """Which of the coded units ``found`` (of the file ``where``) count: a text coded at two places (the hprc 1959
+    edition holds its report twice) counts once, at the first; ``first_of`` (text → unit id, label) carries the
+    texts counted so far from file to file. Two places coded differently stop the build."""
+    kept = []
+    for k, (unit, label) in enumerate(zip(found, labels)):
+        first = first_of.setdefault(unit.text, (unit.unit_id, label))
+        if first[1] != label:
+            raise SystemExit(f"{where}: {unit.unit_id} is coded {label}, the same text at {first[0]} {first[1]}; "
+                             "settle the two codes")
+        if first[0] == unit.unit_id:
+            kept.append(k)
+    return kept
 
 
 def train(data: Coded, tokens: list[list[str]], lexicon: Lexicon, params: dict | None = None,

@@ -39,6 +39,7 @@ FAST_PARAMS = {
     "supervised": {},
     "seeded-supervised": {"passes": 3, "iterations": 20},
     "pretrained": {},
+    "pretrained-adapted": {},
 }
 
 

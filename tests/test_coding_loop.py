@@ -4,16 +4,21 @@ trains the run's classifier again on the coded units."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+
+import topics
 
 from test_estimates import answer, coded_run, command  # noqa: F401 — coded_run is a fixture
 from topics.commands import assign as assign_command
 from topics.commands import validate as validate_command
 from topics.errors import InputError
 from topics.ingest.structure import LONGEST_PART
-from topics.models import load_model
+from topics.models import PRETRAINED_DIR, load_model
 from topics.run_folder import RunFolder
 from topics.validation.gold import read_gold
 from topics.validation.kit import read_key
@@ -166,3 +171,60 @@ def test_score_retrains_the_runs_classifier_on_request(coded_run, tmp_path, caps
         command(validate_command, [run_dir, "--add", 10, "-o", plain, "--learn-from", kit / "scores" / "model"])
     with pytest.raises(InputError, match="--learn-from .*nowhere: no such model folder"):
         command(validate_command, [run_dir, "--add", 10, "-o", kit, "--learn-from", tmp_path / "nowhere"])
+
+
+# a study whose coders file what the codebook calls industry under livelihood and the reverse
+SWAPPED = {"industry": "livelihood", "livelihood": "industry"}
+
+
+@pytest.mark.corpora
+@pytest.mark.slow
+def test_retrain_of_a_run_with_only_the_pretrained_model_moves_the_shipped_weights_toward_the_codes(
+        coded_run, tmp_path, capsys):
+    """The shipped model's training text is not shipped, so the codes cannot be pooled with it: --retrain
+    adapts its weights (pretrained-adapted), which move toward the study's codes where they depart from the
+    project's; the same codes give the same bytes."""
+    from test_runner import write_config
+    from topics.cli import main
+
+    run_dir, truth = coded_run
+    config = write_config(tmp_path, run_dir.parent / "corpus", models="\n[models.pretrained]\n", seeds=(1,))
+    run = tmp_path / "run"
+    assert main(["run", str(config), "-o", str(run), "--evaluation.heldout_fraction", "0",
+                 "--corpus.max_unit_chars", str(LONGEST_PART)]) == 0
+    kit = tmp_path / "kit"
+    assert command(validate_command, [run, "-o", kit, "--design", "learn", "--size", 120, "--model", "pretrained",
+                                      "--n-units", 0]) == 0
+    codes = {text: SWAPPED.get(label, label) for text, label in truth.items()}
+    answer(kit, tmp_path / "ann.csv", codes)
+    assert command(validate_command, ["--score", kit, tmp_path / "ann.csv", "--retrain"]) == 0
+    gold = read_gold(kit / "scores" / "GOLD.tsv", LABELS)
+    assert f"retrained pretrained-adapted on {len(gold)} coded units" in capsys.readouterr().out
+    folder = kit / "scores" / "model"
+    assert load_model(folder).name == "pretrained-adapted"
+    adapted_with = json.loads((folder / "pretrained.json").read_text(encoding="utf-8"))["provenance"]["adapted_with"]
+    assert adapted_with["units"] == len(gold) == 120
+    assert adapted_with["labels"]["industry"] == sum(g.label == "industry" for g in gold) > 20
+
+    def agreement(model) -> tuple[float, float]:
+        """On the units it learnt from: how often its theme (in context, as `topics assign` gives it) is the
+        study's code, and the mean probability it gives the code (the unit alone, as the API gives it)."""
+        out = tmp_path / f"{Path(model).name}.csv"
+        assert command(assign_command, [model, run_dir.parent / "corpus", "-o", out, "--no-progress",
+                                        "--max-unit-chars", LONGEST_PART]) == 0
+        themes = pd.read_csv(out)
+        themes = themes[themes["text"].isin({g.unit.text for g in gold})]
+        assert len(themes) >= 0.9 * len(gold)
+        alone = topics.load(str(model)).assign([g.unit.text for g in gold])
+        chance = [row[f"p_{codes[g.unit.text]}"] for g, (_, row) in zip(gold, alone.iterrows())]
+        return float((themes["theme"] == themes["text"].map(codes)).mean()), float(np.mean(chance))
+
+    (shipped, shipped_p), (moved, moved_p) = agreement("pretrained"), agreement(folder)
+    # 120 codes against the ~1,260 units the shipped weights stand for, at C = 1: they pull every unit toward its
+    # code without overturning what the shipped model learnt (C = 10 does: tests/test_adapt.py)
+    assert moved >= shipped and moved_p > shipped_p + 0.04, (shipped, moved, shipped_p, moved_p)
+
+    first = (folder / "classifier.npz").read_bytes()
+    assert first != (PRETRAINED_DIR / "classifier.npz").read_bytes()
+    assert command(validate_command, ["--score", kit, tmp_path / "ann.csv", "--retrain"]) == 0
+    assert (folder / "classifier.npz").read_bytes() == first

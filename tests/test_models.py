@@ -158,7 +158,8 @@ def test_lexicon_words_the_corpus_never_uses_stay_out_of_the_result_but_survive_
     assert np.allclose(loaded.transform(unseen_text), model.transform(unseen_text))
     # only the dictionary and seeded LDA (through its prior) know what such words mean; the other
     # models are fitted without them, exactly as without keep_words
-    assert model.reads_unseen_words == (name in ("dictionary", "seeded-lda", "seeded-supervised", "pretrained"))
+    assert model.reads_unseen_words == (name in ("dictionary", "seeded-lda", "seeded-supervised", "pretrained",
+                                                 "pretrained-adapted"))
     if model.reads_unseen_words:
         assert model.vocab_ == loaded.vocab_ == corpus.vocab
         assert loaded.known_tokens(unseen_text).tolist() == [40]

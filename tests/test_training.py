@@ -132,7 +132,7 @@ def real_config(folder, paths, models: str, evaluation: str):
 def test_a_run_of_another_corpus_learns_from_every_coded_unit(sample_path, pooled_gold, tmp_path):
     config = configured(tmp_path, sample_path, [pooled_gold["gold_all"]])
     summary = json.loads((run_experiment(config, tmp_path / "run") / "corpus_summary.json").read_text(encoding="utf-8"))
-    # the 1959 report repeats a paragraph that sets C and D coded apart (u135 industry, u016 other): two units
+    # the 1959 report holds paragraphs twice, some coded at both places (u135 in set C, u016 in D): two units
     assert summary["units_coded_for_training"] == 0 and summary["units_coded_outside_corpus"] == 1270
 
 
@@ -150,8 +150,8 @@ def test_the_codes_find_their_units_in_a_copy_of_the_corpus_under_another_name(s
 def test_a_state_council_run_learns_from_the_pooled_codes_and_warns_without_them(shared_corpora, pooled_gold,
                                                                                   tmp_path):
     # files given one by one: the units' ids (1959:u016) are not the coded sets' (national_gwr_hprc/1959:u016), so
-    # every label finds its unit by text; the 1959 report holds one paragraph twice, coded industry at u135 (set C)
-    # and other at u016 (set D): each label stays with its place in the report
+    # every label finds its unit by text; the 1959 report holds paragraphs twice, some coded at both places (u135
+    # in set C, u016 in set D): each label stays with its place in the report
     reports = [shared_corpora / "national_gwr_hprc" / f"{year}.txt" for year in (1957, 1959, 1978)]
     counts = {}
     for name in ("gold_d", "gold_all"):

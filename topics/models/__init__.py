@@ -16,7 +16,7 @@ from .base import ExtraUnits, TopicModel, load_saved
 from .dictionary import DictionaryModel
 from .lda import GensimLda, SeededLda
 from .nmf import Nmf, SeededNmf
-from .pretrained import PRETRAINED_DIR, Pretrained, load_pretrained
+from .pretrained import PRETRAINED_DIR, AdaptedPretrained, Pretrained, load_pretrained
 from .sklearn_lda import SklearnLda
 from .supervised import SeededSupervised, Supervised
 
@@ -30,6 +30,7 @@ MODELS: dict[str, type[TopicModel]] = {
     "supervised": Supervised,
     "seeded-supervised": SeededSupervised,
     "pretrained": Pretrained,
+    "pretrained-adapted": AdaptedPretrained,
 }
 MODEL_NAMES = tuple(MODELS)
 

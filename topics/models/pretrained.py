@@ -27,9 +27,11 @@ from ..errors import InputError
 from ..labels import OTHER
 from ..lexicon import Lexicon
 from ..result import TopicResult
+from ..rules import choice, integer, number
 from ..vectorize import Corpus
-from .base import TopicModel, distributions
-from .supervised import Supervised
+from .adapt import adapted
+from .base import ExtraUnits, TopicModel, distributions
+from .supervised import Supervised, training_units
 
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "pretrained"
 NAME = "pretrained"  # also what `topics.load` and `topics assign` take for the shipped model
@@ -72,8 +74,11 @@ class Pretrained(TopicModel):
     def _fit(self, corpus: Corpus, themes: dict[str, list[str]]) -> TopicResult:
         self.check_lexicon(self.lexicon_)
         self._read(PRETRAINED_DIR)
-        topics = [*themes, OTHER]
-        doc_topic = self._transform(corpus.matrix)
+        return self._topics(corpus, self._transform(corpus.matrix))
+
+    def _topics(self, corpus: Corpus, doc_topic: np.ndarray) -> TopicResult:
+        """The result: one topic per label, with the units' shares ``doc_topic``."""
+        topics = [*self.themes_, OTHER]
         # a topic's words: the run's words whose weights raise its label most (as supervised shows them)
         coef = self.classifier_.classifier_.coef_[:, :self.classifier_.n_words_]
         weights = (self.into_own_ @ np.clip(coef, 0.0, None).T).T  # runs' words × labels, never dense words × words
@@ -103,12 +108,72 @@ class Pretrained(TopicModel):
         arrays = read_arrays(folder)
         words = [str(word) for word in arrays["vocab"]]
         self.classifier_.set_state(arrays, words, str(Path(folder, ARRAYS_FILE)))
+        self.own_words_ = words
         own = {word: j for j, word in enumerate(words)}
         pairs = [(i, own[word]) for i, word in enumerate(self.vocab_) if word in own]
         self.into_own_ = sparse.csr_matrix((np.ones(len(pairs)), ([i for i, _ in pairs], [j for _, j in pairs])),
                                            shape=(len(self.vocab_), len(words)))
         self.source_ = str(folder)
         self.provenance_ = meta["provenance"]
+
+
+class AdaptedPretrained(Pretrained):
+    """``pretrained-adapted``: the shipped classifier moved toward the run's hand-coded units (those of its
+    corpus and of ``[evaluation] training``), for a study whose reports or codebook practice differ from
+    those the project coded, when its own codes are too few for a classifier of their own. The shipped
+    model's training text is not shipped, so the codes cannot be pooled with it; its weights serve as a
+    prior instead (topics.models.adapt): C says how far the codes may move them (the default, 1, a tenth of the
+    shipped model's own: a coded unit moves its weights a tenth as far as one it was trained on; chosen on the
+    coding loop's folds, experiments/README.md). The coded units' shares are
+    cross-validated as ``supervised``'s are (the shipped model's folds and seed); it is saved with the adapted
+    weights, which ``topics assign`` then reads."""
+
+    name = "pretrained-adapted"
+    needs_labels = True
+    param_rules = {"C": number(0, low_open=True), "class_weight": choice("balanced", None),
+                   "max_iter": integer(1)}
+
+    def __init__(self, C=1.0, class_weight="balanced", max_iter=1000):
+        self.C = C
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+
+    def _fit(self, corpus: Corpus, themes: dict[str, list[str]], labels: list[str],
+             extra: ExtraUnits | None = None) -> TopicResult:
+        self.check_lexicon(self.lexicon_)
+        self._read(PRETRAINED_DIR)
+        classifier, topics = self.classifier_, [*themes, OTHER]
+        extra_labels = list(extra.labels) if extra is not None else []
+        rows, y = training_units(self.name, labels, topics, extra_labels, prior=True)
+        features = classifier._features(corpus.matrix @ self.into_own_)
+        trained = features[rows]
+        if extra_labels:
+            trained = sparse.vstack([trained, classifier._features(extra.counts @ self.into_own_)], format="csr")
+        shipped = classifier.classifier_
+
+        def fit(rows_: sparse.csr_matrix, labels_: np.ndarray):
+            return adapted(shipped, rows_, labels_, C=self.C, class_weight=self.class_weight, max_iter=self.max_iter)
+
+        with classifier._one_thread():
+            cross_validated = classifier._cross_validated(trained, y, topics, fit=fit)
+            classifier.classifier_ = fit(trained, y)
+        self.adapted_with_ = {"units": len(y), "labels": {label: int((y == label).sum()) for label in topics},
+                              "params": self.get_params()}
+        doc_topic = self._transform(corpus.matrix)
+        doc_topic[rows] = cross_validated[:len(rows)]
+        return self._topics(corpus, doc_topic)
+
+    def _save_state(self, folder: Path) -> None:
+        if getattr(self, "adapted_with_", None) is None:  # loaded from a saved folder: its files as they are
+            return super()._save_state(folder)
+        meta = read_meta(self.source_)
+        shipped_units = Path(self.source_, UNITS_FILE).read_text(encoding="utf-8").splitlines()[1:]
+        write_pretrained(folder, self.classifier_, self.own_words_, labels=meta["labels"],
+                         topic_themes=meta["topic_themes"], mapping=meta["mapping"],
+                         tokenizer_settings=meta["tokenizer_settings"],
+                         lexicon=Lexicon.from_dict(meta["lexicon"], source=str(Path(self.source_, META_FILE))),
+                         provenance={**meta["provenance"], "adapted_with": self.adapted_with_},
+                         training_units=[tuple(row.split("\t")) for row in shipped_units])
 
 
 def read_meta(folder: str | Path) -> dict:

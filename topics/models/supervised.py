@@ -19,6 +19,7 @@ frequencies are those of every unit of the corpus, labelled or not (no label is 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +92,7 @@ class Supervised(TopicModel):
              extra: ExtraUnits | None = None) -> TopicResult:
         topics = [*themes, OTHER]
         extra_labels = list(extra.labels) if extra is not None else []
-        rows, y = self._training_units(labels, topics, extra_labels)
+        rows, y = training_units(self.name, labels, topics, extra_labels)
         self.n_words_ = corpus.seen
         self.idf_ = _idf(corpus.matrix[:, :corpus.seen])
         self._fit_features(corpus)
@@ -111,32 +112,6 @@ class Supervised(TopicModel):
             topic_word[topics.index(label), :self.n_words_] = np.clip(row[:self.n_words_], 0.0, None)
         return self._result(corpus, topic_word, doc_topic, topics)
 
-    def _training_units(self, labels: list[str], topics: list[str],
-                        extra_labels: list[str] = ()) -> tuple[np.ndarray, np.ndarray]:
-        """The corpus rows that carry a label, and the labels trained on: theirs, then ``extra_labels``."""
-        rows = np.array([i for i, label in enumerate(labels) if label], dtype=int)
-        y = np.array([labels[i] for i in rows] + list(extra_labels))
-        unknown = sorted(set(y) - set(topics))
-        if unknown:
-            raise InputError(f"{self.name}: unknown label(s) {', '.join(unknown)}; labels are {', '.join(topics)}")
-        present, counts = np.unique(y, return_counts=True)
-        if len(present) < 2:
-            raise InputError(f"{self.name}: all {len(y)} labelled units are {str(present[0])!r}; a classifier needs units "
-                             f"of at least two labels")
-        if counts.max() < 2:
-            raise InputError(f"{self.name}: {len(y)} labelled units, no label given twice; code more units")
-        missing = [topic for topic in topics if topic not in present]
-        if missing:
-            warnings.warn(f"{self.name}: no labelled unit of {', '.join(missing)}; no unit is assigned to it",
-                          stacklevel=4)
-        count = dict(zip(present, counts))
-        thin = [f"{topic} ({count[topic]})" for topic in topics if 0 < count.get(topic, 0) < MIN_UNITS_PER_LABEL]
-        if thin:
-            warnings.warn(f"{self.name}: few coded units to learn from for {', '.join(thin)} (under "
-                          f"{MIN_UNITS_PER_LABEL} each), so its shares of these themes are unreliable; code more units "
-                          "of them, or learn from coded units of other corpora too ([evaluation] training)", stacklevel=4)
-        return rows, y
-
     @staticmethod
     def _one_thread():
         """The classifiers are small: with BLAS threads of their own they are many times slower on a
@@ -147,8 +122,12 @@ class Supervised(TopicModel):
         return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter,
                                   random_state=self.random_state)
 
-    def _cross_validated(self, features: sparse.csr_matrix, y: np.ndarray, topics: list[str]) -> np.ndarray:
-        """Each labelled unit's shares from a classifier fitted on the other folds."""
+    def _cross_validated(self, features: sparse.csr_matrix, y: np.ndarray, topics: list[str],
+                         fit: Callable[[sparse.csr_matrix, np.ndarray], LogisticRegression] | None = None
+                         ) -> np.ndarray:
+        """Each labelled unit's shares from a classifier fitted on the other folds (by ``fit``: this model's
+        classifier fitted afresh, unless given)."""
+        fit = fit or (lambda rows, labels: self._classifier().fit(rows, labels))
         n_splits = min(self.cv_folds, int(np.unique(y, return_counts=True)[1].max()))
         folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
         shares = np.zeros((len(y), len(topics)))
@@ -159,7 +138,7 @@ class Supervised(TopicModel):
             if len(np.unique(y[train])) < 2:  # a fold whose other folds hold one label only predicts it
                 shares[np.ix_(test, [topics.index(y[train][0])])] = 1.0
                 continue
-            shares[test] = self._shares(self._classifier().fit(features[train], y[train]), features[test], topics)
+            shares[test] = self._shares(fit(features[train], y[train]), features[test], topics)
         return shares
 
     def _shares(self, classifier: LogisticRegression, features: sparse.csr_matrix, topics: list[str]) -> np.ndarray:
@@ -277,6 +256,41 @@ class SeededSupervised(Supervised):
         if not (folder / SEEDED_FOLDER).is_dir():
             raise InputError(f"{folder}: saved model is missing {SEEDED_FOLDER}/")
         self.seeded_ = load_saved(folder / SEEDED_FOLDER, {SeededLda.name: SeededLda})
+
+
+def training_units(model: str, labels: list[str], topics: list[str], extra_labels: list[str] = (), *,
+                   prior: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The corpus rows that carry a label, and the labels a model named ``model`` trains on: theirs, then
+    ``extra_labels``. Unknown labels, or too few labels to learn from, are errors; thin labels are warned about
+    (``prior``: the model moves weights it already has, so a thin label keeps them rather than going unlearnt)."""
+    rows = np.array([i for i, label in enumerate(labels) if label], dtype=int)
+    y = np.array([labels[i] for i in rows] + list(extra_labels))
+    unknown = sorted(set(y) - set(topics))
+    if unknown:
+        raise InputError(f"{model}: unknown label(s) {', '.join(unknown)}; labels are {', '.join(topics)}")
+    present, counts = np.unique(y, return_counts=True)
+    if len(present) < 2:
+        raise InputError(f"{model}: all {len(y)} labelled units are {str(present[0])!r}; a classifier needs units "
+                         f"of at least two labels")
+    if counts.max() < 2:
+        raise InputError(f"{model}: {len(y)} labelled units, no label given twice; code more units")
+    count = dict(zip(present, counts))
+    if prior:
+        thin = [f"{topic} ({count.get(topic, 0)})" for topic in topics if count.get(topic, 0) < MIN_UNITS_PER_LABEL]
+        if thin:
+            warnings.warn(f"{model}: few coded units of {', '.join(thin)} (under {MIN_UNITS_PER_LABEL} each): its "
+                          "weights for these themes stay close to the shipped model's", stacklevel=5)
+        return rows, y
+    missing = [topic for topic in topics if topic not in present]
+    if missing:
+        warnings.warn(f"{model}: no labelled unit of {', '.join(missing)}; no unit is assigned to it",
+                      stacklevel=5)
+    thin = [f"{topic} ({count[topic]})" for topic in topics if 0 < count.get(topic, 0) < MIN_UNITS_PER_LABEL]
+    if thin:
+        warnings.warn(f"{model}: few coded units to learn from for {', '.join(thin)} (under "
+                      f"{MIN_UNITS_PER_LABEL} each), so its shares of these themes are unreliable; code more units "
+                      "of them, or learn from coded units of other corpora too ([evaluation] training)", stacklevel=5)
+    return rows, y
 
 
 def tempered(probabilities: np.ndarray, temperature: float) -> np.ndarray:

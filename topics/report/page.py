@@ -139,6 +139,11 @@ class _PlotLinks:
 
 def model_note(capabilities: dict) -> str:
     """What a model's topics are, when they are not topics found in the corpus ("" for a topic model)."""
+    if capabilities.get("pretrained") and capabilities.get("needs_labels"):
+        return ("the package's pretrained classifier adapted to the hand-coded units of this run: its shipped weights "
+                "moved toward them as far as they bear out (a prior centred on the shipped weights); one topic per "
+                "label, a unit's shares its class probabilities (for a unit it learnt from, those of a classifier "
+                "adapted without it), a topic's words those that raise the label most")
     if capabilities.get("pretrained"):  # before needs_labels: it learnt its labels before the run, not in it
         return ("the package's pretrained classifier (shipped in topics/pretrained/), trained before this run on "
                 "every unit the project has hand-coded in city, district, provincial and State Council reports; it "

@@ -2,8 +2,9 @@
 
 The run is prepared as it was (its config as run: corpus, tokenizer, vocabulary), with the coded sample's
 GOLD.tsv added to ``[evaluation] training`` beside the files the run already learnt from, and the run's
-label-learning model — its first one, with its parameters; ``supervised`` with its defaults when the run has
-none — is fitted on every coded unit, mapped as the run maps and saved as a model folder (what a run writes
+label-learning model — its first one, with its parameters; when it has none, ``pretrained-adapted`` (the shipped
+model moved toward the codes) if it has ``pretrained``, else ``supervised`` with its defaults — is fitted on
+every coded unit, mapped as the run maps and saved as a model folder (what a run writes
 under ``models/<name>/``), which ``topics assign`` takes. The run folder itself is left as it is: the coding
 sample's design and every estimate made from the run stay valid."""
 
@@ -19,11 +20,13 @@ from ..errors import InputError
 from ..mapping import MappingSettings, apply_mapping
 from ..models import MODELS, make_model
 from ..models.base import MODEL_FILE
+from ..models.pretrained import NAME as PRETRAINED
+from ..models.pretrained import AdaptedPretrained
 from ..run_folder import RunFolder
 from .fitting import FitInputs
 from .prepare import prepare_corpus
 
-FALLBACK_MODEL = "supervised"  # what is trained when the run has no label-learning model
+FALLBACK_MODEL = "supervised"  # what is trained when the run has no label-learning model nor the pretrained one
 
 
 @dataclass
@@ -42,7 +45,8 @@ def retrain(run: RunFolder, gold: str | Path, folder: str | Path, *, progress: b
     config = copy.deepcopy(run.config)
     config["evaluation"]["training"] = [*config["evaluation"]["training"], str(gold)]
     config["evaluation"]["heldout_fraction"] = 0.0  # every coded unit teaches; scores come from cross-validation
-    name = next((name for name in config["models"] if MODELS[name].needs_labels), FALLBACK_MODEL)
+    name = next((name for name in config["models"] if MODELS[name].needs_labels),
+                AdaptedPretrained.name if PRETRAINED in config["models"] else FALLBACK_MODEL)
     params = {key: value for key, value in config["models"].get(name, {}).items() if key != "k"}
     if "random_state" in MODELS[name].param_rules:
         params["random_state"] = config["run"]["seeds"][0]

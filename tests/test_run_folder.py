@@ -89,6 +89,21 @@ def test_the_api_table_gives_p_as_the_assigned_theme_s_probability():
     p_of_theme = [row[f"p_{row['theme']}"] for _, row in table.iterrows()]
     assert np.allclose(table["p"], p_of_theme)
     assert "section" in units.columns  # a unit's section counts for its theme, as in a run
+    # each row holds its own list (the units of a section share one): changing one row changes no other
+    first, second = units.index[units["section"].map(tuple).duplicated(keep=False)][:2]
+    assert units.at[first, "section"] == units.at[second, "section"]
+    units.at[first, "section"].append("changed")
+    assert "changed" not in units.at[second, "section"]
+
+
+def test_a_run_s_units_share_their_repeated_values(sample_run):
+    """Read back from units.jsonl, a document's id, its metadata columns and a section's headings are one
+    object for all the units that hold them (a copy each held more memory than the units' text)."""
+    units = RunFolder.open(sample_run).units
+    documents = {unit.doc_id for unit in units}
+    assert len({id(unit.doc_id) for unit in units}) == len(documents) < len(units)
+    sections = {tuple(unit.meta["section"]) for unit in units}
+    assert len({id(unit.meta["section"]) for unit in units}) == len(sections) < len(units)
 
 
 def test_one_reading_of_each_file_per_command(sample_run, monkeypatch):

@@ -58,7 +58,9 @@ def read_corpus(source, *, lexicon: Lexicon | str | Path | None = None, text_col
     if skip_headings:
         units = [unit for unit in units if unit.kind != "heading"]
     frame = pd.DataFrame([{**{column: getattr(unit, column) for column in UNIT_COLUMNS},
-                           SECTION_COLUMN: unit.meta.get("section")} for unit in units],
+                           # each row its own list: a unit's section list is shared with its section's other units
+                           SECTION_COLUMN: list(unit.meta["section"]) if "section" in unit.meta else None}
+                          for unit in units],
                          columns=[*UNIT_COLUMNS, SECTION_COLUMN])
     frame["year"] = pd.array(frame["year"], dtype="Int64")
     extra = pd.DataFrame([metadata.get(unit.doc_id.split("#")[0], {}) for unit in units], index=frame.index)

@@ -231,12 +231,15 @@ def active_curve(draws: int, output: str | None, batch: int | None = None, start
 
     shipped = fitted(base)  # what a user installs: its weights, without the units it learnt from
 
+    # pretrained-adapted's parameters but its seed, which draws the folds of its own cross-validation only
+    moving = {key: value for key, value in {**model_params("pretrained-adapted"), **(adapt_params or {})}.items()
+              if key != "random_state"}
+
     def moved(rows: list[int]):  # the shipped weights moved toward these coded units (pretrained-adapted)
         if not rows:
             return shipped
         with start._one_thread():
-            return adapted(shipped, features[[data.coded[j] for j in rows]], y[rows],
-                           **{**model_params("pretrained-adapted"), **(adapt_params or {})})
+            return adapted(shipped, features[[data.coded[j] for j in rows]], y[rows], **moving)
 
     def themes_of(classifier, coded_rows: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """The theme and theme probabilities of the coded units ``coded_rows``, assigned in context (by the

@@ -168,7 +168,9 @@ def once_per_text(found: list[Unit], labels: list[str], first_of: dict[str, tupl
                   where: Path) -> list[int]:
     """Which of the coded units ``found`` (of the file ``where``) count: a text coded at two places (the hprc 1959
     edition holds its report twice) counts once, at the first; ``first_of`` (text → unit id, label) carries the
-    texts counted so far from file to file. Two places coded differently stop the build."""
+    texts counted so far from file to file. Two places coded differently stop the build. (A run learns from both
+    places, as two coded units, and takes differing codes as given: topics.running.prepare.coded_training. Here the
+    shipped model's scores are at stake, and a text counted twice would count its errors twice.)"""
     kept = []
     for k, (unit, label) in enumerate(zip(found, labels)):
         first = first_of.setdefault(unit.text, (unit.unit_id, label))

@@ -7,13 +7,14 @@ experiments/train_pretrained.py, which writes three files: ``classifier.npz`` (i
 ``pretrained.json`` (parameters, tokenizer settings, lexicon, how its topics are mapped, and where it came
 from: package version, codebook, corpora, cross-validated scores) and ``training_units.tsv`` (every unit it
 learnt from by id, label and text hash, never text). The files are written byte for byte the same from the
-same inputs.
+same inputs on the same kind of processor (the weights' last bit may differ on another).
 
 In a run it reads the run's units through the run's vocabulary: a word of the run is mapped to the same
 word of its own vocabulary (words it does not know carry nothing), and it learns nothing from the run."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import shutil
@@ -59,11 +60,11 @@ class Pretrained(TopicModel):
 
     @classmethod
     def topic_count(cls, lexicon) -> int:
-        return len(read_meta(PRETRAINED_DIR)["labels"])
+        return len(shipped_labels())
 
     @classmethod
     def check_lexicon(cls, lexicon: Lexicon) -> None:
-        labels = read_meta(PRETRAINED_DIR)["labels"]
+        labels = shipped_labels()
         if sorted(lexicon.labels_with_other) != sorted(labels):
             raise InputError(f"{cls.name}: it assigns the labels it was trained on ({', '.join(labels)}), but the "
                              f"lexicon's themes are {', '.join(lexicon.names)}: use the package's lexicon "
@@ -114,6 +115,7 @@ class Pretrained(TopicModel):
         self.into_own_ = sparse.csr_matrix((np.ones(len(pairs)), ([i for i, _ in pairs], [j for _, j in pairs])),
                                            shape=(len(self.vocab_), len(words)))
         self.source_ = str(folder)
+        self.meta_ = meta
         self.provenance_ = meta["provenance"]
 
 
@@ -124,19 +126,20 @@ class AdaptedPretrained(Pretrained):
     model's training text is not shipped, so the codes cannot be pooled with it; its weights serve as a
     prior instead (topics.models.adapt): C says how far the codes may move them (the default, 1, a tenth of the
     shipped model's own: a coded unit moves its weights a tenth as far as one it was trained on; chosen on the
-    coding loop's folds, experiments/README.md). The coded units' shares are
-    cross-validated as ``supervised``'s are (the shipped model's folds and seed); it is saved with the adapted
-    weights, which ``topics assign`` then reads."""
+    coding loop's folds, experiments/README.md). The coded units' shares are cross-validated as ``supervised``'s
+    are (the shipped model's number of folds, drawn with ``random_state``); it is saved with the adapted weights,
+    which ``topics assign`` then reads."""
 
     name = "pretrained-adapted"
     needs_labels = True
     param_rules = {"C": number(0, low_open=True), "class_weight": choice("balanced", None),
-                   "max_iter": integer(1)}
+                   "max_iter": integer(1), "random_state": integer(0)}
 
-    def __init__(self, C=1.0, class_weight="balanced", max_iter=1000):
+    def __init__(self, C=1.0, class_weight="balanced", max_iter=1000, random_state=0):
         self.C = C
         self.class_weight = class_weight
         self.max_iter = max_iter
+        self.random_state = random_state
 
     def _fit(self, corpus: Corpus, themes: dict[str, list[str]], labels: list[str],
              extra: ExtraUnits | None = None) -> TopicResult:
@@ -150,6 +153,7 @@ class AdaptedPretrained(Pretrained):
         if extra_labels:
             trained = sparse.vstack([trained, classifier._features(extra.counts @ self.into_own_)], format="csr")
         shipped = classifier.classifier_
+        classifier.random_state = self.random_state  # draws the cross-validation folds
 
         def fit(rows_: sparse.csr_matrix, labels_: np.ndarray):
             return adapted(shipped, rows_, labels_, C=self.C, class_weight=self.class_weight, max_iter=self.max_iter)
@@ -166,14 +170,12 @@ class AdaptedPretrained(Pretrained):
     def _save_state(self, folder: Path) -> None:
         if getattr(self, "adapted_with_", None) is None:  # loaded from a saved folder: its files as they are
             return super()._save_state(folder)
-        meta = read_meta(self.source_)
-        shipped_units = Path(self.source_, UNITS_FILE).read_text(encoding="utf-8").splitlines()[1:]
-        write_pretrained(folder, self.classifier_, self.own_words_, labels=meta["labels"],
+        meta = self.meta_
+        write_classifier(folder, self.classifier_, self.own_words_, labels=meta["labels"],
                          topic_themes=meta["topic_themes"], mapping=meta["mapping"],
-                         tokenizer_settings=meta["tokenizer_settings"],
-                         lexicon=Lexicon.from_dict(meta["lexicon"], source=str(Path(self.source_, META_FILE))),
-                         provenance={**meta["provenance"], "adapted_with": self.adapted_with_},
-                         training_units=[tuple(row.split("\t")) for row in shipped_units])
+                         tokenizer_settings=meta["tokenizer_settings"], lexicon=meta["lexicon"],
+                         provenance={**meta["provenance"], "adapted_with": self.adapted_with_})
+        shutil.copyfile(Path(self.source_, UNITS_FILE), folder / UNITS_FILE)  # what the shipped weights learnt from
 
 
 def read_meta(folder: str | Path) -> dict:
@@ -189,6 +191,12 @@ def read_meta(folder: str | Path) -> dict:
     if meta.get("format") != FORMAT_VERSION:
         raise InputError(f"{path}: written with format {meta.get('format')!r}, this version reads {FORMAT_VERSION}")
     return meta
+
+
+@functools.cache
+def shipped_labels() -> tuple[str, ...]:
+    """The labels the shipped model assigns (read once a process)."""
+    return tuple(read_meta(PRETRAINED_DIR)["labels"])
 
 
 def read_arrays(folder: str | Path) -> dict[str, np.ndarray]:
@@ -235,6 +243,19 @@ def write_pretrained(folder: str | Path, classifier: Supervised, vocab: list[str
                      provenance: dict, training_units: list[tuple[str, str, str, str]]) -> list[Path]:
     """Write a fitted ``supervised`` classifier as the shipped model's three files (see the module's docstring);
     ``training_units``: (unit id, coded set, label, text hash) of every unit it learnt from."""
+    written = write_classifier(folder, classifier, vocab, labels=labels, topic_themes=topic_themes, mapping=mapping,
+                               tokenizer_settings=tokenizer_settings, lexicon=lexicon.to_dict(),
+                               provenance=provenance)
+    rows = ["unit_id\tset\tlabel\ttext_sha1", *("\t".join(row) for row in training_units)]
+    written.append(Path(folder, UNITS_FILE))
+    written[-1].write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return written
+
+
+def write_classifier(folder: str | Path, classifier: Supervised, vocab: list[str], *, labels: list[str],
+                     topic_themes: list[str], mapping: dict, tokenizer_settings: dict, lexicon: dict,
+                     provenance: dict) -> list[Path]:
+    """The first two of the model's files: its weights (``classifier.npz``) and ``pretrained.json``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     # weights and idf in single precision: half the size, the same themes (the 7th digit of a probability moves)
@@ -243,11 +264,9 @@ def write_pretrained(folder: str | Path, classifier: Supervised, vocab: list[str
     arrays = {"vocab": np.array(vocab[:classifier.n_words_], dtype=str), **arrays}
     meta = {"format": FORMAT_VERSION, "model": classifier.name, "params": classifier.get_params(), "labels": labels,
             "topic_themes": topic_themes, "mapping": mapping, "tokenizer_settings": tokenizer_settings,
-            "lexicon": lexicon.to_dict(), "provenance": provenance}
-    rows = ["unit_id\tset\tlabel\ttext_sha1", *("\t".join(row) for row in training_units)]
-    written = [_write_arrays(folder / ARRAYS_FILE, arrays), folder / META_FILE, folder / UNITS_FILE]
+            "lexicon": lexicon, "provenance": provenance}
+    written = [_write_arrays(folder / ARRAYS_FILE, arrays), folder / META_FILE]
     written[1].write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    written[2].write_text("\n".join(rows) + "\n", encoding="utf-8")
     return written
 
 

@@ -37,7 +37,7 @@ from topics.tomlfile import to_toml
 
 PROJECT = Path(__file__).resolve().parent.parent
 CORPORA = PROJECT.parent / "shared" / "corpora"
-STAGES = ("ingest", "tokenize", "vocabulary", "fit", "tables", "report", "total")
+STAGES = ("ingest", "tokenize", "vocabulary", "fit", "tables", "validation", "inference", "report", "total")
 
 # a smaller grid than the cities experiment, so that 4x fits in a benchmark session
 MODELS = {
@@ -184,6 +184,9 @@ def _report(rows: list[dict], args, load_before) -> dict:
         "runs": rows,
         "seconds_exponent": {stage: _exponent(sizes, [row["seconds"][stage] for row in rows]) for stage in stages},
         "memory_exponent": {stage: _exponent(sizes, [row["peak_rss_mb"][stage] for row in rows]) for stage in memory},
+        # the memory target: peak RSS at the largest size over that at the smallest, per stage
+        "memory_ratio": {stage: round(largest["peak_rss_mb"][stage] / rows[0]["peak_rss_mb"][stage], 2)
+                         for stage in memory},
         # characters per second of each stage at the largest size
         "throughput_chars_per_second": {stage: round(largest["characters"] / largest["seconds"][stage])
                                         for stage in stages if largest["seconds"][stage] > 0},
@@ -196,7 +199,7 @@ def _print(report: dict) -> None:
           f"{report['machine']['load_average_after']} on {report['machine']['cpus']} CPUs")
     width = 14
     header = "".join(f"{str(row['factor']) + 'x':>{width}}" for row in rows)
-    print(f"\n{'':<22}{header}{'exponent':>{width}}")
+    print(f"\n{'':<22}{header}{'exponent':>{width}}{'largest/first':>{width}}")
     print(f"{'characters':<22}" + "".join(f"{row['characters']:>{width},}" for row in rows))
     print(f"{'units':<22}" + "".join(f"{row['units']:>{width},}" for row in rows))
     for stage, exponent in report["seconds_exponent"].items():
@@ -204,7 +207,7 @@ def _print(report: dict) -> None:
               + f"{'-' if exponent is None else exponent:>{width}}")
     for stage, exponent in report["memory_exponent"].items():
         print(f"{'peak MB ' + stage:<22}" + "".join(f"{row['peak_rss_mb'][stage]:>{width}.0f}" for row in rows)
-              + f"{'-' if exponent is None else exponent:>{width}}")
+              + f"{'-' if exponent is None else exponent:>{width}}" + f"{report['memory_ratio'][stage]:>{width}.2f}")
     print("throughput at the largest size (characters per second): "
           + ", ".join(f"{stage} {value:,}" for stage, value in report["throughput_chars_per_second"].items()))
 

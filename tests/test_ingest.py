@@ -212,7 +212,7 @@ def test_command_on_a_real_corpus_folder(tmp_path, shared_corpora):
     read, kept, removed = (int(x.replace(",", "")) for x in numbers.replace("=", "+").replace("read", "")
                            .replace("kept", "").replace("removed", "").split("+"))
     assert read == kept + removed and removed > 0
-    assert "ingesting" in proc.stderr  # the progress bar on a folder
+    assert "reading: 100%" in proc.stderr  # the progress bar on a folder: files read, cleaned and cut
 
 
 @pytest.mark.corpora

@@ -64,27 +64,46 @@ def check_documents(documents: list[CleanDocument], groups: list[DuplicateGroup]
     """The problems of every document, in document order, and every document's length in characters of
     text (Chinese characters, letters, digits) without the second copies of its doubled passages.
     ``groups``: the near-duplicates among ``documents`` (topics.duplicates.find_duplicates)."""
-    found: dict[str, list[Check]] = {}
-    length: dict[str, int] = {}
+    checks = DocumentChecks()
     for document in documents:
+        checks.add(document)
+    return checks.finish(groups)
+
+
+class DocumentChecks:
+    """check_documents one document at a time (``add``, then ``finish`` with the near-duplicate groups): it
+    keeps each document's length, year and own problems, not its text."""
+
+    def __init__(self):
+        self.found: dict[str, list[Check]] = {}
+        self.length: dict[str, int] = {}
+        self.years: dict[str, int | None] = {}
+
+    def add(self, document: CleanDocument) -> None:
+        """The checks that need the document's text: doubled passages, its length, how it ends."""
         passages = doubled_passages(document.text)
-        length[document.doc_id] = len(_text_offsets(document.text)) - sum(passage.chars for passage in passages)
-        found[document.doc_id] = [_doubled(document, passage) for passage in passages] + _unfinished(document)
-    twins: dict[str, set[str]] = {}
-    for group in groups:
-        for pair in group.pairs:
-            twins.setdefault(pair.a, set()).add(pair.b)
-            twins.setdefault(pair.b, set()).add(pair.a)
-    by_year: dict[int, list[str]] = {}
-    for document in documents:
-        if document.year is not None:
-            by_year.setdefault(document.year, []).append(document.doc_id)
-    for document in documents:
-        doc_id = document.doc_id
-        others = twins.get(doc_id, set()) & length.keys()
-        peers = [length[other] for other in by_year.get(document.year, ()) if other != doc_id and other not in others]
-        found[doc_id] += _short_of_twin(doc_id, others, length) or _short_of_year(document, peers, length[doc_id])
-    return [check for document in documents for check in found[document.doc_id]], length
+        self.length[document.doc_id] = len(_text_offsets(document.text)) - sum(passage.chars for passage in passages)
+        self.found[document.doc_id] = [_doubled(document, passage) for passage in passages] + _unfinished(document)
+        self.years[document.doc_id] = document.year
+
+    def finish(self, groups: list[DuplicateGroup]) -> tuple[list[Check], dict[str, int]]:
+        """Every document's problems (those against its twin editions and its year's other reports added), in
+        the order added, and every document's length."""
+        found, length = self.found, self.length
+        twins: dict[str, set[str]] = {}
+        for group in groups:
+            for pair in group.pairs:
+                twins.setdefault(pair.a, set()).add(pair.b)
+                twins.setdefault(pair.b, set()).add(pair.a)
+        by_year: dict[int, list[str]] = {}
+        for doc_id, year in self.years.items():
+            if year is not None:
+                by_year.setdefault(year, []).append(doc_id)
+        for doc_id, year in self.years.items():
+            others = twins.get(doc_id, set()) & length.keys()
+            peers = [length[other] for other in by_year.get(year, ()) if other != doc_id and other not in others]
+            found[doc_id] += _short_of_twin(doc_id, others, length) or _short_of_year(doc_id, year, peers, length[doc_id])
+        return [check for doc_id in self.years for check in found[doc_id]], length
 
 
 def _unfinished(document: CleanDocument) -> list[Check]:
@@ -106,13 +125,13 @@ def _short_of_twin(doc_id: str, twins: set[str], length: dict[str, int]) -> list
                   {"chars": length[doc_id], "twin": longest, "twin_chars": length[longest]})]
 
 
-def _short_of_year(document: CleanDocument, peers: list[int], chars: int) -> list[Check]:
+def _short_of_year(doc_id: str, year: int | None, peers: list[int], chars: int) -> list[Check]:
     """A check when the document holds much less text than the median of its year's other reports."""
     if len(peers) < YEAR_PEERS or chars >= SHORT_OF_YEAR * statistics.median(peers):
         return []
     median = statistics.median(peers)
-    return [Check(document.doc_id, "short", f"holds {chars:,} characters of text, {chars / median:.0%} of the median of "
-                  f"the {len(peers)} other reports of {document.year} ({median:,.0f}): truncated or abridged?",
+    return [Check(doc_id, "short", f"holds {chars:,} characters of text, {chars / median:.0%} of the median of "
+                  f"the {len(peers)} other reports of {year} ({median:,.0f}): truncated or abridged?",
                   {"chars": chars, "year_median": median, "year_reports": len(peers)})]
 
 

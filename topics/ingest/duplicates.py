@@ -21,7 +21,9 @@ computed, not estimated. Pairs that qualify are joined into groups.
 
 from __future__ import annotations
 
+import io
 import re
+import tempfile
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -89,10 +91,10 @@ def shingles(text: str, k: int = 5) -> np.ndarray:
 def _shingle_set(bare: str, k: int) -> np.ndarray:
     codes = np.frombuffer(bare.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     if len(codes) == 0:
-        return np.zeros(0, dtype=np.uint64)
+        return np.zeros(0, dtype=np.uint32)
     hashes = kgram_hashes(codes, k)
     folded = (hashes >> np.uint64(32)) ^ (hashes & np.uint64(0xFFFFFFFF))
-    return np.unique(folded)
+    return np.unique(folded.astype(np.uint32))  # 32-bit values: half the memory of the uint64 they were made in
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -117,58 +119,102 @@ def find_duplicates(documents, *, threshold: float = 0.8, k: int = 5, num_perm: 
     ``documents``: objects with ``doc_id`` and ``text`` (Document, CleanDocument), (id, text) pairs, or a
     mapping id → text. Groups come in the order of their first document; documents without a
     near-duplicate are in no group."""
-    if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
-    items = _items(documents)
-    ids = [doc_id for doc_id, _ in items]
-    if len(set(ids)) != len(ids):
-        repeated = next(doc_id for doc_id in ids if ids.count(doc_id) > 1)
-        raise ValueError(f"document id {repeated!r} is given twice")
-    bare = [normalised(text) for _, text in items]
-    sets = [_shingle_set(text, k) for text in bare]
-    views = [sets, [_shingle_set(text[:EDGE], k) for text in bare], [_shingle_set(text[-EDGE:], k) for text in bare]]
+    finder = DuplicateFinder(threshold=threshold, k=k, num_perm=num_perm, seed=seed)
+    for doc_id, text in _items(documents):
+        finder.add(doc_id, text)
+    return finder.groups()
 
-    from datasketch import MinHash, MinHashLSH  # here, not at the top: it loads scipy, a third of a second
 
-    # LSH tuned below the threshold only proposes candidates; the shingle sets of the whole documents decide
-    indexes = [MinHashLSH(threshold=max(0.05, 0.6 * threshold), num_perm=num_perm) for _ in views]
-    pairs: list[tuple[int, int, float, float]] = []
-    for index, shingle_set in enumerate(sets):
+class DuplicateFinder:
+    """find_duplicates one document at a time (``add``, then ``groups``), so that a reader of many documents
+    need not hold their texts: it holds each document's MinHash signatures in memory and its shingle set (4 bytes
+    a character) in a temporary file, read back for the rare document that is proposed as a candidate."""
+
+    def __init__(self, *, threshold: float = 0.8, k: int = 5, num_perm: int = 128, seed: int = 1):
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        self.threshold, self.k, self.num_perm, self.seed = threshold, k, num_perm, seed
+        self.ids: list[str] = []
+        self.known: set[str] = set()
+        self.sizes: list[int] = []  # shingles per document: its set is that many uint32 in the spool
+        self.offsets: list[int] = []
+        self.spool = tempfile.TemporaryFile()  # deleted when closed, or when the finder is
+        self.pairs: list[tuple[int, int, float, float]] = []
+        self.indexes: list | None = None  # made with the second document: one alone has no twin (nor needs datasketch)
+        self.waiting: list[tuple[int, tuple[np.ndarray, ...]]] = []
+
+    def add(self, doc_id: str, text: str) -> None:
+        if doc_id in self.known:
+            raise ValueError(f"document id {doc_id!r} is given twice")
+        self.known.add(doc_id)
+        self.ids.append(doc_id)
+        bare = normalised(text)
+        shingle_set = _shingle_set(bare, self.k)
+        self.offsets.append(self.spool.seek(0, io.SEEK_END))
+        self.sizes.append(len(shingle_set))
+        self.spool.write(shingle_set.tobytes())
+        # indexed whole and by its first and last EDGE characters
+        self.waiting.append((len(self.ids) - 1, (shingle_set, _shingle_set(bare[:EDGE], self.k),
+                                                 _shingle_set(bare[-EDGE:], self.k))))
+        if len(self.ids) > 1:
+            for index, views in self.waiting:
+                self._index(index, views)
+            self.waiting = []
+
+    def _index(self, index: int, views: tuple[np.ndarray, ...]) -> None:
+        """Propose the earlier documents like document ``index`` (by its MinHash signatures) and keep those whose
+        shingle sets qualify."""
+        from datasketch import MinHash, MinHashLSH  # here, not at the top: it loads scipy, a third of a second
+
+        if self.indexes is None:  # LSH tuned below the threshold only proposes candidates; the shingle sets decide
+            self.indexes = [MinHashLSH(threshold=max(0.05, 0.6 * self.threshold), num_perm=self.num_perm)
+                            for _ in views]
         candidates: set[int] = set()
-        for view, lsh in zip(views, indexes):
-            signature = MinHash(num_perm=num_perm, seed=seed, hashfunc=int)  # shingles are hashed already
-            signature.update_batch(view[index])
+        for view, lsh in zip(views, self.indexes):
+            signature = MinHash(num_perm=self.num_perm, seed=self.seed, hashfunc=int)  # shingles are hashed already
+            signature.update_batch(view)
             candidates.update(lsh.query(signature))
             lsh.insert(index, signature)
+        shingle_set = views[0]
         for other in sorted(candidates):
-            similarity, containment = _similarities(sets[other], shingle_set)
-            share = min(len(sets[other]), len(shingle_set)) / max(len(sets[other]), len(shingle_set), 1)
-            if similarity >= threshold or (containment >= threshold and share >= MIN_SHARE):
-                pairs.append((other, index, similarity, containment))
+            other_set = self._set(other)
+            similarity, containment = _similarities(other_set, shingle_set)
+            share = min(len(other_set), len(shingle_set)) / max(len(other_set), len(shingle_set), 1)
+            if similarity >= self.threshold or (containment >= self.threshold and share >= MIN_SHARE):
+                self.pairs.append((other, index, similarity, containment))
 
-    parent = list(range(len(items)))  # union-find over the confirmed pairs
+    def _set(self, index: int) -> np.ndarray:
+        """The shingle set of document ``index``, read back from the spool."""
+        self.spool.seek(self.offsets[index])
+        return np.frombuffer(self.spool.read(4 * self.sizes[index]), dtype=np.uint32)
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    def groups(self) -> list[DuplicateGroup]:
+        """The groups of the documents added so far, in the order of their first document."""
+        ids, pairs = self.ids, self.pairs
+        parent = list(range(len(ids)))  # union-find over the confirmed pairs
 
-    for a, b, _, _ in pairs:
-        parent[max(root(a), root(b))] = min(root(a), root(b))
-    members: dict[int, list[int]] = {}
-    for index in range(len(items)):
-        members.setdefault(root(index), []).append(index)
-    groups = []
-    for first in sorted(members):
-        group = members[first]
-        if len(group) < 2:
-            continue
-        inside = [Pair(ids[a], ids[b], round(sim, 4), round(cont, 4)) for a, b, sim, cont in pairs if root(a) == first]
-        groups.append(DuplicateGroup([ids[i] for i in group], min(pair.similarity for pair in inside), inside))
-    return groups
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for a, b, _, _ in pairs:
+            parent[max(root(a), root(b))] = min(root(a), root(b))
+        members: dict[int, list[int]] = {}
+        for index in range(len(ids)):
+            members.setdefault(root(index), []).append(index)
+        groups = []
+        for first in sorted(members):
+            group = members[first]
+            if len(group) < 2:
+                continue
+            inside = [Pair(ids[a], ids[b], round(sim, 4), round(cont, 4)) for a, b, sim, cont in pairs
+                      if root(a) == first]
+            groups.append(DuplicateGroup([ids[i] for i in group], min(pair.similarity for pair in inside), inside))
+        return groups
 
 
 def _items(documents) -> list[tuple[str, str]]:

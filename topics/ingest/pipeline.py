@@ -22,7 +22,7 @@ from ..errors import InputError, existing_file, listed
 from .formats import joins, removals
 from ..outputs import write_jsonl
 from .layout import CleanDocument, count_chars, repair_layout
-from .reading import SkippedFile, read_documents
+from .reading import ReadResult, SkippedFile, iter_documents
 from .script import simplified
 from .structure import MAX_UNIT_CHARS, split_units
 from ..lexicon import Lexicon
@@ -47,78 +47,132 @@ class IngestResult:
 
 def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
                  themes: Lexicon | dict[str, list[str]] | None = None, dedupe: bool = False,
-                 max_unit_chars: int = MAX_UNIT_CHARS) -> IngestResult:
+                 max_unit_chars: int = MAX_UNIT_CHARS, keep_text: bool = True) -> IngestResult:
     """Read, repair and cut files and folders into units. Bad files are skipped (InputError when
     ``strict``); a missing path raises InputError. Near-duplicate documents (the same report read
     twice) are reported in the summary; with ``dedupe`` only the most complete of each group is kept
     (see _keeper), and the others are recorded as removed ("duplicate"), so nothing read goes
     unaccounted. Documents that hold a passage twice, are much shorter than their twin edition or
-    their year's other reports, or end mid-sentence are named in warnings (InputError when ``strict``)."""
-    from .checks import check_documents
-    from .duplicates import find_duplicates
+    their year's other reports, or end mid-sentence are named in warnings (InputError when ``strict``).
 
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    read = read_documents(list(paths), strict=strict, progress=progress)
+    Files are read, repaired and cut one document at a time: what is kept of a document once it is cut is its
+    units and, with ``keep_text`` (the default), the cleaned document and what was removed from it or changed
+    (``documents``, ``removals``, ``changes``). Without ``keep_text`` those stay empty and only their figures
+    reach the summary, so a large corpus costs its units, not its texts twice over (``topics run``)."""
+    from .checks import DocumentChecks
+    from .duplicates import DuplicateFinder
+
     if themes is None:
         themes = Lexicon.load()
-    result = IngestResult(skipped=list(read.skipped), warnings=list(read.warnings))
-    input_chars = 0
+    read = ReadResult()
+    result = IngestResult()
+    finder, checks = DuplicateFinder(), DocumentChecks()
+    figures = Counter()  # documents read, characters read and not read, PDF joins
+    converted: list[str] = []  # documents converted from traditional script
     sources: dict[str, str] = {}
-    read_in: list[tuple[list[Removal], list[CleanDocument]]] = []  # per document: the reader's removals, its pieces
-    for document in tqdm(read.documents, desc="ingesting", unit="doc", file=sys.stderr, disable=not progress):
+    read_in: list[tuple[object, list[_Piece]]] = []  # per document: the reader's removals, its pieces
+    for document in iter_documents(paths, read, strict=strict, progress=progress):
+        figures["documents"] += 1
+        figures["not_read"] += document.meta.get("not_read", {}).get("chars", 0)
         text, changed = simplified(document.text)
         if changed:  # traditional script: converted, the original kept in the change record
-            result.changes.append(Change(document.doc_id, "traditional-to-simplified", document.text, changed))
+            converted.append(document.doc_id)
+            if keep_text:
+                result.changes.append(Change(document.doc_id, "traditional-to-simplified", document.text, changed))
             document = replace(document, text=text, meta={**document.meta, "converted": "traditional-to-simplified"})
         before = removals(document)  # what a PDF, Word or web-page reader took out (headers, portal chrome …)
-        result.changes += joins(document)  # paragraphs a PDF reader joined over a column or page break
-        input_chars += count_chars(document.text) + sum(count_chars(r.text) for r in before)
-        pieces = repair_layout(document)
-        for clean in pieces:
+        pdf_joins = joins(document)  # paragraphs a PDF reader joined over a column or page break
+        figures["pdf_joins"] += len(pdf_joins)
+        if keep_text:
+            result.changes += pdf_joins
+        figures["input_chars"] += count_chars(document.text) + sum(count_chars(r.text) for r in before)
+        pieces = []
+        for clean in repair_layout(document):
             # a page split into pieces (x#1, x#2) can meet another input's id (x.csv row 1 → x#1)
             if clean.doc_id in sources:
                 raise InputError(f"{document.source}: document id {clean.doc_id!r} is also given by "
                                  f"{sources[clean.doc_id]}; rename one of the files")
             sources[clean.doc_id] = document.source
-        read_in.append((before, pieces))
+            finder.add(clean.doc_id, clean.text)
+            checks.add(clean)
+            pieces.append(_Piece(clean.doc_id, split_units(clean, themes, max_unit_chars),
+                                 _removed(clean.removals, keep_text), clean.kept_chars,
+                                 clean if keep_text else None))
+        read_in.append((_removed(before, keep_text), pieces))
+    result.skipped, result.warnings = list(read.skipped), list(read.warnings)
 
-    cleaned = [clean for _, pieces in read_in for clean in pieces]
-    groups = find_duplicates(cleaned) if len(cleaned) > 1 else []
-    checks, lengths = check_documents(cleaned, groups)
-    if strict and checks:
-        first = checks[0]
+    groups = finder.groups()
+    found, lengths = checks.finish(groups)
+    if strict and found:
+        first = found[0]
         raise InputError(f"{sources[first.doc_id]}: {first.doc_id} {first.message} (--strict makes document checks "
-                         f"errors; {len(checks)} in all)")
-    result.warnings += [f"{check.doc_id}: {check.message}" for check in checks]
-    order = {clean.doc_id: index for index, clean in enumerate(cleaned)}
-    keepers = [_keeper(group, checks, lengths, order) for group in groups]
+                         f"errors; {len(found)} in all)")
+    result.warnings += [f"{check.doc_id}: {check.message}" for check in found]
+    order = {doc_id: index for index, doc_id in enumerate(finder.ids)}
+    keepers = [_keeper(group, found, lengths, order) for group in groups]
     dropped = {doc_id for group, (keep, _) in zip(groups, keepers) for doc_id in group.doc_ids if doc_id != keep} \
         if dedupe else set()
+    removed_by_reason: Counter = Counter()
+
+    def account(removed) -> None:  # a list of Removals (keep_text), or their characters by reason
+        if isinstance(removed, Counter):
+            removed_by_reason.update(removed)
+            return
+        result.removals.extend(removed)
+        removed_by_reason.update(_removed(removed, False))
+
+    kept_chars = 0
     for before, pieces in read_in:
-        result.removals += before
-        for clean in pieces:
-            result.removals += clean.removals
-            if clean.doc_id in dropped:
-                result.removals.append(Removal(clean.doc_id, "duplicate", clean.text))
+        account(before)
+        for piece in pieces:
+            account(piece.removed)
+            if piece.doc_id in dropped:
+                account([Removal(piece.doc_id, "duplicate", piece.document.text)] if keep_text
+                        else Counter({"duplicate": piece.kept_chars}))
                 continue
-            result.documents.append(clean)
-            result.units += split_units(clean, themes, max_unit_chars)
-    result.summary = summarise(len(read.documents), result, input_chars, len(cleaned))
+            if keep_text:
+                result.documents.append(piece.document)
+            kept_chars += piece.kept_chars
+            result.units += piece.units
+    del read_in
+    result.summary = summarise(figures, result, removed_by_reason, kept_chars=kept_chars,
+                               documents_kept=len(finder.ids) - len(dropped), pieces=len(finder.ids),
+                               converted=converted)
     # units cut into parts at max_unit_chars: each part is a unit of its own, with meta part / parts
     result.summary["units_cut"] = {"max_unit_chars": max_unit_chars,
                                    "units": sum(1 for unit in result.units if unit.meta.get("part") == 1),
                                    "parts": sum(1 for unit in result.units if unit.meta.get("part"))}
     # what a PDF or Word reader could not read at all (a chart's text): each file is named in the warnings
-    result.summary["chars_not_read"] = sum(d.meta.get("not_read", {}).get("chars", 0) for d in read.documents)
+    result.summary["chars_not_read"] = figures["not_read"]
     result.summary["duplicates"] = [
         {"doc_ids": group.doc_ids, "similarity": round(group.similarity, 3),
          "pairs": [{"doc_ids": [pair.a, pair.b], "similarity": round(pair.similarity, 3),
                     "containment": round(pair.containment, 3)} for pair in group.pairs],
          "keep": keep, "keep_because": because,
          "dropped": [doc_id for doc_id in group.doc_ids if doc_id in dropped]} for group, (keep, because) in zip(groups, keepers)]
-    result.summary["document_checks"] = [check.to_json() for check in checks]
+    result.summary["document_checks"] = [check.to_json() for check in found]
     return result
+
+
+@dataclass
+class _Piece:
+    """What ingest keeps of a cleaned document (a page's article) until it knows which --dedupe drops."""
+
+    doc_id: str
+    units: list[Unit]
+    removed: object  # what layout repair removed: Removals, or their characters by reason (see _removed)
+    kept_chars: int
+    document: CleanDocument | None  # with keep_text
+
+
+def _removed(removed: list[Removal], keep_text: bool):
+    """The removals as kept: themselves, or (without keep_text) only their characters by reason."""
+    if keep_text:
+        return removed
+    chars: Counter = Counter()
+    for removal in removed:
+        chars[removal.reason] += count_chars(removal.text)
+    return chars
 
 
 def _keeper(group: DuplicateGroup, checks: list[Check], lengths: dict[str, int], order: dict[str, int]) -> tuple[str, str]:
@@ -134,31 +188,27 @@ def _keeper(group: DuplicateGroup, checks: list[Check], lengths: dict[str, int],
     return best, f"read before {runner_up}, with as much text"
 
 
-def summarise(n_read: int, result: IngestResult, input_chars: int, pieces: int) -> dict:
+def summarise(figures: Counter, result: IngestResult, removed_by_reason: Counter, *, kept_chars: int,
+              documents_kept: int, pieces: int, converted: list[str]) -> dict:
     """The figures of an ingest; ``pieces``: the documents after splitting pages with several articles,
     before --dedupe dropped any."""
-    removed_by_reason: Counter = Counter()
-    for removal in result.removals:
-        removed_by_reason[removal.reason] += count_chars(removal.text)
-    kept = sum(clean.kept_chars for clean in result.documents)
     return {
-        "documents": n_read,
+        "documents": figures["documents"],
         "pieces": pieces,
-        "documents_kept": len(result.documents),
+        "documents_kept": documents_kept,
         "units": len(result.units),
         "units_by_kind": dict(Counter(unit.kind for unit in result.units).most_common()),
         "weak_labels": dict(Counter(unit.weak_label or "none" for unit in result.units).most_common()),
-        "chars_input": input_chars,
-        "chars_kept": kept,
+        "chars_input": figures["input_chars"],
+        "chars_kept": kept_chars,
         "chars_removed": sum(removed_by_reason.values()),
         "removed_by_reason": dict(removed_by_reason.most_common()),
         "files_skipped": sum(1 for s in result.skipped if not s.record),
         "records_skipped": sum(1 for s in result.skipped if s.record),
         "skipped": [s.to_json() for s in result.skipped],
         "warnings": list(result.warnings),
-        "converted_to_simplified": [change.doc_id for change in result.changes
-                                    if change.change == "traditional-to-simplified"],
-        "pdf_joins": sum(1 for change in result.changes if change.change.startswith("joined-across-")),
+        "converted_to_simplified": converted,
+        "pdf_joins": figures["pdf_joins"],
     }
 
 

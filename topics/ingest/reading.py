@@ -538,12 +538,21 @@ def read_documents(paths: list[str | Path], *, strict: bool = False, progress: b
     """Read files and folders (recursively) into Documents; bad files are skipped with a reason,
     or raise InputError when ``strict``. A missing path, one that is neither a regular file nor a
     folder, or a folder with nothing readable in it always raises InputError."""
+    result = ReadResult()
+    result.documents = list(iter_documents(paths, result, strict=strict, progress=progress))
+    return result
+
+
+def iter_documents(paths: list[str | Path], result: ReadResult, *, strict: bool = False, progress: bool = False):
+    """read_documents one file at a time: yields each file's documents as it is read, so that a reader of many
+    files need not hold them all; ``result`` collects what was skipped and the warnings (its ``documents`` stay
+    empty). The errors of read_documents come when the paths are checked or, for a folder with nothing
+    readable and for no documents at all, after the last file."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     if not paths:
         raise InputError("no input files or folders given")
 
-    result = ReadResult()
     sources: list[_Source] = []
     folders: list[str] = []
     for given in paths:
@@ -600,23 +609,22 @@ def read_documents(paths: list[str | Path], *, strict: bool = False, progress: b
                 raise InputError(f"{document.source}: document id '{document.doc_id}' is already used by "
                                  f"{id_source[document.doc_id]}; give the files or folders distinct names")
             id_source[document.doc_id] = document.source
-        result.documents += documents
         result.warnings += [f"{shown(source.path)}: {note}" for note in map(not_read_note, documents) if note]
         documents_of[real] = len(documents)
         if source.folder is not None:
             found_in[source.folder] += len(documents)
+        yield from documents
 
     for folder, count in found_in.items():
         if count == 0:
             raise InputError(f"{shown(folder)}: no readable report files ({', '.join(sorted(READABLE))})"
                              f"{_skip_hint(result.skipped, shown(folder))}")
-    if not result.documents:
+    if not id_source:
         if not result.skipped:
             raise InputError(f"{shown(paths[0])}: no documents found")
         first = result.skipped[0]
         more = f" (and {len(result.skipped) - 1} more skipped)" if len(result.skipped) > 1 else ""
         raise InputError(f"{first.path}: {first.reason}{more}")
-    return result
 
 
 def _skip_hint(skipped: list[SkippedFile], folder: str) -> str:

@@ -84,7 +84,7 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
     with clock("ingest"):
         ingested = ingest_paths(config["corpus"]["paths"], strict=config["corpus"]["strict"], progress=progress,
                                 themes=lexicon, dedupe=config["corpus"]["dedupe"],
-                                max_unit_chars=config["corpus"]["max_unit_chars"])
+                                max_unit_chars=config["corpus"]["max_unit_chars"], keep_text=False)
     skip = set(config["corpus"]["skip_kinds"])
     units = [unit for unit in ingested.units if unit.kind not in skip]
     if ingested.units and not units:
@@ -93,12 +93,12 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
                          f"{', '.join(kinds)}); leave some kind to fit")
     if not units:
         raise InputError(f"corpus.paths: no units could be read from {', '.join(config['corpus']['paths'])}")
-    read = {"documents": len(ingested.documents), "units": len(ingested.units),
+    read = {"documents": ingested.summary["documents_kept"], "units": len(ingested.units),
             "units_cut": ingested.summary["units_cut"], "files_skipped": [s.to_json() for s in ingested.skipped],
             "warnings": list(ingested.warnings),
             "duplicates": ingested.summary.get("duplicates", []),
             "document_checks": ingested.summary.get("document_checks", [])}
-    del ingested  # the documents' cleaned text and removals: the units carry what the run needs from here on
+    del ingested  # the units carry what the run needs from here on
     with clock("tokenize"):
         tokenizer = Tokenizer(TokenizerSettings.from_dict(config["tokenizer"]), lexicon_words=lexicon.words(),
                               executor=None if isinstance(executor, SerialExecutor) else executor)

@@ -44,7 +44,7 @@ READS_RUNS = ("topics.comparison", "topics.report", "topics.inference", "topics.
 # what a reader of runs may reach: the run folder, the shapes of what it holds, and the readers themselves
 READERS_REACH = (*(module for module, stage in STAGES.items() if stage == 0 and module != "topics"),
                  "topics.run_folder", "topics.assignment", "topics.mapping", "topics.lexicon", "topics.word_lists",
-                 "topics.metrics", *READS_RUNS)
+                 "topics.metrics", "topics.token_table", *READS_RUNS)  # the metrics count windows on token tables
 
 
 def module_name(path) -> str:

@@ -145,15 +145,17 @@ def unit_table(run: RunFolder | str | Path, column_types: dict[str, str] | None 
     editions of one report, or two sources) are named in a warning (see duplicate_editions)."""
     run = RunFolder.of(run)
     path = run.file(UNITS)
-    rows = []
-    for row, unit in enumerate(run.units):
-        columns = unit.meta.get("columns") or {}
-        rows.append({"row": row, "doc_id": unit.doc_id, "source": unit.meta.get("source_doc_id", unit.doc_id),
-                     "unit_id": unit.unit_id, "position": unit.position,
-                     "year": unit.year, "region": unit.region, "length": len(unit.text),
-                     "weak_label": unit.weak_label,
-                     **{metadata_column(name): value for name, value in columns.items()}})
-    table = pd.DataFrame(rows)
+    units = run.units
+    # column by column: a dict per unit cost several times the table
+    table = pd.DataFrame({"row": np.arange(len(units)), "doc_id": [unit.doc_id for unit in units],
+                          "source": [unit.meta.get("source_doc_id", unit.doc_id) for unit in units],
+                          "unit_id": [unit.unit_id for unit in units], "position": [unit.position for unit in units],
+                          "year": [unit.year for unit in units], "region": [unit.region for unit in units],
+                          "length": [len(unit.text) for unit in units],
+                          "weak_label": [unit.weak_label for unit in units]})
+    names = list(dict.fromkeys(name for unit in units for name in (unit.meta.get("columns") or {})))
+    for name in names:  # a document's metadata: its units share one columns table
+        table[metadata_column(name)] = [(unit.meta.get("columns") or {}).get(name, np.nan) for unit in units]
     meta_columns = [c for c in table.columns if c not in ("row", *BASE_COLUMNS)]
     types = _column_types(table, meta_columns, column_types or {}, stated_by)
     for column, kind in types.items():

@@ -13,7 +13,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from tqdm import tqdm
 
@@ -47,7 +47,8 @@ class IngestResult:
 
 def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
                  themes: Lexicon | dict[str, list[str]] | None = None, dedupe: bool = False,
-                 max_unit_chars: int = MAX_UNIT_CHARS, keep_text: bool = True) -> IngestResult:
+                 max_unit_chars: int = MAX_UNIT_CHARS, keep_text: bool = True,
+                 unit_sink: Callable[[Unit], None] | None = None) -> IngestResult:
     """Read, repair and cut files and folders into units. Bad files are skipped (InputError when
     ``strict``); a missing path raises InputError. Near-duplicate documents (the same report read
     twice) are reported in the summary; with ``dedupe`` only the most complete of each group is kept
@@ -58,7 +59,9 @@ def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
     Files are read, repaired and cut one document at a time: what is kept of a document once it is cut is its
     units and, with ``keep_text`` (the default), the cleaned document and what was removed from it or changed
     (``documents``, ``removals``, ``changes``). Without ``keep_text`` those stay empty and only their figures
-    reach the summary, so a large corpus costs its units, not its texts twice over (``topics run``)."""
+    reach the summary, so a large corpus costs its units, not its texts twice over. ``unit_sink`` takes each unit
+    instead of ``units``: as its document is cut, or, with ``dedupe``, once the documents to drop are known
+    (``topics run`` writes them to disk, so that no stage before fitting holds them all)."""
     from .checks import DocumentChecks
     from .duplicates import DuplicateFinder
 
@@ -71,6 +74,7 @@ def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
     converted: list[str] = []  # documents converted from traditional script
     sources: dict[str, str] = {}
     read_in: list[tuple[object, list[_Piece]]] = []  # per document: the reader's removals, its pieces
+    kept_units = _UnitCounts(unit_sink or result.units.append)
     for document in iter_documents(paths, read, strict=strict, progress=progress):
         figures["documents"] += 1
         figures["not_read"] += document.meta.get("not_read", {}).get("chars", 0)
@@ -95,8 +99,11 @@ def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
             sources[clean.doc_id] = document.source
             finder.add(clean.doc_id, clean.text)
             checks.add(clean)
-            pieces.append(_Piece(clean.doc_id, split_units(clean, themes, max_unit_chars),
-                                 _removed(clean.removals, keep_text), clean.kept_chars,
+            units = split_units(clean, themes, max_unit_chars)
+            if not dedupe:  # no document will be dropped: its units go now
+                kept_units.add(units)
+                units = []
+            pieces.append(_Piece(clean.doc_id, units, _removed(clean.removals, keep_text), clean.kept_chars,
                                  clean if keep_text else None))
         read_in.append((_removed(before, keep_text), pieces))
     result.skipped, result.warnings = list(read.skipped), list(read.warnings)
@@ -133,15 +140,13 @@ def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
             if keep_text:
                 result.documents.append(piece.document)
             kept_chars += piece.kept_chars
-            result.units += piece.units
+            kept_units.add(piece.units)
     del read_in
-    result.summary = summarise(figures, result, removed_by_reason, kept_chars=kept_chars,
+    result.summary = summarise(figures, result, removed_by_reason, kept_units, kept_chars=kept_chars,
                                documents_kept=len(finder.ids) - len(dropped), pieces=len(finder.ids),
                                converted=converted)
     # units cut into parts at max_unit_chars: each part is a unit of its own, with meta part / parts
-    result.summary["units_cut"] = {"max_unit_chars": max_unit_chars,
-                                   "units": sum(1 for unit in result.units if unit.meta.get("part") == 1),
-                                   "parts": sum(1 for unit in result.units if unit.meta.get("part"))}
+    result.summary["units_cut"] = {"max_unit_chars": max_unit_chars, "units": kept_units.cut, "parts": kept_units.parts}
     # what a PDF or Word reader could not read at all (a chart's text): each file is named in the warnings
     result.summary["chars_not_read"] = figures["not_read"]
     result.summary["duplicates"] = [
@@ -154,12 +159,31 @@ def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
     return result
 
 
+class _UnitCounts:
+    """Hands the units kept on (to ``deliver``) and counts them for the summary."""
+
+    def __init__(self, deliver: Callable[[Unit], None]):
+        self.deliver = deliver
+        self.kinds: Counter = Counter()
+        self.weak_labels: Counter = Counter()
+        self.cut = self.parts = 0  # units cut at max_unit_chars, and the parts they were cut into
+
+    def add(self, units: list[Unit]) -> None:
+        for unit in units:
+            self.kinds[unit.kind] += 1
+            self.weak_labels[unit.weak_label or "none"] += 1
+            part = unit.meta.get("part")
+            self.cut += part == 1
+            self.parts += bool(part)
+            self.deliver(unit)
+
+
 @dataclass
 class _Piece:
     """What ingest keeps of a cleaned document (a page's article) until it knows which --dedupe drops."""
 
     doc_id: str
-    units: list[Unit]
+    units: list[Unit]  # with dedupe; without, they went on as the document was cut
     removed: object  # what layout repair removed: Removals, or their characters by reason (see _removed)
     kept_chars: int
     document: CleanDocument | None  # with keep_text
@@ -188,17 +212,17 @@ def _keeper(group: DuplicateGroup, checks: list[Check], lengths: dict[str, int],
     return best, f"read before {runner_up}, with as much text"
 
 
-def summarise(figures: Counter, result: IngestResult, removed_by_reason: Counter, *, kept_chars: int,
-              documents_kept: int, pieces: int, converted: list[str]) -> dict:
+def summarise(figures: Counter, result: IngestResult, removed_by_reason: Counter, units: _UnitCounts, *,
+              kept_chars: int, documents_kept: int, pieces: int, converted: list[str]) -> dict:
     """The figures of an ingest; ``pieces``: the documents after splitting pages with several articles,
     before --dedupe dropped any."""
     return {
         "documents": figures["documents"],
         "pieces": pieces,
         "documents_kept": documents_kept,
-        "units": len(result.units),
-        "units_by_kind": dict(Counter(unit.kind for unit in result.units).most_common()),
-        "weak_labels": dict(Counter(unit.weak_label or "none" for unit in result.units).most_common()),
+        "units": sum(units.kinds.values()),
+        "units_by_kind": dict(units.kinds.most_common()),
+        "weak_labels": dict(units.weak_labels.most_common()),
         "chars_input": figures["input_chars"],
         "chars_kept": kept_chars,
         "chars_removed": sum(removed_by_reason.values()),

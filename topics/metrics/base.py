@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import InputError
 from ..rules import check, integer, number
 from ..result import TopicResult
+from ..token_table import TokenTable
 
 
 @dataclass
@@ -22,19 +23,22 @@ class MetricContext:
     they left out, to ``notes`` (metric name -> list of sentences), so nothing is dropped silently.
     """
 
-    token_lists: list[list[str]]
+    # token lists, or a TokenTable whose rows are made as they are read (a run's fits pass one: a list of every
+    # unit's tokens costs several times the table)
+    token_lists: list[list[str]] | TokenTable
     dictionary: object | None = None  # gensim Dictionary; built from token_lists when None
     labels: list[str] | None = None
     predicted: list[str] | None = None
-    heldout_token_lists: list[list[str]] | None = None
+    heldout_token_lists: list[list[str]] | TokenTable | None = None
     model: object | None = None
     notes: dict[str, list[str]] = field(default_factory=dict)
     # (labels, predicted, their label_agreement scores): every label metric of a fit reads the same scores
     label_scores: tuple | None = field(default=None, repr=False, compare=False)
 
-    def training_texts(self) -> list[list[str]]:
-        """The non-empty training units: an empty unit has no window and no word to count."""
-        return [tokens for tokens in self.token_lists if tokens]
+    def training_texts(self) -> TokenTable:
+        """The non-empty training units, as a table: an empty unit has no window and no word to count."""
+        table = self.token_lists if isinstance(self.token_lists, TokenTable) else TokenTable.build(self.token_lists)
+        return table.take(np.flatnonzero(table.lengths()))
 
     def gensim_dictionary(self):
         if self.dictionary is None:

@@ -29,6 +29,7 @@ from gensim.models.coherencemodel import COHERENCE_MEASURES
 from scipy.sparse import csr_matrix
 
 from ..result import TopicResult
+from ..token_table import TokenTable
 from .base import Metric, MetricContext, mean_or_nan, top_word_ids
 
 WINDOWED = ("c_npmi", "c_v")
@@ -63,18 +64,25 @@ def _unit_aligned_chunks(units: np.ndarray, spans: np.ndarray, limit: int):
         start = stop
 
 
-def count_windows(texts: list[list[str]], word_ids: dict[str, int], window_size: int | None) -> WindowCounts:
+def count_windows(texts: TokenTable, word_ids: dict[str, int], window_size: int | None) -> WindowCounts:
     """Count, for the given words, the windows (units when ``window_size`` is None) containing each word
     and each pair of words."""
     column = {word: j for j, word in enumerate(word_ids)}
-    lengths = np.array([len(tokens) for tokens in texts], dtype=np.int64)
+    lengths = texts.lengths()
     windows = np.ones_like(lengths) if window_size is None else np.maximum(1, lengths - window_size + 1)
     first_window = np.concatenate([[0], np.cumsum(windows)[:-1]])
 
-    # every occurrence of a counted word: its column, its unit and its position in the unit
-    found = [(column[token], unit, position) for unit, tokens in enumerate(texts)
-             for position, token in enumerate(tokens) if token in column]
-    cols, units, positions = np.array(found, dtype=np.int64).reshape(-1, 3).T
+    # every occurrence of a counted word: its column, its unit and its position in the unit, read off the
+    # table's token ids (a Python object per occurrence cost several times the tokens)
+    lookup = np.full(len(texts.words), -1, dtype=np.int32)
+    for token_id, word in enumerate(texts.words):
+        lookup[token_id] = column.get(word, -1)
+    every = lookup[texts.ids]
+    at = np.flatnonzero(every >= 0)
+    cols = every[at].astype(np.int64)
+    del every
+    units = np.searchsorted(texts.offsets[1:], at, side="right")
+    positions = at - texts.offsets[units]
     if window_size is None:
         low = high = first_window[units]
     else:  # the windows holding position p start at p - size + 1 … p, within the unit's windows
@@ -105,7 +113,7 @@ def coherence_per_topic(result: TopicResult, ctx: MetricContext, *, measure: str
         ctx.note(metric, "no training text: coherence undefined")
         return values
     token2id = ctx.gensim_dictionary().token2id
-    present = {token for tokens in texts for token in tokens}
+    present = {texts.words[i] for i in np.unique(texts.ids).tolist()}
 
     topics = {}  # topic position -> its usable top words
     for k, ids in enumerate(top_word_ids(result, top_n)):

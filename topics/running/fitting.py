@@ -198,9 +198,9 @@ def _fit_metrics(model, inputs: FitInputs, job: FitJob, fit_dir: Path, seconds: 
                  clock: Stopwatch) -> dict:
     """The fit's scores that do not depend on theme mapping; why one is n/a goes to metric_notes.json."""
     ctx = MetricContext(
-        token_lists=[inputs.token_lists[i] for i in inputs.train_index],
+        token_lists=inputs.token_lists.take(inputs.train_index),
         dictionary=inputs.corpus.dictionary,
-        heldout_token_lists=[inputs.token_lists[i] for i in inputs.heldout_index],
+        heldout_token_lists=inputs.token_lists.take(inputs.heldout_index),
         model=model,
     )
     scores = {}

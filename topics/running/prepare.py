@@ -4,9 +4,11 @@ model uses."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import sys
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +23,7 @@ from ..token_table import TokenTable, TokenTableBuilder
 from ..tokenize import Tokenizer, TokenizerSettings
 from ..vectorize import build_corpus
 from .stopwatch import Stopwatch
+from .unit_spool import UnitSpool
 
 
 @dataclass
@@ -41,7 +44,7 @@ class Training:
 class PreparedCorpus:
     """Everything the fits share: units, their tokens, the held-out split and the vocabulary."""
 
-    units: list
+    units: UnitSpool  # on disk: read them in order, or one by index
     token_lists: TokenTable
     labels: list[str]  # one per unit: its weak or gold label, "" when it has none (what label scores compare with)
     train_index: list[int]  # indices into units of the units the models are fitted on
@@ -70,8 +73,8 @@ class PreparedCorpus:
         training = self.training.fingerprint() if self.training else None
         for part in (lexicon, self.train_index, self.heldout_index, self.corpus.vocab, self.labels, training):
             digest.update(json.dumps(part, ensure_ascii=False).encode("utf-8"))
-        for unit, tokens in zip(self.units, self.token_lists):
-            digest.update(json.dumps([unit.unit_id, tokens], ensure_ascii=False).encode("utf-8"))
+        for unit_id, tokens in zip(self.units.unit_ids, self.token_lists):
+            digest.update(json.dumps([unit_id, tokens], ensure_ascii=False).encode("utf-8"))
         return digest.hexdigest()
 
 
@@ -81,19 +84,25 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
     uses (with the lexicon's words kept in it unless vocabulary.keep_lexicon is off). ``executor``: a
     topics.execution executor whose workers segment large corpora chunk by chunk."""
     clock = clock or Stopwatch()
+    skip = set(config["corpus"]["skip_kinds"])
+    units = UnitSpool()  # on disk as they are cut: no stage before fitting holds them all
+
+    def keep(unit) -> None:
+        if unit.kind not in skip:
+            units.append(unit)
+
     with clock("ingest"):
         ingested = ingest_paths(config["corpus"]["paths"], strict=config["corpus"]["strict"], progress=progress,
                                 themes=lexicon, dedupe=config["corpus"]["dedupe"],
-                                max_unit_chars=config["corpus"]["max_unit_chars"], keep_text=False)
-    skip = set(config["corpus"]["skip_kinds"])
-    units = [unit for unit in ingested.units if unit.kind not in skip]
-    if ingested.units and not units:
-        kinds = sorted({unit.kind for unit in ingested.units})
-        raise InputError(f"corpus.skip_kinds {sorted(skip)}: skips all {len(ingested.units)} units read (of kind "
+                                max_unit_chars=config["corpus"]["max_unit_chars"], keep_text=False, unit_sink=keep)
+    read_units = ingested.summary["units"]
+    if read_units and not units:
+        kinds = sorted(ingested.summary["units_by_kind"])
+        raise InputError(f"corpus.skip_kinds {sorted(skip)}: skips all {read_units} units read (of kind "
                          f"{', '.join(kinds)}); leave some kind to fit")
     if not units:
         raise InputError(f"corpus.paths: no units could be read from {', '.join(config['corpus']['paths'])}")
-    read = {"documents": ingested.summary["documents_kept"], "units": len(ingested.units),
+    read = {"documents": ingested.summary["documents_kept"], "units": read_units,
             "units_cut": ingested.summary["units_cut"], "files_skipped": [s.to_json() for s in ingested.skipped],
             "warnings": list(ingested.warnings),
             "duplicates": ingested.summary.get("duplicates", []),
@@ -102,7 +111,7 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
     with clock("tokenize"):
         tokenizer = Tokenizer(TokenizerSettings.from_dict(config["tokenizer"]), lexicon_words=lexicon.words(),
                               executor=None if isinstance(executor, SerialExecutor) else executor)
-        token_lists = _tokenize_units(tokenizer, [unit.text for unit in units], progress)
+        token_lists = _tokenize_units(tokenizer, units.texts(), len(units), progress)
         unsplittable = tokenizer.unsplittable(lexicon.words())
     if unsplittable:
         shown = "; ".join(f"{word} ({why})" for word, why in list(unsplittable.items())[:10])
@@ -112,7 +121,7 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
 
     source = config["evaluation"]["labels"]
     gold = None if source == "weak" else gold_match_for(units, source, lexicon.labels_with_other)
-    labels = [unit.weak_label for unit in units] if gold is None else gold.labels
+    labels = list(units.weak_labels) if gold is None else gold.labels
     if gold is not None and gold.outside:
         tqdm.write(f"warning: {source}: {len(gold.outside)} of its units are no unit of the corpus (by id or by text) "
                    "and are not scored; to learn from them, list the file under [evaluation] training", file=sys.stderr)
@@ -124,7 +133,7 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
 
     fraction = config["evaluation"]["heldout_fraction"]
     lengths = token_lists.lengths()
-    heldout = [i for i, unit in enumerate(units) if lengths[i] and _heldout(unit.unit_id, fraction)]
+    heldout = [i for i, unit_id in enumerate(units.unit_ids) if lengths[i] and _heldout(unit_id, fraction)]
     heldout_set = set(heldout)
     train = [i for i in range(len(units)) if i not in heldout_set]
     with clock("vocabulary"):
@@ -203,17 +212,16 @@ def coded_training(units: list, gold_labels: list[str] | None, paths: list[str],
 TOKENIZE_BATCH = 20_000  # units per tokenizer call: bounds what one call holds besides the tokens kept
 
 
-def _tokenize_units(tokenizer: Tokenizer, texts: list[str], progress: bool) -> TokenTable:
-    """Every text's tokens, as a table of token ids (4 bytes a token), filled batch by batch so that only
-    one batch's token lists are alive at a time."""
+def _tokenize_units(tokenizer: Tokenizer, texts: Iterator[str], count: int, progress: bool) -> TokenTable:
+    """The tokens of each of the ``count`` texts, as a table of token ids (4 bytes a token), filled batch by
+    batch so that only one batch's texts and token lists are alive at a time."""
     if tokenizer.settings.phrases:  # collocations are learned from the texts of one call: all of them
-        return TokenTable.build(tokenizer.tokenize(texts, progress=progress))
-    one_call = len(texts) <= TOKENIZE_BATCH  # then the tokenizer's own bar shows the progress
+        return TokenTable.build(tokenizer.tokenize(list(texts), progress=progress))
+    one_call = count <= TOKENIZE_BATCH  # then the tokenizer's own bar shows the progress
     table = TokenTableBuilder()
-    with tqdm(total=len(texts), desc="tokenizing", unit="unit", disable=not progress or one_call) as bar:
-        for start in range(0, len(texts), TOKENIZE_BATCH):
-            batch = tokenizer.tokenize(texts[start:start + TOKENIZE_BATCH], progress=progress and one_call)
-            table.extend(batch)
+    with tqdm(total=count, desc="tokenizing", unit="unit", disable=not progress or one_call) as bar:
+        while batch := list(itertools.islice(texts, TOKENIZE_BATCH)):
+            table.extend(tokenizer.tokenize(batch, progress=progress and one_call))
             bar.update(len(batch))
     return table.table()
 

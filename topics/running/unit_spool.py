@@ -1,0 +1,61 @@
+"""The units of a run being prepared, on disk: a temporary file of one JSON line per unit, with only each
+unit's id and weak label in memory. The stages before fitting read the units' texts in blocks (to segment them) and
+single units by index (to attach hand codes); none holds every unit's text and object at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+
+from ..documents import Unit
+
+BLOCK = 2_000  # units read from the file at a time when reading them in order
+
+
+class UnitSpool:
+    """A read-only sequence of units (len, index, iteration in order) kept in a temporary file, which is deleted
+    when the spool is closed or no longer referenced."""
+
+    def __init__(self, units: Iterable[Unit] = ()):
+        self._file = tempfile.TemporaryFile()
+        self._ends = [0]  # byte offset where each unit's line starts, then the file's end
+        self.unit_ids: list[str] = []
+        self.weak_labels: list[str] = []
+        for unit in units:
+            self.append(unit)
+
+    def append(self, unit: Unit) -> None:
+        line = (json.dumps(unit.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
+        self._file.write(line)
+        self._ends.append(self._ends[-1] + len(line))
+        self.unit_ids.append(unit.unit_id)
+        self.weak_labels.append(unit.weak_label)
+
+    def __len__(self) -> int:
+        return len(self.unit_ids)
+
+    def __getitem__(self, index: int) -> Unit:
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return self._block(index % len(self), index % len(self) + 1)[0]
+
+    def __iter__(self) -> Iterator[Unit]:
+        for start in range(0, len(self), BLOCK):
+            yield from self._block(start, min(start + BLOCK, len(self)))
+
+    def texts(self) -> Iterator[str]:
+        """Every unit's text, in order."""
+        return (unit.text for unit in self)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def _block(self, start: int, stop: int) -> list[Unit]:
+        self._file.flush()  # what append wrote, out of the file object's buffer
+        # pread: a read at an offset that leaves the file's position alone, so that readers may interleave
+        data = os.pread(self._file.fileno(), self._ends[stop] - self._ends[start], self._ends[start])
+        # split at b"\n" only: JSON escapes a newline inside a text, but not U+2028 and the other line breaks
+        # that str.splitlines knows
+        return [Unit.from_json(json.loads(line)) for line in data.split(b"\n")[:-1]]

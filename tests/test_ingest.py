@@ -237,3 +237,24 @@ def test_a_report_in_traditional_script_is_read_in_simplified_with_the_original_
     written = [json.loads(line) for line in write_removals(traditional.removals, tmp_path / "removed.jsonl",
                                                             traditional.changes).read_text(encoding="utf-8").splitlines()]
     assert written[-1]["change"] == "traditional-to-simplified" and written[-1]["original"] == change.original
+
+
+@pytest.mark.corpora
+@pytest.mark.parametrize("dedupe", [False, True])
+def test_streamed_ingest_gives_the_units_and_summary_of_the_whole_one(shared_corpora, dedupe):
+    """A run's ingest (no text kept, each unit handed on as it is cut or, with dedupe, once the twins are known)
+    gives the units and figures of the ingest that keeps everything, on the two national editions (38 twins)."""
+    paths = [shared_corpora / "national_gwr_hprc", shared_corpora / "national_gwr_wikisource"]
+    whole = ingest_paths(paths, dedupe=dedupe)
+    handed: list[Unit] = []
+    streamed = ingest_paths(paths, dedupe=dedupe, keep_text=False, unit_sink=handed.append)
+    assert streamed.units == streamed.documents == streamed.removals == streamed.changes == []
+    assert [unit.to_json() for unit in handed] == [unit.to_json() for unit in whole.units]
+    assert streamed.summary == whole.summary and streamed.warnings == whole.warnings
+    groups = whole.summary["duplicates"]
+    assert len(groups) >= 30 and (sum(len(group["dropped"]) for group in groups) > 0) == dedupe
+    if dedupe:  # the dropped twins' text is counted as removed, and their units are not handed on
+        dropped = {doc_id for group in groups for doc_id in group["dropped"]}
+        assert not dropped & {unit.doc_id for unit in handed}
+        assert whole.summary["removed_by_reason"]["duplicate"] == sum(
+            count_chars(removal.text) for removal in whole.removals if removal.reason == "duplicate")

@@ -12,6 +12,7 @@ from gensim.models import CoherenceModel
 
 from metrics_helpers import make_result, result_from_top_words, sample_token_lists
 from topics.errors import InputError
+from topics.token_table import TokenTable
 from topics.metrics import (METRICS, MetricContext, coherence_per_topic, compute_metrics, frex_matrix, get_metric,
                             higher_is_better, rbo)
 
@@ -99,6 +100,22 @@ def test_scores_equal_gensim_coherencemodel_where_its_window_counting_is_exact(m
     gensim = CoherenceModel(topics=topics, texts=texts, dictionary=dictionary, coherence=measure,
                             window_size=window, topn=10, processes=1).get_coherence_per_topic()
     assert ours == pytest.approx(gensim, abs=1e-9)
+
+
+@pytest.mark.parametrize("measure, window", [("c_npmi", 10), ("u_mass", None), ("c_v", 110)])
+def test_a_token_table_scores_as_its_token_lists(measure, window):
+    """A run's fits give the metrics their units as a token table (rows made as they are read), with its empty
+    units among them; every score, and every note, is the one the token lists give."""
+    texts = sample_token_lists()
+    texts = [*texts[:3], [], *texts[3:], []]  # units left empty by the filters
+    dictionary = Dictionary([tokens for tokens in texts if tokens])
+    frequent = [dictionary[i] for i, _ in sorted(dictionary.dfs.items(), key=lambda kv: (-kv[1], kv[0]))][:30]
+    topics = [frequent[0:10], frequent[10:20], frequent[20:28] + ["nowhere", "无此词"]]
+    listed, tabled = MetricContext(texts, dictionary), MetricContext(TokenTable.build(texts), dictionary)
+    ours = [coherence_per_topic(result_from_top_words(topics), ctx, measure=measure, window_size=window)
+            for ctx in (listed, tabled)]
+    assert ours[0] == ours[1] and all(np.isfinite(ours[0]))
+    assert listed.notes == tabled.notes and listed.notes
 
 
 def test_words_missing_from_the_dictionary_or_the_text_are_left_out_and_noted():

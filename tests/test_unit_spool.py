@@ -10,8 +10,9 @@ from topics.running.unit_spool import BLOCK, UnitSpool
 
 def test_units_come_back_as_they_went_in(sample_path):
     units = ingest_paths([sample_path]).units
+    # a text with the line breaks that JSON writes as they are (U+2028, NEL) beside those it escapes
     odd = units[3].__class__(**{**units[3].to_json(), "span": tuple(units[3].span),
-                                "text": "一行\n两行\u2028三行\x85四行\r五行"})  # line breaks JSON leaves as they are
+                                "text": "一行\n两行\u2028三行\x85四行\r五行"})
     spool = UnitSpool([*units, odd])
     assert len(spool) == len(units) + 1
     assert list(spool) == [*units, odd] and spool[-1] == odd and spool[2] == units[2]

@@ -68,8 +68,13 @@ class Corpus:
             return self
         dictionary = copy.deepcopy(self.dictionary)
         dictionary.filter_tokens(bad_ids=range(self.seen, len(self.vocab)))  # the last ids: the others keep theirs
-        return replace(self, dictionary=dictionary, matrix=self.matrix[:, :self.seen], vocab=self.vocab[:self.seen],
-                       unseen=0)
+        matrix = self.matrix
+        if matrix.nnz == 0 or matrix.indices.max() < self.seen:  # the unseen columns hold nothing: no copy of the
+            # counts (a copy per fit was a fit's largest temporary), the same arrays with fewer columns
+            matrix = sparse.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], self.seen))
+        else:
+            matrix = matrix[:, :self.seen]
+        return replace(self, dictionary=dictionary, matrix=matrix, vocab=self.vocab[:self.seen], unseen=0)
 
     def vectorize(self, token_lists: list[list[str]]) -> sparse.csr_matrix:
         """Counts of new token lists over this vocabulary (unknown words are ignored)."""

@@ -102,7 +102,8 @@ class DocumentChecks:
         for doc_id, year in self.years.items():
             others = twins.get(doc_id, set()) & length.keys()
             peers = [length[other] for other in by_year.get(year, ()) if other != doc_id and other not in others]
-            found[doc_id] += _short_of_twin(doc_id, others, length) or _short_of_year(doc_id, year, peers, length[doc_id])
+            found[doc_id] += (_short_of_twin(doc_id, others, length)
+                              or _short_of_year(doc_id, year, peers, length[doc_id]))
         return [check for doc_id in self.years for check in found[doc_id]], length
 
 

@@ -9,13 +9,10 @@ reason, text, line.
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
-
-from tqdm import tqdm
 
 from ..documents import Change, Removal, Unit
 from ..errors import InputError, existing_file, listed

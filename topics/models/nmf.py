@@ -211,7 +211,8 @@ def inverse_document_frequency(counts: sparse.csr_matrix) -> np.ndarray:
 def tfidf_matrix(counts: sparse.csr_matrix, idf: np.ndarray, *, sublinear: bool = False) -> sparse.csr_matrix:
     """TF-IDF rows with unit (l2) length, as scikit-learn's TfidfTransformer makes them."""
     # one copy of the counts, weighted and scaled in place: a matrix operation per step made a copy each (the
-    # largest temporaries of a fit); the products are the same, so the matrix is the same to the bit
+    # largest temporaries of a fit); the products are the same, so every value is the same to the bit (each
+    # row's columns now come in ascending order, as the counts' do)
     tf = sparse.csr_matrix(counts, dtype=np.float64, copy=True)
     if sublinear:
         tf.data = 1.0 + np.log(tf.data)

@@ -49,11 +49,15 @@ class Unit:
     def from_json(cls, record: dict) -> "Unit":
         record = dict(record)
         record["span"] = tuple(record.get("span", (0, 0)))
-        known = {f for f in cls.__dataclass_fields__}
-        extra = {k: v for k, v in record.items() if k not in known}
-        unit = cls(**{k: v for k, v in record.items() if k in known})
+        if _UNIT_FIELDS.issuperset(record):  # as the package writes units: no field to move into meta
+            return cls(**record)
+        extra = {k: v for k, v in record.items() if k not in _UNIT_FIELDS}
+        unit = cls(**{k: v for k, v in record.items() if k in _UNIT_FIELDS})
         unit.meta.update(extra)
         return unit
+
+
+_UNIT_FIELDS = frozenset(Unit.__dataclass_fields__)
 
 
 @dataclass

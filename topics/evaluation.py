@@ -9,6 +9,7 @@ whose text no unit has, is an error naming its line (the document was cut or edi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,13 +37,17 @@ class GoldMatch:
     by_text: int  # rows attached by their text, their id naming no unit with that text
 
 
-def match_gold(units: list[Unit], rows: list[GoldUnit], gold_path: str | Path) -> GoldMatch:
+def match_gold(units: Sequence[Unit], rows: list[GoldUnit], gold_path: str | Path,
+               unit_ids: Sequence[str] | None = None) -> GoldMatch:
     """Attach gold rows to the units of a corpus, by id and text check (see the module's docstring).
+    ``unit_ids``: the units' ids, when the caller holds them apart from the units (units on disk are then read
+    only for the rows' text checks).
 
     A row whose text several units share (the same paragraph in two editions of a report) labels the one at
     its place in its document (``:u016``) when there is one, else each of them; two rows that give one unit
     different labels are an error naming both lines."""
-    index = {unit.unit_id: i for i, unit in enumerate(units)}
+    index = {unit_id: i for i, unit_id in enumerate(unit_ids if unit_ids is not None else
+                                                    (unit.unit_id for unit in units))}
     by_text: dict[str, list[int]] = {}
     by_hash: dict[str, list[int]] = {}
     labels = [""] * len(units)
@@ -83,13 +88,14 @@ def _place(unit_id: str) -> str:
     return unit_id.rsplit(":", 1)[-1]
 
 
-def gold_match_for(units: list[Unit], gold_path: str | Path, allowed_labels: list[str]) -> GoldMatch:
+def gold_match_for(units: Sequence[Unit], gold_path: str | Path, allowed_labels: list[str],
+                   unit_ids: Sequence[str] | None = None) -> GoldMatch:
     """A gold file's rows attached to the units of a run, by id and text check (see match_gold).
 
     A gold file none of whose rows is a unit of the corpus is an error (it was most likely made from another
     corpus)."""
     rows = read_gold(gold_path, allowed_labels)
-    match = match_gold(units, rows, gold_path)
+    match = match_gold(units, rows, gold_path, unit_ids)
     if not any(match.labels):
         raise InputError(f"{gold_path}: no gold unit is a unit of the corpus, by id or by text (e.g. "
                          f"{clipped(rows[0].unit.unit_id)}); was it coded on another corpus?")

@@ -153,9 +153,9 @@ def unit_table(run: RunFolder | str | Path, column_types: dict[str, str] | None 
                           "year": [unit.year for unit in units], "region": [unit.region for unit in units],
                           "length": [len(unit.text) for unit in units],
                           "weak_label": [unit.weak_label for unit in units]})
-    names = list(dict.fromkeys(name for unit in units for name in (unit.meta.get("columns") or {})))
-    for name in names:  # a document's metadata: its units share one columns table
-        table[metadata_column(name)] = [(unit.meta.get("columns") or {}).get(name, np.nan) for unit in units]
+    columns = [unit.meta.get("columns") or {} for unit in units]  # a document's units share one table
+    for name in dict.fromkeys(name for of_unit in columns for name in of_unit):
+        table[metadata_column(name)] = [of_unit.get(name, np.nan) for of_unit in columns]
     meta_columns = [c for c in table.columns if c not in ("row", *BASE_COLUMNS)]
     types = _column_types(table, meta_columns, column_types or {}, stated_by)
     for column, kind in types.items():

@@ -34,11 +34,23 @@ class MetricContext:
     notes: dict[str, list[str]] = field(default_factory=dict)
     # (labels, predicted, their label_agreement scores): every label metric of a fit reads the same scores
     label_scores: tuple | None = field(default=None, repr=False, compare=False)
+    # made on first need and read by every coherence metric of the fit: a copy of the token ids, and their words
+    _training_texts: TokenTable | None = field(default=None, init=False, repr=False, compare=False)
+    _training_words: frozenset | None = field(default=None, init=False, repr=False, compare=False)
 
     def training_texts(self) -> TokenTable:
         """The non-empty training units, as a table: an empty unit has no window and no word to count."""
-        table = self.token_lists if isinstance(self.token_lists, TokenTable) else TokenTable.build(self.token_lists)
-        return table.take(np.flatnonzero(table.lengths()))
+        if self._training_texts is None:
+            table = self.token_lists if isinstance(self.token_lists, TokenTable) else TokenTable.build(self.token_lists)
+            self._training_texts = table.take(np.flatnonzero(table.lengths()))
+        return self._training_texts
+
+    def training_words(self) -> frozenset:
+        """The words that occur in the training units."""
+        if self._training_words is None:
+            texts = self.training_texts()
+            self._training_words = frozenset(texts.words[i] for i in np.unique(texts.ids).tolist())
+        return self._training_words
 
     def gensim_dictionary(self):
         if self.dictionary is None:

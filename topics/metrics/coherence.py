@@ -113,7 +113,7 @@ def coherence_per_topic(result: TopicResult, ctx: MetricContext, *, measure: str
         ctx.note(metric, "no training text: coherence undefined")
         return values
     token2id = ctx.gensim_dictionary().token2id
-    present = {texts.words[i] for i in np.unique(texts.ids).tolist()}
+    present = ctx.training_words()
 
     topics = {}  # topic position -> its usable top words
     for k, ids in enumerate(top_word_ids(result, top_n)):

@@ -116,7 +116,11 @@ class Pretrained(TopicModel):
                                            shape=(len(self.vocab_), len(words)))
         self.source_ = str(folder)
         self.meta_ = meta
-        self.provenance_ = meta["provenance"]
+
+    @property
+    def provenance_(self) -> dict:
+        """What the classifier learnt from and how well it did (its pretrained.json's provenance)."""
+        return self.meta_["provenance"]
 
 
 class AdaptedPretrained(Pretrained):

@@ -39,23 +39,26 @@ class UnitSpool:
     def __getitem__(self, index: int) -> Unit:
         if not -len(self) <= index < len(self):
             raise IndexError(index)
-        return self._block(index % len(self), index % len(self) + 1)[0]
+        return Unit.from_json(self._records(index % len(self), index % len(self) + 1)[0])
 
     def __iter__(self) -> Iterator[Unit]:
-        for start in range(0, len(self), BLOCK):
-            yield from self._block(start, min(start + BLOCK, len(self)))
+        return map(Unit.from_json, self._in_order())
 
     def texts(self) -> Iterator[str]:
-        """Every unit's text, in order."""
-        return (unit.text for unit in self)
+        """Every unit's text, in order (its record's text: no unit is made)."""
+        return (record["text"] for record in self._in_order())
 
     def close(self) -> None:
         self._file.close()
 
-    def _block(self, start: int, stop: int) -> list[Unit]:
+    def _in_order(self) -> Iterator[dict]:
+        for start in range(0, len(self), BLOCK):
+            yield from self._records(start, min(start + BLOCK, len(self)))
+
+    def _records(self, start: int, stop: int) -> list[dict]:
         self._file.flush()  # what append wrote, out of the file object's buffer
         # pread: a read at an offset that leaves the file's position alone, so that readers may interleave
         data = os.pread(self._file.fileno(), self._ends[stop] - self._ends[start], self._ends[start])
         # split at b"\n" only: JSON escapes a newline inside a text, but not U+2028 and the other line breaks
         # that str.splitlines knows
-        return [Unit.from_json(json.loads(line)) for line in data.split(b"\n")[:-1]]
+        return [json.loads(line) for line in data.split(b"\n")[:-1]]

@@ -60,7 +60,7 @@ def test_the_python_api_loads_it_by_name():
     assert {f"p_{label}" for label in META["labels"]} <= set(table.columns)
 
 
-def test_a_run_uses_it_with_no_labels_and_saves_it_for_assign(sample_path, tmp_path):
+def test_a_run_uses_it_with_no_labels_and_saves_it_for_assign(sample_path, tmp_path, capsys):
     config = write_config(tmp_path, sample_path, models="\n[models.pretrained]\n", seeds=(1, 2))
     run = run_experiment(config, tmp_path / "run")  # weak labels: nothing to learn, nothing refused
     manifest = json.loads((run / "fits.json").read_text(encoding="utf-8"))
@@ -76,7 +76,9 @@ def test_a_run_uses_it_with_no_labels_and_saves_it_for_assign(sample_path, tmp_p
     # the run's saved model assigns as the run did, and keeps the shipped files with it
     saved = run / "models" / "pretrained"
     assert all((saved / name).read_bytes() == (PRETRAINED_DIR / name).read_bytes() for name in SHIPPED)
+    capsys.readouterr()
     again = assigned([str(saved), str(SAMPLE)], tmp_path, "saved.csv").set_index("unit_id")
+    assert "on reports it did not learn from it agrees with hand coding at macro-F1" in capsys.readouterr().err
     fitted = table.set_index("unit_id")
     assert (again.loc[fitted.index, "theme"] == fitted["theme"]).all()
     assert type(load_model(saved)).__name__ == "Pretrained"
@@ -175,7 +177,7 @@ def test_the_shipped_files_are_what_train_pretrained_builds(shared_corpora, tmp_
             assert np.array_equal(built[name], array), name
 
 
-def test_a_run_adapts_it_to_its_coded_units_and_saves_the_adapted_weights(sample_path, tmp_path):
+def test_a_run_adapts_it_to_its_coded_units_and_saves_the_adapted_weights(sample_path, tmp_path, capsys):
     """[models.pretrained-adapted]: the shipped weights moved toward the run's coded units. It learns the codes
     (its cross-validated shares are those of a model adapted without the unit), warns that thin labels keep the
     shipped weights, is described as what it is, and its saved folder assigns as the run did."""
@@ -203,6 +205,10 @@ def test_a_run_adapts_it_to_its_coded_units_and_saves_the_adapted_weights(sample
     assert type(load_model(saved)).__name__ == "AdaptedPretrained"
     table = pd.read_csv(run / "assignments.csv", keep_default_na=False)
     fitted = table[table["model"] == "pretrained-adapted"].set_index("unit_id")
+    capsys.readouterr()
     again = assigned([str(saved), str(SAMPLE)], tmp_path, "saved.csv").set_index("unit_id")
+    # assign says what the folder's model is, and that the shipped model's score is not its own
+    err = capsys.readouterr().err
+    assert "the package's pretrained model adapted to 13 hand-coded units of a run" in err and "macro-F1" not in err
     uncoded = [unit for unit in fitted.index if unit not in HAND_LABELS]  # the coded ones' shares are cross-validated
     assert len(uncoded) == 4 and (again.loc[uncoded, "theme"] == fitted.loc[uncoded, "theme"]).all()

@@ -60,6 +60,19 @@ def test_a_run_without_coded_units_of_its_own_learns_from_another_corpus(gold_fi
     assert right >= 10, assigned[list(HAND_LABELS)].tolist()
 
 
+def test_a_coded_unit_without_a_vocabulary_word_is_counted_and_warned_about(gold_files, sample_path, tmp_path,
+                                                                          capsys):
+    _, other = gold_files
+    wordless = tmp_path / "wordless.tsv"  # Latin letters and numbers only: filtering leaves no token
+    wordless.write_text(other.read_text(encoding="utf-8") + "另一语料/附件\tu001\tindustry\t\tGDP 2024 OK\n",
+                        encoding="utf-8")
+    run = run_experiment(configured(tmp_path, sample_path, [wordless]), tmp_path / "run")
+    summary = json.loads((run / "corpus_summary.json").read_text(encoding="utf-8"))
+    assert summary["units_coded_outside_corpus"] == len(HAND_LABELS) + 1
+    assert summary["units_coded_without_vocabulary_word"] == 1
+    assert "warning: 1 coded units not fitted on have no word of the vocabulary" in capsys.readouterr().err
+
+
 def test_coded_units_of_the_run_and_of_other_corpora_are_counted_together(gold_files, sample_path, tmp_path):
     own, other = gold_files
     run = run_experiment(configured(tmp_path, sample_path, [own, other]), tmp_path / "run")

@@ -52,7 +52,6 @@ def model_and_inputs(arguments: list[str]):
 def run(args) -> int:
     from ..ingest import format_skipped, units_from_inputs
     from ..assignment import assignments
-    from ..models.pretrained import NAME
     from ..tokenize import Tokenizer, settings_for_new_text
 
     model, inputs, model_dir = model_and_inputs(args.inputs)
@@ -98,7 +97,7 @@ def run(args) -> int:
         f"{model.name} ({model.result_.k} topics){note}" + (f" → {args.output}" if args.output else ""),
         file=sys.stderr,
     )
-    if model_dir == NAME:
+    if model.pretrained:  # the shipped model, or a run's copy or adaptation of it
         print(f"topics assign: {pretrained_note(model)}", file=sys.stderr)
     return 0
 
@@ -107,7 +106,13 @@ def pretrained_note(model) -> str:
     """What the shipped model learnt from and how well it did, in a line."""
     provenance = model.provenance_
     scores = provenance["cross_validated"]
-    return (f"the package's pretrained model learnt from {scores['units']:,} hand-coded units of city, district, "
-            f"provincial and State Council reports; on reports it did not learn from it agrees with hand coding "
-            f"at macro-F1 {scores['macro_f1']:.2f} (cross-validated). Code a sample of your own units to check it "
-            "on your reports (topics validate; topics evaluate)")
+    shipped = (f"the package's pretrained model learnt from {scores['units']:,} hand-coded units of city, district, "
+               "provincial and State Council reports")
+    adapted = provenance.get("adapted_with")
+    if adapted:  # its agreement with hand coding is the run's to score: the shipped figure is not this model's
+        return (f"this model is the package's pretrained model adapted to {adapted['units']:,} hand-coded units "
+                f"of a run (each label's count in its pretrained.json); {shipped}. How well it agrees with hand "
+                "coding on your reports: the run's evaluation, or code a sample (topics validate; topics evaluate)")
+    return (f"{shipped}; on reports it did not learn from it agrees with hand coding at macro-F1 "
+            f"{scores['macro_f1']:.2f} (cross-validated). Code a sample of your own units to check it on your "
+            "reports (topics validate; topics evaluate)")

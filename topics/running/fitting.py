@@ -76,22 +76,8 @@ class FitInputs:
     @classmethod
     def of(cls, prepared: PreparedCorpus) -> "FitInputs":
         labels = prepared.training_labels
-        # every coded unit is learnt from: those of the run not fitted on (held out) and those of other corpora
-        # as extra units, beside the fitted ones
-        fitted = set(prepared.train_index)
-        unfitted = [i for i, label in enumerate(labels) if label and i not in fitted]
-        tokens = [prepared.token_lists[i] for i in unfitted]
-        extra_labels = [labels[i] for i in unfitted]
-        if prepared.training:
-            tokens += prepared.training.outside_tokens
-            extra_labels += prepared.training.outside_labels
-        extra = None
-        if extra_labels:
-            counts = prepared.corpus.vectorize(tokens)
-            usable = np.flatnonzero(counts.getnnz(axis=1))  # a unit without a vocabulary word teaches nothing
-            extra = ExtraUnits(counts[usable], [extra_labels[i] for i in usable]) if len(usable) else None
         return cls(prepared.corpus, prepared.token_lists, prepared.train_index, prepared.heldout_index,
-                   prepared.other_index, [labels[i] for i in prepared.train_index], extra)
+                   prepared.other_index, [labels[i] for i in prepared.train_index], prepared.extra)
 
 
 @dataclass

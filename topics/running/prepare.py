@@ -19,6 +19,7 @@ from ..evaluation import GoldUnit, flat_text, gold_match_for, match_gold, read_g
 from ..execution import SerialExecutor
 from ..ingest import ingest_paths
 from ..lexicon import Lexicon
+from ..models import ExtraUnits
 from ..token_table import TokenTable, TokenTableBuilder
 from ..tokenize import Tokenizer, TokenizerSettings
 from ..vectorize import build_corpus
@@ -52,6 +53,8 @@ class PreparedCorpus:
     corpus: object  # topics.vectorize.Corpus built from the training units
     summary: dict
     training: Training | None = None  # what label-learning models learn from (None: ``labels``, when gold)
+    # the coded units learnt from besides the fitted ones (held out, of other corpora), those with a vocabulary word
+    extra: ExtraUnits | None = None
 
     @property
     def training_labels(self) -> list[str]:
@@ -95,14 +98,14 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
         ingested = ingest_paths(config["corpus"]["paths"], strict=config["corpus"]["strict"], progress=progress,
                                 themes=lexicon, dedupe=config["corpus"]["dedupe"],
                                 max_unit_chars=config["corpus"]["max_unit_chars"], keep_text=False, unit_sink=keep)
-    read_units = ingested.summary["units"]
-    if read_units and not units:
+    units_read = ingested.summary["units"]
+    if units_read and not units:
         kinds = sorted(ingested.summary["units_by_kind"])
-        raise InputError(f"corpus.skip_kinds {sorted(skip)}: skips all {read_units} units read (of kind "
+        raise InputError(f"corpus.skip_kinds {sorted(skip)}: skips all {units_read} units read (of kind "
                          f"{', '.join(kinds)}); leave some kind to fit")
     if not units:
         raise InputError(f"corpus.paths: no units could be read from {', '.join(config['corpus']['paths'])}")
-    read = {"documents": ingested.summary["documents_kept"], "units": read_units,
+    read = {"documents": ingested.summary["documents_kept"], "units": units_read,
             "units_cut": ingested.summary["units_cut"], "files_skipped": [s.to_json() for s in ingested.skipped],
             "warnings": list(ingested.warnings),
             "duplicates": ingested.summary.get("duplicates", []),
@@ -120,7 +123,7 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
                    f"nothing: {shown}{more} (all in corpus_summary.json)", file=sys.stderr)
 
     source = config["evaluation"]["labels"]
-    gold = None if source == "weak" else gold_match_for(units, source, lexicon.labels_with_other)
+    gold = None if source == "weak" else gold_match_for(units, source, lexicon.labels_with_other, units.unit_ids)
     labels = list(units.weak_labels) if gold is None else gold.labels
     if gold is not None and gold.outside:
         tqdm.write(f"warning: {source}: {len(gold.outside)} of its units are no unit of the corpus (by id or by text) "
@@ -174,10 +177,36 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
         "tokenizer": tokenizer.fingerprint(),
         "lexicon_words_unsplittable": unsplittable,
     }
-    return PreparedCorpus(units, token_lists, labels, train, heldout, corpus, summary, training)
+    prepared = PreparedCorpus(units, token_lists, labels, train, heldout, corpus, summary, training)
+    prepared.extra, unusable = _extra_units(prepared)
+    summary["units_coded_without_vocabulary_word"] = unusable
+    if unusable:
+        tqdm.write(f"warning: {unusable} coded units not fitted on have no word of the vocabulary, so no model "
+                   "learns from them (units_coded_without_vocabulary_word in corpus_summary.json)", file=sys.stderr)
+    return prepared
 
 
-def coded_training(units: list, gold_labels: list[str] | None, paths: list[str], allowed: list[str],
+def _extra_units(prepared: PreparedCorpus) -> tuple[ExtraUnits | None, int]:
+    """Every coded unit a label-learning model learns from besides the fitted ones: those of the run not fitted on
+    (held out, empty, excluded) and those of other corpora; and how many of them have no vocabulary word, and
+    so teach nothing."""
+    labels = prepared.training_labels
+    fitted = set(prepared.train_index)
+    unfitted = [i for i, label in enumerate(labels) if label and i not in fitted]
+    tokens = [prepared.token_lists[i] for i in unfitted]
+    extra_labels = [labels[i] for i in unfitted]
+    if prepared.training:
+        tokens += prepared.training.outside_tokens
+        extra_labels += prepared.training.outside_labels
+    if not extra_labels:
+        return None, 0
+    counts = prepared.corpus.vectorize(tokens)
+    usable = np.flatnonzero(counts.getnnz(axis=1))
+    extra = ExtraUnits(counts[usable], [extra_labels[i] for i in usable]) if len(usable) else None
+    return extra, len(extra_labels) - len(usable)
+
+
+def coded_training(units: UnitSpool, gold_labels: list[str] | None, paths: list[str], allowed: list[str],
                    tokenizer: Tokenizer) -> Training:
     """The coded units a label-learning model learns from: the run's gold labels, then every row of the
     ``paths`` (GOLD.tsv files) — on the unit of the run it is (by id and text check), or, when it is none, as
@@ -188,7 +217,7 @@ def coded_training(units: list, gold_labels: list[str] | None, paths: list[str],
     outside: dict[tuple[str, str], tuple[GoldUnit, str]] = {}
     for path in paths:
         rows = read_gold(path, allowed)
-        match = match_gold(units, rows, path)
+        match = match_gold(units, rows, path, units.unit_ids)
         for i, label in enumerate(match.labels):
             if label and labels[i] and labels[i] != label:
                 raise InputError(f"{path}: labels unit {clipped(units[i].unit_id)} {label!r}; an earlier gold file "

@@ -154,8 +154,15 @@ def unit_table(run: RunFolder | str | Path, column_types: dict[str, str] | None 
                           "length": [len(unit.text) for unit in units],
                           "weak_label": [unit.weak_label for unit in units]})
     columns = [unit.meta.get("columns") or {} for unit in units]  # a document's units share one table
+    fields: dict[str, list[str]] = {}  # column → the fields that become it
     for name in dict.fromkeys(name for of_unit in columns for name in of_unit):
-        table[metadata_column(name)] = [of_unit.get(name, np.nan) for of_unit in columns]
+        fields.setdefault(metadata_column(name), []).append(name)
+    for column, names in fields.items():
+        if len(names) == 1:
+            table[column] = [of_unit.get(names[0], np.nan) for of_unit in columns]
+        else:  # "model" of one document and "meta_model" of another: each document's own (its last, if both)
+            table[column] = [next((of_unit[name] for name in reversed(of_unit) if name in names), np.nan)
+                             for of_unit in columns]
     meta_columns = [c for c in table.columns if c not in ("row", *BASE_COLUMNS)]
     types = _column_types(table, meta_columns, column_types or {}, stated_by)
     for column, kind in types.items():
@@ -230,7 +237,14 @@ def _typed(values: pd.Series, kind: str, column: str, stated: str, path: Path) -
             raise InputError(f"{stated}: {column} has the value {values[bad].iloc[0]!r} in {path}, which is no "
                              "number; state it a category")
         return numbers
-    return values.where(~empty).map(lambda v: v if pd.isna(v) else str(v))
+    return values.where(~empty).map(_category_label)
+
+
+def _category_label(value):
+    """A category's label: the value as text (a list or object of a jsonl field too), NaN for none."""
+    if isinstance(value, (list, dict)):  # pd.isna would test each element of a list
+        return str(value)
+    return value if pd.isna(value) else str(value)
 
 
 # ---------------------------------------------------------------- fits

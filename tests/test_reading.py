@@ -187,6 +187,11 @@ def test_jsonl_in_gbk(tmp_path):
     assert document.text == "推进绿色低碳发展。"
 
 
+def test_jsonl_escapes_of_a_character_beyond_the_basic_plane_are_read(tmp_path):
+    path = write(tmp_path / "rows.jsonl", '{"text": "推进\\ud83c\\udf32绿色发展。"}\n')  # a surrogate pair: one character
+    assert read_one(path).text == "推进\U0001f332绿色发展。"
+
+
 BAD_JSONL_LINES = [
     ('{"text": "未闭合', "not valid JSON"),
     ('["数组"]', "not a JSON object"),
@@ -196,6 +201,8 @@ BAD_JSONL_LINES = [
     ('{"text": "English only"}', "no Chinese text"),
     ('{"id": "a", "text": "重复编号"}', "id 'a' is used twice (first on line 1)"),
     ('{"text": "年份错误", "year": "2024年"}', "is not a whole number"),
+    ('{"text": "半个代理对\\ud800"}', "holds an unpaired surrogate escape"),
+    ('{"text": "元数据里的半个代理对", "source": "\\udfff"}', "holds an unpaired surrogate escape"),
 ]
 
 

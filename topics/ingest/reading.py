@@ -724,6 +724,9 @@ def _read_jsonl(source: _Source, data: bytes, defaults: FileMeta) -> tuple[list[
                            number) from None
             if not isinstance(record, dict):
                 raise _Bad(f"not a JSON object (got {type(record).__name__})", number)
+            if "\\u" in line and _unpaired_surrogate(record):
+                raise _Bad("holds an unpaired surrogate escape (such as \\ud800), which is no character: "
+                           "write the file again from its source as UTF-8", number)
             text_key = next((key for key in TEXT_FIELDS if key in record), None)
             if text_key is None:
                 fields = listed(clipped(key, 40) for key in record) or "none"
@@ -734,6 +737,16 @@ def _read_jsonl(source: _Source, data: bytes, defaults: FileMeta) -> tuple[list[
     if not documents and not bad_rows:
         raise _Bad("empty file (no JSON lines)")
     return documents, bad_rows
+
+
+def _unpaired_surrogate(record: dict) -> bool:
+    """Whether a string of the record holds half of a surrogate pair (JSON's \\ud800 alone), which no text can
+    be encoded with."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _read_csv(source: _Source, data: bytes, defaults: FileMeta) -> tuple[list[Document], list[SkippedFile]]:

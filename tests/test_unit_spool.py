@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import warnings
+
 import pytest
 
 from topics.ingest import ingest_paths
@@ -36,3 +39,15 @@ def test_reading_by_index_inside_a_reading_in_order_and_appending_after(sample_p
     assert [unit for unit, _ in seen] == many
     assert all(other == many[(i * 7) % len(many)] for i, (_, other) in enumerate(seen))
     spool.close()
+
+
+def test_a_spool_and_an_ingest_leave_no_temporary_file_open(sample_path):
+    """Both keep a temporary file (the units; the twin search's shingle sets): closed when done with, or when
+    no longer referenced, never left to the file's own finaliser (a ResourceWarning)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spool = UnitSpool(ingest_paths([sample_path]).units)
+        assert len(list(spool)) == len(spool)
+        del spool
+        gc.collect()
+    assert not [str(warning.message) for warning in caught if issubclass(warning.category, ResourceWarning)]

@@ -25,6 +25,7 @@ import io
 import re
 import tempfile
 import unicodedata
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -122,7 +123,9 @@ def find_duplicates(documents, *, threshold: float = 0.8, k: int = 5, num_perm: 
     finder = DuplicateFinder(threshold=threshold, k=k, num_perm=num_perm, seed=seed)
     for doc_id, text in _items(documents):
         finder.add(doc_id, text)
-    return finder.groups()
+    groups = finder.groups()
+    finder.close()
+    return groups
 
 
 class DuplicateFinder:
@@ -140,10 +143,15 @@ class DuplicateFinder:
         self.known: set[str] = set()
         self.sizes: list[int] = []  # shingles per document: its set is that many uint32 in the spool
         self.offsets: list[int] = []
-        self.spool = tempfile.TemporaryFile()  # deleted when closed, or when the finder is
+        self.spool = tempfile.TemporaryFile()  # deleted by close(), or when the finder is
+        weakref.finalize(self, self.spool.close)  # closed, not left to the file's own finaliser (a ResourceWarning)
         self.pairs: list[tuple[int, int, float, float]] = []
         self.indexes: list | None = None  # made with the second document: one alone has no twin (nor needs datasketch)
         self.waiting: list[tuple[int, tuple[np.ndarray, ...]]] = []
+
+    def close(self) -> None:
+        """Delete the spool of shingle sets: after ``groups``, nothing reads it."""
+        self.spool.close()
 
     def add(self, doc_id: str, text: str) -> None:
         if doc_id in self.known:

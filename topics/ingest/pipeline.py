@@ -106,6 +106,7 @@ def ingest_paths(paths, *, strict: bool = False, progress: bool = False,
     result.skipped, result.warnings = list(read.skipped), list(read.warnings)
 
     groups = finder.groups()
+    finder.close()
     found, lengths = checks.finish(groups)
     if strict and found:
         first = found[0]

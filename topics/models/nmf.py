@@ -212,7 +212,7 @@ def tfidf_matrix(counts: sparse.csr_matrix, idf: np.ndarray, *, sublinear: bool 
     """TF-IDF rows with unit (l2) length, as scikit-learn's TfidfTransformer makes them."""
     # one copy of the counts, weighted and scaled in place: a matrix operation per step made a copy each (the
     # largest temporaries of a fit); the products are the same, so every value is the same to the bit (each
-    # row's columns now come in ascending order, as the counts' do)
+    # row's columns now come in ascending order, as the counts' do, so a sum over a row may add in another order)
     tf = sparse.csr_matrix(counts, dtype=np.float64, copy=True)
     if sublinear:
         tf.data = 1.0 + np.log(tf.data)

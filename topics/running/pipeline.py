@@ -88,7 +88,8 @@ def _run_locked(run: RunFolder, config: dict, lexicon: Lexicon, tasks, source: s
     run.write_units(prepared.units, prepared.labels, prepared.train_index)
     check_documents(run, config, source)  # what the inference stage needs of them, before hours of fitting
     inputs = FitInputs.of(prepared)
-    del prepared  # the units' texts are in units.jsonl now: the fits need only tokens, counts and labels
+    prepared.units.close()  # the units' texts are in units.jsonl now: the fits need only tokens, counts and labels
+    del prepared
     with clock("fit"):
         fit_grid(run, config, inputs, lexicon, tasks, resumed=resumed, progress=progress, clock=clock)
     del inputs  # the tables read the run folder back

@@ -53,6 +53,7 @@ def retrain(run: RunFolder, gold: str | Path, folder: str | Path, *, progress: b
     lexicon = run.lexicon
     prepared = prepare_corpus(config, lexicon, progress=progress)
     inputs = FitInputs.of(prepared)
+    prepared.units.close()  # the fit reads counts and labels, not the units
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = make_model(name, **params).fit(inputs.corpus, lexicon, labels=inputs.train_labels, extra=inputs.extra)

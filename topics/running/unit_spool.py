@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import weakref
 from collections.abc import Iterable, Iterator
 
 from ..documents import Unit
@@ -20,6 +21,7 @@ class UnitSpool:
 
     def __init__(self, units: Iterable[Unit] = ()):
         self._file = tempfile.TemporaryFile()
+        weakref.finalize(self, self._file.close)  # closed, not left to the file's own finaliser (a ResourceWarning)
         self._ends = [0]  # byte offset where each unit's line starts, then the file's end
         self.unit_ids: list[str] = []
         self.weak_labels: list[str] = []
@@ -58,7 +60,18 @@ class UnitSpool:
     def _records(self, start: int, stop: int) -> list[dict]:
         self._file.flush()  # what append wrote, out of the file object's buffer
         # pread: a read at an offset that leaves the file's position alone, so that readers may interleave
-        data = os.pread(self._file.fileno(), self._ends[stop] - self._ends[start], self._ends[start])
+        data = _read_at(self._file.fileno(), self._ends[stop] - self._ends[start], self._ends[start])
         # split at b"\n" only: JSON escapes a newline inside a text, but not U+2028 and the other line breaks
         # that str.splitlines knows
         return [json.loads(line) for line in data.split(b"\n")[:-1]]
+
+
+def _read_at(fd: int, size: int, offset: int) -> bytes:
+    """``size`` bytes at ``offset``: one pread returns at most about 2 GiB on Linux, so a larger block takes more."""
+    data = os.pread(fd, size, offset)
+    while len(data) < size:
+        more = os.pread(fd, size - len(data), offset + len(data))
+        if not more:
+            raise OSError(f"unit spool: {size - len(data)} bytes missing at offset {offset + len(data)}")
+        data += more
+    return data

@@ -10,6 +10,7 @@ import json
 import shutil
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -95,30 +96,33 @@ def test_column_types_can_be_stated(city_run):
         unit_table(city_run, {"province": "text"}, stated_by="--column-type")
 
 
+def with_document_columns(run_dir, tmp_path, columns_of) -> Path:
+    """A copy of a finished run whose documents have the metadata columns ``columns_of(doc_id)`` (a dict), as a
+    jsonl corpus's fields would give them."""
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run)
+    records = [json.loads(line) for line in (run / "units.jsonl").read_text(encoding="utf-8").splitlines()]
+    for record in records:
+        record["meta"]["columns"] = columns_of(record["doc_id"])
+    (run / "units.jsonl").write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records),
+                                     encoding="utf-8")
+    return run
+
+
 def test_two_fields_that_become_one_column_keep_each_document_s_value(sample_run, tmp_path):
     """A document field named as the tables' own column (model) becomes meta_model, as does another document's
     field meta_model: each document keeps its own value."""
-    run = tmp_path / "run"
-    shutil.copytree(sample_run, run)
-    records = [json.loads(line) for line in (run / "units.jsonl").read_text(encoding="utf-8").splitlines()]
-    first, second = list(dict.fromkeys(record["doc_id"] for record in records))
-    for record in records:
-        record["meta"]["columns"] = {"model": "lda"} if record["doc_id"] == first else {"meta_model": "manual"}
-    (run / "units.jsonl").write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records),
-                                     encoding="utf-8")
+    first, second = unit_table(sample_run)["doc_id"].unique()
+    run = with_document_columns(sample_run, tmp_path, lambda doc: {"model": "lda"} if doc == first
+                                else {"meta_model": "manual"})
     table = unit_table(run)
     assert table.groupby("doc_id")["meta_model"].unique().map(list).to_dict() == {first: ["lda"], second: ["manual"]}
 
 
 def test_a_field_of_lists_is_a_category_column(sample_run, tmp_path):
-    run = tmp_path / "run"
-    shutil.copytree(sample_run, run)
-    records = [json.loads(line) for line in (run / "units.jsonl").read_text(encoding="utf-8").splitlines()]
-    first = records[0]["doc_id"]
-    for record in records:  # a jsonl field's value may be a list
-        record["meta"]["columns"] = {"tags": ["生态", "产业"] if record["doc_id"] == first else []}
-    (run / "units.jsonl").write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records),
-                                     encoding="utf-8")
+    first = unit_table(sample_run)["doc_id"].iloc[0]
+    run = with_document_columns(sample_run, tmp_path,
+                                lambda doc: {"tags": ["生态", "产业"] if doc == first else []})
     table = unit_table(run)
     assert table.attrs["column_types"]["tags"] == "category"
     assert set(table["tags"]) == {"['生态', '产业']", "[]"}

@@ -70,7 +70,7 @@ def test_a_coded_unit_without_a_vocabulary_word_is_counted_and_warned_about(gold
     summary = json.loads((run / "corpus_summary.json").read_text(encoding="utf-8"))
     assert summary["units_coded_outside_corpus"] == len(HAND_LABELS) + 1
     assert summary["units_coded_without_vocabulary_word"] == 1
-    assert "warning: 1 coded units not fitted on have no word of the vocabulary" in capsys.readouterr().err
+    assert "warning: 1 coded unit(s) not fitted on have no word of the vocabulary" in capsys.readouterr().err
 
 
 def test_coded_units_of_the_run_and_of_other_corpora_are_counted_together(gold_files, sample_path, tmp_path):

@@ -181,7 +181,7 @@ def prepare_corpus(config: dict, lexicon: Lexicon, *, progress: bool = False,
     prepared.extra, unusable = _extra_units(prepared)
     summary["units_coded_without_vocabulary_word"] = unusable
     if unusable:
-        tqdm.write(f"warning: {unusable} coded units not fitted on have no word of the vocabulary, so no model "
+        tqdm.write(f"warning: {unusable} coded unit(s) not fitted on have no word of the vocabulary, so no model "
                    "learns from them (units_coded_without_vocabulary_word in corpus_summary.json)", file=sys.stderr)
     return prepared
 

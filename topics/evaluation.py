@@ -41,13 +41,13 @@ def match_gold(units: Sequence[Unit], rows: list[GoldUnit], gold_path: str | Pat
                unit_ids: Sequence[str] | None = None) -> GoldMatch:
     """Attach gold rows to the units of a corpus, by id and text check (see the module's docstring).
     ``unit_ids``: the units' ids, when the caller holds them apart from the units (units on disk are then read
-    only for the rows' text checks).
+    only for their texts).
 
     A row whose text several units share (the same paragraph in two editions of a report) labels the one at
     its place in its document (``:u016``) when there is one, else each of them; two rows that give one unit
     different labels are an error naming both lines."""
-    index = {unit_id: i for i, unit_id in enumerate(unit_ids if unit_ids is not None else
-                                                    (unit.unit_id for unit in units))}
+    ids = unit_ids if unit_ids is not None else [unit.unit_id for unit in units]
+    index = {unit_id: i for i, unit_id in enumerate(ids)}
     by_text: dict[str, list[int]] = {}
     by_hash: dict[str, list[int]] = {}
     labels = [""] * len(units)
@@ -64,7 +64,7 @@ def match_gold(units: Sequence[Unit], rows: list[GoldUnit], gold_path: str | Pat
                     by_hash.setdefault(text_sha1(unit.text), []).append(j)
             found = by_text.get(flat_text(row.unit.text), []) if row.unit.text else by_hash.get(row.text_hash, [])
             # a text the report holds twice: the copy at the row's place in its document (u016 of u016, u135)
-            place = [j for j in found if _place(units[j].unit_id) == _place(row.unit.unit_id)]
+            place = [j for j in found if _place(ids[j]) == _place(row.unit.unit_id)]
             found = place or found
             if not found and i is not None:
                 raise InputError(f"{gold_path}:{row.line}: unit {clipped(row.unit.unit_id)} of the corpus has another text "
@@ -77,7 +77,7 @@ def match_gold(units: Sequence[Unit], rows: list[GoldUnit], gold_path: str | Pat
             fallbacks += 1
         for j in found:
             if labels[j] and labels[j] != row.label:
-                raise InputError(f"{gold_path}:{row.line}: labels unit {clipped(units[j].unit_id)} {row.label!r}; line "
+                raise InputError(f"{gold_path}:{row.line}: labels unit {clipped(ids[j])} {row.label!r}; line "
                                  f"{labelled_on[j]} labels it {labels[j]!r}")
             labels[j], labelled_on[j] = row.label, row.line
     return GoldMatch(labels, outside, fallbacks)

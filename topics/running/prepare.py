@@ -220,7 +220,7 @@ def coded_training(units: UnitSpool, gold_labels: list[str] | None, paths: list[
         match = match_gold(units, rows, path, units.unit_ids)
         for i, label in enumerate(match.labels):
             if label and labels[i] and labels[i] != label:
-                raise InputError(f"{path}: labels unit {clipped(units[i].unit_id)} {label!r}; an earlier gold file "
+                raise InputError(f"{path}: labels unit {clipped(units.unit_ids[i])} {label!r}; an earlier gold file "
                                  f"labels it {labels[i]!r}")
             labels[i] = label or labels[i]
         for row in match.outside:

@@ -22,7 +22,7 @@ from topics.models import PRETRAINED_DIR, load_model
 from topics.run_folder import RunFolder
 from topics.validation.gold import read_gold
 from topics.validation.kit import read_key
-from topics.validation.sample import LEARN_MIX, Frame, draw, frame_of, frame_rows, reweighted
+from topics.validation.sample import LEARN_MIX, Frame, draw, frame_of, reweighted, run_frame_rows
 
 LABELS = ["ecology", "industry", "livelihood", "governance", "safety", "other"]
 
@@ -75,7 +75,7 @@ def sample_of(kit) -> pd.DataFrame:
 def test_learn_batch_on_state_council_paragraphs_records_its_probabilities_and_favours_rare_themes(coded_run, tmp_path):
     run_dir, _ = coded_run
     run = RunFolder.open(run_dir)
-    frame = len(frame_rows(run.units))
+    frame = len(run_frame_rows(run))
     kits = {}
     for name, design, seed in (("learn", "learn", 3), ("again", "learn", 3), ("other_seed", "learn", 4),
                                ("stratified", "stratified", 3)):
@@ -101,7 +101,7 @@ def test_learn_batch_on_state_council_paragraphs_records_its_probabilities_and_f
     themes = {name: sample_of(kit).assign(theme=lambda t: t["stratum"].str.split(":").str[0])
               for name, kit in kits.items() if name in ("learn", "stratified")}
     fit = next(f for f in run.fits(primary_only=True) if f.model == "seeded-lda")
-    assigned = pd.Series([fit.themes.theme_names()[i] for i in frame_rows(run.units)]).value_counts()
+    assigned = pd.Series([fit.themes.theme_names()[i] for i in run_frame_rows(run)]).value_counts()
     rarest, commonest = assigned.index[-1], assigned.index[0]
 
     def chance(name, theme):  # the mean inclusion probability of the theme's units of the frame
@@ -153,7 +153,7 @@ def test_score_retrains_the_runs_classifier_on_request(coded_run, tmp_path, caps
     assert second["weights"] != design["weights"]
     sample = pd.read_csv(kit / "key" / "sample.tsv", sep="\t")
     assert len(sample) == 120 and set(sample["batch"]) == {1, 2} and sample["unit_id"].is_unique
-    assert (1 / sample["inclusion_probability"]).sum() == pytest.approx(len(frame_rows(RunFolder.open(run_dir).units)),
+    assert (1 / sample["inclusion_probability"]).sum() == pytest.approx(len(run_frame_rows(RunFolder.open(run_dir))),
                                                                         rel=1e-6)
     assert np.allclose(sample["inclusion_probability"], sample["drawn"] / sample["stratum_units"], rtol=1e-9)
 

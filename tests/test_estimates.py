@@ -26,7 +26,7 @@ from topics.inference.corrected import MIN_CODED, design_estimate
 from topics.run_folder import RunFolder
 from topics.validation.gold import read_gold
 from topics.validation.kit import read_key
-from topics.validation.sample import Frame, allocate, draw, frame_rows
+from topics.validation.sample import Frame, allocate, draw, frame_rows, run_frame_rows
 
 HAND_CODED = ["handcoded_a.tsv", "handcoded_b.tsv", "handcoded_c.tsv", "handcoded_d.tsv"]
 CODED_CUT = LONGEST_PART  # units as the sets were coded: only the even cut of the longest (handcoded_check.py)
@@ -197,7 +197,7 @@ def answer(kit, path, truth, coder="ann", batch=None) -> None:
 
 def true_shares(run_dir, truth) -> pd.Series:
     run = RunFolder.open(run_dir)
-    labels = [truth[run.units[i].text] for i in frame_rows(run.units)]
+    labels = [truth[run.run_units.unit(i).text] for i in run_frame_rows(run)]
     return pd.Series(labels).value_counts(normalize=True).reindex(LABELS, fill_value=0.0)
 
 
@@ -218,7 +218,7 @@ def test_kit_answers_score_and_corrected_shares_on_state_council_paragraphs(code
     assert command(validate_command, ["--score", kit, tmp_path / "ann.csv"]) == 0
     gold_path = kit / "scores" / "GOLD.tsv"
     gold = read_gold(gold_path, LABELS)
-    frame = len(frame_rows(RunFolder.open(run_dir).units))
+    frame = len(run_frame_rows(RunFolder.open(run_dir)))
     assert len(gold) == 60 and {g.design for g in gold} == {"active"}
     assert sum(1 / g.inclusion_probability for g in gold) == pytest.approx(frame, rel=1e-6)
 

@@ -97,6 +97,11 @@ class UnitThemes:
     def runner_up_names(self) -> list[str]:
         return [self.names[j] if j >= 0 else "" for j in self.runner_up]
 
+    def rows(self, start: int, stop: int) -> "UnitThemes":
+        """The themes of units ``start`` to ``stop``."""
+        return UnitThemes(self.names, self.probabilities[start:stop], self.theme[start:stop],
+                          self.runner_up[start:stop], self.known[start:stop])
+
     def in_columns(self, columns: list[str]) -> np.ndarray:
         """The probabilities with one column per name of ``columns`` (0 for a theme this fit cannot assign)."""
         table = np.zeros((len(self.theme), len(columns)))
@@ -140,11 +145,12 @@ def fit_themes(result: TopicResult, units: list, doc_topic: np.ndarray | None = 
     return UnitThemes(names, probs, theme, runner_up, known)
 
 
-def assignment_table(units: list, themes: UnitThemes, model: str, labels: list[str] | None = None) -> pd.DataFrame:
+def assignment_table(units: list, themes: UnitThemes, model: str, labels: list[str] | None = None,
+                     texts: list[str] | None = None) -> pd.DataFrame:
     """One row per unit: doc_id, unit_id, year, region, heading, text, model, theme, p, runner_up, label.
 
     ``labels``: the label each unit was scored against (weak or hand-coded, "" for none); default: its
-    weak label."""
+    weak label. ``texts``: each unit's text, for units that hold none (a run's, see topics.run_folder)."""
     import pandas as pd
 
     return pd.DataFrame(
@@ -155,7 +161,7 @@ def assignment_table(units: list, themes: UnitThemes, model: str, labels: list[s
             "region": [u.region for u in units],
             "heading": [u.heading for u in units],
             # the units' own strings, not a copy: a column of pandas' string type would copy every text into Arrow
-            "text": pd.Series([u.text for u in units], dtype=object),
+            "text": pd.Series([u.text for u in units] if texts is None else texts, dtype=object),
             "model": model,
             "theme": themes.theme_names(),
             "p": themes.p,

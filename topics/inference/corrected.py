@@ -54,7 +54,7 @@ from ..rules import check
 from ..run_folder import RunFolder
 from ..settings import SETTINGS, default
 from ..validation.gold import read_gold
-from ..validation.sample import MIN_HAN, frame_rows
+from ..validation.sample import MIN_HAN, run_frame_rows
 from .effects import EFFECT_COLUMNS, EXPECTED_COLUMNS, design_matrix, effects, expected_grid, numeric_covariates
 from .shares import bootstrap_ratio, check_columns, check_options, display_values, generator, interval
 from .study import StudyData
@@ -107,7 +107,7 @@ def coded_sample(run: RunFolder, data: StudyData, path: str | Path) -> CodedSamp
     row_of = {unit_id: i for i, unit_id in enumerate(data.units["unit_id"])}
     corpus_rows = data.units["row"].to_numpy()
     in_frame = np.zeros(len(run.units), bool)
-    in_frame[frame_rows(run.units)] = True
+    in_frame[run_frame_rows(run)] = True
     rows = []
     for entry in gold:
         row = row_of.get(entry.unit.unit_id)

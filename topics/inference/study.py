@@ -24,7 +24,7 @@ import pandas as pd
 from ..labels import OTHER
 from ..errors import InputError, listed
 from ..outputs import open_output, writable_output
-from ..run_folder import Fit, RunFolder
+from ..run_folder import UNITS_PER_PART, Fit, RunFolder
 from ..run_files import UNIT_PROBABILITIES, UNITS
 from ..where import Where, subset_line
 
@@ -151,7 +151,7 @@ def unit_table(run: RunFolder | str | Path, column_types: dict[str, str] | None 
                           "source": [unit.meta.get("source_doc_id", unit.doc_id) for unit in units],
                           "unit_id": [unit.unit_id for unit in units], "position": [unit.position for unit in units],
                           "year": [unit.year for unit in units], "region": [unit.region for unit in units],
-                          "length": [len(unit.text) for unit in units],
+                          "length": run.run_units.lengths,
                           "weak_label": [unit.weak_label for unit in units]})
     columns = [unit.meta.get("columns") or {} for unit in units]  # a document's units share one table
     fields: dict[str, list[str]] = {}  # column → the fields that become it
@@ -269,22 +269,27 @@ def unit_probabilities(run: RunFolder | str | Path) -> pd.DataFrame:
     return pd.concat(list(unit_probability_parts(RunFolder.of(run))), ignore_index=True)
 
 
-def unit_probability_parts(run: RunFolder):
-    """unit_probabilities() one fit at a time (each part a frame with the same columns), so that a large
-    run's table is written without being held whole."""
+def unit_probability_parts(run: RunFolder, block: int = UNITS_PER_PART):
+    """unit_probabilities() a fit and at most ``block`` units at a time (each part a frame with the same
+    columns), so that a large run's table is written without being held whole, nor one fit's part of it."""
     units = run.units
     fits = run.fits()
     themes = run_themes(run, fits)
-    columns = {"doc_id": [u.doc_id for u in units], "unit_id": [u.unit_id for u in units],
-               "year": pd.array([u.year for u in units], dtype="Int64"), "region": [u.region for u in units]}
     for fit in fits:
         assigned = fit.themes
-        part = pd.DataFrame({"model": fit.model, "k": fit.k, "seed": fit.seed, **columns, "known": assigned.known,
-                             "theme": assigned.theme_names()})
+        names = assigned.theme_names()
         probabilities = assigned.in_columns(themes)
-        for j, theme in enumerate(themes):
-            part[f"p_{theme}"] = probabilities[:, j].round(6)
-        yield part
+        for start in range(0, len(units), block):
+            rows = slice(start, start + block)
+            of_block = units[rows]
+            part = pd.DataFrame({"model": fit.model, "k": fit.k, "seed": fit.seed,
+                                 "doc_id": [u.doc_id for u in of_block], "unit_id": [u.unit_id for u in of_block],
+                                 "year": pd.array([u.year for u in of_block], dtype="Int64"),
+                                 "region": [u.region for u in of_block], "known": assigned.known[rows],
+                                 "theme": names[rows]})
+            for j, theme in enumerate(themes):
+                part[f"p_{theme}"] = probabilities[rows, j].round(6)
+            yield part
 
 
 def write_unit_probabilities(run: RunFolder | str | Path, path: str | Path | None = None) -> list[Path]:

@@ -122,6 +122,7 @@ class RunFolder:
 
     @property
     def units(self) -> list:
+        """The run's units without their texts (None): ``run_units`` reads units with texts from the file."""
         return self.run_units.units
 
     @property

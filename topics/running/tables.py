@@ -21,7 +21,7 @@ from ..lexicon import Lexicon
 from ..mapping import MappingSettings, apply_mapping
 from ..metrics import MetricContext, compute_metrics, stability
 from ..result import META_FILE
-from ..run_folder import Fit, RunFolder, RunUnits, manifest_entry
+from ..run_folder import UNITS_PER_PART, Fit, RunFolder, RunUnits, manifest_entry
 from ..run_files import ASSIGNMENTS, FLAGS, LABEL_NOTES, METRICS, MODELS, RUN_BOOKKEEPING, THEME_SHARES
 from ..validation.flags import empty_flags, fit_flags, with_flags
 from .fitting import capabilities, finite, fit_jobs, is_label_metric, is_primary, read_fit
@@ -41,33 +41,31 @@ def write_tables(run: RunFolder, config: dict, lexicon: Lexicon, *, clock: Stopw
     groups: dict[tuple[str, int], list[Fit]] = {}
     for fit in run.fits():
         groups.setdefault((fit.model, fit.k), []).append(fit)
-    rows, shares, flags, stable, unmapped = [], [], [], {}, set()
-    # assignments.csv (every unit with its text, per model) is the largest table: written a model at a time
-    with run.csv_parts(ASSIGNMENTS) as write_assignments:
-        for (name, k), fits in groups.items():
-            for fit in fits:
-                result, doc_topic, known, row = read_fit(fit.folder)
-                with clock("tables:mapping"):
-                    apply_mapping(result, lexicon, settings)
-                    run.write_json(fit.folder.relative_to(run.path) / META_FILE, result.meta())
-                    themes = fit_themes(result, run_units.units, doc_topic, known)
-                    run.write_themes(fit.folder, themes)
-                fit.remember(result, doc_topic, known, themes)
-                row.update(_label_scores(run, result, themes, run_units, label_names, fit.folder))
-                rows.append(row)
-                shares.append(theme_shares(run_units.units, themes, listed_themes).assign(model=name, k=k,
-                                                                                          seed=fit.seed))
-                with clock("tables:flags"):
-                    flags.append(fit_flags(fit, lexicon, settings.min_lift).assign(primary=fit.primary))
-                if fit.primary:
-                    write_assignments(assignment_table(run_units.units, themes, name, run_units.labels))
-                    _save_model(run.path, name, fit.folder)
-                if UNMAPPED in result.topic_themes:
-                    unmapped.add(name)
-            stable[(name, k)] = stability([fit.result for fit in fits])
-            for fit in fits:
-                if not fit.primary:  # memory holds one (model, k) group, and the primary fits
-                    fit.forget()
+    rows, shares, flags, stable, unmapped, primaries = [], [], [], {}, set(), []
+    for (name, k), fits in groups.items():
+        for fit in fits:
+            result, doc_topic, known, row = read_fit(fit.folder)
+            with clock("tables:mapping"):
+                apply_mapping(result, lexicon, settings)
+                run.write_json(fit.folder.relative_to(run.path) / META_FILE, result.meta())
+                themes = fit_themes(result, run_units.units, doc_topic, known)
+                run.write_themes(fit.folder, themes)
+            fit.remember(result, doc_topic, known, themes)
+            row.update(_label_scores(run, result, themes, run_units, label_names, fit.folder))
+            rows.append(row)
+            shares.append(theme_shares(run_units.units, themes, listed_themes).assign(model=name, k=k, seed=fit.seed))
+            with clock("tables:flags"):
+                flags.append(fit_flags(fit, lexicon, settings.min_lift).assign(primary=fit.primary))
+            if fit.primary:
+                primaries.append(fit)
+                _save_model(run.path, name, fit.folder)
+            if UNMAPPED in result.topic_themes:
+                unmapped.add(name)
+        stable[(name, k)] = stability([fit.result for fit in fits])
+        for fit in fits:
+            if not fit.primary:  # memory holds one (model, k) group, and the primary fits
+                fit.forget()
+    _write_assignments(run, run_units, primaries)
     run.write_csv(METRICS, _with_stability(_ordered(pd.DataFrame(rows), config), stable))
     share_table = pd.concat(shares, ignore_index=True)
     # every fit of a model lists the same themes ('unmapped' when any of its fits has such a topic), so
@@ -76,6 +74,18 @@ def write_tables(run: RunFolder, config: dict, lexicon: Lexicon, *, clock: Stopw
     run.write_csv(FLAGS, pd.concat([table for table in flags if not table.empty] or [empty_flags()],
                                    ignore_index=True))
     run.write_csv(THEME_SHARES, with_flags(run, share_table)[RUN_SHARE_COLUMNS])  # flags.csv first: read from it
+
+
+def _write_assignments(run: RunFolder, run_units: RunUnits, primaries: list[Fit]) -> None:
+    """assignments.csv: every unit with its text under each model's primary fit. The largest table: written a
+    model and a block of units at a time, the texts read from units.jsonl once and let go when it is written."""
+    texts = run_units.texts()
+    with run.csv_parts(ASSIGNMENTS) as write:
+        for fit in primaries:
+            for start in range(0, len(run_units), UNITS_PER_PART):
+                stop = start + UNITS_PER_PART
+                write(assignment_table(run_units.units[start:stop], fit.themes.rows(start, stop), fit.model,
+                                       run_units.labels[start:stop], texts[start:stop]))
 
 
 def _label_scores(run: RunFolder, result, themes: UnitThemes, run_units: RunUnits, names: list[str],

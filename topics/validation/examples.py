@@ -79,8 +79,9 @@ def _distinct(run: RunFolder, ranked: list[int], n: int) -> list[int]:
     seen: set[str] = set()
     chosen = []
     for i in ranked:
-        if run.units[i].text not in seen:
-            seen.add(run.units[i].text)
+        text = run.run_units.unit(i).text
+        if text not in seen:
+            seen.add(text)
             chosen.append(i)
             if len(chosen) == n:
                 break
@@ -107,7 +108,7 @@ def _rows(run: RunFolder, fit: Fit, kind: str, target: str, theme: str, chosen: 
     assigned = fit.themes.theme_names()
     rows = []
     for rank, i in enumerate(chosen, start=1):
-        unit = run.units[i]
+        unit = run.run_units.unit(i)
         rows.append({"model": fit.model, "k": fit.k, "seed": fit.seed, "kind": kind, "target": target,
                      "theme": theme, "rank": rank, "probability": float(probability[i]),
                      "assigned": assigned[i], "doc_id": unit.doc_id,

@@ -43,8 +43,8 @@ from ..run_folder import Fit, RunFolder
 from ..settings import MAX_SEED
 from .coding_page import coding_page_html
 from .guide import LANGUAGES, guide_html, guide_markdown
-from .sample import (DESIGNS, LEARNING_DESIGNS, design_frame, draw, frame_fingerprint, frame_rows, probabilities,
-                     reweighted)
+from .sample import (DESIGNS, LEARNING_DESIGNS, design_frame, draw, frame_fingerprint, probabilities, reweighted,
+                     run_frame_rows)
 
 MIN_THEME_P = 0.05  # a theme the model found in a unit, for theme intrusion
 MAX_WORDS = 10  # top words a word-intrusion task shows at most
@@ -280,7 +280,7 @@ def theme_tasks(run: RunFolder, fit: Fit, settings: KitSettings, rng: np.random.
         rest = [j for j in ranked[i][settings.n_themes:] if probs[i, j] < MIN_THEME_P]
         intruder = rest[int(rng.integers(len(rest)))]
         shown = [(top + [intruder])[k] for k in rng.permutation(len(top) + 1)]
-        unit = run.units[i]
+        unit = run.run_units.unit(i)
         tasks.append({"kind": "theme", "model": fit.model, "k": fit.k, "seed": fit.seed, "topic": "",
                       "theme": assigned[i], "doc_id": unit.doc_id, "unit_id": unit.unit_id, "heading": unit.heading,
                       "text": unit.text, "answer": names[intruder],
@@ -299,9 +299,9 @@ def coding_tasks(run: RunFolder, fit: Fit, chosen: list[tuple[int, str]], batch:
     labels = run.lexicon.labels_with_other
     options = [{"value": label, "label": _theme_label(run, label)} for label in labels]
     return [{"kind": "code", "model": fit.model, "k": fit.k, "seed": fit.seed, "topic": "", "theme": assigned[i],
-             "doc_id": run.units[i].doc_id, "unit_id": run.units[i].unit_id, "heading": run.units[i].heading,
-             "text": run.units[i].text, "answer": "", "options": options, "p": {}, "stratum": stratum,
-             "batch": batch} for i, stratum in sorted(chosen)]
+             "doc_id": unit.doc_id, "unit_id": unit.unit_id, "heading": unit.heading, "text": unit.text, "answer": "",
+             "options": options, "p": {}, "stratum": stratum, "batch": batch}
+            for i, stratum, unit in ((i, stratum, run.run_units.unit(i)) for i, stratum in sorted(chosen))]
 
 
 def _take_in_turn(queues: list[list[int]], n: int) -> list[int]:
@@ -318,7 +318,7 @@ def _take_in_turn(queues: list[list[int]], n: int) -> list[int]:
 def _eligible(run: RunFolder, fit: Fit) -> list[int]:
     """Units of the frame a coder can judge (topics.validation.sample.frame_rows) for which the model has
     evidence."""
-    return [i for i in frame_rows(run.units) if fit.known[i] > 0]
+    return [i for i in run_frame_rows(run) if fit.known[i] > 0]
 
 
 def _theme_label(run: RunFolder, theme: str) -> str:

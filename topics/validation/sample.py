@@ -94,6 +94,11 @@ def frame_rows(units: list) -> list[int]:
     return rows
 
 
+def run_frame_rows(run: RunFolder) -> list[int]:
+    """frame_rows of a run's units, their texts read from its units.jsonl."""
+    return frame_rows(run.run_units.with_texts())
+
+
 def frame_fingerprint(units: list, rows: list[int]) -> str:
     """A short hash of the frame's unit ids: a kit and a run with the same frame have the same one."""
     return hashlib.sha256("\n".join(units[i].unit_id for i in rows).encode("utf-8")).hexdigest()[:16]
@@ -121,7 +126,7 @@ def design_frame(run: RunFolder, fit: Fit, design: str, units: np.ndarray | None
     from ``fit``'s themes."""
     if design not in DESIGNS:
         raise InputError(f"--design {design}: must be one of {', '.join(DESIGNS)}")
-    rows = np.asarray(frame_rows(run.units), dtype=int)
+    rows = np.asarray(run_frame_rows(run), dtype=int)
     if units is not None:
         rows = rows[units[rows]]
     if len(rows) == 0:

@@ -15,7 +15,9 @@ import topics
 from conftest import PROJECT, SAMPLE
 from test_runner import small_models, write_config
 from topics import run_files as files
+from topics.errors import InputError
 from topics.run_folder import RunFolder
+from topics.run_folder.units import read_units as read_run_units
 from topics.running import remap_run, run_experiment
 from topics.validation.examples import run_examples
 from topics.validation.kit import KitSettings, read_key, write_kit
@@ -104,6 +106,54 @@ def test_a_run_s_units_share_their_repeated_values(sample_run):
     assert len({id(unit.doc_id) for unit in units}) == len(documents) < len(units)
     sections = {tuple(unit.meta["section"]) for unit in units}
     assert len({id(unit.meta["section"]) for unit in units}) == len(sections) < len(units)
+
+
+def test_a_run_s_units_leave_their_texts_in_the_file_and_read_them_back_as_written(sample_run, tmp_path):
+    """The stages after fitting hold units without texts; a unit, every text and each length are the file's."""
+    written = [json.loads(line) for line in (sample_run / files.UNITS).read_text(encoding="utf-8").splitlines()]
+    run_units = RunFolder.open(sample_run).run_units
+    assert all(unit.text is None for unit in run_units.units)
+    assert run_units.texts() == [record["text"] for record in written]
+    assert run_units.lengths.tolist() == [len(record["text"]) for record in written]
+    last = len(written) - 1
+    for i in (0, last // 2, last):
+        assert run_units.unit(i).text == written[i]["text"] and run_units.unit(i).unit_id == written[i]["unit_id"]
+    assert [unit.text for unit in run_units.with_texts()] == run_units.texts()
+    # units.jsonl rewritten under a reader that has read it: an error naming the line, never another unit's text
+    copy = tmp_path / "run"
+    copy.mkdir()
+    (copy / files.UNITS).write_bytes((sample_run / files.UNITS).read_bytes())
+    moved = read_run_units(copy / files.UNITS)
+    lines = (copy / files.UNITS).read_text(encoding="utf-8").splitlines(keepends=True)
+    (copy / files.UNITS).write_text("".join([lines[1], lines[0], *lines[2:]]), encoding="utf-8")
+    for read in (lambda: moved.unit(1), moved.texts, lambda: list(moved.with_texts())):
+        with pytest.raises(InputError, match=r"units\.jsonl:[12]: not the unit read before"):
+            read()
+
+
+def test_tables_written_a_block_of_units_at_a_time_are_the_whole_tables(sample_run, monkeypatch, tmp_path):
+    """unit_probabilities.csv and assignments.csv are written in parts of UNITS_PER_PART units: with parts of 7
+    units the files are byte for byte those of the run."""
+    import shutil
+
+    import topics.inference.study as study_module
+    import topics.running.tables as tables_module
+    from topics.inference.study import unit_probability_parts, write_unit_probabilities
+    from topics.running.tables import write_tables
+
+    run = RunFolder.open(sample_run)
+    parts = list(unit_probability_parts(run, block=7))
+    assert max(len(part) for part in parts) == 7 and len(parts) > len(run.fits())
+    assert pd.concat(parts, ignore_index=True).equals(pd.concat(list(unit_probability_parts(run)), ignore_index=True))
+    copy = tmp_path / "run"
+    shutil.copytree(sample_run, copy)
+    monkeypatch.setattr(tables_module, "UNITS_PER_PART", 7)
+    monkeypatch.setattr(study_module.unit_probability_parts, "__defaults__", (7,))
+    again = RunFolder.open(copy)
+    write_tables(again, again.config, again.lexicon)
+    write_unit_probabilities(again)
+    for name in (files.ASSIGNMENTS, files.UNIT_PROBABILITIES):
+        assert (copy / name).read_bytes() == (sample_run / name).read_bytes(), name
 
 
 def test_one_reading_of_each_file_per_command(sample_run, monkeypatch):

@@ -1,7 +1,7 @@
 """units.jsonl: every unit of a run with the label it is scored against and its row among the fitted units.
 
 Written and read line by line. Read back, the units leave their texts in the file: a unit's text is most of
-its memory, and the stages after fitting read texts only where a table shows them, a block or a unit at a time."""
+its memory, and the stages after fitting need texts only where a table or a page shows them."""
 
 from __future__ import annotations
 

@@ -77,8 +77,9 @@ def population_run(folder: Path) -> Path:
 
 
 def labelled(data, run_units) -> tuple[np.ndarray, np.ndarray]:
-    """The study rows of the hand-coded units and their labels (as columns of data.themes)."""
-    text_of = {u.unit_id: u.text for u in run_units}
+    """The study rows of the hand-coded units and their labels (as columns of data.themes); ``run_units``: the
+    run's RunUnits."""
+    text_of = dict(zip((u.unit_id for u in run_units.units), run_units.texts()))
     row_of = {unit_id: i for i, unit_id in enumerate(data.units["unit_id"])}
     rows, labels, lost = [], [], 0
     for name in SETS:
@@ -304,7 +305,8 @@ def crossfit_coverage(data, run_units, rows, labels, *, sizes, replicates, seed=
 
     lexicon = Lexicon.load()
     themes = data.themes
-    texts = [run_units[i].text for i in data.units["row"].to_numpy()[rows]]
+    every_text = run_units.texts()
+    texts = [every_text[i] for i in data.units["row"].to_numpy()[rows]]
     tokens = Tokenizer(TokenizerSettings(), lexicon_words=lexicon.words()).tokenize(texts)
     corpus = build_corpus(tokens, keep_words=lexicon.words())
     kept = np.asarray(corpus.kept)
@@ -396,7 +398,7 @@ def main() -> int:
         data = study_data(run_dir)
         from topics.run_folder import RunFolder
 
-        rows, labels = labelled(data, RunFolder.open(run_dir).units)
+        rows, labels = labelled(data, RunFolder.open(run_dir).run_units)
         counts = pd.Series([data.themes[j] for j in labels]).value_counts()
         documents = len(set(data.units["doc_id"].to_numpy()[rows]))
         print(f"population: {len(rows)} labelled units in {documents} "
@@ -424,7 +426,7 @@ def main() -> int:
             pd.concat(tables).to_csv(out / "estimates_coverage_effects.csv", index=False)
         if "crossfit" in args.parts:
             start = time.perf_counter()
-            crossfit = crossfit_coverage(data, RunFolder.open(run_dir).units, rows, labels, sizes=args.sizes,
+            crossfit = crossfit_coverage(data, RunFolder.open(run_dir).run_units, rows, labels, sizes=args.sizes,
                                          replicates=args.crossfit_replicates)
             print(f"\nCross-fitting: {args.crossfit_replicates} replicates ({time.perf_counter() - start:.0f} s)")
             print(crossfit_table(crossfit))

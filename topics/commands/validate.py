@@ -161,7 +161,7 @@ def _uncertainty_under(model_dir: str, run):
     model = load_model(model_dir)
     tokenizer = Tokenizer(settings_for_new_text(model.tokenizer_settings_, f"{model_dir}: tokenizer_settings"),
                           lexicon_words=model.lexicon_.words())
-    tokens = tokenizer.tokenize([unit.text for unit in run.run_units.with_texts()])
+    tokens = tokenizer.tokenize(run.run_units.texts())
     themes = fit_themes(model.result_, run.units, model.transform(tokens), model.known_tokens(tokens))
     return uncertainty(themes.probabilities)
 

@@ -43,6 +43,8 @@ class RunUnits:
 
     def unit(self, index: int) -> Unit:
         """Unit ``index`` with its text, read from the file."""
+        if not 0 <= index < len(self):
+            raise IndexError(f"unit {index} of a run of {len(self)} units")
         with self.path.open("rb") as lines:
             lines.seek(int(self.starts[index]))
             line = lines.read(int(self.starts[index + 1] - self.starts[index]))
@@ -59,26 +61,29 @@ class RunUnits:
         texts = []
         with self.path.open("rb") as lines:
             for index in range(len(self)):
-                line = lines.readline()
-                try:
-                    record = json.loads(line)
-                    unit_id, text = record["unit_id"], record["text"]
-                except (ValueError, KeyError, TypeError):
-                    unit_id = text = None
-                if unit_id != self.units[index].unit_id or not isinstance(text, str):
+                text = self._record(index, lines.readline()).get("text")
+                if not isinstance(text, str):
                     raise self._rewritten(index)
                 texts.append(text)
         return texts
 
     def _checked(self, index: int, line: bytes) -> Unit:
-        """The unit of ``line``, which must be unit ``index`` as read before (the file rewritten since: an error)."""
+        """The unit of ``line``, which must be unit ``index`` as read before."""
         try:
-            unit = _unit(json.loads(line))[2]
+            return _unit(self._record(index, line))[2]
         except (ValueError, KeyError, TypeError, AttributeError):
-            unit = None
-        if unit is None or unit.unit_id != self.units[index].unit_id:
+            raise self._rewritten(index) from None
+
+    def _record(self, index: int, line: bytes) -> dict:
+        """The record of ``line``, which must be unit ``index`` as read before (the file rewritten since: an error)."""
+        try:
+            record = json.loads(line)
+            same = record["unit_id"] == self.units[index].unit_id
+        except (ValueError, KeyError, TypeError):
+            same = False
+        if not same:
             raise self._rewritten(index)
-        return unit
+        return record
 
     def _rewritten(self, index: int) -> InputError:
         return InputError(f"{self.path}:{index + 1}: not the unit read before; was the run folder rewritten "

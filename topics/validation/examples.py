@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..documents import Unit
 from ..errors import InputError, listed
 from ..labels import UNMAPPED
 from ..run_folder import Fit, RunFolder
@@ -43,7 +44,7 @@ def fit_examples(run: RunFolder, fit: Fit, *, n: int = 5, theme: str | None = No
             target = f"T{result.topic_ids[t]}"
             assigned = fit.doc_topic.argmax(axis=1) == t
             chosen = _distinct(run, _ranked(fit.doc_topic, t, assigned & usable, known, ranking), n)
-            rows += _rows(run, fit, "topic", target, result.topic_themes[t], chosen, fit.doc_topic[:, t])
+            rows += _rows(fit, "topic", target, result.topic_themes[t], chosen, fit.doc_topic[:, t])
     if topic is None:
         themes = fit.themes  # as the run assigned them: the unit's section and heading count
         names, probs = themes.names, themes.probabilities
@@ -51,7 +52,7 @@ def fit_examples(run: RunFolder, fit: Fit, *, n: int = 5, theme: str | None = No
         for name in wanted:
             j = names.index(name)
             chosen = _distinct(run, _ranked(probs, j, (themes.theme == j) & usable, known, ranking), n)
-            rows += _rows(run, fit, "theme", name, name, chosen, probs[:, j])
+            rows += _rows(fit, "theme", name, name, chosen, probs[:, j])
     return pd.DataFrame(rows, columns=EXAMPLE_COLUMNS)
 
 
@@ -74,15 +75,16 @@ def run_examples(run: RunFolder, model: str | None = None, **options) -> pd.Data
     return table
 
 
-def _distinct(run: RunFolder, ranked: list[int], n: int) -> list[int]:
-    """The first n units of distinct text (a corpus holding two editions of a report has every paragraph twice)."""
+def _distinct(run: RunFolder, ranked: list[int], n: int) -> list[tuple[int, Unit]]:
+    """The first n units of distinct text (a corpus holding two editions of a report has every paragraph twice),
+    each as its index and the unit with its text."""
     seen: set[str] = set()
     chosen = []
     for i in ranked:
-        text = run.run_units.unit(i).text
-        if text not in seen:
-            seen.add(text)
-            chosen.append(i)
+        unit = run.run_units.unit(i)
+        if unit.text not in seen:
+            seen.add(unit.text)
+            chosen.append((i, unit))
             if len(chosen) == n:
                 break
     return chosen
@@ -103,12 +105,11 @@ def _ranked(scores: np.ndarray, column: int, members: np.ndarray, known: np.ndar
     return pool[order]
 
 
-def _rows(run: RunFolder, fit: Fit, kind: str, target: str, theme: str, chosen: list[int],
+def _rows(fit: Fit, kind: str, target: str, theme: str, chosen: list[tuple[int, Unit]],
           probability: np.ndarray) -> list[dict]:
     assigned = fit.themes.theme_names()
     rows = []
-    for rank, i in enumerate(chosen, start=1):
-        unit = run.run_units.unit(i)
+    for rank, (i, unit) in enumerate(chosen, start=1):
         rows.append({"model": fit.model, "k": fit.k, "seed": fit.seed, "kind": kind, "target": target,
                      "theme": theme, "rank": rank, "probability": float(probability[i]),
                      "assigned": assigned[i], "doc_id": unit.doc_id,

@@ -108,14 +108,15 @@ def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
     rng = np.random.default_rng(settings.seed)
     tasks = {kind: [] for kind in KINDS}
     notes = []
+    codable = run_frame_rows(run)  # the units a coder can judge, read once for every fit and the design
     for fit in fits:
-        words, themed = word_tasks(run, fit, settings, rng), theme_tasks(run, fit, settings, rng, units)
+        words, themed = word_tasks(run, fit, settings, rng), theme_tasks(run, fit, settings, rng, codable, units)
         tasks["word"] += words
         tasks["theme"] += themed
         notes += _shortfalls(fit, settings, len(words), len(themed))
     design = None
     if settings.n_coding:
-        frame = design_frame(run, fits[0], settings.design, units)
+        frame = design_frame(run, fits[0], settings.design, codable, units)
         # a frame smaller than the sample asked for is coded whole (every probability 1)
         chosen = draw(frame, set(), min(settings.n_coding, len(frame.rows)), np.random.default_rng([settings.seed, 1]))
         tasks["code"] = coding_tasks(run, fits[0], chosen, batch=1)
@@ -175,7 +176,7 @@ def add_units(run: RunFolder, kit_dir: str | Path, n: int, seed: int | None = No
     if fit is None:
         raise InputError(f"{run.path}: design mismatch: the kit {kit_dir} was drawn from the themes of "
                          f"{sampled['reference_fit']}, which this run does not have")
-    frame = design_frame(run, fit, sampled["design"], units)
+    frame = design_frame(run, fit, sampled["design"], run_frame_rows(run), units)
     coded = [t for t in tasks if t["kind"] == "code"]
     strata_of = dict(zip(frame.rows.tolist(), frame.strata))
     row_of = {unit.unit_id: i for i, unit in enumerate(run.units)}
@@ -259,16 +260,16 @@ def word_tasks(run: RunFolder, fit: Fit, settings: KitSettings, rng: np.random.G
 # ---------------------------------------------------------------- theme intrusion
 
 
-def theme_tasks(run: RunFolder, fit: Fit, settings: KitSettings, rng: np.random.Generator,
+def theme_tasks(run: RunFolder, fit: Fit, settings: KitSettings, rng: np.random.Generator, codable: list[int],
                 units: np.ndarray | None = None) -> list[dict]:
     """``n_units`` theme-intrusion tasks, the units (of ``units``, a mask, when given) taken in turn from each
-    assigned theme."""
+    assigned theme, among the ``codable`` ones (the run's run_frame_rows) for which the model has evidence."""
     names, probs = fit.themes.names, fit.themes.probabilities  # as the run assigned them
     themes = [j for j, name in enumerate(names) if name in run.lexicon.names]  # never other
     if len(themes) < settings.n_themes + 1 or settings.n_units == 0:
         return []
     assigned = fit.themes.theme_names()
-    eligible = [i for i in _eligible(run, fit) if units is None or units[i]]
+    eligible = [i for i in codable if fit.known[i] > 0 and (units is None or units[i])]
     ranked = {i: sorted(themes, key=lambda j: (-probs[i, j], j)) for i in eligible}
     # units where the model found n_themes themes and left at least one theme improbable
     usable = [i for i in eligible if probs[i, ranked[i][settings.n_themes - 1]] >= MIN_THEME_P
@@ -313,12 +314,6 @@ def _take_in_turn(queues: list[list[int]], n: int) -> list[int]:
             if queue and len(taken) < n:
                 taken.append(int(queue.pop(0)))
     return taken
-
-
-def _eligible(run: RunFolder, fit: Fit) -> list[int]:
-    """Units of the frame a coder can judge (topics.validation.sample.frame_rows) for which the model has
-    evidence."""
-    return [i for i in run_frame_rows(run) if fit.known[i] > 0]
 
 
 def _theme_label(run: RunFolder, theme: str) -> str:

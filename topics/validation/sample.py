@@ -121,12 +121,12 @@ class Frame:
         return {str(name): int(count) for name, count in zip(names, counts)}
 
 
-def design_frame(run: RunFolder, fit: Fit, design: str, units: np.ndarray | None = None) -> Frame:
+def design_frame(run: RunFolder, fit: Fit, design: str, codable: list[int], units: np.ndarray | None = None) -> Frame:
     """The frame of the run (of its ``units``, a mask, when given) with the strata and weights of ``design``,
-    from ``fit``'s themes."""
+    from ``fit``'s themes; ``codable`` is the run's run_frame_rows."""
     if design not in DESIGNS:
         raise InputError(f"--design {design}: must be one of {', '.join(DESIGNS)}")
-    rows = np.asarray(run_frame_rows(run), dtype=int)
+    rows = np.asarray(codable, dtype=int)
     if units is not None:
         rows = rows[units[rows]]
     if len(rows) == 0:

@@ -23,6 +23,8 @@ from topics.commands import shares as shares_command
 from topics.errors import InputError
 from topics.inference import (duplicate_editions, effects, shares, study_data, unit_probabilities, unit_table,
                               write_unit_probabilities)
+from topics.inference.shares import weighing
+from topics.inference.study import StudyData
 from topics.report.inference import inference_section
 from topics.report.ldavis import theme_display_names
 from topics.run_folder import RunFolder
@@ -542,3 +544,19 @@ def test_shares_by_units_and_by_characters_side_by_side(city_run):
     section = inference_section(RunFolder.open(city_run), theme_display_names(RunFolder.open(city_run).lexicon))
     assert "Counting units or characters" in section
     assert ("differ by more than their intervals" in section) == bool(table["differs"].any())
+
+
+@pytest.mark.corpora
+def test_counting_by_units_and_by_characters_share_draws_and_each_is_what_shares_gives_alone(city_run):
+    """weighing() draws documents and units once for both weights; each weight's share and interval are those
+    shares() gives that weight alone over one group of every document (the same seed, model, k and group)."""
+    data = quiet_data(city_run)
+    table = weighing(data, "seeded-lda", 7, draws=200, seed=3)  # two seeds: draws alternate between the fits
+    whole = StudyData(data.units.assign(everywhere="all"), data.themes, data.fits,
+                      {**data.column_types, "everywhere": "category"})
+    for weight in ("units", "length"):
+        alone = shares(whole, by="everywhere", weight=weight, draws=200, seed=3, model="seeded-lda", k=7)
+        assert table["theme"].tolist() == alone["theme"].tolist()
+        for column in ("share", "ci_low", "ci_high"):
+            assert table[f"{column}_{weight}"].tolist() == alone[column].tolist()
+    assert not np.array_equal(table["ci_low_units"], table["ci_low_length"])

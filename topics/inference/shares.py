@@ -58,6 +58,16 @@ def shares(data: StudyData, by: list[str] | str | None = None, *, weight: str = 
     width aligned on its multiples (1950–1959, 1960–1969): the column holds each period's first value and
     ``<column>_period`` its span; a period without documents has no row."""
     check_options(weight=weight, draws=draws, seed=seed, level=level)
+    return _share_tables(data, by, [weight], draws=draws, seed=seed, model=model, k=k, level=level,
+                         min_documents=min_documents, bins=bins)[0]
+
+
+def _share_tables(data: StudyData, by: list[str] | str | None, weights: list[str], *, draws: int, seed: int,
+                  model: str | None, k: int | None, level: float, min_documents: int,
+                  bins: dict[str, float] | None) -> list[pd.DataFrame]:
+    """The shares table of each of ``weights``. A group's draws of documents and units depend on the seed, the
+    model, k and the group, not on the weight: the weights share them, each weight's table as ``shares`` alone
+    gives it."""
     check(min_documents, SETTINGS["inference.min_documents"].rule, SETTINGS["inference.min_documents"].flag)
     by = [by] if isinstance(by, str) else list(by or [])
     check_columns(data, by, "--by")
@@ -65,29 +75,34 @@ def shares(data: StudyData, by: list[str] | str | None = None, *, weight: str = 
     keys = by or ["doc_id"]
     shown = by or ["doc_id", "year", "region"]
     usable = units.dropna(subset=keys)
-    rows = []
+    rows: list[list] = [[] for _ in weights]
     for (name, topics), fits in data.fit_groups(model, k).items():
-        values = [data.unit_values(fit, weight) for fit in fits]
+        values = [[data.unit_values(fit, weight) for fit in fits] for weight in weights]
         for key, group in usable.groupby(keys, sort=bool(by), dropna=True):
             key = key if isinstance(key, tuple) else (key,)
             doc_rows = [rows_.index.to_numpy() for _, rows_ in group.groupby("doc_id", sort=False)]
             rng = generator(seed, name, topics, *key)
-            points, drawn = bootstrap_ratio(doc_rows, values, draws, rng, resample_documents=bool(by))
-            estimate = points.mean(axis=0)
-            low, high = interval(drawn, level, estimate)
+            ratios = bootstrap_ratios(doc_rows, values, draws, rng, resample_documents=bool(by))
             # a group of one document resamples its units only, so its units are what the share rests on
             sampled = len(doc_rows) if by and len(doc_rows) > 1 else len(group)
-            low, high = never_zero_width(low, high, estimate, sampled, level)
             label = group.iloc[0][shown].tolist()
             few = bool(by) and len(doc_rows) < min_documents
-            for j, theme in enumerate(data.themes):
-                rows.append([name, topics, len(fits), *label, theme, estimate[j], low[j], high[j],
-                             len(doc_rows), len(group), weight, draws, few])
+            for weight, table_rows, (points, drawn) in zip(weights, rows, ratios):
+                estimate = points.mean(axis=0)
+                low, high = interval(drawn, level, estimate)
+                low, high = never_zero_width(low, high, estimate, sampled, level)
+                for j, theme in enumerate(data.themes):
+                    table_rows.append([name, topics, len(fits), *label, theme, estimate[j], low[j], high[j],
+                                       len(doc_rows), len(group), weight, draws, few])
     columns = SHARE_COLUMNS[:3] + shown + SHARE_COLUMNS[3:] + [FEW_DOCUMENTS]
+    return [_share_table(table_rows, columns, shown, bins or {}) for table_rows in rows]
+
+
+def _share_table(rows: list[list], columns: list[str], shown: list[str], bins: dict[str, float]) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=columns)
     for column in shown:
         table[column] = display_values(table[column])
-    for column, width in (bins or {}).items():
+    for column, width in bins.items():
         where = table.columns.get_loc(column) + 1
         table.insert(where, f"{column}_period", [period_label(start, width) for start in table[column]])
     return table
@@ -106,8 +121,9 @@ def weighing(data: StudyData, model: str, k: int, *, draws: int = default("infer
     one-line heading weighs as much as a 600-character paragraph in a count of units)."""
     whole = StudyData(data.units.assign(**{_EVERY_DOCUMENT: "all"}), data.themes, data.fits,
                       {**data.column_types, _EVERY_DOCUMENT: "category"})
-    asked = {"by": _EVERY_DOCUMENT, "draws": draws, "seed": seed, "level": level, "model": model, "k": k}
-    units, length = shares(whole, weight="units", **asked), shares(whole, weight="length", **asked)
+    check_options(weight="units", draws=draws, seed=seed, level=level)
+    units, length = _share_tables(whole, _EVERY_DOCUMENT, ["units", "length"], draws=draws, seed=seed, model=model,
+                                  k=k, level=level, min_documents=default("inference.min_documents"), bins=None)
     table = units[["model", "k", "seeds", "theme"]].copy()
     for suffix, part in (("units", units), ("length", length)):
         for column in ("share", "ci_low", "ci_high"):
@@ -189,7 +205,14 @@ def bootstrap_ratio(doc_rows: list[np.ndarray], values: list[tuple[np.ndarray, n
     With ``resample_documents`` the documents are drawn with replacement first; then each document's
     units are drawn with replacement. A document drawn c times contributes c independent resamples of
     its n units, i.e. one multinomial draw of c·n units from them."""
-    n_fits, n_themes = len(values), values[0][1].shape[1]
+    return bootstrap_ratios(doc_rows, [values], draws, rng, resample_documents=resample_documents)[0]
+
+
+def bootstrap_ratios(doc_rows: list[np.ndarray], weightings: list[list[tuple[np.ndarray, np.ndarray]]], draws: int,
+                     rng: np.random.Generator, *, resample_documents: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+    """bootstrap_ratio for each of ``weightings`` (each a ``values``, the same fits weighed otherwise), all from
+    the same draws: each weighting's result is what bootstrap_ratio gives it alone with the same ``rng``."""
+    n_fits, n_themes = len(weightings[0]), weightings[0][0][1].shape[1]
     fit_of = np.arange(draws) % n_fits
     chosen = [fit_of == s for s in range(n_fits)]
     n_docs = len(doc_rows)
@@ -197,18 +220,23 @@ def bootstrap_ratio(doc_rows: list[np.ndarray], values: list[tuple[np.ndarray, n
         times = rng.multinomial(n_docs, np.full(n_docs, 1.0 / n_docs), size=draws)
     else:
         times = np.ones((draws, n_docs), dtype=int)
-    numerator, denominator = np.zeros((draws, n_themes)), np.zeros(draws)
+    sums = [(np.zeros((draws, n_themes)), np.zeros(draws)) for _ in weightings]
     for j, rows in enumerate(doc_rows):
         n = len(rows)
         counts = rng.multinomial(times[:, j] * n, np.full(n, 1.0 / n)).astype(float)  # draws × n
-        for s, (w, wv) in enumerate(values):
-            numerator[chosen[s]] += counts[chosen[s]] @ wv[rows]
-            denominator[chosen[s]] += counts[chosen[s]] @ w[rows]
+        for s in range(n_fits):
+            drawn_with = counts[chosen[s]]
+            for values, (numerator, denominator) in zip(weightings, sums):
+                w, wv = values[s]
+                numerator[chosen[s]] += drawn_with @ wv[rows]
+                denominator[chosen[s]] += drawn_with @ w[rows]
     every = np.concatenate(doc_rows)
-    points = np.array([wv[every].sum(axis=0) / w[every].sum() for w, wv in values])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        drawn = numerator / denominator[:, None]
-    return points, drawn
+    ratios = []
+    for values, (numerator, denominator) in zip(weightings, sums):
+        points = np.array([wv[every].sum(axis=0) / w[every].sum() for w, wv in values])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratios.append((points, numerator / denominator[:, None]))
+    return ratios
 
 
 def interval(drawn: np.ndarray, level: float, estimate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -131,6 +131,43 @@ def test_a_run_s_units_leave_their_texts_in_the_file_and_read_them_back_as_writt
             read()
 
 
+def test_a_run_s_units_held_as_columns_are_the_units_written(sample_run):
+    """The run's units, held as columns, give every unit as units.jsonl has it (but its text) by index, from
+    the end, by slice and in a loop; units of one document with the same metadata share one dict for it."""
+    written = [json.loads(line) for line in (sample_run / files.UNITS).read_text(encoding="utf-8").splitlines()]
+    units = RunFolder.open(sample_run).units
+    expected = [{**record, "text": None, "span": tuple(record["span"])} for record in written]
+    for record in expected:
+        del record["label"], record["fitted_row"]
+    as_read = [{field: getattr(unit, field) for field in expected[0]} for unit in units]
+    assert len(units) == len(written) and as_read == expected
+    assert [unit.unit_id for unit in units[3:9]] == [record["unit_id"] for record in written[3:9]]
+    assert units[-1].unit_id == written[-1]["unit_id"] and units[5] == list(units)[5]
+    with pytest.raises(IndexError):
+        units[len(units)]
+    one_dict = {}  # (document, metadata) → the dict its first unit holds
+    for unit, record in zip(units, written):
+        assert one_dict.setdefault((record["doc_id"], json.dumps(record["meta"], sort_keys=True)), unit.meta) is unit.meta
+    assert len(one_dict) < len(units)
+
+
+def test_a_csv_written_in_sections_holds_them_in_order_and_leaves_nothing_beside_it(tmp_path):
+    """csv_parts with sections: frames written block by block to each section give the file section after
+    section, one header; no temporary file is left, and a failed write leaves no table."""
+    run = RunFolder(tmp_path)
+    frames = [pd.DataFrame({"section": [s] * 2, "block": [b] * 2, "text": ["甲,乙", "丙\n丁"]})
+              for b in range(3) for s in range(3)]
+    with run.csv_parts("table.csv", sections=3) as write:
+        for frame in frames:
+            write(frame, int(frame["section"].iloc[0]))
+    in_order = sorted(frames, key=lambda frame: int(frame["section"].iloc[0]))
+    assert (tmp_path / "table.csv").read_text(encoding="utf-8") == pd.concat(in_order).to_csv(index=False)
+    with pytest.raises(RuntimeError), run.csv_parts("broken.csv", sections=2) as write:
+        write(frames[1], 1)
+        raise RuntimeError("interrupted")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["table.csv"]
+
+
 def test_tables_written_a_block_of_units_at_a_time_are_the_whole_tables(sample_run, monkeypatch, tmp_path):
     """unit_probabilities.csv and assignments.csv are written in parts of UNITS_PER_PART units: with parts of 7
     units the files are byte for byte those of the run."""

@@ -145,15 +145,13 @@ def unit_table(run: RunFolder | str | Path, column_types: dict[str, str] | None 
     editions of one report, or two sources) are named in a warning (see duplicate_editions)."""
     run = RunFolder.of(run)
     path = run.file(UNITS)
-    units = run.units
-    # column by column: a dict per unit cost several times the table
-    table = pd.DataFrame({"row": np.arange(len(units)), "doc_id": [unit.doc_id for unit in units],
-                          "source": [unit.meta.get("source_doc_id", unit.doc_id) for unit in units],
-                          "unit_id": [unit.unit_id for unit in units], "position": [unit.position for unit in units],
-                          "year": [unit.year for unit in units], "region": [unit.region for unit in units],
-                          "length": run.run_units.lengths,
-                          "weak_label": [unit.weak_label for unit in units]})
-    columns = [unit.meta.get("columns") or {} for unit in units]  # a document's units share one table
+    units = run.units  # the run's units as columns (topics.run_folder.UnitColumns)
+    table = pd.DataFrame({"row": np.arange(len(units)), "doc_id": units.doc_ids,
+                          "source": [meta.get("source_doc_id", doc) for meta, doc in zip(units.metas, units.doc_ids)],
+                          "unit_id": units.unit_ids, "position": np.asarray(units.positions, dtype=np.int64),
+                          "year": units.years, "region": units.regions, "length": run.run_units.lengths,
+                          "weak_label": units.weak_labels})
+    columns = [meta.get("columns") or {} for meta in units.metas]  # a document's units share one table
     fields: dict[str, list[str]] = {}  # column → the fields that become it
     for name in dict.fromkeys(name for of_unit in columns for name in of_unit):
         fields.setdefault(metadata_column(name), []).append(name)
@@ -281,11 +279,10 @@ def unit_probability_parts(run: RunFolder, block: int = UNITS_PER_PART):
         probabilities = assigned.in_columns(themes)
         for start in range(0, len(units), block):
             rows = slice(start, start + block)
-            of_block = units[rows]
             part = pd.DataFrame({"model": fit.model, "k": fit.k, "seed": fit.seed,
-                                 "doc_id": [u.doc_id for u in of_block], "unit_id": [u.unit_id for u in of_block],
-                                 "year": pd.array([u.year for u in of_block], dtype="Int64"),
-                                 "region": [u.region for u in of_block], "known": assigned.known[rows],
+                                 "doc_id": units.doc_ids[rows], "unit_id": units.unit_ids[rows],
+                                 "year": pd.array(units.years[rows], dtype="Int64"),
+                                 "region": units.regions[rows], "known": assigned.known[rows],
                                  "theme": names[rows]})
             for j, theme in enumerate(themes):
                 part[f"p_{theme}"] = probabilities[rows, j].round(6)

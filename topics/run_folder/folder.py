@@ -12,6 +12,7 @@ import copy
 import json
 import os
 import shutil
+import tempfile
 import tomllib
 from contextlib import contextmanager
 from functools import cached_property
@@ -29,7 +30,7 @@ from . import lock
 from ..run_files import (CONFIG, CORPUS_SUMMARY, DONE, FIT_MANIFEST, FIT_METRICS, FITS, INPUTS, LEXICON, LOCK,
                     UNIT_THEMES, UNITS)
 from .fits import Fit, manifest_json, read_manifest
-from .units import RunUnits, read_units, write_units
+from .units import RunUnits, UnitColumns, read_units, write_units
 
 if TYPE_CHECKING:  # tables are read with pandas when first asked for: opening a run does not load it
     import pandas as pd
@@ -121,8 +122,9 @@ class RunFolder:
         return read_units(self.path / UNITS)
 
     @property
-    def units(self) -> list:
-        """The run's units without their texts (None): ``run_units`` reads units with texts from the file."""
+    def units(self) -> UnitColumns:
+        """The run's units without their texts (None), a sequence of units held as columns: ``run_units`` reads
+        units with texts from the file."""
         return self.run_units.units
 
     @property
@@ -248,17 +250,32 @@ class RunFolder:
         return self.write_text(name, table.to_csv(index=False))
 
     @contextmanager
-    def csv_parts(self, name: str):
+    def csv_parts(self, name: str, sections: int = 1):
         """Write a CSV a part at a time: ``write(frame)`` appends a frame (the header comes with the first),
-        so a large table is never held whole; written whole or not at all."""
-        first = True
+        so a large table is never held whole; written whole or not at all. With ``sections`` > 1,
+        ``write(frame, s)`` appends to section s: the file holds section 0, then 1, … (the later ones wait in
+        temporary files beside it), so a table in the order of one key is written in the order of another."""
+        headed = False
         self._tables.pop(name, None)
-        with open_output(self.path / name, newline="") as out:
-            def write(frame: pd.DataFrame) -> None:
-                nonlocal first
-                frame.to_csv(out, index=False, header=first)
-                first = False
-            yield write
+        with open_output(self.path / name, newline="") as out, \
+                tempfile.TemporaryDirectory(dir=self.path, prefix=f".{name}.") as folder:
+            later = [open(Path(folder) / f"{section}.csv", "w+", encoding="utf-8", newline="")
+                     for section in range(1, sections)]
+            try:
+                def write(frame: pd.DataFrame, section: int = 0) -> None:
+                    nonlocal headed
+                    if section:
+                        frame.to_csv(later[section - 1], index=False, header=False)
+                    else:
+                        frame.to_csv(out, index=False, header=not headed)
+                        headed = True
+                yield write
+                for handle in later:
+                    handle.seek(0)
+                    shutil.copyfileobj(handle, out)
+            finally:
+                for handle in later:
+                    handle.close()
 
     def write_units(self, units: list, labels: list[str], train_index: list[int]) -> None:
         write_units(self.path / UNITS, units, labels, train_index)

@@ -77,15 +77,16 @@ def write_tables(run: RunFolder, config: dict, lexicon: Lexicon, *, clock: Stopw
 
 
 def _write_assignments(run: RunFolder, run_units: RunUnits, primaries: list[Fit]) -> None:
-    """assignments.csv: every unit with its text under each model's primary fit. The largest table: written a
-    model and a block of units at a time, the texts read from units.jsonl once and let go when it is written."""
-    texts = run_units.texts()
-    with run.csv_parts(ASSIGNMENTS) as write:
-        for fit in primaries:
-            for start in range(0, len(run_units), UNITS_PER_PART):
-                stop = start + UNITS_PER_PART
-                write(assignment_table(run_units.units[start:stop], fit.themes.rows(start, stop), fit.model,
-                                       run_units.labels[start:stop], texts[start:stop]))
+    """assignments.csv: every unit with its text under each model's primary fit, model after model. The largest
+    table: written a block of units at a time for every model (each model's rows a section of the file), the
+    block's texts read from units.jsonl once and let go when its rows are written."""
+    with run.csv_parts(ASSIGNMENTS, sections=len(primaries)) as write:
+        for start in range(0, len(run_units), UNITS_PER_PART):
+            stop = start + UNITS_PER_PART
+            units, labels = run_units.units[start:stop], run_units.labels[start:stop]
+            texts = run_units.texts(start, stop)
+            for section, fit in enumerate(primaries):
+                write(assignment_table(units, fit.themes.rows(start, stop), fit.model, labels, texts), section)
 
 
 def _label_scores(run: RunFolder, result, themes: UnitThemes, run_units: RunUnits, names: list[str],

@@ -35,7 +35,9 @@ from .base import Metric, MetricContext, mean_or_nan, top_word_ids
 WINDOWED = ("c_npmi", "c_v")
 # The confirmation-measure arguments CoherenceModel.get_coherence_per_topic passes for each measure.
 _CONFIRMATION_ARGS = {"c_npmi": {"normalize": True}, "c_v": {"measure": "nlr", "gamma": 1}, "u_mass": {}}
-_ENTRIES_PER_CHUNK = 4_000_000  # bounds memory when long units meet wide (c_v) windows
+# (window, word) entries counted at a time, about 50 bytes each while counted: bounds the memory of counting
+# (which does not depend on the corpus's size beyond one chunk) when long units meet wide (c_v) windows
+_ENTRIES_PER_CHUNK = 250_000
 
 
 class WindowCounts:

@@ -79,7 +79,7 @@ def population_run(folder: Path) -> Path:
 def labelled(data, run_units) -> tuple[np.ndarray, np.ndarray]:
     """The study rows of the hand-coded units and their labels (as columns of data.themes); ``run_units``: the
     run's RunUnits."""
-    text_of = dict(zip((u.unit_id for u in run_units.units), run_units.texts()))
+    text_of = dict(zip(run_units.units.unit_ids, run_units.texts()))
     row_of = {unit_id: i for i, unit_id in enumerate(data.units["unit_id"])}
     rows, labels, lost = [], [], 0
     for name in SETS:

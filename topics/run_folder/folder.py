@@ -254,13 +254,13 @@ class RunFolder:
         """Write a CSV a part at a time: ``write(frame)`` appends a frame (the header comes with the first),
         so a large table is never held whole; written whole or not at all. With ``sections`` > 1,
         ``write(frame, s)`` appends to section s: the file holds section 0, then 1, … (the later ones wait in
-        temporary files beside it), so a table in the order of one key is written in the order of another."""
+        unnamed temporary files beside it, gone when closed), so a table in the order of one key is written in the
+        order of another."""
         headed = False
         self._tables.pop(name, None)
-        with open_output(self.path / name, newline="") as out, \
-                tempfile.TemporaryDirectory(dir=self.path, prefix=f".{name}.") as folder:
-            later = [open(Path(folder) / f"{section}.csv", "w+", encoding="utf-8", newline="")
-                     for section in range(1, sections)]
+        with open_output(self.path / name, newline="") as out:
+            later = [tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=self.path)
+                     for _ in range(1, sections)]
             try:
                 def write(frame: pd.DataFrame, section: int = 0) -> None:
                     nonlocal headed

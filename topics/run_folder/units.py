@@ -166,7 +166,6 @@ def read_units(path: Path) -> RunUnits:
             try:
                 label, row, unit = _unit(json.loads(line))
                 lengths.append(len(unit.text))
-                unit.text = None
                 labels.append(shared.setdefault(label, label))
                 rows.append(row)
                 units.append(_shared(unit, shared))

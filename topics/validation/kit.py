@@ -121,7 +121,7 @@ def write_kit(run: RunFolder, kit_dir: str | Path, model: str | None = None,
         chosen = draw(frame, set(), min(settings.n_coding, len(frame.rows)), np.random.default_rng([settings.seed, 1]))
         tasks["code"] = coding_tasks(run, fits[0], chosen, batch=1)
         design = {"design": settings.design, "reference_fit": fits[0].folder.name, "frame": len(frame.rows),
-                  "frame_fingerprint": frame_fingerprint(run.units, list(frame.rows)), "strata": frame.sizes(),
+                  "frame_fingerprint": frame_fingerprint(run.units.unit_ids, list(frame.rows)), "strata": frame.sizes(),
                   "weights": frame.weights, "bands": frame.bands,
                   "batches": [{"batch": 1, "size": len(chosen), "seed": settings.seed}]}
         if where:
@@ -179,9 +179,9 @@ def add_units(run: RunFolder, kit_dir: str | Path, n: int, seed: int | None = No
     frame = design_frame(run, fit, sampled["design"], run_frame_rows(run), units)
     coded = [t for t in tasks if t["kind"] == "code"]
     strata_of = dict(zip(frame.rows.tolist(), frame.strata))
-    row_of = {unit.unit_id: i for i, unit in enumerate(run.units)}
+    row_of = {unit_id: i for i, unit_id in enumerate(run.units.unit_ids)}
     mismatch = f"{run.path}: design mismatch with the kit {kit_dir}:"
-    if frame_fingerprint(run.units, list(frame.rows)) != sampled["frame_fingerprint"]:
+    if frame_fingerprint(run.units.unit_ids, list(frame.rows)) != sampled["frame_fingerprint"]:
         raise InputError(f"{mismatch} its units are not those the kit was drawn from")
     moved = [t for t in coded if strata_of.get(row_of.get(t["unit_id"], -1)) != t["stratum"]]
     if moved or frame.sizes() != sampled["strata"]:

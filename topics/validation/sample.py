@@ -99,9 +99,9 @@ def run_frame_rows(run: RunFolder) -> list[int]:
     return frame_rows(run.run_units.with_texts())
 
 
-def frame_fingerprint(units: list, rows: list[int]) -> str:
+def frame_fingerprint(unit_ids: list[str], rows: list[int]) -> str:
     """A short hash of the frame's unit ids: a kit and a run with the same frame have the same one."""
-    return hashlib.sha256("\n".join(units[i].unit_id for i in rows).encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256("\n".join(unit_ids[i] for i in rows).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass
